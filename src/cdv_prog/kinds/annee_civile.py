@@ -1,0 +1,50 @@
+"""L'action se déroule dans une seule année civile, celle de l'exercice.
+
+Ce que la règle vérifie :
+    ``action.debut`` et ``action.fin`` tombent dans la même année civile, et
+    cette année est l'``exercice`` du dossier (si ``egale-exercice`` vaut
+    true, par défaut).
+
+Pourquoi :
+    « La présentation d'un budget sur l'année civile sera privilégiée, la Caf
+    ne pouvant intervenir sur deux exercices » : une action de septembre N à
+    mai N+1 se dépose en deux dossiers, l'un pour N, l'autre pour N+1 (ch. 5).
+
+Exemple :
+    .. code-block:: yaml
+
+        caf-exercice-unique:
+          type: annee-civile
+          si: {finance: caf}
+
+    Action du 2025-09-01 au 2026-06-30 → échec : à scinder en un dossier 2025
+    (septembre-décembre) et un dossier 2026.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..constat import Resultat, echec, ok
+from .base import Contexte, Parametres as BaseParametres
+
+TYPE = "annee-civile"
+
+
+class Parametres(BaseParametres):
+    egale_exercice: bool = Field(default=True, alias="egale-exercice")
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    debut, fin = ctx.dossier.action.debut, ctx.dossier.action.fin
+    span = f"action du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}"
+    if debut.year != fin.year:
+        return echec(
+            f"{span} : sur deux années civiles ; déposer un dossier pour {debut.year} "
+            f"(jusqu'au 31/12/{debut.year}) et un autre pour {fin.year}"
+        )
+    if p.egale_exercice and debut.year != ctx.exercice:
+        return echec(f"{span} : hors de l'exercice {ctx.exercice}")
+    return ok(f"{span} : dans l'année {debut.year}")

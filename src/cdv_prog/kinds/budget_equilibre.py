@@ -1,0 +1,49 @@
+"""Le budget prévisionnel est équilibré : produits = charges, au centime.
+
+Ce que la règle vérifie :
+    La somme des montants demandés (``montant`` de chaque ligne de
+    financement) plus les ``autres-produits`` doit être égale au
+    ``budget.total`` (les charges). Les contributions en nature (comptes 86/87)
+    ne comptent pas. Un écart d'au plus ``tolerance`` (0 par défaut) est admis.
+
+Pourquoi :
+    Le budget prévisionnel du Cerfa n°12156 est présenté à l'équilibre : un
+    dossier dont les financements ne couvrent pas exactement les charges n'est
+    pas instructible en l'état.
+
+Exemple :
+    .. code-block:: yaml
+
+        budget-equilibre:
+          type: budget-equilibre
+
+    Charges 12 000 €, financements demandés 10 500 € et autres produits
+    1 000 € : échec, il manque 500,00 €.
+"""
+
+from __future__ import annotations
+
+from ..constat import Resultat, echec, ok
+from ..money import ZERO, euros
+from .base import Contexte, Montant, Parametres as BaseParametres
+
+TYPE = "budget-equilibre"
+
+
+class Parametres(BaseParametres):
+    tolerance: Montant = ZERO
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    budget = ctx.dossier.budget
+    demande = sum((line.montant for line in ctx.dossier.financements), ZERO)
+    produits = demande + budget.autres_produits
+    ecart = produits - budget.total
+    detail = (
+        f"produits {euros(produits)} (financements demandés {euros(demande)} + autres produits "
+        f"{euros(budget.autres_produits)}) ; charges {euros(budget.total)}"
+    )
+    if abs(ecart) <= p.tolerance:
+        return ok(detail)
+    sens = "excédent" if ecart > 0 else "manque"
+    return echec(f"budget déséquilibré : {detail} ; {sens} de {euros(abs(ecart))}")

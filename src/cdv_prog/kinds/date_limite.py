@@ -1,0 +1,77 @@
+"""Une date du dossier est présente et au plus tard à une échéance de l'année.
+
+Ce que la règle vérifie :
+    La date ``champ`` (``bilan-precedent.envoye-le``) doit être renseignée et
+    tomber au plus tard le ``jour``/``mois`` de l'année de l'exercice
+    (décalée de ``decalage-annees``, 0 par défaut). L'échéance elle-même est
+    acceptée (« avant le 30 avril » : le 30 avril passe, le 1er mai non).
+
+Pourquoi :
+    Pour renouveler une action financée l'année précédente, la CAF exige le
+    bilan « avant le 30 avril de l'année suivante » (ch. 5, CAF).
+
+Exemple :
+    .. code-block:: yaml
+
+        caf-bilan-renouvellement:
+          type: date-limite
+          champ: bilan-precedent.envoye-le
+          mois: 4
+          jour: 30
+          si: {finance: caf, renouvellement: true}
+
+    Exercice 2025, bilan envoyé le 2025-04-30 → conforme ; le 2025-05-01 →
+    échec ; pas de bilan → échec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..constat import Resultat, echec, ok
+from .base import Contexte, Parametres as BaseParametres
+
+TYPE = "date-limite"
+
+CHAMPS = {
+    "bilan-precedent.envoye-le": lambda d: d.bilan_precedent.envoye_le if d.bilan_precedent else None,
+    "action.debut": lambda d: d.action.debut,
+    "action.fin": lambda d: d.action.fin,
+}
+
+
+class Parametres(BaseParametres):
+    champ: Literal["bilan-precedent.envoye-le", "action.debut", "action.fin"]
+    mois: Annotated[int, Field(ge=1, le=12)]
+    jour: Annotated[int, Field(ge=1, le=31)]
+    decalage_annees: Annotated[int, Field(ge=-10, le=10, alias="decalage-annees")] = 0
+
+    @model_validator(mode="after")
+    def _real_day(self) -> "Parametres":
+        try:
+            dt.date(2024, self.mois, self.jour)  # 2024: leap year, so 29/02 is allowed
+        except ValueError:
+            raise PydanticCustomError("jour", "le {j}/{m} n'existe pas", {"j": self.jour, "m": self.mois}) from None
+        return self
+
+
+def echeance(p: Parametres, exercice: int) -> dt.date:
+    year = exercice + p.decalage_annees
+    try:
+        return dt.date(year, p.mois, p.jour)
+    except ValueError:  # 29 February of a common year
+        return dt.date(year, p.mois, 28)
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    limit = echeance(p, ctx.exercice)
+    value = CHAMPS[p.champ](ctx.dossier)
+    if value is None:
+        return echec(f"{p.champ} non renseigné ; attendu au plus tard le {limit:%d/%m/%Y}")
+    if value <= limit:
+        return ok(f"{p.champ} : {value:%d/%m/%Y}, au plus tard le {limit:%d/%m/%Y}")
+    return echec(f"{p.champ} : {value:%d/%m/%Y}, après l'échéance du {limit:%d/%m/%Y}")

@@ -1,0 +1,60 @@
+"""La convention pluriannuelle (CPO) couvre le bon nombre d'années consécutives.
+
+Ce que la règle vérifie :
+    Si l'action est sous CPO (``action.cpo``), ses ``annees`` doivent être
+    exactement ``duree`` années consécutives (3 par défaut), comprises dans la
+    période du contrat, et contenir l'``exercice`` du dossier. Sans CPO, la
+    règle est sans objet.
+
+Pourquoi :
+    « Pour certains projets ciblés, des financements pourront être accordés
+    sur 3 ans à travers des conventions pluriannuelles d'objectifs (CPO) »
+    (ch. 2, CPO).
+
+Exemple :
+    .. code-block:: yaml
+
+        cpo-duree:
+          type: duree-pluriannuelle
+          duree: 3
+          si: {cpo: true}
+
+    ``annees: [2025, 2026, 2027]`` pour l'exercice 2025 → conforme ;
+    ``[2025, 2027, 2028]`` → échec (années non consécutives).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..constat import Resultat, echec, ok, sans_objet
+from .base import Contexte, Parametres as BaseParametres
+
+TYPE = "duree-pluriannuelle"
+
+
+class Parametres(BaseParametres):
+    duree: Annotated[int, Field(ge=1, le=10)] = 3
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    cpo = ctx.dossier.action.cpo
+    if cpo is None:
+        return sans_objet("l'action n'est pas sous CPO")
+    annees = cpo.annees
+    first, last = ctx.regles.contrat.periode
+    shown = ", ".join(str(a) for a in annees)
+    problems = []
+    expected = list(range(min(annees), min(annees) + p.duree))
+    if sorted(annees) != expected:
+        problems.append(f"il faut {p.duree} années consécutives")
+    outside = [a for a in annees if not first <= a <= last]
+    if outside:
+        problems.append(f"{', '.join(map(str, outside))} hors de la période du contrat ({first}-{last})")
+    if ctx.exercice not in annees:
+        problems.append(f"l'exercice {ctx.exercice} n'en fait pas partie")
+    if problems:
+        return echec(f"CPO sur {shown} : " + " ; ".join(problems))
+    return ok(f"CPO sur {p.duree} ans : {shown}")

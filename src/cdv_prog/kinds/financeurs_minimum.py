@@ -1,0 +1,57 @@
+"""Au moins N financeurs, parmi une liste, financent le dossier.
+
+Ce que la règle vérifie :
+    Compte les financeurs dont le total retenu sur le dossier est supérieur à
+    zéro, parmi la liste ``parmi`` (tous les financeurs si elle est absente),
+    en écartant ceux de ``sauf`` ; il en faut au moins ``minimum``.
+
+Pourquoi :
+    Le contrat de ville exige un cofinancement : « 2 financeurs obligatoires
+    sur les 3 principaux » (État, Ville, Agglo) ; la CAF ne peut être le seul
+    financeur ; le Département intervient en complément d'au moins deux
+    partenaires.
+
+Exemple :
+    .. code-block:: yaml
+
+        financeurs-principaux:
+          type: financeurs-minimum
+          parmi: [etat, ville, agglo]
+          minimum: 2
+
+    Un dossier financé par l'État (3 000 €) et la CAF (4 000 €) échoue :
+    un seul financeur principal (État) sur les 2 exigés.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..constat import Resultat, echec, ok
+from .base import CodeFinanceur, Contexte, Parametres as BaseParametres
+
+TYPE = "financeurs-minimum"
+
+
+class Parametres(BaseParametres):
+    minimum: Annotated[int, Field(ge=1, le=50)]
+    parmi: Annotated[list[CodeFinanceur], Field(min_length=1)] | None = None
+    sauf: list[CodeFinanceur] = []
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    scope = p.parmi if p.parmi is not None else list(ctx.regles.financeurs)
+    scope = [c for c in scope if c not in p.sauf]
+    found = [c for c in scope if ctx.total(c) > 0]
+    if p.parmi is not None:
+        where = f"parmi {ctx.noms(p.parmi)}"
+    else:
+        where = "en dehors de " + ctx.noms(p.sauf) if p.sauf else "au total"
+    n = len(found)
+    who = f" ({ctx.noms(found)})" if found else ""
+    detail = f"{n} financeur{'s' if n > 1 else ''} {where}{who}"
+    if n >= p.minimum:
+        return ok(f"{detail}, minimum {p.minimum}")
+    return echec(f"{detail} ; il en faut au moins {p.minimum}")

@@ -1,0 +1,51 @@
+"""Un indicateur oui/non du dossier a la valeur attendue.
+
+Ce que la règle vérifie :
+    Le champ ``champ`` du dossier (``elan``, ``action.innovante``,
+    ``action.parentalite``, ``action.renouvellement``) doit valoir ``valeur``
+    (true par défaut).
+
+Pourquoi :
+    « Les dossiers qui concerneraient des actions de soutien à la parentalité
+    devront être déposés également sur la plateforme Elan afin de pouvoir
+    bénéficier de financement au titre du REAAP » (ch. 5, CAF).
+
+Exemple :
+    .. code-block:: yaml
+
+        caf-parentalite-elan:
+          type: indicateur-requis
+          champ: elan
+          si: {finance: caf, parentalite: true}
+
+    Action de parentalité financée par la CAF avec ``elan: false`` → réserve.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..constat import Resultat, echec, ok
+from .base import Contexte, Parametres as BaseParametres
+
+TYPE = "indicateur-requis"
+
+CHAMPS = {
+    "elan": lambda d: d.elan,
+    "action.innovante": lambda d: d.action.innovante,
+    "action.parentalite": lambda d: d.action.parentalite,
+    "action.renouvellement": lambda d: d.action.renouvellement,
+}
+
+
+class Parametres(BaseParametres):
+    champ: Literal["elan", "action.innovante", "action.parentalite", "action.renouvellement"]
+    valeur: bool = True
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    actual = CHAMPS[p.champ](ctx.dossier)
+    shown = "true" if actual else "false"
+    if actual == p.valeur:
+        return ok(f"{p.champ} : {shown}")
+    return echec(f"{p.champ} vaut {shown} ; attendu : {'true' if p.valeur else 'false'}")

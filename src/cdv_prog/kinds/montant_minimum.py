@@ -1,0 +1,58 @@
+"""Plancher : chaque financeur concerné qui finance apporte au moins un montant minimum.
+
+Ce que la règle vérifie :
+    Pour chaque financeur qui finance le dossier (total retenu > 0) et qui
+    appartient aux ``groupes`` (ou à la liste ``financeurs``) visés, son total
+    retenu (somme de ses lignes, ``accorde`` sinon ``montant``) doit être
+    supérieur ou égal à ``minimum``. Un financeur à 0 € ne finance pas et n'est
+    pas concerné.
+
+Pourquoi :
+    « Un plancher minimal de 500 € par financeur est fixé pour le financement
+    des actions » (contrat de ville, ch. 4) ; le Département fixe aussi un
+    « octroi financier minimal de 500,00 euros ».
+
+Exemple :
+    .. code-block:: yaml
+
+        plancher-financeur:
+          type: montant-minimum
+          minimum: {2024: 500}
+          groupes: [principal, partenaire, bailleur]
+
+    Ville 450,00 € → échec « Ville : 450,00 € < plancher de 500,00 € » ;
+    Ville 500,00 € tout juste → conforme.
+"""
+
+from __future__ import annotations
+
+from ..constat import Resultat, echec, ok
+from ..money import euros
+from .base import CodeFinanceur, Contexte, Groupe, Montant, Parametres as BaseParametres
+
+TYPE = "montant-minimum"
+
+
+class Parametres(BaseParametres):
+    minimum: Montant
+    groupes: list[Groupe] | None = None
+    financeurs: list[CodeFinanceur] | None = None
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    concerned = []
+    for code in ctx.financent:
+        if p.financeurs is not None and code not in p.financeurs:
+            continue
+        groupe = ctx.regles.financeurs[code].groupe
+        if p.groupes is not None and groupe not in p.groupes:
+            continue
+        concerned.append(code)
+    below = [c for c in concerned if ctx.total(c) < p.minimum]
+    if below:
+        parts = [f"{ctx.nom(c)} : {euros(ctx.total(c))} < plancher de {euros(p.minimum)}" for c in below]
+        return echec(" ; ".join(parts))
+    if not concerned:
+        return ok(f"aucun financeur concerné par le plancher de {euros(p.minimum)}")
+    parts = [f"{ctx.nom(c)} {euros(ctx.total(c))}" for c in concerned]
+    return ok(f"tous au moins au plancher de {euros(p.minimum)} : " + ", ".join(parts))

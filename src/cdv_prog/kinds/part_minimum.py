@@ -1,0 +1,52 @@
+"""Les financeurs listés couvrent au moins une part minimale du budget.
+
+Ce que la règle vérifie :
+    La somme des totaux retenus des ``financeurs`` listés doit être au moins
+    égale à ``part`` (une fraction : 0.5 pour 50 %) du ``budget.total``,
+    calculée exactement (pas d'arrondi : 49,999 % n'est pas 50 %).
+
+Pourquoi :
+    Les CPO « ont vocation à correspondre à un objectif minimal de 50 % de
+    financements » publics (État, Ville, Agglo, avec la possibilité du
+    Département, de la CAF, de la Région) (ch. 2, CPO).
+
+Exemple :
+    .. code-block:: yaml
+
+        cpo-cofinancement:
+          type: part-minimum
+          part: 0.5
+          financeurs: [etat, ville, agglo, departement, caf, region]
+          si: {cpo: true}
+
+    Budget 12 000 €, État 3 000 € + Ville 2 999 € = 5 999 € (49,99 %) → échec ;
+    6 000 € tout juste (50 %) → conforme.
+"""
+
+from __future__ import annotations
+
+from ..constat import Resultat, echec, ok
+from ..money import ZERO, euros, percent
+from .base import Contexte, Fraction, ListeFinanceurs, Parametres as BaseParametres
+
+TYPE = "part-minimum"
+
+
+class Parametres(BaseParametres):
+    part: Fraction
+    financeurs: ListeFinanceurs
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    total_budget = ctx.dossier.budget.total
+    somme = sum((ctx.total(c) for c in p.financeurs), ZERO)
+    seuil = p.part * total_budget
+    share = somme / total_budget
+    present = [c for c in p.financeurs if ctx.total(c) > 0]
+    detail = (
+        f"{ctx.noms(present)} : {euros(somme)}, soit {percent(share)} du budget de "
+        f"{euros(total_budget)} (minimum {percent(p.part)}, soit {euros(seuil)})"
+    )
+    if somme >= seuil:
+        return ok(detail)
+    return echec(detail)

@@ -1,0 +1,44 @@
+"""Les pièces obligatoires figurent au dossier.
+
+Ce que la règle vérifie :
+    Chaque code de la liste ``pieces`` doit figurer dans les ``pieces`` du
+    dossier ; la règle nomme celles qui manquent.
+
+Pourquoi :
+    La CAF exige « l'attestation de déclaration en Préfecture, … la liste des
+    membres du bureau, du RIB » (ch. 5) ; une CPO « intègre une évaluation
+    annuelle » (ch. 2).
+
+Exemple :
+    .. code-block:: yaml
+
+        caf-pieces:
+          type: pieces-requises
+          pieces: [attestation-prefecture, liste-bureau, rib]
+          si: {finance: caf}
+
+    Un dossier financé par la CAF avec ``pieces: [rib]`` → échec : manquent
+    attestation-prefecture, liste-bureau.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..constat import Resultat, echec, ok
+from .base import Contexte, Parametres as BaseParametres
+
+TYPE = "pieces-requises"
+
+
+class Parametres(BaseParametres):
+    pieces: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    missing = [piece for piece in p.pieces if piece not in ctx.dossier.pieces]
+    if missing:
+        return echec("pièce(s) manquante(s) : " + ", ".join(missing))
+    return ok("pièces présentes : " + ", ".join(p.pieces))

@@ -1,0 +1,53 @@
+"""Au moins un quartier de l'action a l'un des statuts demandés (QPV par défaut).
+
+Ce que la règle vérifie :
+    Parmi les ``quartiers`` de l'action, au moins un doit avoir un statut de
+    la liste ``statuts`` (défaut : ``[qpv]``) dans le référentiel des
+    quartiers des règles. ``hors-qpv`` n'a aucun statut.
+
+Pourquoi :
+    Les crédits spécifiques de la politique de la ville vont aux quartiers
+    prioritaires ; une action ailleurs (quartier de veille, « poche de
+    pauvreté ») ne peut être financée que par l'enveloppe départementale du
+    programme 147 de l'État (ch. 2 « Intelligence du territoire et des
+    situations »).
+
+Exemple :
+    .. code-block:: yaml
+
+        quartier-prioritaire:
+          type: quartier-statut
+          statuts: [qpv]
+          gravite: avertissement
+
+    Une action à Aiguille-Trèbes (veille) seulement → réserve.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..constat import Resultat, echec, ok
+from .base import Contexte, Parametres as BaseParametres
+
+TYPE = "quartier-statut"
+
+
+class Parametres(BaseParametres):
+    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]
+
+
+def _label(ctx: Contexte, code: str) -> str:
+    q = ctx.regles.quartiers.get(code)
+    return f"{q.nom} ({q.statut})" if q else "hors QPV"
+
+
+def verifier(ctx: Contexte, p: Parametres) -> Resultat:
+    quartiers = ctx.dossier.action.quartiers
+    matching = [c for c in quartiers if c in ctx.regles.quartiers and ctx.regles.quartiers[c].statut in p.statuts]
+    statuts = " ou ".join(p.statuts)
+    if matching:
+        return ok(f"quartier(s) {statuts} : " + ", ".join(_label(ctx, c) for c in matching))
+    return echec(f"aucun quartier {statuts} ; quartier(s) de l'action : " + ", ".join(_label(ctx, c) for c in quartiers))

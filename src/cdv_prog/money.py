@@ -1,0 +1,88 @@
+"""Exact amounts: parsing the forms people type, and French display.
+
+Money is ``Decimal`` everywhere, with at most two decimals; binary floats are
+refused as input and never used in computations.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000000")  # 1 000 milliards : au-delà, c'est une faute de frappe
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+_AMOUNT_RE = re.compile(r"^[0-9]+([.,][0-9]+)?$")
+
+
+class AmountError(ValueError):
+    """A value that is not a valid amount; the message is French."""
+
+
+def parse_amount(value: object) -> Decimal:
+    """``1200``, ``Decimal("12.5")``, ``"12 000,50"``, ``"12 000,50 €"`` → Decimal.
+
+    Refuses booleans, floats, negative numbers, more than two decimals,
+    infinities and NaN.
+    """
+    if isinstance(value, bool):
+        raise AmountError("un montant doit être un nombre, pas true/false")
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, float):
+        raise AmountError("montant en virgule flottante refusé : écrire le nombre tel quel ou entre guillemets")
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith("€"):
+            text = text[:-1]
+        text = text.translate(_SPACES)
+        if text.upper().startswith("EUR"):
+            text = text[3:]
+        if text.upper().endswith("EUR"):
+            text = text[:-3]
+        if text.startswith("-"):
+            raise AmountError(f"montant négatif « {value} » : un montant est toujours positif ou nul")
+        if not _AMOUNT_RE.match(text):
+            raise AmountError(f"« {value[:40]} » n'est pas un montant (exemples : 12000, 12000.50, \"12 000,50 €\")")
+        amount = Decimal(text.replace(",", "."))
+    else:
+        raise AmountError("un montant doit être un nombre")
+    if not amount.is_finite():
+        raise AmountError("montant infini ou indéfini (.inf, .nan) refusé")
+    if amount < 0:
+        raise AmountError(f"montant négatif ({amount}) : un montant est toujours positif ou nul")
+    if amount > MAX_AMOUNT:
+        raise AmountError("montant démesuré (plus de 1 000 milliards d'euros)")
+    try:
+        exact = amount.quantize(CENT)
+    except InvalidOperation:
+        raise AmountError("montant illisible") from None
+    if exact != amount:
+        raise AmountError(f"« {value} » a plus de deux décimales : un montant s'écrit au centime près")
+    return exact
+
+
+def euros(amount: Decimal) -> str:
+    """``Decimal("12000.5")`` → ``"12 000,50 €"``."""
+    q = amount.quantize(CENT)
+    sign = "-" if q < 0 else ""
+    units, cents = f"{abs(q):.2f}".split(".")
+    groups = []
+    while len(units) > 3:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    groups.insert(0, units)
+    return f"{sign}{' '.join(groups)},{cents} €"
+
+
+def percent(ratio: Decimal, places: int = 2) -> str:
+    """``Decimal("0.41666")`` → ``"41,67 %"`` (display only)."""
+    value = (ratio * 100).quantize(Decimal(1).scaleb(-places))
+    text = f"{value:f}".replace(".", ",")
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return f"{text} %"

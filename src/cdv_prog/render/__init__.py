@@ -1,0 +1,1 @@
+"""Renderers: reports in, text on a stream out. They never compute verdicts."""
