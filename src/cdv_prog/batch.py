@@ -113,7 +113,8 @@ def read_dossier(path: Path, regles: RuleSet) -> Dossier | DossierReport:
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         exercice = data.get("exercice") if isinstance(data.get("exercice"), int) and not isinstance(data.get("exercice"), bool) else None
-        return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=translate(exc, loaded, model=Dossier))
+        errors = sorted(translate(exc, loaded, model=Dossier), key=lambda e: e.ligne or 0)
+        return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=errors)
 
 
 def check_dossier(dossier: Dossier, regles: RuleSet, fichier: str) -> DossierReport:

@@ -21,9 +21,7 @@ from pydantic_core import PydanticCustomError
 from . import kinds
 from .conditions import Condition
 from .dated import ALWAYS, Dated, is_dated
-from .dossier import Montant
-from .errors import translate
-from .loader import Loaded, LoadError, LoadFailed, format_path, load_yaml_file
+from .loader import Loaded, LoadFailed, format_path, load_yaml_file
 from .money import AmountError, parse_amount
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=80)]
@@ -281,10 +279,6 @@ class _Builder:
                 return name, loaded.line_of(path)
         return (self.shown(self.files[0]) if self.files else self.shown_root), None
 
-    def add_errors(self, errors: list[LoadError], prefix: tuple = ()) -> None:
-        for e in errors:
-            self.problems.append(RuleProblem("", None, e.champ, e.message))
-
     def problem(self, path: tuple, message: str) -> None:
         name, line = self.locate(path)
         self.problems.append(RuleProblem(name, line, format_path(path), message))
@@ -448,5 +442,3 @@ def _ID_OK(rule_id: str) -> bool:
 
     return re.fullmatch(r"[a-z0-9][a-z0-9-]*", rule_id) is not None
 
-
-Montant = Montant  # re-exported for kinds of programmation rules

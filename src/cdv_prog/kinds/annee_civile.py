@@ -23,7 +23,6 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated
 
 from pydantic import Field
 
