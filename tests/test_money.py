@@ -1,0 +1,115 @@
+"""Exact amounts: parsing what people type, French display."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from cdv_prog.money import AmountError, euros, parse_amount, percent
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1200, Decimal("1200")),
+        (0, Decimal("0")),
+        (Decimal("12.5"), Decimal("12.50")),
+        (Decimal("499.99"), Decimal("499.99")),
+        ("12000", Decimal("12000")),
+        ("12000.50", Decimal("12000.50")),
+        ("12000,50", Decimal("12000.50")),
+        ("12 000,50", Decimal("12000.50")),
+        ("12 000,50 €", Decimal("12000.50")),
+        ("12\u00a0000,50\u00a0€", Decimal("12000.50")),  # non-breaking spaces (copied from a spreadsheet)
+        ("12\u202f000,50 €", Decimal("12000.50")),  # narrow non-breaking space (French typography)
+        ("1 000 000", Decimal("1000000")),
+        ("  500 € ", Decimal("500")),
+        ("500€", Decimal("500")),
+        ("0,01", Decimal("0.01")),
+        ("0.5", Decimal("0.50")),
+    ],
+)
+def test_parse_amount_accepts(value: object, expected: Decimal) -> None:
+    got = parse_amount(value)
+    assert got == expected
+    assert isinstance(got, Decimal)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        12.5,  # binary float
+        True,
+        False,
+        None,
+        -1,
+        Decimal("-0.01"),
+        "-500",
+        "- 500",
+        Decimal("12.345"),
+        "12,345",
+        "0.001",
+        "abc",
+        "",
+        "12 000,50 $",
+        "1.000,50",  # thousands with dots: ambiguous, refused
+        "12,000.50",
+        "1e3",
+        Decimal("Infinity"),
+        Decimal("NaN"),
+        [500],
+        {"montant": 500},
+        Decimal("1000000000000.01"),
+    ],
+)
+def test_parse_amount_refuses(value: object) -> None:
+    with pytest.raises(AmountError) as info:
+        parse_amount(value)
+    assert str(info.value).strip()
+
+
+def test_amount_errors_are_value_errors_in_french() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_amount("12.345")
+    assert "décimales" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (Decimal("0"), "0,00 €"),
+        (Decimal("0.5"), "0,50 €"),
+        (Decimal("12"), "12,00 €"),
+        (Decimal("999.99"), "999,99 €"),
+        (Decimal("1000"), "1 000,00 €"),
+        (Decimal("12000.5"), "12 000,50 €"),
+        (Decimal("185000"), "185 000,00 €"),
+        (Decimal("1664753"), "1 664 753,00 €"),
+        (Decimal("-450"), "-450,00 €"),
+        (Decimal("-1234.56"), "-1 234,56 €"),
+    ],
+)
+def test_euros(amount: Decimal, text: str) -> None:
+    assert euros(amount) == text
+
+
+def test_euros_round_trip_through_parse() -> None:
+    for text in ("12 000,50 €", "0,01 €", "1 664 753,00 €"):
+        assert euros(parse_amount(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text"),
+    [
+        (Decimal("0.5"), "50 %"),
+        (Decimal("0.49999"), "50 %"),
+        (Decimal("0.4999"), "49,99 %"),
+        (Decimal("0.41666"), "41,67 %"),
+        (Decimal("1"), "100 %"),
+        (Decimal("0"), "0 %"),
+        (Decimal("0.925"), "92,5 %"),
+    ],
+)
+def test_percent(ratio: Decimal, text: str) -> None:
+    assert percent(ratio) == text
