@@ -1,0 +1,153 @@
+"""The programmation of one exercice, computed from the dossier reports: pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterable
+
+from ..batch import DossierReport, Resume
+from ..constat import Constat
+from ..dossier import Dossier
+from .breakdowns import Repartition, Repartitions
+from .commitments import Engagements, EngagementsCpo
+from .evaluation import evaluer
+from .kinds.base import ContexteProgrammation
+from .totals import TotalFinanceur, Totaux
+
+if TYPE_CHECKING:
+    from ..regles import RuleSet
+
+
+@dataclass(frozen=True)
+class LigneDossier:
+    """A dossier as the programmation lists it (what the reports need, not the whole dossier)."""
+
+    id: str | None
+    fichier: str
+    verdict: str
+    intitule: str | None = None
+    porteur: str | None = None
+    cpo: bool = False
+    demande: dict[str, Decimal] | None = None
+    retenu: dict[str, Decimal] | None = None
+    motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
+
+    @classmethod
+    def of(cls, report: DossierReport) -> "LigneDossier":
+        d = report.dossier
+        if report.verdict == "invalide" or d is None:
+            motifs = tuple(
+                (f"ligne {e.ligne}" if e.ligne else "fichier") + (f" [{e.champ}]" if e.champ else "") + f" : {e.message}"
+                for e in report.erreurs
+            )
+            return cls(report.id, report.fichier, "invalide", motifs=motifs)
+        return cls(
+            report.id, report.fichier, report.verdict, d.intitule, d.porteur.nom, d.action.cpo is not None,
+            d.demandes(), d.totaux(), tuple(f"{c.regle} : {c.message}" for c in report.echecs),
+        )
+
+
+@dataclass(frozen=True)
+class Programmation:
+    exercice: int
+    financeurs: tuple[TotalFinanceur, ...]
+    resume: Resume
+    constats: tuple[Constat, ...]
+    repartitions: tuple[Repartition, ...]
+    engagements: Engagements
+    dossiers: tuple[LigneDossier, ...]
+
+    @property
+    def ecartes(self) -> list[LigneDossier]:
+        """Inéligible and invalide dossiers: counted and listed apart, never in the retained totals."""
+        return [d for d in self.dossiers if d.verdict != "eligible"]
+
+    @property
+    def depassement(self) -> bool:
+        return any(f.depassement for f in self.financeurs)
+
+    @property
+    def bloquants(self) -> list[Constat]:
+        return [c for c in self.constats if c.statut == "echec" and c.gravite == "bloquant"]
+
+    @property
+    def exit_code(self) -> int:
+        """SPEC §4: 1 when a dossier is inéligible or invalide, an enveloppe exceeded, a bloquant rule fails."""
+        return 1 if (self.resume.exit_code or self.depassement or self.bloquants) else 0
+
+
+class Calcul:
+    """Accumulates the reports of one exercice, one at a time, into a :class:`Programmation`."""
+
+    def __init__(self, regles: "RuleSet", exercice: int):
+        self.regles = regles
+        self.exercice = exercice
+        self.totaux = Totaux(exercice, regles)
+        self.repartitions = Repartitions(regles)
+        self.engagements = EngagementsCpo(exercice, regles)
+        self.eligibles: list[Dossier] = []  # for the programmation rules
+        self.lignes: list[LigneDossier] = []
+
+    def add(self, report: DossierReport) -> None:
+        self.totaux.add(report)
+        self.lignes.append(LigneDossier.of(report))
+        if report.verdict == "eligible" and report.dossier is not None:
+            self.eligibles.append(report.dossier)
+            self.repartitions.add(report.dossier)
+            self.engagements.add(report.dossier)
+
+    def resultat(self) -> Programmation:
+        financeurs = tuple(self.totaux.financeurs())
+        ctx = ContexteProgrammation(self.exercice, self.regles, tuple(self.eligibles), financeurs)
+        return Programmation(
+            self.exercice, financeurs, self.totaux.resume, tuple(evaluer(ctx)), tuple(self.repartitions.resultat()),
+            self.engagements.resultat(), tuple(self.lignes),
+        )
+
+
+def calculer(reports: Iterable[DossierReport], regles: "RuleSet", exercice: int) -> Programmation:
+    """The programmation of ``exercice`` from its reports (in path order)."""
+    calcul = Calcul(regles, exercice)
+    for report in reports:
+        calcul.add(report)
+    return calcul.resultat()
+
+
+class PlusieursExercices(Exception):
+    def __init__(self, exercices: list[int]):
+        super().__init__(", ".join(map(str, exercices)))
+        self.exercices = exercices
+
+
+class AucunExercice(Exception):
+    """No report tells its exercice (no dossier, or none readable)."""
+
+
+def calculer_exercice_unique(reports: Iterable[DossierReport], regles: "RuleSet") -> Programmation:
+    """The programmation of the one exercice the reports share, streaming.
+
+    Reports are held only until the first one whose exercice is known (those
+    before it are unreadable files); reports of another exercice are dropped
+    and make the result :class:`PlusieursExercices`.
+    """
+    pending: list[DossierReport] = []
+    calcul: Calcul | None = None
+    autres: set[int] = set()
+    for report in reports:
+        if calcul is None:
+            pending.append(report)
+            if report.exercice is not None:
+                calcul = Calcul(regles, report.exercice)
+                for held in pending:
+                    calcul.add(held)
+                pending = []
+        elif report.exercice is None or report.exercice == calcul.exercice:
+            calcul.add(report)
+        else:
+            autres.add(report.exercice)
+    if calcul is None:
+        raise AucunExercice()
+    if autres:
+        raise PlusieursExercices(sorted(autres | {calcul.exercice}))
+    return calcul.resultat()

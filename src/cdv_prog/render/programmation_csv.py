@@ -1,0 +1,41 @@
+"""``cdv programmation --format csv``: one row per financeur, for a spreadsheet.
+
+``;`` as separator and UTF-8 with a BOM so that Excel (French settings) opens it
+right; amounts with a decimal comma and no thousands separator (``185000,00``),
+so they are read as numbers; an enveloppe not set is an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from ..money import CENT
+from ..programmation.totals import TAUX_PLACES
+
+if TYPE_CHECKING:
+    from ..programmation.calcul import Programmation
+    from ..regles import RuleSet
+
+COLONNES = ("exercice", "financeur", "nom", "enveloppe", "demande", "retenu", "solde", "taux", "depassement", "dossiers")
+
+
+def nombre(value: Decimal | None, places: Decimal = CENT) -> str:
+    if value is None:
+        return ""
+    return f"{value.quantize(places, rounding=ROUND_HALF_UP):f}".replace(".", ",")
+
+
+def render(prog: "Programmation", regles: "RuleSet") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLONNES)
+    for f in prog.financeurs:
+        writer.writerow([
+            prog.exercice, f.financeur, regles.financeurs[f.financeur].nom, nombre(f.enveloppe), nombre(f.demande),
+            nombre(f.retenu), nombre(f.solde), nombre(f.taux, TAUX_PLACES), "oui" if f.depassement else "non",
+            f.dossiers,
+        ])
+    return "\ufeff".encode() + buf.getvalue().encode("utf-8")

@@ -1,0 +1,193 @@
+"""``cdv programmation --format html``: one self-contained page for the COPIL.
+
+No network: inline CSS, charts drawn as inline SVG (no script, no font, no
+image, no link to fetch). Header: exercice, rules file names and SHA-256, cdv
+version. Then a bar chart per financeur (enveloppe, demandé, retenu), the
+tables, the programmation rules, the CPO commitments, the breakdowns and the
+dossiers set aside with their reasons. Every text is escaped.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from ..money import euros
+from ..programmation.breakdowns import Repartition
+from .programmation_common import (
+    DEMANDE_NOTE, NON_RENSEIGNEE, STATUTS, VERDICTS, Entete, etat, montant, resume_text, taux,
+)
+
+if TYPE_CHECKING:
+    from ..programmation.calcul import Programmation
+    from ..programmation.totals import TotalFinanceur
+    from ..regles import RuleSet
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2733;
+padding:0 1rem;line-height:1.4}
+header{border-bottom:3px solid #1f4e79;margin-bottom:1rem}h1{color:#1f4e79;margin-bottom:.2rem}
+h2{color:#1f4e79;border-bottom:1px solid #c9d3de;padding-bottom:.2rem;margin-top:2rem}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;font-size:.9rem}dl.meta dt{font-weight:600}
+code{font-size:.85rem;word-break:break-all}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #c9d3de;padding:.25rem .5rem;vertical-align:top}th{background:#eef3f8;text-align:left}
+td.n{text-align:right;white-space:nowrap}tr.depasse td{background:#fde8e8;color:#9b1c1c;font-weight:600}
+tr.vide td{color:#7a8794}caption{caption-side:bottom;text-align:left;font-size:.8rem;color:#52606d;padding-top:.2rem}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #c9d3de;border-radius:4px;padding:.5rem}
+.chart h3{margin:0 0 .3rem;font-size:1rem}.ok{color:#1c6b33}.echec{color:#9b1c1c}.reserve{color:#8a5a00}
+.sans-objet{color:#7a8794}.source{font-size:.8rem;color:#52606d}.resume{font-weight:600}
+li{margin-bottom:.4rem}
+"""
+
+BAR_AREA = 300
+LABEL_W = 80
+VALUE_W = 120
+BAR_H = 18
+GAP = 8
+
+
+def _n(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def chart(f: "TotalFinanceur", nom: str) -> str:
+    """An inline SVG: the financeur's enveloppe, demandé and retenu as horizontal bars on one scale."""
+    bars = [("Enveloppe", f.enveloppe, "#9fb3c8"), ("Demandé", f.demande, "#d9a441"),
+            ("Retenu", f.retenu, "#b42318" if f.depassement else "#2f855a")]
+    scale = max((v for _, v, _ in bars if v is not None), default=Decimal(0))
+    width = LABEL_W + BAR_AREA + VALUE_W
+    height = len(bars) * (BAR_H + GAP) + GAP
+    label = f"{nom} : retenu {euros(f.retenu)}, enveloppe {montant(f.enveloppe)}"
+    out = [f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif">',
+           f"<title>{escape(label)}</title>"]
+    for i, (name, value, color) in enumerate(bars):
+        y = GAP + i * (BAR_H + GAP)
+        length = float(value / scale) * BAR_AREA if value is not None and scale > 0 else 0.0
+        out.append(f'<text x="0" y="{_n(y + BAR_H - 5)}">{name}</text>')
+        if value is None:
+            out.append(f'<text x="{LABEL_W}" y="{_n(y + BAR_H - 5)}" fill="#7a8794">{NON_RENSEIGNEE}</text>')
+            continue
+        out.append(f'<rect x="{LABEL_W}" y="{y}" width="{_n(length)}" height="{BAR_H}" fill="{color}"/>')
+        out.append(f'<text x="{_n(LABEL_W + length + 4)}" y="{_n(y + BAR_H - 5)}">{escape(euros(value))}</text>')
+    if f.enveloppe is not None and scale > 0:
+        x = LABEL_W + float(f.enveloppe / scale) * BAR_AREA
+        out.append(f'<line x1="{_n(x)}" y1="2" x2="{_n(x)}" y2="{height - 2}" stroke="#1f4e79" '
+                   f'stroke-dasharray="4 3" stroke-width="1.5"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _table(headers: Sequence[str], rows: Iterable[tuple[Sequence[tuple[str, bool]], str]], caption: str | None = None) -> str:
+    """rows: ((cell text, is_number) …, row class)."""
+    out = ["<table>"]
+    if caption:
+        out.append(f"<caption>{escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead><tbody>")
+    for cells, cls in rows:
+        attr = f' class="{cls}"' if cls else ""
+        out.append(f"<tr{attr}>" + "".join(
+            f'<td class="n">{escape(text)}</td>' if num else f"<td>{escape(text)}</td>" for text, num in cells
+        ) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _financeurs(prog: "Programmation", regles: "RuleSet") -> str:
+    charts = "".join(
+        f'<div class="chart"><h3>{escape(regles.nom_court(f.financeur))}</h3>{chart(f, regles.nom_court(f.financeur))}</div>'
+        for f in prog.financeurs
+    )
+    rows = (
+        (
+            [(regles.nom_court(f.financeur), False), (montant(f.enveloppe), True), (euros(f.demande), True),
+             (euros(f.retenu), True), ("—" if f.solde is None else euros(f.solde), True), (taux(f.taux), True),
+             (str(f.dossiers), True), (etat(f.depassement, f.enveloppe), False)],
+            "depasse" if f.depassement else "",
+        )
+        for f in prog.financeurs
+    )
+    table = _table(("Financeur", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dossiers", "État"), rows,
+                   DEMANDE_NOTE)
+    return f'<section><h2>Financements par financeur</h2>{table}<div class="charts">{charts}</div></section>'
+
+
+def _constats(prog: "Programmation") -> str:
+    if not prog.constats:
+        return ""
+    items = []
+    for c in prog.constats:
+        cls = c.statut if c.statut != "echec" else ("echec" if c.gravite == "bloquant" else "reserve")
+        items.append(
+            f'<li class="{cls}"><strong>{escape(c.regle)}</strong> ({escape(c.gravite)}, {STATUTS[c.statut]}) : '
+            f'{escape(c.message)}<div class="source">Source : {escape(c.source)}</div></li>'
+        )
+    return f"<section><h2>Règles de programmation</h2><ul>{''.join(items)}</ul></section>"
+
+
+def _engagements(prog: "Programmation", regles: "RuleSet") -> str:
+    eng = prog.engagements
+    head = f"<section><h2>Engagements des CPO de {eng.exercice} pour les exercices suivants</h2>"
+    if not eng.financeurs:
+        return head + f"<p>Aucune CPO éligible n'engage d'exercice au-delà de {eng.exercice}.</p></section>"
+    headers = ["Financeur"]
+    for year in eng.annees:
+        headers += [f"Engagé {year}", f"Enveloppe {year}", f"Part {year}"]
+    rows = []
+    for f in eng.financeurs:
+        cells = [(regles.nom_court(f.financeur), False)]
+        for e in f.annees:
+            cells += [(euros(e.engage), True), (montant(e.enveloppe), True), (taux(e.taux), True)]
+        rows.append((cells, ""))
+    return (head + _table(headers, rows, "Hypothèse : " + eng.hypothese)
+            + f"<p>CPO concernées : {escape(', '.join(eng.dossiers))}</p></section>")
+
+
+def _repartition(rep: Repartition) -> str:
+    rows = (
+        ([(ligne.libelle, False), (str(ligne.dossiers), True), (euros(ligne.retenu), True)],
+         "vide" if ligne.dossiers == 0 else "")
+        for ligne in rep.lignes
+    )
+    return f"<h3>{escape(rep.titre)}</h3>" + _table((rep.colonne, "Dossiers", "Retenu"), rows, rep.note)
+
+
+def _ecartes(prog: "Programmation") -> str:
+    ecartes = prog.ecartes
+    if not ecartes:
+        return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
+    items = []
+    for d in ecartes:
+        motifs = "".join(f"<li>{escape(m)}</li>" for m in d.motifs)
+        items.append(f"<li><strong>{escape(d.id or '(sans id)')}</strong> — {VERDICTS[d.verdict]} — "
+                     f"<code>{escape(d.fichier)}</code><ul>{motifs}</ul></li>")
+    return (f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
+            f"<p>Comptés à part, jamais dans les montants retenus.</p><ul>{''.join(items)}</ul></section>")
+
+
+def render(prog: "Programmation", regles: "RuleSet") -> str:
+    e = Entete.of(prog, regles)
+    header = (
+        f"<header><h1>Programmation de l'exercice {prog.exercice}</h1><p>{escape(e.contrat)}</p>"
+        f'<dl class="meta"><dt>Exercice</dt><dd>{prog.exercice}</dd>'
+        f"<dt>Règles</dt><dd>{escape(e.regles)}</dd>"
+        f"<dt>SHA-256 des règles</dt><dd><code>{escape(e.empreinte)}</code></dd>"
+        f"<dt>Version de cdv</dt><dd>{escape(e.version)}</dd></dl></header>"
+    )
+    body = "\n".join([
+        f'<p class="resume">{escape(resume_text(prog))}</p>',
+        _financeurs(prog, regles),
+        _constats(prog),
+        _engagements(prog, regles),
+        "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
+        + "".join(_repartition(r) for r in prog.repartitions) + "</section>",
+        _ecartes(prog),
+    ])
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Programmation {prog.exercice} — contrat de ville</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n{header}\n{body}\n</body>\n</html>\n"
+    )

@@ -1,0 +1,41 @@
+"""``cdv programmation --format json``: SPEC §4 keys first, then the extra views.
+
+Keys: ``exercice``, ``financeurs``, ``dossiers`` (SPEC §4, exactly); then
+``constats`` (programmation rules), ``repartitions``, ``engagements-cpo``,
+``ecartes`` (inéligible and invalide dossiers with their reasons) and
+``regles`` (rules file names, SHA-256, cdv version). Amounts are numbers
+rounded to the cent, ``taux`` to 4 decimals, ``null`` where no enveloppe is set.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .json_stream import dumps
+from .programmation_common import Entete
+
+if TYPE_CHECKING:
+    from ..programmation.calcul import Programmation
+    from ..regles import RuleSet
+
+
+def document(prog: "Programmation", regles: "RuleSet") -> dict[str, Any]:
+    ordre = list(regles.financeurs)
+    entete = Entete.of(prog, regles)
+    return {
+        "exercice": prog.exercice,
+        "financeurs": [f.to_dict() for f in prog.financeurs],
+        "dossiers": prog.resume.to_dict(),
+        "constats": [c.to_dict() for c in prog.constats],
+        "repartitions": {r.code: r.to_dict(ordre) for r in prog.repartitions},
+        "engagements-cpo": prog.engagements.to_dict(),
+        "ecartes": [
+            {"id": d.id, "fichier": d.fichier, "verdict": d.verdict, "motifs": list(d.motifs)} for d in prog.ecartes
+        ],
+        "regles": {"fichiers": list(entete.fichiers_regles), "empreinte": entete.empreinte,
+                   "version-cdv": entete.version},
+    }
+
+
+def render(prog: "Programmation", regles: "RuleSet") -> str:
+    return dumps(document(prog, regles)) + "\n"

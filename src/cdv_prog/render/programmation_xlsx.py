@@ -1,0 +1,164 @@
+"""``cdv programmation --format xlsx``: a workbook with one sheet per view (openpyxl).
+
+Sheets: Financeurs, Dossiers (one column per financeur, verdict, reasons),
+Répartitions, Engagements CPO, Constats, Informations (exercice, rules file
+names and SHA-256, cdv version, assumptions). Amounts are exact numbers with a
+euro format, headers are frozen and filterable. The file is byte-identical for
+the same input: fixed document dates and zip timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from ..programmation.breakdowns import NOTE_QUARTIERS
+from .programmation_common import DEMANDE_NOTE, STATUTS, VERDICTS, Entete
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from ..programmation.calcul import Programmation
+    from ..regles import RuleSet
+
+EURO = '#,##0.00 "€"'
+POURCENT = "0.00%"
+FIXED_DATE = dt.datetime(2024, 1, 1)
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def _sheet(wb: Any, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+           formats: dict[int, str], widths: dict[int, int] | None = None) -> "Worksheet":
+    """A sheet holding one table: bold frozen header, autofilter, number formats per column (0-based)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(list(row))
+    for col, fmt in formats.items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
+            cell.number_format = fmt
+    for i, header in enumerate(headers):
+        width = (widths or {}).get(i, max(12, min(40, len(header) + 4)))
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    return ws
+
+
+def _oui(flag: bool) -> str:
+    return "oui" if flag else "non"
+
+
+def render(prog: "Programmation", regles: "RuleSet") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    nom = regles.nom_court
+    codes = [f.financeur for f in prog.financeurs]
+
+    _sheet(
+        wb, "Financeurs",
+        ("Financeur", "Nom", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dépassement", "Dossiers"),
+        ([f.financeur, regles.financeurs[f.financeur].nom, f.enveloppe, f.demande, f.retenu, f.solde, f.taux,
+          _oui(f.depassement), f.dossiers] for f in prog.financeurs),
+        {2: EURO, 3: EURO, 4: EURO, 5: EURO, 6: POURCENT}, {1: 45, 2: 16, 3: 16, 4: 16, 5: 16},
+    )
+
+    headers = ["Id", "Fichier", "Intitulé", "Porteur", "Verdict", "CPO"] + [nom(c) for c in codes]
+    headers += ["Total demandé", "Total retenu", "Motifs"]
+    first_amount = 6
+
+    def dossier_row(d) -> list[Any]:
+        retenu = d.retenu or {}
+        row = [d.id, d.fichier, d.intitule, d.porteur, VERDICTS[d.verdict], _oui(d.cpo)]
+        row += [retenu.get(c) for c in codes]
+        row += [sum(d.demande.values(), Decimal(0)) if d.demande is not None else None,
+                sum(retenu.values(), Decimal(0)) if d.retenu is not None else None,
+                "\n".join(d.motifs) or None]
+        return row
+
+    n = len(codes) + 2
+    _sheet(wb, "Dossiers", headers, (dossier_row(d) for d in prog.dossiers),
+           {first_amount + i: EURO for i in range(n)},
+           {0: 16, 1: 36, 2: 50, 3: 36, first_amount + n: 80})
+
+    _sheet(
+        wb, "Répartitions",
+        ["Répartition", "Clé", "Libellé", "Dossiers", "Retenu"] + [nom(c) for c in codes],
+        ([rep.colonne, ligne.cle, ligne.libelle, ligne.dossiers, ligne.retenu]
+         + [ligne.financeurs.get(c) for c in codes]
+         for rep in prog.repartitions for ligne in rep.lignes),
+        {4 + i: EURO for i in range(len(codes) + 1)}, {0: 28, 1: 30, 2: 60},
+    )
+
+    eng = prog.engagements
+    _sheet(
+        wb, "Engagements CPO",
+        ("Financeur", "Année", "Engagé", "Enveloppe", "Solde", "Part de l'enveloppe", "Dossiers"),
+        ([nom(f.financeur), e.annee, e.engage, e.enveloppe, e.solde, e.taux, e.dossiers]
+         for f in eng.financeurs for e in f.annees),
+        {2: EURO, 3: EURO, 4: EURO, 5: POURCENT}, {0: 20, 2: 16, 3: 16, 4: 16},
+    )
+
+    _sheet(
+        wb, "Constats", ("Règle", "Gravité", "Statut", "Message", "Source"),
+        ([c.regle, c.gravite, STATUTS[c.statut], c.message, c.source] for c in prog.constats),
+        {}, {0: 28, 3: 90, 4: 90},
+    )
+
+    entete = Entete.of(prog, regles)
+    _sheet(
+        wb, "Informations", ("Rubrique", "Valeur"),
+        [
+            ("Exercice", prog.exercice),
+            ("Contrat", entete.contrat),
+            ("Fichiers de règles", entete.regles),
+            ("SHA-256 des règles", entete.empreinte),
+            ("Version de cdv", entete.version),
+            ("Dossiers", prog.resume.total),
+            ("Éligibles", prog.resume.eligible),
+            ("Inéligibles", prog.resume.ineligible),
+            ("Invalides", prog.resume.invalide),
+            ("Montants", DEMANDE_NOTE),
+            ("Quartiers", NOTE_QUARTIERS),
+            ("Engagements CPO", eng.hypothese),
+        ],
+        {}, {0: 24, 1: 100},
+    )
+
+    wb.properties.creator = "cdv"
+    wb.properties.created = FIXED_DATE
+    wb.properties.modified = FIXED_DATE
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _deterministic_zip(buf.getvalue())
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """The same archive with fixed timestamps: the zip entries' and the document's « modified » date.
+
+    openpyxl stamps both with the current time when saving.
+    """
+    import re
+
+    stamp = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, content)
+    return out.getvalue()

@@ -1,0 +1,79 @@
+"""Fixtures of the programmation tests: dossiers built in memory, rules with chosen enveloppes.
+
+Amounts are written as strings ("1000.50"), which the dossier format accepts,
+so that test data never goes through binary floats.
+"""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from cdv_prog.batch import DossierReport, check_dossier
+from cdv_prog.dossier import Dossier
+from cdv_prog.money import parse_amount
+from cdv_prog.regles import RuleSet, load_rules
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+
+@pytest.fixture
+def prog_dossier(make_dossier: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """``prog_dossier(id, financements, autres="0", **fragment)``: a dossier dict whose budget balances."""
+
+    def make(ident: str, financements: list[dict[str, Any]], autres: str = "0", **fragment: Any) -> dict[str, Any]:
+        total = sum((parse_amount(f["montant"]) for f in financements), Decimal(0)) + parse_amount(autres)
+        data = make_dossier(fragment)
+        data["id"] = ident
+        data["financements"] = financements
+        data["budget"] = {"total": f"{total:f}", "autres-produits": autres}
+        return data
+
+    return make
+
+
+@pytest.fixture
+def make_report(regles: RuleSet) -> Callable[..., DossierReport]:
+    """``make_report(data, rules=None)``: the engine's report of a dossier dict (no file)."""
+
+    def make(data: dict[str, Any], rules: RuleSet | None = None) -> DossierReport:
+        rs = rules or regles
+        dossier = Dossier.model_validate(data, context={"regles": rs})
+        return check_dossier(dossier, rs, f"{data['id']}.yaml")
+
+    return make
+
+
+@pytest.fixture
+def rules_dir_with(tmp_path: Path) -> Callable[..., Path]:
+    """``rules_dir_with(enveloppes={...}, programmation=None)``: a copy of rules/ with these sections replaced.
+
+    ``programmation=None`` keeps the shipped programmation rules; ``{}`` drops them.
+    """
+    counter = iter(range(10**6))
+
+    def make(enveloppes: dict[str, Any] | None = None, programmation: dict[str, Any] | None = None) -> Path:
+        dest = tmp_path / f"regles-prog-{next(counter)}"
+        shutil.copytree(RULES_DIR, dest)
+        for name, section in (("enveloppes", enveloppes), ("programmation", programmation)):
+            if section is not None:
+                text = yaml.safe_dump({name: section}, allow_unicode=True, sort_keys=False)
+                (dest / f"{name}.yaml").write_text(text, encoding="utf-8")
+        return dest
+
+    return make
+
+
+@pytest.fixture
+def rules_with(rules_dir_with: Callable[..., Path]) -> Callable[..., RuleSet]:
+    """Like ``rules_dir_with``, loaded."""
+
+    def make(**sections: Any) -> RuleSet:
+        return load_rules(rules_dir_with(**sections))
+
+    return make
