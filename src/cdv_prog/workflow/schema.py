@@ -1,0 +1,320 @@
+"""JSON Schemas of the dossier and rules formats (``cdv schema dossier|regles``).
+
+Generated from the pydantic models, so they cannot drift from what ``cdv``
+accepts; editors (yaml-language-server, VS Code…) use them to complete and
+check files as they are typed, with a first line such as::
+
+    # yaml-language-server: $schema=../../../schemas/dossier.schema.json
+
+* **dossier** — :class:`cdv_prog.dossier.Dossier`, with French descriptions,
+  amounts as a number or a French amount text, and the codes of the rule set
+  (financeurs, quartiers, défis, objectifs, axes, pièces) as completions;
+* **regles** — the shape of one rules file: every section optional (a folder's
+  files are merged), each rule's common keys plus, per ``type``, the parameters
+  of that kind's ``Parametres`` model (an ``if``/``then`` per kind), every
+  parameter either a value or dated values ``{année: valeur}``.
+
+Output is deterministic: sorted keys, no timestamps.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from pydantic.json_schema import GenerateJsonSchema
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+CODE_PATTERN = "^[a-z0-9][a-z0-9.-]*$"
+YEAR_PATTERN = "^[0-9]{4}$"
+
+AMOUNT: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {
+            "type": "string",
+            "pattern": "^\\s*(EUR\\s*)?[0-9][0-9 \\u00a0\\u202f\\u2009]*([.,][0-9]{1,2})?\\s*(€|EUR)?\\s*$",
+        },
+    ],
+    "description": "Montant en euros, au centime : 12000, 12000.50 ou \"12 000,50 €\" (jamais négatif).",
+}
+FRACTION: dict[str, Any] = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": 1,
+    "description": "Fraction entre 0 et 1 (0.5 pour 50 %).",
+}
+
+
+class _Generator(GenerateJsonSchema):
+    """pydantic's generator, with our amount and fraction types described as they are typed."""
+
+    def function_before_schema(self, schema: Any) -> Any:
+        from ..conditions import _one_or_many
+        from ..dossier import _amount
+        from ..kinds.base import _fraction
+
+        func = (schema.get("function") or {}).get("function")
+        if func is _amount:
+            return copy.deepcopy(AMOUNT)
+        if func is _fraction:
+            return copy.deepcopy(FRACTION)
+        if func is _one_or_many:  # a code, or a list of codes
+            inner = super().function_before_schema(schema)
+            return {"anyOf": [inner.get("items", {"type": "string"}), inner]}
+        return super().function_before_schema(schema)
+
+
+_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+
+
+def _clean(node: Any) -> Any:
+    """Standard JSON Schema only: pydantic's ``gt``/``ge`` on amounts become bounds of the
+    number branch; amount defaults become numbers; automatic titles are dropped."""
+    if isinstance(node, list):
+        return [_clean(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _clean(v) for k, v in node.items()}
+    for key, std in _BOUNDS.items():
+        if key in out:
+            bound = out.pop(key)
+            branches = [b for b in out.get("anyOf", []) if isinstance(b, dict) and b.get("type") == "number"] or [out]
+            for b in branches:
+                b[std] = bound
+    if "anyOf" in out and isinstance(out.get("default"), str):
+        try:
+            out["default"] = json.loads(out["default"])
+        except ValueError:
+            pass
+    props = out.get("properties")
+    if isinstance(props, dict):
+        for prop in props.values():
+            if isinstance(prop, dict):
+                prop.pop("title", None)
+    return out
+
+
+def _model_schema(model: Any) -> dict[str, Any]:
+    return _clean(model.model_json_schema(by_alias=True, schema_generator=_Generator))
+
+
+def dumps(schema: dict[str, Any]) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------------------- dossier
+
+_DOSSIER_DOC: dict[tuple[str, str], str] = {
+    ("Dossier", "id"): "Identifiant unique du dossier dans un lot (lettres, chiffres, . _ -), ex. CDV-2025-014.",
+    ("Dossier", "exercice"): "Année de l'exercice (année civile), dans la période du contrat.",
+    ("Dossier", "intitule"): "Intitulé de l'action.",
+    ("Dossier", "porteur"): "Le porteur de l'action (le plus souvent une association).",
+    ("Dossier", "action"): "L'action : défi, quartiers, dates, CPO…",
+    ("Dossier", "budget"): "Budget prévisionnel de l'action (Cerfa n°12156).",
+    ("Dossier", "financements"): "Financements demandés, une ligne par financeur et dispositif (plusieurs lignes peuvent nommer le même financeur).",
+    ("Dossier", "pieces"): "Codes des pièces fournies (attestation-prefecture, liste-bureau, rib…).",
+    ("Dossier", "elan"): "Dossier aussi déposé sur la plateforme Elan (REAAP).",
+    ("Dossier", "bilan-precedent"): "Bilan de l'action de l'année précédente envoyé à la CAF.",
+    ("Porteur", "nom"): "Nom du porteur.",
+    ("Porteur", "type"): "Nature juridique du porteur.",
+    ("Porteur", "siret"): "SIRET, 14 chiffres, entre guillemets (clé de contrôle vérifiée).",
+    ("Action", "defi"): "Défi du contrat de ville.",
+    ("Action", "objectif"): "Objectif opérationnel, qui doit appartenir au défi.",
+    ("Action", "axes"): "Axes transversaux.",
+    ("Action", "quartiers"): "Quartiers de l'action (au moins un), ou hors-qpv.",
+    ("Action", "debut"): "Date de début (AAAA-MM-JJ).",
+    ("Action", "fin"): "Date de fin (AAAA-MM-JJ), au plus tôt le début.",
+    ("Action", "innovante"): "Action innovante (bonus financier possible hors CPO).",
+    ("Action", "parentalite"): "Action de soutien à la parentalité.",
+    ("Action", "renouvellement"): "Renouvellement d'une action financée l'année précédente.",
+    ("Action", "cpo"): "Présent si l'action relève d'une convention pluriannuelle d'objectifs.",
+    ("Cpo", "annees"): "Années couvertes par la CPO (3 années consécutives).",
+    ("Budget", "total"): "Total des charges de l'action (comptes 60 à 68), hors contributions en nature.",
+    ("Budget", "autres-produits"): "Ressources hors subventions (ventes, participations, fonds propres…).",
+    ("Budget", "contributions-nature"): "Contributions volontaires en nature (comptes 86/87), jamais comptées dans les parts.",
+    ("Financement", "financeur"): "Code du financeur.",
+    ("Financement", "dispositif"): "Dispositif, texte libre (BOP 147, FIPD, REAAP, CLAS…).",
+    ("Financement", "montant"): "Montant demandé.",
+    ("Financement", "accorde"): "Montant proposé ou accordé dans la programmation (remplace le montant demandé dans les calculs).",
+    ("BilanPrecedent", "envoye-le"): "Date d'envoi du bilan (AAAA-MM-JJ).",
+}
+
+
+def _node(schema: dict[str, Any], model: str, prop: str) -> dict[str, Any] | None:
+    target = schema if model == "Dossier" else schema.get("$defs", {}).get(model)
+    if not isinstance(target, dict):
+        return None
+    return target.get("properties", {}).get(prop)
+
+
+def _string_branch(node: dict[str, Any]) -> dict[str, Any]:
+    """The string schema inside ``node`` (itself, its array items, or its non-null anyOf branch)."""
+    if node.get("type") == "array":
+        return _string_branch(node["items"])
+    for branch in node.get("anyOf", []):
+        if branch.get("type") == "string":
+            return branch
+    return node
+
+
+def dossier_schema(regles: Any = None) -> dict[str, Any]:
+    """JSON Schema of a dossier file; with a rule set, its codes are offered as completions."""
+    from ..dossier import Dossier
+
+    schema = _model_schema(Dossier)
+    schema.pop("title", None)
+    schema["$schema"] = DRAFT
+    schema["title"] = "Dossier de demande de subvention — contrat de ville (cdv)"
+    schema["description"] = "Un dossier par fichier YAML : une action, un exercice, son budget et ses financements."
+    for (model, prop), text in _DOSSIER_DOC.items():
+        node = _node(schema, model, prop)
+        if node is not None:
+            node["description"] = text
+    if regles is not None:
+        first, last = regles.contrat.periode
+        node = _node(schema, "Dossier", "exercice")
+        if node is not None:
+            node.update({"minimum": first, "maximum": last})
+        enums = {
+            ("Financement", "financeur"): list(regles.financeurs),
+            ("Action", "quartiers"): [*regles.quartiers, "hors-qpv"],
+            ("Action", "defi"): list(regles.defis),
+            ("Action", "objectif"): [o for d in regles.defis.values() for o in d.objectifs],
+            ("Action", "axes"): list(regles.axes),
+        }
+        for (model, prop), codes in enums.items():
+            node = _node(schema, model, prop)
+            if node is not None and codes:
+                branch = _string_branch(node)
+                branch.pop("pattern", None)
+                branch.pop("maxLength", None)
+                branch["enum"] = codes
+        node = _node(schema, "Dossier", "pieces")
+        if node is not None and regles.pieces:  # other pieces are allowed: offered, not imposed
+            items = node["items"]
+            node["items"] = {"anyOf": [{"enum": list(regles.pieces)}, items]}
+    return schema
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _dated(value_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            value_schema,
+            {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": YEAR_PATTERN},
+                "additionalProperties": value_schema,
+                "description": "Valeurs datées {année: valeur} : chaque valeur s'applique à partir de son année.",
+            },
+        ]
+    }
+
+
+COMMON_RULE_KEYS: dict[str, dict[str, Any]] = {
+    "type": {"type": "string", "description": "Genre de règle (implémenté en Python ; voir « cdv regles doc »)."},
+    "gravite": {
+        "enum": ["bloquant", "avertissement", "information"],
+        "description": "bloquant : un échec rend le dossier inéligible ; avertissement : une réserve ; information : jamais bloquant.",
+    },
+    "source": {"type": "string", "minLength": 1, "description": "La phrase du contrat ou de la lettre de cadrage dont vient la règle."},
+    "titre": {"type": "string", "description": "Titre court de la règle."},
+    "description": {"type": "string", "description": "Explication de la règle pour la documentation."},
+    "conseil": {"type": "string", "description": "Recommandation ajoutée au message d'échec."},
+}
+
+
+def kind_parameters(kind: Any) -> tuple[dict[str, dict[str, Any]], list[str], dict[str, Any]]:
+    """(properties, required names, $defs) of a kind's parameters, each property as typed in YAML."""
+    schema = _model_schema(kind.Parametres)
+    return schema.get("properties", {}), list(schema.get("required", [])), schema.get("$defs", {})
+
+
+def regles_schema() -> dict[str, Any]:
+    """JSON Schema of one rules file (``rules/*.yaml``)."""
+    from .. import kinds
+    from ..conditions import Condition
+    from ..regles import Referentiel
+
+    ref = _model_schema(Referentiel)
+    defs: dict[str, Any] = dict(ref.get("$defs", {}))
+    condition = _model_schema(Condition)
+    condition.pop("title", None)
+    condition["description"] = "Quand la règle s'applique : toutes les conditions données doivent être remplies."
+    defs["Condition"] = condition
+
+    common = {k: dict(v) for k, v in COMMON_RULE_KEYS.items()}
+    common["si"] = {"$ref": "#/$defs/Condition"}
+    common["type"] = {**common["type"], "enum": list(kinds.KINDS)}
+    branches = []
+    for name, kind in kinds.KINDS.items():
+        props, required, kdefs = kind_parameters(kind)
+        for dname, d in kdefs.items():
+            defs.setdefault(dname, d)
+        then_props: dict[str, Any] = {k: True for k in common}
+        for pname, pschema in props.items():
+            then_props[pname] = _dated(pschema)
+        branches.append({
+            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+            "then": {"properties": then_props, "required": required, "additionalProperties": False},
+        })
+    defs["Regle"] = {
+        "type": "object",
+        "description": "Une règle : une instance d'un genre (type) avec ses paramètres.",
+        "properties": common,
+        "required": ["type", "gravite", "source"],
+        "allOf": branches,
+    }
+    generic = {k: dict(v) for k, v in COMMON_RULE_KEYS.items()}
+    generic["si"] = {"$ref": "#/$defs/Condition"}
+    defs["RegleProgrammation"] = {
+        "type": "object",
+        "description": "Une règle de la programmation (sur l'ensemble des dossiers d'un exercice).",
+        "properties": generic,
+        "required": ["type", "gravite", "source"],
+    }
+
+    rule_id = {"pattern": "^[a-z0-9][a-z0-9-]*$"}
+    code = {"pattern": CODE_PATTERN}
+    ref_props = ref.get("properties", {})
+    for key in ("financeurs", "quartiers", "defis", "axes", "pieces"):  # may be empty (~) in one file
+        if key in ref_props:
+            ref_props[key].pop("minProperties", None)
+            ref_props[key]["type"] = ["object", "null"]
+    amount_or_none = {"anyOf": [copy.deepcopy(AMOUNT), {"type": "null"}]}
+    properties = {
+        **ref_props,
+        "enveloppes": {
+            "type": ["object", "null"],
+            "propertyNames": code,
+            "additionalProperties": _dated(amount_or_none),
+            "description": "Enveloppe de chaque financeur : un montant, des montants datés {année: montant}, ou ~ (non renseignée).",
+        },
+        "regles": {
+            "type": ["object", "null"],
+            "propertyNames": rule_id,
+            "additionalProperties": {"$ref": "#/$defs/Regle"},
+            "description": "Règles d'éligibilité des dossiers ; la clé est l'identifiant stable de la règle.",
+        },
+        "programmation": {
+            "type": ["object", "null"],
+            "propertyNames": rule_id,
+            "additionalProperties": {"$ref": "#/$defs/RegleProgrammation"},
+            "description": "Règles de la programmation d'un exercice.",
+        },
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "Fichier de règles — contrat de ville (cdv)",
+        "description": "Un fichier de règles : référentiels, enveloppes, règles. Les fichiers d'un répertoire sont fusionnés.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": defs,
+    }
