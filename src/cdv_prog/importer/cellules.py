@@ -1,0 +1,220 @@
+"""Cell values as spreadsheets give them → the typed values of a dossier.
+
+A cell holds what openpyxl or the CSV reader gives: ``None``, text, ``int``,
+``float`` (every numeric xlsx cell), ``bool``, ``datetime``… Each reader below
+turns one cell into one typed value or raises :class:`CelluleInvalide` with a
+French reason; amounts stay exact (a float is read back from its shortest
+decimal text and must be a whole number of cents).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ..money import CENT, MAX_AMOUNT, AmountError, parse_amount
+from .texte import court
+
+
+class CelluleInvalide(ValueError):
+    """A cell that cannot be read as the expected value; the message is French.
+
+    ``nature`` is a stable code for the kind of problem (``valeur-invalide``,
+    ``formule-sans-valeur``, ``libelle-inconnu``).
+    """
+
+    def __init__(self, message: str, nature: str = "valeur-invalide"):
+        super().__init__(message)
+        self.nature = nature
+
+
+@dataclass(frozen=True)
+class FormuleSansValeur:
+    """A formula cell whose workbook holds no calculated value (never opened in a spreadsheet)."""
+
+    formule: str
+
+    def __str__(self) -> str:
+        return self.formule
+
+
+_ERREURS_TABLEUR = ("#DIV/0!", "#N/A", "#NAME?", "#NOM?", "#NULL!", "#NUL!", "#NUM!", "#REF!", "#VALUE!", "#VALEUR!", "#SPILL!", "#CALC!")
+
+
+def vide(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _controle(value: object) -> None:
+    if isinstance(value, FormuleSansValeur):
+        raise CelluleInvalide(
+            f"cellule calculée sans valeur enregistrée (formule {court(value.formule, 40)}) : ouvrez le classeur "
+            "dans Excel ou LibreOffice et enregistrez-le, ou remplacez la formule par sa valeur",
+            "formule-sans-valeur",
+        )
+    if isinstance(value, str) and value.strip().upper() in _ERREURS_TABLEUR:
+        raise CelluleInvalide(f"erreur de calcul dans la cellule ({value.strip()})", "erreur-de-calcul")
+
+
+def texte(value: object) -> str:
+    """Free text on one line (intitulé, nom du porteur, dispositif)."""
+    _controle(value)
+    if isinstance(value, bool):
+        raise CelluleInvalide("un texte est attendu, pas VRAI/FAUX")
+    if isinstance(value, float):
+        if not value.is_integer():
+            return " ".join(repr(value).split())
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return " ".join(str(value).split())
+
+
+def numero(value: object) -> str:
+    """An action number: text, or a whole number (``14``, ``14.0`` → ``14``)."""
+    _controle(value)
+    if isinstance(value, bool):
+        raise CelluleInvalide("un numéro d'action est attendu, pas VRAI/FAUX")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CelluleInvalide(f"numéro d'action « {value} » : nombre à virgule")
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        raise CelluleInvalide("un numéro d'action est attendu, pas une date")
+    return str(value).strip()
+
+
+def entier(value: object, quoi: str = "nombre entier") -> int:
+    _controle(value)
+    if isinstance(value, bool):
+        raise CelluleInvalide(f"{quoi} attendu, pas VRAI/FAUX")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,9}\s*", value):
+        return int(value)
+    raise CelluleInvalide(f"« {court(value, 40)} » n'est pas un {quoi}")
+
+
+def montant(value: object) -> Decimal:
+    """An exact amount, at most two decimals, never negative."""
+    _controle(value)
+    if isinstance(value, bool):
+        raise CelluleInvalide("un montant est attendu, pas VRAI/FAUX")
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        raise CelluleInvalide("un montant est attendu, pas une date")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CelluleInvalide("montant infini ou indéfini")
+        try:
+            exact = Decimal(repr(value))
+        except InvalidOperation:  # pragma: no cover - repr of a finite float is always decimal
+            raise CelluleInvalide(f"« {value} » n'est pas un montant") from None
+        if abs(exact) > MAX_AMOUNT:
+            raise CelluleInvalide("montant démesuré (plus de 1 000 milliards d'euros)")
+        if exact != exact.quantize(CENT):
+            raise CelluleInvalide(
+                f"« {value} » a plus de deux décimales : un montant s'écrit au centime près (arrondissez la cellule ou sa formule)"
+            )
+        value = exact
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise CelluleInvalide(str(exc)) from None
+
+
+_DATE_FR = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})\s*$")
+_DATE_ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ]00:00(?::00)?)?\s*$")
+
+
+def date(value: object) -> dt.date:
+    """A date cell, or text ``JJ/MM/AAAA`` or ``AAAA-MM-JJ``."""
+    _controle(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        m = _DATE_FR.match(value)
+        if m:
+            d, mth, y = (int(g) for g in m.groups())
+        else:
+            m = _DATE_ISO.match(value)
+            if not m:
+                raise CelluleInvalide(f"« {court(value, 40)} » n'est pas une date (JJ/MM/AAAA ou AAAA-MM-JJ)")
+            y, mth, d = (int(g) for g in m.groups())
+        try:
+            return dt.date(y, mth, d)
+        except ValueError:
+            raise CelluleInvalide(f"date inexistante « {value.strip()} »") from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise CelluleInvalide(
+            f"« {value} » est un nombre, pas une date : donnez à la cellule un format de date (JJ/MM/AAAA)"
+        )
+    raise CelluleInvalide(f"« {court(value, 40)} » n'est pas une date")
+
+
+_OUI = {"oui", "o", "x", "vrai", "true", "1", "yes", "y"}
+_NON = {"non", "n", "faux", "false", "0", "no", "-"}
+
+
+def booleen(value: object) -> bool:
+    """``oui``/``non``, ``x``, ``VRAI``/``FAUX``, 1/0; an empty cell is ``non``."""
+    _controle(value)
+    if vide(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().casefold()
+    if text in _OUI:
+        return True
+    if text in _NON:
+        return False
+    raise CelluleInvalide(f"« {court(value, 40)} » : oui ou non attendu")
+
+
+_RANGE = re.compile(r"^\s*([0-9]{4})\s*(?:-|–|—|à|a|/|\.\.)\s*([0-9]{4})\s*$")
+
+
+def annees(value: object, separateurs: tuple[str, ...]) -> list[int] | None:
+    """CPO years: ``2025-2027``, ``2025 à 2027`` or a list ``2025, 2026, 2027``; empty or « non » → none."""
+    _controle(value)
+    if vide(value) or value is False:
+        return None
+    if isinstance(value, str) and value.strip().casefold() in _NON:
+        return None
+    if isinstance(value, bool) or (isinstance(value, str) and value.strip().casefold() in _OUI):
+        raise CelluleInvalide("indiquez les années de la CPO (par exemple 2025-2027), pas seulement « oui »")
+    if isinstance(value, list):
+        return [entier(v, "année") for v in value]
+    if isinstance(value, (int, float)):
+        return [entier(value, "année")]
+    text = str(value)
+    m = _RANGE.match(text)
+    if m:
+        first, last = int(m.group(1)), int(m.group(2))
+        if not 0 <= last - first < 10:
+            raise CelluleInvalide(f"années de CPO « {court(value, 40)} » : de la première à la dernière, 10 ans au plus")
+        return list(range(first, last + 1))
+    parts = [p.strip() for p in decoupe(text, separateurs)]
+    out = []
+    for part in parts:
+        if not re.fullmatch(r"[0-9]{4}", part):
+            raise CelluleInvalide(f"années de CPO « {court(value, 40)} » : écrire 2025-2027 ou 2025, 2026, 2027")
+        out.append(int(part))
+    return out
+
+
+def decoupe(text: str, separateurs: tuple[str, ...]) -> list[str]:
+    """Split a list cell on the separators (and line breaks); empty items dropped."""
+    parts = [text]
+    for sep in separateurs + ("\n", "\r"):
+        parts = [piece for part in parts for piece in part.split(sep)]
+    return [p.strip() for p in parts if p.strip()]

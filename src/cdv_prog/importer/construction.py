@@ -1,0 +1,346 @@
+"""Rows → dossier data, for both layouts.
+
+* ``par-action``: one row per action, one column per financeur holding the
+  amount requested;
+* ``par-financement``: one row per (action, financeur) line — the action's
+  columns repeated, the financeur's label, the amount requested and, where
+  present, the amount proposed or voted (``accorde``) — grouped by action
+  number in order of first appearance.
+
+Each action becomes an :class:`ActionImportee`: the dossier data in SPEC §1
+order, where each value came from (row, column), and the problems found. An
+action with a problem is not written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cellules import CelluleInvalide, FormuleSansValeur, vide
+from .conversion import Conversion
+from .correspondance import CHAMPS_ACTION, OBLIGATOIRES, Correspondance
+from .entetes import Plan
+from .tableur import Feuille
+from .texte import court, lettre_colonne, simplifie
+
+LIBELLES = {
+    "id": "numéro d'action",
+    "intitule": "intitulé",
+    "porteur.nom": "nom du porteur",
+    "action.defi": "défi",
+    "action.quartiers": "quartier",
+    "action.debut": "date de début",
+    "action.fin": "date de fin",
+    "budget.total": "budget total",
+    "financement.financeur": "financeur",
+    "financement.montant": "montant demandé",
+}
+
+
+@dataclass(frozen=True)
+class Probleme:
+    """A reason an action (or a row) is not imported, with where it is in the sheet.
+
+    ``champ`` is the dossier field concerned (``action.fin``,
+    ``financements[1].montant``…) when there is one; ``nature`` a stable code
+    for the kind of problem (``valeur-invalide``, ``libelle-inconnu``,
+    ``formule-sans-valeur``, ``numero-manquant``, ``valeur-manquante``,
+    ``doublon``, ``valeurs-differentes``, ``sans-financement``,
+    ``dossier-invalide``, ``fichier-existant``, ``ecriture``…).
+    """
+
+    fichier: str
+    feuille: str | None
+    ligne: int | None
+    colonne: int | None
+    entete: str | None
+    message: str
+    champ: str | None = None
+    nature: str = "valeur-invalide"
+
+    def __str__(self) -> str:
+        parts = [self.fichier]
+        if self.feuille is not None:
+            parts.append(f"feuille « {self.feuille} »")
+        if self.ligne is not None:
+            parts.append(f"ligne {self.ligne}")
+        if self.colonne is not None:
+            col = f"colonne {lettre_colonne(self.colonne)}"
+            if self.entete:
+                col += f" (« {court(self.entete, 40)} »)"
+            parts.append(col)
+        return ", ".join(parts) + f" : {self.message}"
+
+
+@dataclass(frozen=True)
+class Origine:
+    ligne: int  # list index of the row
+    colonne: int | None  # None: value from the mapping's defaults
+
+
+@dataclass
+class ActionImportee:
+    id: str | None
+    lignes: list[int]  # list indices of the rows it comes from
+    donnees: dict[str, Any] = field(default_factory=dict)
+    origines: dict[str, Origine] = field(default_factory=dict)  # "action.fin", "financements[0].montant" → origin
+    problemes: list[Probleme] = field(default_factory=list)
+
+
+@dataclass
+class Lecture:
+    actions: list[ActionImportee]
+    autres_exercices: int = 0  # rows left aside because their exercice column names another year
+
+
+class _Builder:
+    def __init__(self, feuille: Feuille, plan: Plan, conv: Conversion, corr: Correspondance, exercice: int):
+        self.feuille = feuille
+        self.plan = plan
+        self.conv = conv
+        self.corr = corr
+        self.exercice = exercice
+
+    # ------------------------------------------------------------- helpers
+
+    def probleme(self, ligne: int | None, colonne: int | None, message: str, champ: str | None, nature: str) -> Probleme:
+        return Probleme(
+            self.feuille.fichier, self.feuille.nom,
+            self.feuille.numero(ligne) if ligne is not None else None,
+            colonne, self.plan.entetes.get(colonne) if colonne is not None else None, message, champ, nature,
+        )
+
+    def cellule(self, ligne: int, champ: str) -> tuple[Any, int | None]:
+        """First non-empty cell of the field's columns on this row, and its column."""
+        cols = self.plan.champs.get(champ, [])
+        for col in cols:
+            value = self.feuille.cellule(ligne, col)
+            if not vide(value):
+                return value, col
+        return None, (cols[0] if cols else None)
+
+    def lire(self, ligne: int, champ: str, action: ActionImportee) -> tuple[Any, Origine | None]:
+        """Typed value of a field on a row (or the mapping's default); problems go to the action."""
+        value, col = self.cellule(ligne, champ)
+        if value is None:
+            if champ in self.conv.defauts:
+                return self.conv.defauts[champ], Origine(ligne, None)
+            return None, None
+        try:
+            return self.conv.lire(champ, value), Origine(ligne, col)
+        except CelluleInvalide as exc:
+            action.problemes.append(self.probleme(ligne, col, str(exc), champ, exc.nature))
+            return None, None
+
+    def repeated_header(self, ligne: int) -> bool:
+        """A row that repeats the header (a merged header cell spread down, or headers pasted twice)."""
+        row = self.feuille.lignes[ligne]
+        header = self.feuille.lignes[self.plan.ligne_entete]
+        seen = False
+        for col, value in enumerate(row):
+            if vide(value) or isinstance(value, FormuleSansValeur):
+                continue
+            other = header[col] if col < len(header) else None
+            if not isinstance(value, str) or not isinstance(other, str) or simplifie(value) != simplifie(other):
+                return False
+            seen = True
+        return seen
+
+    # ------------------------------------------------------------- grouping
+
+    def lignes_par_action(self) -> Lecture:
+        lecture = Lecture([])
+        groups: dict[str, ActionImportee] = {}
+        for ligne in range(self.plan.ligne_entete + 1, len(self.feuille.lignes)):
+            if not self.feuille.saisies[ligne] or self.repeated_header(ligne):
+                continue
+            probe = ActionImportee(None, [ligne])
+            if "exercice" in self.plan.champs:
+                year, origin = self.lire(ligne, "exercice", probe)
+                if year is not None and year != self.exercice:
+                    lecture.autres_exercices += 1
+                    continue
+            value, col = self.cellule(ligne, "id")
+            numero = None
+            if value is not None:
+                try:
+                    numero = self.conv.lire("id", value)
+                except CelluleInvalide as exc:
+                    probe.problemes.append(self.probleme(ligne, col, str(exc), "id", exc.nature))
+            if numero is None:
+                if not probe.problemes:
+                    probe.problemes.append(self.probleme(
+                        ligne, col, "numéro d'action manquant (ligne de total ou ligne incomplète ? complétez-la ou supprimez-la)",
+                        "id", "numero-manquant"))
+                lecture.actions.append(probe)
+                continue
+            ident = self.corr.fixe_id(numero, self.exercice)
+            action = groups.get(ident)
+            if action is None:
+                action = groups[ident] = ActionImportee(ident, [])
+                lecture.actions.append(action)
+            action.lignes.append(ligne)
+            action.problemes.extend(probe.problemes)
+        return lecture
+
+    # ------------------------------------------------------------- building
+
+    def construit(self, action: ActionImportee) -> None:
+        if self.plan.disposition == "par-action" and len(action.lignes) > 1:
+            rows = ", ".join(str(self.feuille.numero(i)) for i in action.lignes)
+            for ligne in action.lignes[1:]:
+                action.problemes.append(self.probleme(ligne, self.plan.colonne("id"),
+                                                      f"numéro d'action « {action.id} » en double (lignes {rows})", "id", "doublon"))
+            return
+        values: dict[str, Any] = {}
+        errored: set[str] = set()
+        for champ in CHAMPS_ACTION:
+            if champ in ("id", "exercice"):
+                continue
+            first: tuple[Any, Origine] | None = None
+            for ligne in action.lignes:
+                before = len(action.problemes)
+                value, origin = self.lire(ligne, champ, action)
+                if len(action.problemes) > before:
+                    errored.add(champ)
+                if value is None or origin is None:
+                    continue
+                if first is None:
+                    first = (value, origin)
+                elif value != first[0] and origin.colonne is not None and first[1].colonne is not None:
+                    action.problemes.append(self.probleme(
+                        ligne, origin.colonne,
+                        f"valeur « {court(_show(value), 30)} » différente de celle de la ligne "
+                        f"{self.feuille.numero(first[1].ligne)} (« {court(_show(first[0]), 30)} ») pour la même action",
+                        champ, "valeurs-differentes"))
+            if first is not None:
+                values[champ] = first
+        for champ in OBLIGATOIRES:
+            if champ != "id" and champ not in values and champ not in errored:
+                action.problemes.append(self.probleme(action.lignes[0], self.plan.colonne(champ),
+                                                      f"{LIBELLES.get(champ, champ)} : valeur manquante", champ, "valeur-manquante"))
+        lines = self.financements(action)
+        if not lines and not action.problemes:
+            if self.plan.disposition == "par-action":
+                cols = ", ".join(lettre_colonne(c) for c, _ in self.plan.financeurs)
+                msg = f"aucun montant demandé dans les colonnes des financeurs ({cols})"
+            else:
+                msg = "aucune ligne de financement pour cette action"
+            action.problemes.append(self.probleme(action.lignes[0], None, msg, "financements", "sans-financement"))
+        action.donnees, action.origines = self.dossier(action, values, lines)
+
+    def financements(self, action: ActionImportee) -> list[tuple[dict[str, Any], dict[str, Origine]]]:
+        out = []
+        if self.plan.disposition == "par-action":
+            ligne = action.lignes[0]
+            for col, code in self.plan.financeurs:
+                value = self.feuille.cellule(ligne, col)
+                if vide(value):
+                    continue
+                try:
+                    amount = self.conv.lire("financement.montant", value)
+                except CelluleInvalide as exc:
+                    action.problemes.append(self.probleme(ligne, col, str(exc), "financement.montant", exc.nature))
+                    continue
+                if amount:
+                    out.append(({"financeur": code, "montant": amount},
+                                {"financeur": Origine(ligne, col), "montant": Origine(ligne, col)}))
+            return out
+        for ligne in action.lignes:
+            parts: dict[str, Any] = {}
+            origins: dict[str, Origine] = {}
+            before = len(action.problemes)
+            for champ in ("financement.financeur", "financement.dispositif", "financement.montant", "financement.accorde"):
+                value, origin = self.lire(ligne, champ, action)
+                if value is not None and origin is not None:
+                    key = champ.split(".", 1)[1]
+                    parts[key], origins[key] = value, origin
+            if len(action.problemes) > before:
+                continue
+            typed = {k for k, o in origins.items() if o.colonne is not None}
+            if not typed:
+                continue  # a row carrying only the action's columns
+            if "financeur" not in parts:
+                action.problemes.append(self.probleme(ligne, self.plan.colonne("financement.financeur"), "financeur manquant",
+                                                      "financement.financeur", "valeur-manquante"))
+            elif "montant" not in parts:
+                action.problemes.append(self.probleme(ligne, self.plan.colonne("financement.montant"), "montant demandé manquant",
+                                                      "financement.montant", "valeur-manquante"))
+            else:
+                ordered = {k: parts[k] for k in ("financeur", "dispositif", "montant", "accorde") if k in parts}
+                out.append((ordered, origins))
+        return out
+
+    def dossier(self, action: ActionImportee, values: dict[str, tuple[Any, Origine]],
+                lines: list[tuple[dict[str, Any], dict[str, Origine]]]) -> tuple[dict[str, Any], dict[str, Origine]]:
+        """The dossier mapping in SPEC §1 order, and the origin of each value."""
+        origins: dict[str, Origine] = {"id": Origine(action.lignes[0], self.plan.colonne("id"))}
+        data: dict[str, Any] = {"id": action.id, "exercice": self.exercice}
+
+        def put(target: dict[str, Any], key: str, champ: str, path: str, wrap: Any = None) -> None:
+            if champ in values:
+                value, origin = values[champ]
+                if value is None or value == []:
+                    return
+                target[key] = wrap(value) if wrap else value
+                origins[path] = origin
+
+        put(data, "intitule", "intitule", "intitule")
+        porteur: dict[str, Any] = {}
+        for key in ("nom", "type", "siret"):
+            put(porteur, key, f"porteur.{key}", f"porteur.{key}")
+        data["porteur"] = porteur
+        act: dict[str, Any] = {}
+        for key in ("defi", "objectif", "axes", "quartiers", "debut", "fin", "innovante", "parentalite", "renouvellement"):
+            put(act, key, f"action.{key}", f"action.{key}")
+        put(act, "cpo", "action.cpo", "action.cpo", wrap=lambda years: {"annees": years})
+        data["action"] = act
+        budget: dict[str, Any] = {}
+        for key in ("total", "autres-produits", "contributions-nature"):
+            put(budget, key, f"budget.{key}", f"budget.{key}")
+        data["budget"] = budget
+        data["financements"] = []
+        for i, (line, line_origins) in enumerate(lines):
+            data["financements"].append(line)
+            for key, origin in line_origins.items():
+                origins[f"financements[{i}].{key}"] = origin
+            origins[f"financements[{i}]"] = line_origins.get("financeur", next(iter(line_origins.values())))
+        put(data, "pieces", "pieces", "pieces")
+        put(data, "elan", "elan", "elan")
+        put(data, "bilan-precedent", "bilan-precedent.envoye-le", "bilan-precedent.envoye-le", wrap=lambda d: {"envoye-le": d})
+        return data, origins
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def lire_actions(feuille: Feuille, plan: Plan, conv: Conversion, corr: Correspondance, exercice: int) -> Lecture:
+    builder = _Builder(feuille, plan, conv, corr, exercice)
+    lecture = builder.lignes_par_action()
+    for action in lecture.actions:
+        if action.id is not None:
+            builder.construit(action)
+    return lecture
+
+
+def probleme_de(feuille: Feuille, plan: Plan, action: ActionImportee, champ: str, message: str,
+                nature: str = "dossier-invalide") -> Probleme:
+    """A validation problem on a dossier field, placed at the cell the value came from."""
+    origin = None
+    path = champ
+    while path:
+        origin = action.origines.get(path)
+        if origin is not None:
+            break
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    ligne = origin.ligne if origin is not None else action.lignes[0]
+    colonne = origin.colonne if origin is not None else None
+    if origin is not None and origin.colonne is None:
+        message += " (valeur par défaut de la correspondance)"
+    return Probleme(feuille.fichier, feuille.nom, feuille.numero(ligne), colonne,
+                    plan.entetes.get(colonne) if colonne is not None else None, message, champ or None, nature)

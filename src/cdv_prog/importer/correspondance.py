@@ -1,0 +1,215 @@
+"""The mapping file (« correspondance »): which column holds what, and labels → codes.
+
+It is YAML read with the hardened loader and validated by strict models
+(unknown keys are errors, with their line). The shipped default,
+``mapping-defaut.yaml``, is printed by ``cdv importer --modele-correspondance``
+for users to copy and edit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..loader import Loaded, LoadFailed, format_path, load_yaml_file, load_yaml_text
+
+MAX_MOTIF = 200
+FICHIER_DEFAUT = "mapping-defaut.yaml"
+
+# Dossier fields a column can feed, with the kind of value each one holds.
+CHAMPS_ACTION: dict[str, str] = {
+    "id": "numero",
+    "exercice": "exercice",
+    "intitule": "texte",
+    "porteur.nom": "texte",
+    "porteur.type": "type-porteur",
+    "porteur.siret": "siret",
+    "action.defi": "defi",
+    "action.objectif": "objectif",
+    "action.axes": "axes",
+    "action.quartiers": "quartiers",
+    "action.debut": "date",
+    "action.fin": "date",
+    "action.innovante": "booleen",
+    "action.parentalite": "booleen",
+    "action.renouvellement": "booleen",
+    "action.cpo": "annees",
+    "budget.total": "montant",
+    "budget.autres-produits": "montant",
+    "budget.contributions-nature": "montant",
+    "pieces": "pieces",
+    "elan": "booleen",
+    "bilan-precedent.envoye-le": "date",
+}
+CHAMPS_LIGNE: dict[str, str] = {
+    "financement.financeur": "financeur",
+    "financement.dispositif": "texte",
+    "financement.montant": "montant",
+    "financement.accorde": "montant",
+}
+CHAMPS: dict[str, str] = {**CHAMPS_ACTION, **CHAMPS_LIGNE}
+# Required in every imported dossier: a column or a default value must provide them.
+OBLIGATOIRES = ("id", "intitule", "porteur.nom", "action.defi", "action.quartiers", "action.debut", "action.fin", "budget.total")
+OBLIGATOIRES_LIGNE = ("financement.financeur", "financement.montant")
+
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=80)]
+Nom = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CorrespondanceInvalide(Exception):
+    """The mapping file cannot be used; ``problemes`` are French lines ``fichier:ligne [champ] : raison``."""
+
+    def __init__(self, problemes: list[str]):
+        super().__init__("\n".join(problemes))
+        self.problemes = problemes
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _keys_as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else str(k)): v for k, v in value.items()}
+    return value
+
+
+class Motif(_Strict):
+    motif: Annotated[str, Field(min_length=1, max_length=MAX_MOTIF)]
+    code: Code
+
+    @field_validator("motif")
+    @classmethod
+    def _compile(cls, motif: str) -> str:
+        try:
+            re.compile(motif)
+        except re.error as exc:
+            raise PydanticCustomError("motif", "motif (expression régulière) invalide : {e}", {"e": str(exc)}) from None
+        return motif
+
+
+class Table(_Strict):
+    """Labels → codes: exact names (compared simplified), then patterns in the declared order."""
+
+    noms: Annotated[dict[Nom, Code], BeforeValidator(_keys_as_text)] = {}
+    motifs: list[Motif] = []
+
+
+def _noms_colonne(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+NomsColonne = Annotated[list[Nom], BeforeValidator(_noms_colonne), Field(min_length=1, max_length=50)]
+
+
+def _python_name(champ: str) -> str:
+    return champ.replace(".", "__").replace("-", "_")
+
+
+Colonnes = create_model(  # type: ignore[call-overload]
+    "Colonnes",
+    __base__=_Strict,
+    **{_python_name(c): (NomsColonne | None, Field(default=None, alias=c)) for c in CHAMPS},
+)
+Valeurs = create_model(  # type: ignore[call-overload]
+    "Valeurs",
+    __base__=_Strict,
+    **{_python_name(c): (Any, Field(default=None, alias=c)) for c in CHAMPS if c != "id"},
+)
+
+
+class Correspondance(_Strict):
+    disposition: Literal["auto", "par-action", "par-financement"] = "auto"
+    feuille: Nom | None = None
+    ligne_entete: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, alias="ligne-entete")
+    modele_id: Annotated[str, Field(min_length=1, max_length=100)] = Field(default="{numero}", alias="modele-id")
+    separateurs: Annotated[list[Annotated[str, Field(min_length=1, max_length=5)]], Field(max_length=10)] = [";", ",", "+"]
+    colonnes: Colonnes  # type: ignore[valid-type]
+    valeurs: Valeurs = Field(default_factory=Valeurs)  # type: ignore[valid-type]
+    financeurs: Table = Table()
+    quartiers: Table = Table()
+    defis: Table = Table()
+    objectifs: Table = Table()
+    axes: Table = Table()
+    pieces: Table = Table()
+    types_porteur: Table = Field(default=Table(), alias="types-porteur")
+
+    @field_validator("modele_id")
+    @classmethod
+    def _modele(cls, modele: str) -> str:
+        rest = _PLACEHOLDER.sub("", modele)
+        if "{numero" not in modele:
+            raise PydanticCustomError("modele", "le modèle d'identifiant doit contenir {numero}")
+        if "{" in rest or "}" in rest:
+            raise PydanticCustomError(
+                "modele", "modèle d'identifiant « {m} » : seuls {numero}, {numero:03} et {exercice} sont permis", {"m": modele}
+            )
+        return modele
+
+    def noms_colonne(self, champ: str) -> list[str]:
+        return getattr(self.colonnes, _python_name(champ)) or []
+
+    def valeur(self, champ: str) -> Any:
+        return getattr(self.valeurs, _python_name(champ), None)
+
+    def fixe_id(self, numero: str, exercice: int) -> str:
+        def repl(m: re.Match[str]) -> str:
+            if m.group(1) == "exercice":
+                return str(exercice)
+            width = m.group(2)
+            return numero.zfill(int(width)) if width and numero.isdigit() else numero
+
+        return _PLACEHOLDER.sub(repl, self.modele_id)
+
+
+_PLACEHOLDER = re.compile(r"\{(numero|exercice)(?::0([1-9]))?\}")
+
+
+@dataclass
+class Chargee:
+    """A validated mapping and where it came from (to name lines in later errors)."""
+
+    correspondance: Correspondance
+    fichier: str
+    loaded: Loaded
+
+
+def texte_defaut() -> str:
+    return resources.files(__package__).joinpath(FICHIER_DEFAUT).read_text(encoding="utf-8")
+
+
+def charger(path: Path | None) -> Chargee:
+    """Load and validate a mapping file (the shipped default when ``path`` is None)."""
+    shown = str(path) if path is not None else f"<correspondance par défaut : {FICHIER_DEFAUT}>"
+    try:
+        loaded = load_yaml_file(path) if path is not None else load_yaml_text(texte_defaut())
+    except LoadFailed as exc:
+        raise CorrespondanceInvalide([_line(shown, e.ligne, e.champ, e.message) for e in exc.errors]) from None
+    if not isinstance(loaded.data, dict):
+        raise CorrespondanceInvalide([_line(shown, 1, "", "une correspondance est un ensemble de clés (colonnes, financeurs, quartiers…)")])
+    try:
+        corr = Correspondance.model_validate(loaded.data)
+    except ValidationError as exc:
+        from ..errors import translate
+
+        errors = sorted(translate(exc, loaded, model=Correspondance), key=lambda e: e.ligne or 0)
+        raise CorrespondanceInvalide([_line(shown, e.ligne, e.champ, e.message) for e in errors]) from None
+    if not corr.noms_colonne("id"):
+        raise CorrespondanceInvalide([_line(shown, loaded.line_of(("colonnes",)), "colonnes.id",
+                                            "la colonne du numéro d'action (id) est obligatoire")])
+    return Chargee(corr, shown, loaded)
+
+
+def _line(fichier: str, ligne: int | None, champ: str, message: str) -> str:
+    where = fichier + (f":{ligne}" if ligne else "")
+    return f"{where}{f' [{champ}]' if champ else ''} : {message}"
+
+
+def problem(chargee: Chargee, path: tuple[str | int, ...], message: str) -> str:
+    return _line(chargee.fichier, chargee.loaded.line_of(path), format_path(path), message)

@@ -1,0 +1,222 @@
+"""An import run: read the sheet, build each action's dossier, validate it, write it.
+
+:class:`Import` is used by the CLI in two steps: :meth:`Import.preparer` (any
+problem there is a usage error: missing file, bad mapping, no header row…)
+then :meth:`Import.resultats`, one :class:`Resultat` per action in sheet order.
+Every dossier is validated by the same models as ``cdv check`` before it is
+written, written atomically, re-read with :func:`cdv_prog.batch.read_dossier`
+before it takes its place, and never replaces an existing file unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from pydantic import ValidationError
+
+from ..dossier import Dossier
+from ..regles import RuleSet
+from .construction import ActionImportee, Lecture, Probleme, lire_actions, probleme_de
+from .conversion import Conversion
+from .correspondance import CorrespondanceInvalide, charger
+from .ecriture import DejaPresent, ecrit_atomique, schema_ref, yaml_dossier
+from .entetes import EnteteIntrouvable, Plan, plan, trouve_entete
+from .tableur import Feuille, TableurIllisible, ouvrir
+
+
+class ImportImpossible(Exception):
+    """A usage error: the import cannot start. ``lignes`` are French messages."""
+
+    def __init__(self, lignes: list[str]):
+        super().__init__("\n".join(lignes))
+        self.lignes = lignes
+
+
+@dataclass
+class Options:
+    fichier: Path
+    exercice: int
+    vers: Path
+    correspondance: Path | None = None
+    feuille: str | None = None
+    disposition: str | None = None
+    remplacer: bool = False
+    essai: bool = False
+
+
+# statut: ecrit | remplace | inchange | ignore ; with --essai: a-ecrire | a-remplacer | inchange | ignore
+@dataclass
+class Resultat:
+    id: str | None
+    statut: str
+    fichier: Path | None = None
+    problemes: list[Probleme] = field(default_factory=list)
+    texte: str | None = None
+
+    @property
+    def ignore(self) -> bool:
+        return self.statut == "ignore"
+
+
+class _Relecture(Exception):
+    pass
+
+
+class Import:
+    def __init__(self, options: Options, regles: RuleSet):
+        self.options = options
+        self.regles = regles
+        self.feuille: Feuille | None = None
+        self.plan: Plan | None = None
+        self.lecture: Lecture | None = None
+        self.schema = ""
+        self.notes: list[str] = []
+
+    def preparer(self) -> None:
+        opts = self.options
+        first, last = self.regles.contrat.periode
+        if not first <= opts.exercice <= last:
+            raise ImportImpossible([f"exercice {opts.exercice} hors de la période du contrat ({first}-{last})"])
+        if opts.vers.exists() and not opts.vers.is_dir():
+            raise ImportImpossible([f"{opts.vers} existe et n'est pas un répertoire"])
+        try:
+            chargee = charger(opts.correspondance)
+            conv = Conversion(chargee, self.regles)
+        except CorrespondanceInvalide as exc:
+            raise ImportImpossible(["Correspondance invalide :"] + ["  " + p for p in exc.problemes]) from None
+        corr = chargee.correspondance
+        disposition = opts.disposition or corr.disposition
+        try:
+            feuille = ouvrir(opts.fichier, opts.feuille or corr.feuille,
+                             lambda rows: trouve_entete(rows, corr, conv, disposition) is not None)
+            self.plan = plan(feuille, corr, conv, opts.disposition)
+        except (TableurIllisible, EnteteIntrouvable) as exc:
+            raise ImportImpossible([str(exc)]) from None
+        self.feuille = feuille
+        self.notes = list(feuille.notes)
+        self.lecture = lire_actions(feuille, self.plan, conv, corr, opts.exercice)
+        self.schema = schema_ref(opts.vers)
+
+    def resultats(self) -> Iterator[Resultat]:
+        assert self.lecture is not None and self.feuille is not None
+        if not self.options.essai and any(a.id is not None and not a.problemes for a in self.lecture.actions):
+            try:
+                self.options.vers.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ImportImpossible([f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]) from None
+        names: dict[str, str] = {}
+        for action in self.lecture.actions:
+            yield self._one(action, names)
+
+    # ----------------------------------------------------------------- one action
+
+    def _one(self, action: ActionImportee, names: dict[str, str]) -> Resultat:
+        assert self.feuille is not None and self.plan is not None
+        if action.problemes or action.id is None:
+            return Resultat(action.id, "ignore", problemes=action.problemes)
+        try:
+            dossier = Dossier.model_validate(action.donnees, context={"regles": self.regles})
+        except ValidationError as exc:
+            from ..errors import translate
+
+            problems = [probleme_de(self.feuille, self.plan, action, e.champ, e.message) for e in translate(exc, None)]
+            return Resultat(action.id, "ignore", problemes=problems)
+        if action.id.startswith("."):
+            return Resultat(action.id, "ignore", problemes=[probleme_de(
+                self.feuille, self.plan, action, "id",
+                f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
+                "valeur-invalide")])
+        target = self.options.vers / f"{action.id}.yaml"
+        key = os.path.normcase(action.id).lower()
+        if key in names:
+            return Resultat(action.id, "ignore", target, [probleme_de(
+                self.feuille, self.plan, action, "id",
+                f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)", "doublon")])
+        names[key] = action.id
+        text = yaml_dossier(action.donnees, self.schema, self._provenance(action))
+        existing = self._existing(target)
+        if self.options.essai:
+            return self._essai(action, dossier, target, text, existing)
+        if existing == text:
+            return Resultat(action.id, "inchange", target, texte=text)
+        if existing is not None and not self.options.remplacer:
+            return self._deja(action, target)
+
+        def verifie(temp: Path) -> None:
+            from ..batch import read_dossier
+
+            reread = read_dossier(temp, self.regles)
+            if not isinstance(reread, Dossier):
+                raise _Relecture("; ".join(f"{e.champ} : {e.message}" for e in reread.erreurs))
+            if reread != dossier:
+                raise _Relecture("le fichier relu diffère du dossier importé")
+
+        try:
+            ecrit_atomique(target, text, self.options.remplacer, verifie)
+        except DejaPresent:
+            return self._deja(action, target)
+        except _Relecture as exc:  # pragma: no cover - would be a bug of the emitter
+            return Resultat(action.id, "ignore", target, [probleme_de(
+                self.feuille, self.plan, action, "", f"le dossier produit ne se relit pas à l'identique ({exc}) : non écrit",
+                "relecture")])
+        except OSError as exc:
+            return Resultat(action.id, "ignore", target, [probleme_de(
+                self.feuille, self.plan, action, "", f"écriture impossible de {target} : {exc.strerror or exc}", "ecriture")])
+        return Resultat(action.id, "remplace" if existing is not None else "ecrit", target, texte=text)
+
+    def _essai(self, action: ActionImportee, dossier: Dossier, target: Path, text: str, existing: str | None) -> Resultat:
+        from ..loader import LoadFailed, load_yaml_text
+
+        try:
+            reread = Dossier.model_validate(load_yaml_text(text).data, context={"regles": self.regles})
+        except (LoadFailed, ValidationError):  # pragma: no cover - would be a bug of the emitter
+            reread = None
+        if reread != dossier:  # pragma: no cover
+            return Resultat(action.id, "ignore", target, [probleme_de(
+                self.feuille, self.plan, action, "", "le dossier produit ne se relit pas à l'identique : non écrit", "relecture")])
+        if existing == text:
+            return Resultat(action.id, "inchange", target, texte=text)
+        if existing is not None and not self.options.remplacer:
+            return self._deja(action, target)
+        return Resultat(action.id, "a-remplacer" if existing is not None else "a-ecrire", target, texte=text)
+
+    def _deja(self, action: ActionImportee, target: Path) -> Resultat:
+        assert self.feuille is not None and self.plan is not None
+        return Resultat(action.id, "ignore", target, [probleme_de(
+            self.feuille, self.plan, action, "id",
+            f"le fichier {target} existe déjà et diffère : non remplacé (option --remplacer pour le remplacer)",
+            "fichier-existant")])
+
+    @staticmethod
+    def _existing(target: Path) -> str | None:
+        try:
+            return target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError):
+            return "" if target.exists() else None
+
+    def _provenance(self, action: ActionImportee) -> str:
+        assert self.feuille is not None
+        rows = [self.feuille.numero(i) for i in action.lignes]
+        where = f"« {Path(self.feuille.fichier).name} »"
+        if self.feuille.nom is not None:
+            where += f", feuille « {self.feuille.nom} »"
+        label = "ligne" if len(rows) == 1 else "lignes"
+        return f"Importé par cdv importer depuis {where}, {label} {_ranges(rows)}."
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts: list[str] = []
+    start = prev = None
+    for n in numbers + [None]:  # type: ignore[list-item]
+        if start is not None and n == prev + 1:  # type: ignore[operator]
+            prev = n
+            continue
+        if start is not None:
+            parts.append(str(start) if start == prev else f"{start} à {prev}")
+        start = prev = n
+    return ", ".join(parts)
