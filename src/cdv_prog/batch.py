@@ -39,6 +39,14 @@ class DossierReport:
     erreurs: list[LoadError] = field(default_factory=list)
     alertes: list[str] = field(default_factory=list)
     dossier: Dossier | None = None
+    lignes: dict[tuple, int] = field(default_factory=dict, repr=False)  # (key, key) → line, 2 levels deep
+
+    def ligne(self, champ: str | None) -> int | None:
+        """Line of a dossier field (``"budget.total"``), or of its nearest ancestor present."""
+        path = tuple(champ.split(".")) if champ else ()
+        while path not in self.lignes and path:
+            path = path[:-1]
+        return self.lignes.get(path)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -98,16 +106,21 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def read_dossier(path: Path, regles: RuleSet) -> Dossier | DossierReport:
-    """A validated Dossier, or an ``invalide`` report naming field, line and reason."""
+def read_dossier(path: Path, regles: RuleSet, lignes: dict[tuple, int] | None = None) -> Dossier | DossierReport:
+    """A validated Dossier, or an ``invalide`` report naming field, line and reason.
+
+    ``lignes``, when given, receives the line of each field up to two levels deep.
+    """
     shown = str(path)
     try:
         loaded = load_yaml_file(path)
     except LoadFailed as exc:
         return DossierReport(shown, "invalide", erreurs=exc.errors)
+    if lignes is not None:
+        lignes.update((k, v) for k, v in loaded.lines.items() if len(k) <= 2)
     data = loaded.data
     if not isinstance(data, dict):
-        return DossierReport(shown, "invalide", erreurs=[LoadError("", 1, "un dossier doit être un ensemble de clés (id, exercice, intitule…)")])
+        return DossierReport(shown, "invalide", erreurs=[LoadError("", loaded.line_of(()) or 1, "un dossier doit être un ensemble de clés (id, exercice, intitule…)")])
     try:
         return Dossier.model_validate(data, context={"regles": regles})
     except ValidationError as exc:
@@ -129,10 +142,13 @@ def check_dossier(dossier: Dossier, regles: RuleSet, fichier: str) -> DossierRep
 
 
 def check_file(path: Path, regles: RuleSet) -> DossierReport:
-    result = read_dossier(path, regles)
+    lignes: dict[tuple, int] = {}
+    result = read_dossier(path, regles, lignes)
     if isinstance(result, DossierReport):
         return result
-    return check_dossier(result, regles, str(path))
+    report = check_dossier(result, regles, str(path))
+    report.lignes = lignes
+    return report
 
 
 def check_files(files: Iterable[Path], regles: RuleSet, exercice: int | None = None) -> Iterator[DossierReport]:
@@ -141,9 +157,17 @@ def check_files(files: Iterable[Path], regles: RuleSet, exercice: int | None = N
     With ``exercice``, dossiers of other exercices are left out (invalid files
     whose exercice cannot be read are kept).
     """
+    return filter_reports((check_file(path, regles) for path in files), exercice)
+
+
+def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None) -> Iterator[DossierReport]:
+    """The batch rules over reports in path order (see :func:`check_files`), one at a time.
+
+    Shared by the sequential and the parallel batch (:mod:`cdv_prog.parallel`),
+    where it runs in the parent process, in order.
+    """
     ids: dict[str, str] = {}
-    for path in files:
-        report = check_file(path, regles)
+    for report in reports:
         if exercice is not None and report.exercice is not None and report.exercice != exercice:
             continue
         if report.id is not None and report.verdict != "invalide":
@@ -151,11 +175,19 @@ def check_files(files: Iterable[Path], regles: RuleSet, exercice: int | None = N
             if first is not None:
                 report = DossierReport(
                     report.fichier, "invalide", id=report.id, exercice=report.exercice,
-                    erreurs=[LoadError("id", 1, f"identifiant « {report.id} » déjà utilisé par {first}")],
+                    erreurs=[LoadError("id", _line_of_id(report.fichier), f"identifiant « {report.id} » déjà utilisé par {first}")],
                 )
             else:
                 ids[report.id] = report.fichier
         yield report
+
+
+def _line_of_id(fichier: str) -> int | None:
+    """Line of the ``id`` key of a (valid, already read) dossier file."""
+    try:
+        return load_yaml_file(Path(fichier)).line_of(("id",))
+    except LoadFailed:
+        return None
 
 
 @dataclass

@@ -39,12 +39,13 @@ def _root(
 class CheckFormat(str, Enum):
     text = "text"
     json = "json"
+    github = "github"
 
 
 def err_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # no wrapping inside file paths
 
 
 def fail_usage(message: str) -> "typer.Exit":
@@ -89,21 +90,33 @@ ExerciceOpt = Annotated[
     Optional[int], typer.Option("--exercice", "-e", help="Ne vérifier que les dossiers de cet exercice (année).", show_default=False)
 ]
 
+JobsOpt = Annotated[
+    Optional[int],
+    typer.Option("--jobs", "-j", min=1, show_default=False,
+                 help="Nombre de processus. Défaut : un par processeur pour les gros lots (200 fichiers et plus), sinon 1."),
+]
+
 
 @app.command("check")
 def check(
     paths: PathsArg = None,
     rules: RulesOpt = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Format de sortie : text ou json.")] = CheckFormat.text,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Format de sortie : text, json, ou github (annotations ::error/::warning pour la CI).")] = CheckFormat.text,
     exercice: ExerciceOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
-    from .batch import Resume, check_files
+    from .batch import Resume
+    from .parallel import check_reports
 
     regles = load_ruleset(rules)
     files = find_files(paths or [Path("data/dossiers")])
     resume = Resume()
-    reports = check_files(files, regles, exercice)
+    reports = check_reports(files, regles, exercice, jobs=jobs)
+    from .programmation.totals import TotauxParExercice
+
+    totaux = TotauxParExercice(regles)  # per-financeur totals, accumulated as the reports stream by
+    reports = totaux.follow(reports)
     if format is CheckFormat.json:
         from .render.json_stream import write_stream
 
@@ -112,7 +125,15 @@ def check(
                 resume.add(report)
                 yield report.to_dict()
 
-        write_stream(sys.stdout, "dossiers", items(), lambda: {"resume": resume.to_dict()})
+        write_stream(sys.stdout, "dossiers", items(), lambda: {"resume": resume.to_dict(), "totaux": totaux.to_dict()})
+    elif format is CheckFormat.github:
+        from .render import github
+
+        for report in reports:
+            resume.add(report)
+            for line in github.dossier_commands(report, regles):
+                sys.stdout.write(line + "\n")
+        err_console().print(f"{resume.total} dossier(s) : {resume.eligible} éligible(s), {resume.ineligible} inéligible(s), {resume.invalide} invalide(s)")
     else:
         from rich.console import Console
 
@@ -123,8 +144,12 @@ def check(
             resume.add(report)
             text.dossier(console, report)
         text.summary(console, resume)
+        if resume.total > 1:
+            from .render.programmation_text import totaux as totaux_table
+
+            totaux_table(console, totaux)
     sys.stdout.flush()
-    raise typer.Exit(resume.exit_code)
+    raise typer.Exit(max(resume.exit_code, totaux.exit_code))
 
 
 _CLICK_FR = {
@@ -139,6 +164,8 @@ _CLICK_FR = {
     "requires an argument": "exige une valeur",
     "Got unexpected extra argument": "argument en trop",
     "Did you mean": "Vouliez-vous dire",
+    "Value error, ": "",
+    "Input should be a valid integer, unable to parse string as an integer": "doit être un nombre entier",
 }
 
 
@@ -150,6 +177,10 @@ def _french(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: French usage errors, exit code 2, never a traceback."""
+    import os
+
+    # cdv uses no pydantic plugin: skip their discovery (an entry-point scan, ~15 ms at each start)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     # typer vendors click in recent releases: find its exception classes through typer itself
     mro = typer.BadParameter.__mro__
     usage_error = next(c for c in mro if c.__name__ == "UsageError")
@@ -181,3 +212,8 @@ def _exit(code: int) -> int:
     except (BrokenPipeError, ValueError):
         pass
     sys.exit(code)
+
+
+from . import cli_programmation  # noqa: E402,F401
+from . import cli_regles  # noqa: E402,F401
+from . import cli_importer  # noqa: E402,F401

@@ -46,14 +46,14 @@ class Condition(BaseModel):
                     return f"{ctx.nom(code)} ne finance pas le dossier"
         if self.cpo is not None and (d.action.cpo is not None) != self.cpo:
             return "l'action n'est pas sous CPO" if self.cpo else "l'action est sous CPO"
-        for flag, yes, no in (
-            ("innovante", "l'action n'est pas innovante", "l'action est innovante"),
-            ("parentalite", "l'action n'est pas une action de parentalité", "l'action est une action de parentalité"),
-            ("renouvellement", "l'action n'est pas un renouvellement", "l'action est un renouvellement"),
-        ):
-            wanted = getattr(self, flag)
-            if wanted is not None and getattr(d.action, flag) != wanted:
-                return yes if wanted else no
+        action = d.action
+        if self.innovante is not None and action.innovante != self.innovante:
+            return "l'action n'est pas innovante" if self.innovante else "l'action est innovante"
+        if self.parentalite is not None and action.parentalite != self.parentalite:
+            return ("l'action n'est pas une action de parentalité" if self.parentalite
+                    else "l'action est une action de parentalité")
+        if self.renouvellement is not None and action.renouvellement != self.renouvellement:
+            return "l'action n'est pas un renouvellement" if self.renouvellement else "l'action est un renouvellement"
         if self.elan is not None and d.elan != self.elan:
             return "le dossier n'est pas déposé sur Elan" if self.elan else "le dossier est déposé sur Elan"
         if self.cpo_apres_premiere_annee is not None:

@@ -6,7 +6,7 @@ gravité and source, applies the ``si:`` condition and the ``conseil`` text.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from .constat import Constat
 from .dossier import Dossier
@@ -20,6 +20,11 @@ def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
     reason = regle.condition.non_applicable(ctx)
     if reason is not None:
         return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {reason}", regle.source)
+    return appliquer(regle, ctx)
+
+
+def appliquer(regle: Regle, ctx: Any) -> Constat:
+    """The rule's kind on ``ctx`` (anything with ``exercice`` and ``regles``: a dossier, a programmation)."""
     params, missing = regle.parametres(ctx.exercice, ctx.regles)
     if params is None:
         return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {missing}", regle.source)

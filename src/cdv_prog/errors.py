@@ -28,6 +28,7 @@ _TYPES = {
     "decimal_parsing": "doit être un nombre",
     "float_type": "doit être un nombre",
     "missing": "champ obligatoire manquant",
+    "invalid_key": "clé invalide : une clé doit être un texte",
     "string_too_short": "ne doit pas être vide",
 }
 
@@ -42,9 +43,12 @@ def _message(err: dict[str, Any], known_keys: Iterable[str] = ()) -> str:
         hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
         return f"clé inconnue « {key} »{hint}"
     if kind == "literal_error":
-        return f"valeur « {err.get('input')} » non autorisée ; valeurs possibles : {ctx.get('expected', '')}"
+        expected = str(ctx.get("expected", "")).replace("' or '", "' ou '")  # pydantic writes « 'a', 'b' or 'c' »
+        return f"valeur « {_short(err.get('input'))} » non autorisée ; valeurs possibles : {expected}"
     if kind == "string_pattern_mismatch":
-        return f"valeur « {err.get('input')} » mal formée"
+        return f"valeur « {_short(err.get('input'))} » mal formée"
+    if kind == "string_too_long":
+        return f"texte trop long : au plus {ctx.get('max_length')} caractères"
     if kind == "too_short":
         return f"doit contenir au moins {ctx.get('min_length', 1)} élément(s)"
     if kind == "too_long":
@@ -58,8 +62,27 @@ def _message(err: dict[str, Any], known_keys: Iterable[str] = ()) -> str:
         return msg.removeprefix("Value error, ")
     if kind in _TYPES:
         return _TYPES[kind]
+    if kind in _BUILTIN_TYPES:  # a pydantic error not translated above: its own message is English
+        return f"valeur invalide ({kind})"
     # custom errors (PydanticCustomError) carry their French message
     return str(err.get("msg", kind))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A user value quoted in a message: hostile files may hold megabytes in one field."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _builtin_types() -> frozenset[str]:
+    from typing import get_args
+
+    from pydantic_core.core_schema import ErrorType
+
+    return frozenset(get_args(ErrorType))
+
+
+_BUILTIN_TYPES = _builtin_types()
 
 
 def translate(exc: ValidationError, loaded: Loaded | None, prefix: tuple = (), model: Any = None) -> list[LoadError]:

@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,7 +26,6 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import BaseResolver
 
 try:  # libyaml's parser and composer (C): same events, much faster
     from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
@@ -44,6 +45,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_ERRORS = 100  # per file: enough to fix it, bounded for hostile files
 
 Path_ = tuple[str | int, ...]
 
@@ -63,26 +65,64 @@ _SPECIAL_FLOAT_RE = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
 
 
-class _StrictResolver(BaseResolver):
-    """YAML 1.2 core schema resolution (no YAML 1.1 booleans or sexagesimals)."""
-
-
-_StrictResolver.yaml_implicit_resolvers = {}
+_IMPLICIT: dict[str, tuple[tuple[str, Any], ...]] = {}
 for _tag, _regexp, _first in [
-    (TAG_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    (TAG_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
     (TAG_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
-    (TAG_INT, _INT_RE, list("-+0123456789")),
-    (TAG_FLOAT, _FLOAT_RE, list("-+0123456789.")),
-    (TAG_FLOAT, _SPECIAL_FLOAT_RE, list("-+.")),
-    (TAG_DATE, _DATE_RE, list("0123456789")),
+    (TAG_INT, _INT_RE, "-+0123456789"),
+    (TAG_FLOAT, _FLOAT_RE, "-+0123456789."),
+    (TAG_FLOAT, _SPECIAL_FLOAT_RE, "-+."),
+    (TAG_DATE, _DATE_RE, "0123456789"),
 ]:
-    _StrictResolver.add_implicit_resolver(_tag, _regexp, _first)
+    for _ch in _first:
+        _IMPLICIT[_ch] = _IMPLICIT.get(_ch, ()) + ((_tag, _regexp.match),)
+
+
+_PLAIN = " plain"  # tag of a plain scalar not resolved yet (a space: never a real tag)
+
+
+class _StrictResolver:
+    """YAML 1.2 core schema resolution (no YAML 1.1 booleans or sexagesimals).
+
+    libyaml's composer calls these three methods for every node: they are kept
+    minimal (no path resolvers), the implicit resolvers indexed by first character.
+    """
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
+        # plain scalars are resolved by the builder, only where their type matters
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else TAG_STR
+        return TAG_SEQ if kind is SequenceNode else TAG_MAP
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = TAG_STR
+        for candidate, match in _IMPLICIT.get(value[:1], ()):
+            if match(value):
+                tag = candidate
+                break
+        if len(value) <= 40:  # keys and common values repeat from file to file: remember them
+            if len(_RESOLVED) >= 8192:
+                _RESOLVED.clear()
+            _RESOLVED[value] = tag
+    return tag
+
+
+_RESOLVED: dict[str, str] = {}
 
 
 class _Composer(_Parser, _StrictResolver):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
-        _StrictResolver.__init__(self)
 
 
 @dataclass(frozen=True)
@@ -133,27 +173,78 @@ def format_path(path: Path_) -> str:
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a YAML file as text with clear French errors; never follows into devices."""
-    import stat
+    """Read a YAML file as text with clear French errors; never opens devices or pipes.
 
+    The kind and size of the file are checked with ``stat`` before it is
+    opened; it is then opened without blocking and checked again on the open
+    descriptor (a file swapped for a pipe in between is still refused).
+    """
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError as exc:
-        raise LoadFailed([LoadError("", None, f"fichier illisible : {exc.strerror or exc}")]) from None
+        raise LoadFailed([LoadError("", None, f"fichier illisible : {os_error_fr(exc)}")]) from None
+    _check_kind(st, max_bytes)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise LoadFailed([LoadError("", None, f"fichier illisible : {os_error_fr(exc)}")]) from None
+    try:
+        st = os.fstat(fd)
+        _check_kind(st, max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        request = st.st_size + 1  # one byte more than announced: a file that grew is noticed
+        while size <= max_bytes:  # never more than the maximum, whatever the file does meanwhile
+            chunk = os.read(fd, min(request, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            request = 65536
+    except OSError as exc:
+        raise LoadFailed([LoadError("", None, f"fichier illisible : {os_error_fr(exc)}")]) from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise LoadFailed([LoadError("", None, f"fichier trop gros (plus de {max_bytes} octets)")])
+    return decode(b"".join(chunks))
+
+
+_ERRNO_FR = {
+    "ENOENT": "fichier introuvable",
+    "EACCES": "permission refusée",
+    "EPERM": "opération non permise",
+    "ELOOP": "boucle de liens symboliques",
+    "ENAMETOOLONG": "nom de fichier trop long",
+    "ENOTDIR": "un élément du chemin n'est pas un dossier",
+    "EISDIR": "c'est un dossier",
+    "EIO": "erreur d'entrée-sortie",
+    "ENXIO": "périphérique absent",
+    "EAGAIN": "ressource momentanément indisponible",
+    "EMFILE": "trop de fichiers ouverts",
+    "ENFILE": "trop de fichiers ouverts",
+    "ENOMEM": "mémoire insuffisante",
+}
+
+
+def os_error_fr(exc: OSError) -> str:
+    """A French reason for a system error (the system's own text is in English here)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _ERRNO_FR.get(name) or f"erreur système {name or exc.errno} ({exc.strerror or exc})"
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _check_kind(st: os.stat_result, max_bytes: int) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise LoadFailed([LoadError("", None, "c'est un dossier, pas un fichier YAML")])
     if not stat.S_ISREG(st.st_mode):
         raise LoadFailed([LoadError("", None, "ce n'est pas un fichier ordinaire (tube, périphérique…) : non lu")])
     if st.st_size > max_bytes:
         raise LoadFailed([LoadError("", None, f"fichier trop gros ({st.st_size} octets ; maximum {max_bytes} octets)")])
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise LoadFailed([LoadError("", None, f"fichier illisible : {exc.strerror or exc}")]) from None
-    if len(raw) > max_bytes:
-        raise LoadFailed([LoadError("", None, f"fichier trop gros (plus de {max_bytes} octets)")])
-    return decode(raw)
 
 
 def decode(raw: bytes) -> str:
@@ -179,7 +270,10 @@ def load_yaml_file(path: Path) -> Loaded:
 def load_yaml_text(text: str) -> Loaded:
     """Parse one YAML document into plain data with line numbers. Raises LoadFailed."""
     try:
-        composer = _Composer(text)
+        try:
+            composer = _Composer(text)
+        except UnicodeError:  # lone surrogates: text that did not come from a UTF-8 file
+            raise LoadFailed([LoadError("", None, "caractère invalide : le texte n'est pas de l'Unicode valide")]) from None
         try:
             root = composer.get_single_node()
         finally:
@@ -199,13 +293,19 @@ def load_yaml_text(text: str) -> Loaded:
         line = mark.line + 1 if mark else None
         problem = str(exc.problem or "syntaxe incorrecte")
         raise LoadFailed([LoadError("", line, f"YAML mal formé : {_translate(problem)}")]) from None
+    except yaml.reader.ReaderError as exc:  # type: ignore[attr-defined]
+        # libyaml counts the position in bytes of the UTF-8 text
+        line = text.encode("utf-8", "replace")[: exc.position].count(b"\n") + 1 if isinstance(exc.position, int) else None
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+        raise LoadFailed([LoadError("", line, f"caractère interdit (code {char:#06x}) : les caractères de contrôle "
+                                              "ne sont pas acceptés dans un fichier YAML")]) from None
     except yaml.YAMLError as exc:
-        raise LoadFailed([LoadError("", None, f"YAML illisible : {exc}")]) from None
+        raise LoadFailed([LoadError("", None, f"YAML illisible : {_translate(str(exc).splitlines()[0] if str(exc) else '')}")]) from None
     except RecursionError:
         raise LoadFailed([LoadError("", None, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")]) from None
     if root is None:
         raise LoadFailed([LoadError("", 1, "fichier vide")])
-    builder = _Builder()
+    builder = _Builder(check_aliases="&" in text)
     data = builder.build(root, (), 0)
     if builder.errors:
         raise LoadFailed(builder.errors)
@@ -227,6 +327,8 @@ _PROBLEMS_FR = {
     "could not find expected ':'": "« : » attendu",
     "found unexpected ':'": "« : » inattendu",
     "block sequence entries are not allowed in this context": "élément de liste « - » mal placé (indentation ?)",
+    "found a tab character that violates indentation": "tabulation dans l'indentation : indenter avec des espaces",
+    "found a tab character where an indentation space is expected": "tabulation dans l'indentation : indenter avec des espaces",
 }
 
 
@@ -238,58 +340,90 @@ def _translate(problem: str) -> str:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    """Plain data from the node tree, with the line of every path; errors collected.
+
+    ``check_aliases`` can be off when the text has no ``&``: without an anchor
+    there is no alias, so no node is shared.
+    """
+
+    def __init__(self, check_aliases: bool = True) -> None:
         self.lines: dict[Path_, int] = {}
         self.errors: list[LoadError] = []
-        self.seen: set[int] = set()
+        self.seen: set[int] | None = set() if check_aliases else None
 
     def error(self, path: Path_, node: Node, message: str) -> None:
-        self.errors.append(LoadError(format_path(path), node.start_mark.line + 1, message))
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(LoadError(format_path(path), node.start_mark.line + 1, message))
 
     def build(self, node: Node, path: Path_, depth: int) -> Any:
-        line = node.start_mark.line + 1
-        self.lines.setdefault(path, line)
-        if id(node) in self.seen:
-            self.errors.append(LoadError(format_path(path), self.lines.get(path, line), "les ancres et alias YAML (& et *) ne sont pas acceptés"))
-            return None
-        self.seen.add(id(node))
+        lines = self.lines
+        if path not in lines:
+            lines[path] = node.start_mark.line + 1
+        seen = self.seen
+        if seen is not None:
+            if id(node) in seen:
+                if len(self.errors) < MAX_ERRORS:
+                    self.errors.append(
+                        LoadError(format_path(path), lines[path], "les ancres et alias YAML (& et *) ne sont pas acceptés")
+                    )
+                return None
+            seen.add(id(node))
         if depth > MAX_DEPTH:
             self.error(path, node, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")
             return None
-        if node.tag not in ALLOWED_TAGS:
-            self.error(path, node, f"étiquette YAML {node.tag!r} refusée (aucune étiquette spéciale n'est acceptée)")
+        tag = node.tag
+        kind = type(node)
+        if kind is ScalarNode:
+            if tag is _PLAIN:
+                tag = _resolve_plain(node.value)
+                if tag is TAG_STR:
+                    return node.value
+                return self._scalar(node, path, tag)
+            if tag == TAG_STR:
+                return node.value
+        if tag not in ALLOWED_TAGS:
+            self.error(path, node, f"étiquette YAML {tag!r} refusée (aucune étiquette spéciale n'est acceptée)")
             return None
-        if isinstance(node, MappingNode):
+        if kind is MappingNode:
             return self._mapping(node, path, depth)
-        if isinstance(node, SequenceNode):
+        if kind is SequenceNode:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        assert isinstance(node, ScalarNode)
-        return self._scalar(node, path)
+        return self._scalar(node, path, tag)  # type: ignore[arg-type]
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        lines = self.lines
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.error(path, key_node, "la clé de fusion YAML « << » n'est pas acceptée")
-                continue
-            if not isinstance(key_node, ScalarNode):
-                self.error(path, key_node, "une clé doit être un texte simple")
-                continue
-            key = self._scalar(key_node, path)
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
+            ktag = key_node.tag
+            if ktag is _PLAIN:
+                ktag = _resolve_plain(key_node.value)
+            if ktag is TAG_STR or ktag == TAG_STR:
                 key = key_node.value
+            else:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.error(path, key_node, "la clé de fusion YAML « << » n'est pas acceptée")
+                    continue
+                if not isinstance(key_node, ScalarNode):
+                    self.error(path, key_node, "une clé doit être un texte simple")
+                    continue
+                if ktag not in ALLOWED_TAGS:
+                    self.error(path, key_node, f"étiquette YAML {ktag!r} refusée (aucune étiquette spéciale n'est acceptée)")
+                    continue
+                key = self._scalar(key_node, path, ktag)
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    key = key_node.value
             if key in out:
-                first = self.lines.get(path + (key,))
+                first = lines.get(path + (key,))
                 where = f" (déjà présente ligne {first})" if first else ""
                 self.error(path + (key,), key_node, f"clé « {key} » en double{where}")
                 continue
-            self.lines[path + (key,)] = key_node.start_mark.line + 1
-            out[key] = self.build(value_node, path + (key,), depth + 1)
+            kpath = path + (key,)
+            lines[kpath] = key_node.start_mark.line + 1
+            out[key] = self.build(value_node, kpath, depth + 1)
         return out
 
-    def _scalar(self, node: ScalarNode, path: Path_) -> Any:
+    def _scalar(self, node: ScalarNode, path: Path_, tag: str) -> Any:
         text = node.value
-        tag = node.tag
         if tag == TAG_STR:
             return text
         if tag == TAG_NULL:

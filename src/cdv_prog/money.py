@@ -66,17 +66,15 @@ def parse_amount(value: object) -> Decimal:
     return exact
 
 
+_FRENCH_DIGITS = str.maketrans(",.", " ,")
+
+
 def euros(amount: Decimal) -> str:
     """``Decimal("12000.5")`` → ``"12 000,50 €"``."""
     q = amount.quantize(CENT)
-    sign = "-" if q < 0 else ""
-    units, cents = f"{abs(q):.2f}".split(".")
-    groups = []
-    while len(units) > 3:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    groups.insert(0, units)
-    return f"{sign}{' '.join(groups)},{cents} €"
+    if q.is_zero():
+        q = abs(q)  # never "-0,00 €"
+    return f"{q:,.2f}".translate(_FRENCH_DIGITS) + " €"
 
 
 def percent(ratio: Decimal, places: int = 2) -> str:

@@ -23,6 +23,7 @@ from .conditions import Condition
 from .dated import ALWAYS, Dated, is_dated
 from .loader import Loaded, LoadFailed, format_path, load_yaml_file
 from .money import AmountError, parse_amount
+from .programmation import kinds as programmation_kinds
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=80)]
 Texte = Annotated[str, Field(min_length=1)]
@@ -362,15 +363,19 @@ class _Builder:
         path = (section, rule_id)
         before = len(self.problems)
         type_name = raw.get("type")
-        kind = kinds.get(type_name) if isinstance(type_name, str) else None
+        registry = programmation_kinds if section == "programmation" else kinds
+        kind = registry.get(type_name) if isinstance(type_name, str) else None
         if type_name is None:
             self.problem(path, "clé « type » manquante (le genre de règle)")
         elif kind is None:
             import difflib
 
-            close = difflib.get_close_matches(str(type_name), list(kinds.KINDS), n=1)
+            close = difflib.get_close_matches(str(type_name), list(registry.KINDS), n=1)
             hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
-            self.problem(path + ("type",), f"genre de règle inconnu « {type_name} »{hint} ; genres connus : {', '.join(kinds.KINDS)}")
+            self.problem(path + ("type",), f"genre de règle inconnu « {type_name} »{hint} ; genres connus : {', '.join(registry.KINDS)}")
+        if section == "programmation" and "si" in raw:
+            self.problem(path + ("si",), "« si » ne s'applique qu'aux règles de dossier ; une règle de programmation "
+                         "porte sur tout l'exercice (ses paramètres disent quels dossiers elle compte)")
         gravite = raw.get("gravite")
         if gravite not in GRAVITES:
             self.problem(path + ("gravite",), f"gravité « {gravite} » invalide ; valeurs possibles : {', '.join(GRAVITES)}"
@@ -424,7 +429,7 @@ class _Builder:
                     loc = tuple(err.get("loc", ()))
                     name = loc[0] if loc else None
                     where = path + ((name,) if name is not None else ())
-                    if name is not None and dated[name].is_dated:
+                    if name is not None and name in dated and dated[name].is_dated:
                         since = max(y for y in dated[name].years() if y <= year)
                         where += (since,)
                     where += loc[1:]

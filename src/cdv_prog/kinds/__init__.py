@@ -3,7 +3,11 @@
 Each kind module declares ``TYPE`` (its name in YAML), ``Parametres`` (a
 pydantic model: options with their defaults) and ``verifier(ctx, params)``, a
 pure function returning a :class:`~cdv_prog.constat.Resultat`. Its docstring
-explains the rule in three parts: ce que la règle vérifie, pourquoi, exemple.
+explains the rule in three parts: ce que la règle vérifie, pourquoi, exemple
+(``cdv regles doc`` publishes them; a test keeps them complete). An optional
+``CHAMP`` names the dossier field the rule is about (``cdv check --format
+github`` points its findings at that field's line); kinds with a ``champ``
+parameter use that parameter instead.
 """
 
 from __future__ import annotations

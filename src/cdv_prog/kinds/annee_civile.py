@@ -30,6 +30,7 @@ from ..constat import Resultat, echec, ok
 from .base import Contexte, Parametres as BaseParametres
 
 TYPE = "annee-civile"
+CHAMP = "action.debut"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -33,6 +33,16 @@ def _financeur_known(value: str, info: ValidationInfo) -> str:
     return value
 
 
+def _quartier_known(value: str, info: ValidationInfo) -> str:
+    regles = (info.context or {}).get("regles")
+    if regles is not None and value not in regles.quartiers and value != "hors-qpv":
+        raise PydanticCustomError(
+            "quartier_inconnu", "quartier inconnu « {v} » ; codes connus : {codes}",
+            {"v": value, "codes": ", ".join([*regles.quartiers, "hors-qpv"])},
+        )
+    return value
+
+
 def _fraction(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise PydanticCustomError("fraction", "doit être une fraction entre 0 et 1 (0.5 pour 50 %)")
@@ -43,10 +53,11 @@ def _fraction(value: object) -> Decimal:
 
 
 CodeFinanceur = Annotated[str, AfterValidator(_financeur_known)]
+CodeQuartier = Annotated[str, AfterValidator(_quartier_known)]
 ListeFinanceurs = Annotated[list[CodeFinanceur], Field(min_length=1)]
 Fraction = Annotated[Decimal, BeforeValidator(_fraction)]
 Groupe = Annotated[str, Field(pattern=r"^(principal|partenaire|bailleur|autre)$")]
-__all__ = ["Contexte", "Parametres", "CodeFinanceur", "ListeFinanceurs", "Fraction", "Groupe", "Montant"]
+__all__ = ["Contexte", "Parametres", "CodeFinanceur", "CodeQuartier", "ListeFinanceurs", "Fraction", "Groupe", "Montant"]
 
 
 @dataclass

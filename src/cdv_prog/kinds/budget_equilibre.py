@@ -28,6 +28,7 @@ from ..money import ZERO, euros
 from .base import Contexte, Montant, Parametres as BaseParametres
 
 TYPE = "budget-equilibre"
+CHAMP = "budget.total"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -36,6 +36,7 @@ from ..constat import Resultat, echec, ok
 from .base import Contexte, Parametres as BaseParametres
 
 TYPE = "date-limite"
+CHAMP: str | None = None  # the field is the rule's ``champ`` parameter (line of a finding)
 
 CHAMPS = {
     "bilan-precedent.envoye-le": lambda d: d.bilan_precedent.envoye_le if d.bilan_precedent else None,

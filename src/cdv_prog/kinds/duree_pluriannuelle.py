@@ -33,6 +33,7 @@ from ..constat import Resultat, echec, ok, sans_objet
 from .base import Contexte, Parametres as BaseParametres
 
 TYPE = "duree-pluriannuelle"
+CHAMP = "action.cpo"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

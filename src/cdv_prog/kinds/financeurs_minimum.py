@@ -33,6 +33,7 @@ from ..constat import Resultat, echec, ok
 from .base import CodeFinanceur, Contexte, Parametres as BaseParametres
 
 TYPE = "financeurs-minimum"
+CHAMP = "financements"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -29,6 +29,7 @@ from ..constat import Resultat, echec, ok
 from .base import Contexte, Parametres as BaseParametres
 
 TYPE = "indicateur-requis"
+CHAMP: str | None = None  # the field is the rule's ``champ`` parameter (line of a finding)
 
 CHAMPS = {
     "elan": lambda d: d.elan,

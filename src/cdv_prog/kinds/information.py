@@ -29,6 +29,7 @@ from ..constat import Resultat, ok
 from .base import Contexte, Parametres as BaseParametres
 
 TYPE = "information"
+CHAMP: str | None = None  # no dossier field: findings point at the top of the file
 
 
 class Parametres(BaseParametres):

@@ -31,6 +31,7 @@ from ..money import euros
 from .base import CodeFinanceur, Contexte, Groupe, Montant, Parametres as BaseParametres
 
 TYPE = "montant-minimum"
+CHAMP = "financements"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

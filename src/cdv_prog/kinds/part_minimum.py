@@ -30,6 +30,7 @@ from ..money import ZERO, euros, percent
 from .base import Contexte, Fraction, ListeFinanceurs, Parametres as BaseParametres
 
 TYPE = "part-minimum"
+CHAMP = "financements"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

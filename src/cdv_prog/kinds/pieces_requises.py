@@ -31,6 +31,7 @@ from ..constat import Resultat, echec, ok
 from .base import Contexte, Parametres as BaseParametres
 
 TYPE = "pieces-requises"
+CHAMP = "pieces"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -3,7 +3,9 @@
 Ce que la règle vérifie :
     Parmi les ``quartiers`` de l'action, au moins un doit avoir un statut de
     la liste ``statuts`` (défaut : ``[qpv]``) dans le référentiel des
-    quartiers des règles. ``hors-qpv`` n'a aucun statut.
+    quartiers des règles, ou figurer dans la liste facultative ``quartiers``
+    (codes du référentiel : une lettre de cadrage peut y ouvrir un quartier
+    de veille précis). ``hors-qpv`` n'a aucun statut.
 
 Pourquoi :
     Les crédits spécifiques de la politique de la ville vont aux quartiers
@@ -30,13 +32,15 @@ from typing import Annotated
 from pydantic import Field
 
 from ..constat import Resultat, echec, ok
-from .base import Contexte, Parametres as BaseParametres
+from .base import CodeQuartier, Contexte, Parametres as BaseParametres
 
 TYPE = "quartier-statut"
+CHAMP = "action.quartiers"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):
     statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]
+    quartiers: list[CodeQuartier] = []
 
 
 def _label(ctx: Contexte, code: str) -> str:
@@ -46,8 +50,11 @@ def _label(ctx: Contexte, code: str) -> str:
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     quartiers = ctx.dossier.action.quartiers
-    matching = [c for c in quartiers if c in ctx.regles.quartiers and ctx.regles.quartiers[c].statut in p.statuts]
-    statuts = " ou ".join(p.statuts)
+    matching = [
+        c for c in quartiers
+        if (c in ctx.regles.quartiers and ctx.regles.quartiers[c].statut in p.statuts) or c in p.quartiers
+    ]
+    statuts = " ou ".join([*p.statuts, *(_label(ctx, c) for c in p.quartiers)])
     if matching:
         return ok(f"quartier(s) {statuts} : " + ", ".join(_label(ctx, c) for c in matching))
     return echec(f"aucun quartier {statuts} ; quartier(s) de l'action : " + ", ".join(_label(ctx, c) for c in quartiers))

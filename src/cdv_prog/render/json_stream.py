@@ -7,11 +7,57 @@ with the batch; the keys after it (``resume``…) are written at the end.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any, Callable, Iterable, TextIO
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, byte for byte, faster.
+
+    The standard library falls back to its pure-Python encoder whenever
+    ``indent`` is set; this one builds the same text with the C string
+    escaper, for the plain types reports are made of (dict, list, str, int,
+    bool, None, float); anything else goes through :mod:`json` itself.
+    """
+    return _encode(value, "")
+
+
+def _encode(value: Any, pad: str) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = pad + "  "
+        parts = [
+            (encode_basestring(k) if type(k) is str else _key(k))
+            + ": "
+            + (encode_basestring(v) if type(v) is str else _encode(v, inner))
+            for k, v in value.items()
+        ]
+        return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = pad + "  "
+        parts = [encode_basestring(v) if type(v) is str else _encode(v, inner) for v in value]
+        return "[\n" + inner + (",\n" + inner).join(parts) + "\n" + pad + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    return _indented(json.dumps(value, ensure_ascii=False, indent=2), len(pad)).lstrip()
+
+
+def _key(key: Any) -> str:
+    if type(key) is str:
+        return encode_basestring(key)
+    return json.dumps({key: 0}, ensure_ascii=False)[1:-4]  # json's own conversion of int/float/bool/None keys
 
 
 def _indented(text: str, spaces: int) -> str:
@@ -21,12 +67,12 @@ def _indented(text: str, spaces: int) -> str:
 
 def write_stream(out: TextIO, key: str, items: Iterable[dict[str, Any]], tail: Callable[[], dict[str, Any]]) -> None:
     """Write ``{key: [items…], **tail()}`` to ``out``; ``tail`` is called after the items."""
-    out.write("{\n" + f'  {json.dumps(key)}: [')
+    out.write("{\n  " + _key(key) + ": [")
     first = True
     for item in items:
-        out.write(("\n" if first else ",\n") + _indented(dumps(item), 4))
+        out.write(("\n    " if first else ",\n    ") + _encode(item, "    "))
         first = False
     out.write("]" if first else "\n  ]")
     for k, v in tail().items():
-        out.write(",\n" + f"  {json.dumps(k)}: " + _indented(dumps(v), 2).lstrip())
+        out.write(",\n  " + _key(k) + ": " + _encode(v, "  "))
     out.write("\n}\n")

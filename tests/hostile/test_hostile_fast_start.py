@@ -1,0 +1,71 @@
+"""Fast start: ``cdv check one-file.yaml`` imports only what it uses.
+
+The list of imported modules comes from ``python -X importtime`` on the real
+command; time itself is measured by ``benchmarks/bench_check.py``, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_catalogue import good_text
+
+# Heavy or unrelated to checking one dossier: spreadsheets, HTML, the importer,
+# the other commands' machinery, process pools.
+NEVER = (
+    "openpyxl", "jinja2", "html.parser", "xml.dom", "concurrent.futures.process", "multiprocessing.pool",
+    "cdv_prog.render.programmation_html", "cdv_prog.render.programmation_xlsx", "cdv_prog.render.programmation_csv",
+    "cdv_prog.importer", "cdv_prog.workflow",
+)
+
+
+def imported_modules(*args: str, cwd: Path) -> set[str]:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cdv_prog", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name and name != "package":
+                names.add(name)
+    assert "cdv_prog.engine" in names, "the importtime output was read"
+    return names
+
+
+@pytest.fixture(scope="module")
+def one_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("un") / "dossier.yaml"
+    path.write_text(good_text("CDV-UN"), encoding="utf-8")
+    return path
+
+
+def _heavy(names: set[str]) -> set[str]:
+    return {n for n in names if n.startswith(NEVER)}
+
+
+def test_check_json_imports_no_rendering_library(one_file: Path) -> None:
+    names = imported_modules("check", str(one_file), "--format", "json", cwd=one_file.parent)
+    assert not _heavy(names)
+    assert not {n for n in names if n == "rich" or n.startswith("rich.")}, "JSON output needs no rich"
+    assert "cdv_prog.render.text" not in names
+
+
+def test_check_text_imports_only_the_text_renderer(one_file: Path) -> None:
+    names = imported_modules("check", str(one_file), cwd=one_file.parent)
+    assert not _heavy(names)
+    assert "cdv_prog.render.text" in names
+
+
+def test_small_batch_starts_no_process_pool(tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"d{i}.yaml").write_text(good_text(f"CDV-P-{i}"), encoding="utf-8")
+    names = imported_modules("check", str(tmp_path), "--format", "json", cwd=tmp_path)
+    assert "concurrent.futures.process" not in names and "multiprocessing" not in names
