@@ -101,7 +101,7 @@ def verifier(
         regles = load_rules(target)
         findings = lint(regles, target, shown)
     except RulesError as exc:
-        findings = [Finding("erreur", p.fichier, p.ligne, p.champ, p.message) for p in exc.problems]
+        findings = [Finding(p.fichier, p.ligne, p.champ, p.message, "erreur") for p in exc.problems]
     errors = [f for f in findings if f.niveau == "erreur"]
     valid = regles is not None and not errors
     summary = _rules_summary(regles, target) if regles is not None else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -57,10 +57,20 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+class AlreadyExists(Exception):
+    """The target exists and ``replace=False`` was asked."""
+
+
+def write_atomic(
+    target: Path, data: bytes, *, replace: bool = True, verify: Callable[[Path], object] | None = None
+) -> None:
     """Write ``data`` to ``target`` through a temporary file and a rename (OSError on failure).
 
-    An existing target keeps its permissions; a new one gets the usual ones (umask).
+    An existing target keeps its permissions; a new one gets the usual ones
+    (umask), not mkstemp's 0600. ``verify(temp_path)`` may raise to stop before
+    the file takes its place. With ``replace=False`` an existing target is
+    never touched (AlreadyExists): the temporary file is hard-linked, which
+    fails atomically if the target appeared meanwhile.
     """
     import tempfile
 
@@ -69,16 +79,28 @@ def write_atomic(target: Path, data: bytes) -> None:
     except OSError:
         mode = _new_file_mode()
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = Path(name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(name, mode)
-        os.replace(name, target)
-    except BaseException:
+        os.chmod(temp, mode)
+        if verify is not None:
+            verify(temp)
+        if replace:
+            os.replace(temp, target)
+            return
         try:
-            os.unlink(name)
-        except OSError:
+            os.link(temp, target)
+        except FileExistsError:
+            raise AlreadyExists(str(target)) from None
+        except OSError:  # file systems without hard links
+            if target.exists():
+                raise AlreadyExists(str(target)) from None
+            os.replace(temp, target)
+    finally:
+        try:
+            temp.unlink()
+        except FileNotFoundError:
             pass
-        raise

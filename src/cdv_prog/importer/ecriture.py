@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -149,13 +148,6 @@ def yaml_dossier(data: dict[str, Any], schema: str, provenance: str | None = Non
     return "\n".join(lines) + "\n"
 
 
-def _new_file_mode() -> int:
-    """The permissions of a newly created file (0666 less the umask), not mkstemp's 0600."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 class DejaPresent(Exception):
     """The target file exists and replacing was not asked for."""
 
@@ -166,33 +158,9 @@ def ecrit_atomique(target: Path, text: str, remplacer: bool, verifie: Any = None
     ``verifie(temp_path)`` may raise to stop before the file takes its place.
     Without ``remplacer`` an existing file is never touched (DejaPresent).
     """
+    from ..output import AlreadyExists, write_atomic
+
     try:
-        mode = target.stat().st_mode & 0o7777  # a replaced file keeps its permissions
-    except OSError:
-        mode = _new_file_mode()
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temp, mode)
-        if verifie is not None:
-            verifie(temp)
-        if remplacer:
-            os.replace(temp, target)
-            return
-        try:
-            os.link(temp, target)  # atomic, and fails if the target exists
-        except FileExistsError:
-            raise DejaPresent(str(target)) from None
-        except OSError:  # file systems without hard links
-            if target.exists():
-                raise DejaPresent(str(target)) from None
-            os.replace(temp, target)
-    finally:
-        try:
-            temp.unlink()
-        except FileNotFoundError:
-            pass
+        write_atomic(target, text.encode("utf-8"), replace=remplacer, verify=verifie)
+    except AlreadyExists:
+        raise DejaPresent(str(target)) from None

@@ -1,10 +1,10 @@
-"""Writing a report file atomically (temporary file in the same folder, then rename)."""
+"""Writing a report file of the rules workflow (``cdv regles doc``…), atomically."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from ..output import write_atomic as _write_atomic
 
 
 class OutputError(Exception):
@@ -12,28 +12,15 @@ class OutputError(Exception):
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` all at once: readers never see a half-written file.
+    """Write ``data`` to ``path`` all at once (missing parent folders are created).
 
-    Missing parent folders are created. Refuses to write over a folder.
+    Refuses to write over a folder.
     """
     if path.is_dir():
         raise OutputError(f"{path} est un dossier : donner un nom de fichier")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-            umask = os.umask(0o022)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # like a file created by open(), not mkstemp's 0600
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        _write_atomic(path, raw)
     except OSError as exc:
         raise OutputError(f"impossible d'écrire {path} : {exc.strerror or exc}") from None

@@ -21,27 +21,20 @@ from typing import Any, Literal
 
 from ..dated import Dated
 from ..loader import Loaded, LoadFailed, format_path, load_yaml_file
-from ..regles import RuleSet
+from ..regles import RuleProblem, RuleSet
 
 Niveau = Literal["erreur", "avertissement", "information"]
 NIVEAUX: tuple[Niveau, ...] = ("erreur", "avertissement", "information")
 
 
 @dataclass(frozen=True)
-class Finding:
-    niveau: Niveau
-    fichier: str
-    ligne: int | None
-    champ: str
-    message: str
+class Finding(RuleProblem):
+    """A problem of the rules (file, line, key, message) with its level."""
 
-    def __str__(self) -> str:
-        where = self.fichier + (f":{self.ligne}" if self.ligne else "")
-        champ = f" [{self.champ}]" if self.champ else ""
-        return f"{where}{champ} : {self.message}"
+    niveau: Niveau = "erreur"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"niveau": self.niveau, "fichier": self.fichier, "ligne": self.ligne, "champ": self.champ, "message": self.message}
+        return {"niveau": self.niveau, **super().to_dict()}
 
 
 class _Locator:
@@ -72,7 +65,7 @@ def lint(rs: RuleSet, root: Path, shown_root: str | None = None) -> list[Finding
 
     def add(niveau: Niveau, path: tuple, message: str) -> None:
         fichier, ligne = locate(path)
-        out.append(Finding(niveau, fichier, ligne, format_path(path), message))
+        out.append(Finding(fichier, ligne, format_path(path), message, niveau))
 
     def dated_checks(path: tuple, dated: Dated[Any], what: str, absent: str) -> None:
         for year in dated.years():
