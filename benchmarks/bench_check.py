@@ -9,8 +9,8 @@ round after round and keeping medians:
 * ``cdv check --format json`` on them with ``--jobs 1`` and ``--jobs 2``;
 * ``cdv check`` on one file (wall time of the whole process);
 * peak memory of ``cdv check --format json`` on a much bigger batch
-  (100 000 dossiers by default): the peak RSS of each process (``getrusage``)
-  and, with several processes, the peak of their sum (sampled).
+  (100 000 dossiers by default): the peak RSS of the biggest process
+  (``getrusage``) and the peak of the whole process tree's PSS (sampled).
 
 Targets (2-core machine): jobs 1 ≤ 1.5 × floor, jobs 2 ≤ 0.9 × floor, one
 dossier ≤ 0.25 s, 100 000 dossiers ≤ 200 MB.
@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -86,9 +85,14 @@ def machine() -> str:
     return f"{cpus} CPU ({model}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+# The commands run as after an installation: with their compiled bytecode, kept
+# out of the source tree (a session may have set PYTHONDONTWRITEBYTECODE).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def wall(cmd: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if proc.returncode not in expect:
         raise SystemExit(f"échec de {' '.join(cmd)} (code {proc.returncode}) :\n{proc.stderr.decode(errors='replace')}")
@@ -96,47 +100,55 @@ def wall(cmd: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float:
 
 
 def digest(cmd: list[str], cwd: Path) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True)
     return hashlib.sha256(proc.stdout).hexdigest()
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Current RSS of a process and all its descendants (Linux /proc)."""
+def _tree_memory_kb(pid: int) -> int:
+    """Memory of a process and all its descendants (Linux /proc): the sum of their PSS.
+
+    PSS (proportional set size) shares each page between the processes that
+    map it: forked workers share the parent's pages, which RSS would count
+    once per process.
+    """
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            ppid = int(fields[1])
-            pages = int(fields[21])
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
         todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
     return total
 
 
 def peak_memory(cmd: list[str], cwd: Path) -> tuple[float, float | None]:
-    """(peak RSS of the biggest single process in MB, peak of the sum over the process tree in MB)."""
-    out = subprocess.run([sys.executable, "-c", PEAK, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    """(peak RSS of the biggest single process in MB, peak PSS of the process tree in MB, sampled)."""
+    out = subprocess.run([sys.executable, "-c", PEAK, *cmd], cwd=cwd, env=ENV, capture_output=True, text=True, check=True)
     code, maxrss = out.stdout.split()
     if int(code) not in (0, 1):
         raise SystemExit(f"échec de {' '.join(cmd)} (code {code})")
     single = int(maxrss) / 1024
-    if not Path("/proc/self/stat").exists():
+    if not Path("/proc/self/smaps_rollup").exists():
         return single, None
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tree = 0
     while proc.poll() is None:
-        tree = max(tree, _tree_rss_kb(proc.pid))
+        tree = max(tree, _tree_memory_kb(proc.pid))
         time.sleep(0.05)
     return single, tree / 1024
 
@@ -161,6 +173,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, work: Path) -> None:
+    ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     cdv = cdv_command()
     lot = work / f"lot-{args.n}"
     if not lot.exists():
@@ -220,7 +233,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     print(f"  sortie -j 1 et -j 2 identique    {'oui' if same else 'NON'}")
     if memory:
         for jobs, (single, tree) in memory.items():
-            extra = f", somme des processus {tree:.0f} Mo" if tree is not None and jobs != "1" else ""
+            extra = f", tous processus (PSS) {tree:.0f} Mo" if tree is not None else ""
             print(f"  mémoire, {args.big} dossiers, -j {jobs} : pic {single:.0f} Mo par processus{extra}"
                   f"   (objectif ≤ {TARGETS['rss_mb']} Mo)")
     if args.json:

@@ -112,18 +112,20 @@ def check(
     regles = load_ruleset(rules)
     files = find_files(paths or [Path("data/dossiers")])
     resume = Resume()
-    reports = check_reports(files, regles, exercice, jobs=jobs)
+    # the totals need only the dossiers' amounts: a parallel batch sends back just those
+    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=False)
     from .programmation.totals import TotauxParExercice
 
     totaux = TotauxParExercice(regles)  # per-financeur totals, accumulated as the reports stream by
     reports = totaux.follow(reports)
     if format is CheckFormat.json:
+        from .render.json_report import encode_report
         from .render.json_stream import write_stream
 
         def items():
             for report in reports:
                 resume.add(report)
-                yield report.to_dict()
+                yield encode_report(report)
 
         write_stream(sys.stdout, "dossiers", items(), lambda: {"resume": resume.to_dict(), "totaux": totaux.to_dict()})
     elif format is CheckFormat.github:

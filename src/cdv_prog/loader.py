@@ -375,7 +375,7 @@ class _Builder:
         kind = type(node)
         if kind is ScalarNode:
             if tag is _PLAIN:
-                tag = _resolve_plain(node.value)
+                tag = _RESOLVED.get(node.value) or _resolve_plain(node.value)
                 if tag is TAG_STR:
                     return node.value
                 return self._scalar(node, path, tag)
@@ -393,10 +393,11 @@ class _Builder:
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         lines = self.lines
+        inline = self.seen is None and depth < MAX_DEPTH  # scalar values need no alias or depth check
         for key_node, value_node in node.value:
             ktag = key_node.tag
             if ktag is _PLAIN:
-                ktag = _resolve_plain(key_node.value)
+                ktag = _RESOLVED.get(key_node.value) or _resolve_plain(key_node.value)
             if ktag is TAG_STR or ktag == TAG_STR:
                 key = key_node.value
             else:
@@ -419,6 +420,16 @@ class _Builder:
                 continue
             kpath = path + (key,)
             lines[kpath] = key_node.start_mark.line + 1
+            if inline and type(value_node) is ScalarNode:  # the common case, without the general walk
+                vtag = value_node.tag
+                if vtag is _PLAIN:
+                    value = value_node.value
+                    vtag = _RESOLVED.get(value) or _resolve_plain(value)
+                    out[key] = value if vtag is TAG_STR else self._scalar(value_node, kpath, vtag)
+                    continue
+                if vtag == TAG_STR:
+                    out[key] = value_node.value
+                    continue
             out[key] = self.build(value_node, kpath, depth + 1)
         return out
 

@@ -2,42 +2,71 @@
 
 The files are cut into chunks in path order; each worker process reads and
 checks a chunk with the rule set (inherited from the parent when the process
-is forked: loaded once, never re-read) and sends back the reports. The parent
+is forked: loaded once, never re-read) and sends the reports back. The parent
 takes the chunks back **in order**, a bounded number in flight at a time, and
 applies the batch rules that need the whole sequence (repeated ids, the
 ``--exercice`` filter) exactly as the sequential batch does: the output is
 byte for byte that of ``--jobs 1``, and memory does not grow with the batch.
 
-Worker processes are started with ``fork`` (Linux); where ``fork`` is not
-available the batch simply runs sequentially.
+Sending a validated dossier from one process to another costs about as much
+as a third of checking it. A caller that needs only its amounts (the totals
+of ``cdv check``) asks for ``dossiers=False``: ``report.dossier`` is then a
+:class:`Montants`, with the dossier's ``demandes()`` and ``totaux()``.
+
+Worker processes are started with ``fork``, on Linux; elsewhere the batch
+runs sequentially.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections import deque
-from functools import lru_cache
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .batch import DossierReport, check_file, check_files, filter_reports
 from .constat import Constat
 from .loader import LoadError
 
 if TYPE_CHECKING:
+    from .dossier import Dossier
     from .regles import RuleSet
 
 MIN_FILES_PER_JOB = 100  # below this many files per process, starting processes costs more than it saves
 MAX_CHUNK = 64  # files per task: big enough to amortise the exchange, small enough to balance the load
 IN_FLIGHT_PER_JOB = 4  # chunks submitted ahead per process: bounds the memory held by finished reports
 
-Prepare = Callable[[DossierReport], None]
+# Set in the parent just before the workers are forked, read by them.
+_WORKER_STATE: dict[str, Any] = {}
 
-# Set in the parent just before the workers are forked, read by them: the rule set
-# and what to do with each report before sending it back.
-_WORKER_STATE: dict[str, object] = {}
+
+@dataclass(frozen=True)
+class Montants:
+    """The amounts of a validated dossier, per financeur in order of appearance.
+
+    What a parallel batch sends back instead of the dossier when the caller
+    asked for ``dossiers=False``: the same ``demandes()`` and ``totaux()``.
+    """
+
+    id: str
+    exercice: int
+    montants_demandes: tuple[tuple[str, Decimal], ...]
+    montants_retenus: tuple[tuple[str, Decimal], ...]
+
+    @classmethod
+    def of(cls, dossier: "Dossier") -> "Montants":
+        return cls(dossier.id, dossier.exercice, tuple(dossier.demandes().items()), tuple(dossier.totaux().items()))
+
+    def demandes(self) -> dict[str, Decimal]:
+        """Total requested (``montant``) per financeur."""
+        return dict(self.montants_demandes)
+
+    def totaux(self) -> dict[str, Decimal]:
+        """Total retained (``accorde``, else ``montant``) per financeur."""
+        return dict(self.montants_retenus)
 
 
 def cpu_count() -> int:
@@ -49,6 +78,9 @@ def cpu_count() -> int:
 
 
 def can_fork() -> bool:
+    """Worker processes are forked, on Linux only (fork is unsafe on macOS, absent on Windows)."""
+    if not sys.platform.startswith("linux"):
+        return False
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()
@@ -64,26 +96,19 @@ def check_reports(
     regles: "RuleSet",
     exercice: int | None = None,
     jobs: int | None = None,
-    prepare: Prepare | None = None,
+    dossiers: bool = True,
 ) -> Iterator[DossierReport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
-    ``prepare`` runs on each report where it was made (in the worker), e.g.
-    to render it, so that the parent has less to do.
+    With ``dossiers=False``, reports checked in a worker carry the dossier's
+    :class:`Montants` instead of the dossier itself (much cheaper to send).
     """
     if jobs is None:
         jobs = default_jobs(len(files))
     jobs = min(jobs, max(1, len(files)))
     if jobs <= 1 or not can_fork():
-        return _sequential(files, regles, exercice, prepare)
-    return filter_reports(_parallel(files, regles, jobs, prepare), exercice)
-
-
-def _sequential(files: Sequence[Path], regles: "RuleSet", exercice: int | None, prepare: Prepare | None) -> Iterator[DossierReport]:
-    for report in check_files(files, regles, exercice):
-        if prepare is not None:
-            prepare(report)
-        yield report
+        return check_files(files, regles, exercice)
+    return filter_reports(_parallel(files, regles, jobs, dossiers), exercice)
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -96,12 +121,12 @@ def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
     return (files[i : i + size] for i in range(0, len(files), size))
 
 
-def _parallel(files: Sequence[Path], regles: "RuleSet", jobs: int, prepare: Prepare | None) -> Iterator[DossierReport]:
+def _parallel(files: Sequence[Path], regles: "RuleSet", jobs: int, dossiers: bool) -> Iterator[DossierReport]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     size = chunk_size(len(files), jobs)
-    _WORKER_STATE.update(regles=regles, prepare=prepare)
+    _WORKER_STATE.update(regles=regles, dossiers=dossiers)
     try:
         sys.stdout.flush()  # nothing pending may be copied into the workers
     except (OSError, ValueError):
@@ -134,12 +159,12 @@ def _worker_init() -> None:
 
 def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     regles = _WORKER_STATE["regles"]
-    prepare = _WORKER_STATE.get("prepare")
+    keep = _WORKER_STATE["dossiers"]
     out = []
     for path in paths:
-        report = check_file(path, regles)  # type: ignore[arg-type]
-        if prepare is not None:
-            prepare(report)  # type: ignore[operator]
+        report = check_file(path, regles)
+        if not keep and report.dossier is not None:
+            report.dossier = Montants.of(report.dossier)  # type: ignore[assignment]
         out.append(pack(report))
     return out
 
@@ -148,16 +173,11 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
 # dataclass instances, which pickle several times faster.
 
 
-@lru_cache(maxsize=None)
-def _names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
 def pack(report: DossierReport) -> dict[str, Any]:
     data = dict(report.__dict__)
-    constat_fields, error_fields = _names(Constat), _names(LoadError)
-    data["constats"] = [tuple([getattr(c, n) for n in constat_fields]) for c in report.constats]
-    data["erreurs"] = [tuple([getattr(e, n) for n in error_fields]) for e in report.erreurs]
+    # the fields of a (frozen) dataclass instance, in their order: its __dict__'s values
+    data["constats"] = [tuple(c.__dict__.values()) for c in report.constats]
+    data["erreurs"] = [tuple(e.__dict__.values()) for e in report.erreurs]
     return data
 
 

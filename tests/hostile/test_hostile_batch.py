@@ -62,6 +62,26 @@ def test_parallel_reports_carry_everything(lot: Path, regles) -> None:
         assert par == seq  # dataclass equality: every field, the dossier included
 
 
+def test_parallel_reports_without_dossiers_carry_their_amounts(lot: Path, regles) -> None:
+    files = discover([lot])
+    pairs = list(zip(check_files(files, regles), parallel.check_reports(files, regles, jobs=2, dossiers=False)))
+    assert len(pairs) == len(files)
+    with_amounts = 0
+    for seq, par in pairs:
+        if seq.dossier is None:
+            assert par.dossier is None
+            continue
+        assert isinstance(par.dossier, parallel.Montants)
+        assert par.dossier.demandes() == seq.dossier.demandes()
+        assert par.dossier.totaux() == seq.dossier.totaux()
+        assert list(par.dossier.totaux()) == list(seq.dossier.totaux())  # same order of financeurs
+        assert (par.dossier.id, par.dossier.exercice) == (seq.id, seq.exercice)
+        par.dossier, seq.dossier = None, None
+        assert par == seq  # everything else identical
+        with_amounts += 1
+    assert with_amounts > len(files) // 2
+
+
 def test_command_output_is_byte_identical_with_jobs(lot: Path) -> None:
     outputs = {}
     for jobs in ("1", "2", "3"):
@@ -204,3 +224,11 @@ def test_reports_pack_and_unpack(lot: Path, regles) -> None:
     for report in check_files(discover([lot])[:40], regles):
         again = parallel.unpack(pickle.loads(pickle.dumps(parallel.pack(report))))
         assert again == report and isinstance(again, DossierReport)
+
+
+def test_without_fork_the_batch_runs_sequentially(lot: Path, regles, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel.sys, "platform", "darwin")
+    assert not parallel.can_fork()
+    monkeypatch.setattr(parallel, "_parallel", lambda *a, **k: pytest.fail("no worker process expected"))
+    files = discover([lot])[:30]
+    assert _dicts(parallel.check_reports(files, regles, jobs=2)) == _dicts(check_files(files, regles))

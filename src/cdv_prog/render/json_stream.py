@@ -1,4 +1,4 @@
-"""JSON written as it goes: byte-identical to ``json.dumps(doc, indent=2)``.
+"""JSON written as it goes: byte-identical to ``json.dumps(doc, ensure_ascii=False, indent=2)``.
 
 The ``dossiers`` list is streamed one item at a time, so memory does not grow
 with the batch; the keys after it (``resume``…) are written at the end.
@@ -65,12 +65,12 @@ def _indented(text: str, spaces: int) -> str:
     return "\n".join(pad + line if line else line for line in text.split("\n"))
 
 
-def write_stream(out: TextIO, key: str, items: Iterable[dict[str, Any]], tail: Callable[[], dict[str, Any]]) -> None:
+def write_stream(out: TextIO, key: str, items: Iterable[dict[str, Any] | str], tail: Callable[[], dict[str, Any]]) -> None:
     """Write ``{key: [items…], **tail()}`` to ``out``; ``tail`` is called after the items."""
     out.write("{\n  " + _key(key) + ": [")
     first = True
-    for item in items:
-        out.write(("\n    " if first else ",\n    ") + _encode(item, "    "))
+    for item in items:  # an item already encoded (text, indented for this place) is written as is
+        out.write(("\n    " if first else ",\n    ") + (item if type(item) is str else _encode(item, "    ")))
         first = False
     out.write("]" if first else "\n  ]")
     for k, v in tail().items():

@@ -1,0 +1,49 @@
+"""The fast JSON encoding of a dossier report is exactly json.dumps of its to_dict()."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cdv_prog.batch import check_file, discover
+from cdv_prog.regles import load_rules, packaged_rules_path
+from cdv_prog.render.json_report import encode_report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reference(report) -> str:
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    return "\n".join("    " + line if i else line for i, line in enumerate(text.split("\n")))
+
+
+FILES = discover([ROOT / "data" / "dossiers", ROOT / "tests" / "fixtures" / "invalid", ROOT / "tests" / "fixtures" / "dossiers"])
+
+
+@pytest.fixture(scope="module")
+def regles():
+    return load_rules(packaged_rules_path())
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_same_bytes_as_json_dumps(path: Path, regles) -> None:
+    report = check_file(path, regles)
+    assert encode_report(report) == _reference(report)
+
+
+def test_alertes_and_control_characters(tmp_path: Path, regles) -> None:
+    source = (ROOT / "data" / "dossiers" / "2025" / "CDV-2025-001.yaml").read_text(encoding="utf-8")
+    source = source.replace('siret: "30775520700023"', 'siret: "30775520700024"')
+    source = source.replace("intitule: ", 'intitule: "Tab\\there \\"quoted\\" é — ' + "\\u2028" + '" #', 1)
+    path = tmp_path / "d.yaml"
+    path.write_text(source, encoding="utf-8")
+    report = check_file(path, regles)
+    assert report.alertes, "the Luhn check should have raised an alerte"
+    assert encode_report(report) == _reference(report)
+
+
+def test_kinds_of_reports_covered(regles) -> None:
+    verdicts = {check_file(p, regles).verdict for p in FILES}
+    assert verdicts == {"eligible", "ineligible", "invalide"}
