@@ -23,6 +23,9 @@ Montant = Annotated[Decimal, BeforeValidator(_amount)]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=80)]
 
 
+OPTIONAL_REFERENTIELS = ("defis", "axes")
+
+
 def _known(section: str, label: str):
     """Validator: the code must exist in the rule set passed as validation context."""
 
@@ -31,6 +34,8 @@ def _known(section: str, label: str):
         if regles is None:
             return value
         known = getattr(regles, section)
+        if not known and section in OPTIONAL_REFERENTIELS:
+            return value  # a rule set without this référentiel does not check its codes
         if value not in known and not (section == "quartiers" and value == "hors-qpv"):
             codes = ", ".join(sorted(known) + (["hors-qpv"] if section == "quartiers" else []))
             raise PydanticCustomError("code_inconnu", "{label} inconnu « {value} » ; codes connus : {codes}",

@@ -72,7 +72,7 @@ class Referentiel(_Strict):
     contrat: ContratDef
     financeurs: Annotated[dict[Code, FinanceurDef], Field(min_length=1)]
     quartiers: Annotated[dict[Code, QuartierDef], Field(min_length=1)]
-    defis: Annotated[dict[Code, DefiDef], Field(min_length=1)]
+    defis: dict[Code, DefiDef] = {}
     axes: dict[Code, Texte] = {}
     pieces: dict[Code, Texte] = {}
 
@@ -296,7 +296,7 @@ class _Builder:
         if self.problems:
             raise RulesError(self.problems)
         ref_data = {k: self.merged[k] for k in ("contrat", "financeurs", "quartiers", "defis", "axes", "pieces") if k in self.merged}
-        for required in ("contrat", "financeurs", "quartiers", "defis", "regles"):
+        for required in ("contrat", "financeurs", "quartiers", "regles"):
             if required not in self.merged:
                 self.problems.append(RuleProblem(self.shown_root, None, required, f"section « {required} » manquante"))
         if self.problems:
