@@ -175,19 +175,11 @@ def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None
             if first is not None:
                 report = DossierReport(
                     report.fichier, "invalide", id=report.id, exercice=report.exercice,
-                    erreurs=[LoadError("id", _line_of_id(report.fichier), f"identifiant « {report.id} » déjà utilisé par {first}")],
+                    erreurs=[LoadError("id", report.ligne("id"), f"identifiant « {report.id} » déjà utilisé par {first}")],
                 )
             else:
                 ids[report.id] = report.fichier
         yield report
-
-
-def _line_of_id(fichier: str) -> int | None:
-    """Line of the ``id`` key of a (valid, already read) dossier file."""
-    try:
-        return load_yaml_file(Path(fichier)).line_of(("id",))
-    except LoadFailed:
-        return None
 
 
 @dataclass

@@ -13,15 +13,20 @@ from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(
-    name="cdv",
-    help="cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements.",
-    no_args_is_help=True,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+def new_app(name: str, help: str) -> typer.Typer:
+    """A typer app (``cdv`` or one of its command groups) with the settings they all share."""
+    return typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+
+app = new_app("cdv", "cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements.")
 
 
 @app.callback()

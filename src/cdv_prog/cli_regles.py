@@ -14,17 +14,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import ExerciceOpt, RulesOpt, app, err_console, fail_usage, find_files, load_ruleset
+from .cli import ExerciceOpt, RulesOpt, app, err_console, fail_usage, find_files, load_ruleset, new_app
 
-regles_app = typer.Typer(
-    name="regles",
-    help="Les règles d'une lettre de cadrage : les vérifier, les tester, les comparer, les documenter.",
-    no_args_is_help=True,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+regles_app = new_app("regles", "Les règles d'une lettre de cadrage : les vérifier, les tester, les comparer, les documenter.")
 app.add_typer(regles_app, name="regles")
 
 

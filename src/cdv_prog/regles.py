@@ -8,7 +8,9 @@ key, in French; :class:`RulesError` carries them all.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -234,8 +236,6 @@ class _Builder:
             return
         for section, value in loaded.data.items():
             if section not in SECTIONS:
-                import difflib
-
                 close = difflib.get_close_matches(str(section), SECTIONS, n=1)
                 hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
                 self.problems.append(
@@ -368,8 +368,6 @@ class _Builder:
         if type_name is None:
             self.problem(path, "clé « type » manquante (le genre de règle)")
         elif kind is None:
-            import difflib
-
             close = difflib.get_close_matches(str(type_name), list(registry.KINDS), n=1)
             hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
             self.problem(path + ("type",), f"genre de règle inconnu « {type_name} »{hint} ; genres connus : {', '.join(registry.KINDS)}")
@@ -409,8 +407,6 @@ class _Builder:
         dated = {k: Dated.of(v) for k, v in params.items()}
         for k in params:
             if k not in known:
-                import difflib
-
                 close = difflib.get_close_matches(str(k), sorted(known | set(RULE_KEYS)), n=1)
                 hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
                 self.problem(path + (k,), f"paramètre inconnu « {k} » pour le genre {kind.TYPE}{hint}")
@@ -443,7 +439,8 @@ class _Builder:
 
 
 def _ID_OK(rule_id: str) -> bool:
-    import re
+    return _ID_RE.fullmatch(rule_id) is not None
 
-    return re.fullmatch(r"[a-z0-9][a-z0-9-]*", rule_id) is not None
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 
