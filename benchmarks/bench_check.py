@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -138,7 +138,9 @@ def _tree_memory_kb(pid: int) -> int:
 
 def peak_memory(cmd: list[str], cwd: Path) -> tuple[float, float | None]:
     """(peak RSS of the biggest single process in MB, peak PSS of the process tree in MB, sampled)."""
-    out = subprocess.run([sys.executable, "-c", PEAK, *cmd], cwd=cwd, env=ENV, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK, *cmd], cwd=cwd, env=ENV, capture_output=True, text=True, check=True
+    )
     code, maxrss = out.stdout.split()
     if int(code) not in (0, 1):
         raise SystemExit(f"échec de {' '.join(cmd)} (code {code})")
@@ -158,7 +160,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10_000, help="dossiers du lot chronométré (10 000)")
     parser.add_argument("--rounds", type=int, default=5, help="tours alternés (5)")
     parser.add_argument("--one-runs", type=int, default=5, help="lancements sur un seul dossier par tour (5)")
-    parser.add_argument("--big", type=int, default=100_000, help="dossiers de la mesure mémoire (100 000 ; 0 : pas de mesure)")
+    parser.add_argument(
+        "--big", type=int, default=100_000, help="dossiers de la mesure mémoire (100 000 ; 0 : pas de mesure)"
+    )
     parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
     parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
     args = parser.parse_args()
@@ -200,12 +204,15 @@ def run(args: argparse.Namespace, work: Path) -> None:
     times: dict[str, list[float]] = {k: [] for k in [*commands, "one"]}
     names = list(commands)
     for r in range(args.rounds):
-        order = names[r % len(names):] + names[: r % len(names)]  # alternate who goes first
+        order = names[r % len(names) :] + names[: r % len(names)]  # alternate who goes first
         for name in order:
             times[name].append(wall(commands[name], REPO))
         for _ in range(args.one_runs):
             times["one"].append(wall(one_cmd, REPO))
-        print(f"tour {r + 1}/{args.rounds} : " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), file=sys.stderr)
+        print(
+            f"tour {r + 1}/{args.rounds} : " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
+            file=sys.stderr,
+        )
     med = {k: statistics.median(v) for k, v in times.items()}
 
     memory = None
@@ -216,30 +223,48 @@ def run(args: argparse.Namespace, work: Path) -> None:
             generate(big, args.big)
             print(f"{args.big} dossiers générés en {time.perf_counter() - t:.1f} s", file=sys.stderr)
         memory = {
-            jobs: peak_memory([*cdv, "check", str(big), "--format", "json", "--jobs", jobs], REPO) for jobs in ("1", "2")
+            jobs: peak_memory([*cdv, "check", str(big), "--format", "json", "--jobs", jobs], REPO)
+            for jobs in ("1", "2")
         }
 
     floor = med["floor"]
     print()
     print(f"Machine : {machine()}")
-    print(f"Lot : {args.n} dossiers ({size_mb:.1f} Mo), médianes de {args.rounds} tours alternés"
-          f" ({args.rounds * args.one_runs} lancements pour un dossier)")
+    print(
+        f"Lot : {args.n} dossiers ({size_mb:.1f} Mo), médianes de {args.rounds} tours alternés"
+        f" ({args.rounds * args.one_runs} lancements pour un dossier)"
+    )
     print(f"  plancher (lecture CSafeLoader)   {floor:6.2f} s")
-    print(f"  cdv check --format json -j 1     {med['jobs1']:6.2f} s   {med['jobs1'] / floor:4.2f} × plancher"
-          f"   (objectif ≤ {TARGETS['jobs1']})")
-    print(f"  cdv check --format json -j 2     {med['jobs2']:6.2f} s   {med['jobs2'] / floor:4.2f} × plancher"
-          f"   (objectif ≤ {TARGETS['jobs2']})")
+    print(
+        f"  cdv check --format json -j 1     {med['jobs1']:6.2f} s   {med['jobs1'] / floor:4.2f} × plancher"
+        f"   (objectif ≤ {TARGETS['jobs1']})"
+    )
+    print(
+        f"  cdv check --format json -j 2     {med['jobs2']:6.2f} s   {med['jobs2'] / floor:4.2f} × plancher"
+        f"   (objectif ≤ {TARGETS['jobs2']})"
+    )
     print(f"  cdv check un-dossier.yaml        {med['one']:6.3f} s              (objectif ≤ {TARGETS['one']} s)")
     print(f"  sortie -j 1 et -j 2 identique    {'oui' if same else 'NON'}")
     if memory:
         for jobs, (single, tree) in memory.items():
             extra = f", tous processus (PSS) {tree:.0f} Mo" if tree is not None else ""
-            print(f"  mémoire, {args.big} dossiers, -j {jobs} : pic {single:.0f} Mo par processus{extra}"
-                  f"   (objectif ≤ {TARGETS['rss_mb']} Mo)")
+            print(
+                f"  mémoire, {args.big} dossiers, -j {jobs} : pic {single:.0f} Mo par processus{extra}"
+                f"   (objectif ≤ {TARGETS['rss_mb']} Mo)"
+            )
     if args.json:
-        print(json.dumps({"machine": machine(), "n": args.n, "medians": med, "ratios": {
-            "jobs1": med["jobs1"] / floor, "jobs2": med["jobs2"] / floor}, "identical": same,
-            "memory_mb": memory}))
+        print(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "n": args.n,
+                    "medians": med,
+                    "ratios": {"jobs1": med["jobs1"] / floor, "jobs2": med["jobs2"] / floor},
+                    "identical": same,
+                    "memory_mb": memory,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -27,21 +27,32 @@ AXES = ["mobilites", "transition-ecologique", "lutte-discriminations", "particip
 TYPES = ["association", "association", "association", "collectivite", "bailleur", "etablissement-public", "entreprise"]
 PARTENAIRES = ["departement", "region", "ars", "alogea", "habitat-audois", "marcou-habitat", "europe", "prive", "autre"]
 WORDS = ["Atelier", "Parcours", "Chantier", "Accompagnement", "Médiation", "Café", "École", "Fête", "Jardin", "Forum"]
-WHAT = ["des parents", "numérique", "jeunes", "santé", "emploi", "citoyen", "sportif", "culturel", "solidaire", "de quartier"]
+WHAT = [
+    "des parents",
+    "numérique",
+    "jeunes",
+    "santé",
+    "emploi",
+    "citoyen",
+    "sportif",
+    "culturel",
+    "solidaire",
+    "de quartier",
+]
 
 # One blocking defect per inéligible dossier, in turn: together they make
 # every blocking rule fail somewhere.
 DEFECTS = [
-    "un-seul-principal",      # financeurs-principaux
-    "sous-plancher",          # plancher-financeur
-    "budget-desequilibre",    # budget-equilibre
-    "cpo-non-consecutive",    # cpo-duree
-    "cpo-sous-financee",      # cpo-cofinancement
-    "cpo-sans-evaluation",    # cpo-evaluation-annuelle
-    "caf-deux-exercices",     # caf-exercice-unique
-    "caf-seule",              # caf-seul-financeur (and financeurs-principaux)
-    "caf-sans-rib",           # caf-pieces
-    "caf-bilan-tardif",       # caf-bilan-renouvellement
+    "un-seul-principal",  # financeurs-principaux
+    "sous-plancher",  # plancher-financeur
+    "budget-desequilibre",  # budget-equilibre
+    "cpo-non-consecutive",  # cpo-duree
+    "cpo-sous-financee",  # cpo-cofinancement
+    "cpo-sans-evaluation",  # cpo-evaluation-annuelle
+    "caf-deux-exercices",  # caf-exercice-unique
+    "caf-seule",  # caf-seul-financeur (and financeurs-principaux)
+    "caf-sans-rib",  # caf-pieces
+    "caf-bilan-tardif",  # caf-bilan-renouvellement
 ]
 INVALID = [
     ("cle-inconnue", "financements:", "financement:"),
@@ -89,11 +100,15 @@ def dossier_text(i: int, rng: random.Random) -> str:
         renouvellement = True
 
     lines: list[tuple[str, int, str | None]] = []  # financeur, montant, dispositif
-    principals = rng.sample(["etat", "ville", "agglo"], 1 if defect in ("un-seul-principal", "caf-seule") else rng.randint(2, 3))
+    principals = rng.sample(
+        ["etat", "ville", "agglo"], 1 if defect in ("un-seul-principal", "caf-seule") else rng.randint(2, 3)
+    )
     if defect == "caf-seule":
         principals = []
     for code in principals:
-        lines.append((code, rng.randrange(1000, 25000, 50), "BOP 147" if code == "etat" and rng.random() < 0.5 else None))
+        lines.append(
+            (code, rng.randrange(1000, 25000, 50), "BOP 147" if code == "etat" and rng.random() < 0.5 else None)
+        )
     if uses_caf:
         lines.append(("caf", rng.randrange(600, 12000, 50), "CLAS" if rng.random() < 0.3 else None))
     if rng.random() < 0.35:

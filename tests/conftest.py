@@ -12,18 +12,20 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
 
-from cdv_prog.constat import Constat
-from cdv_prog.dossier import Dossier
-from cdv_prog.engine import evaluer, verdict
-from cdv_prog.regles import RuleSet, load_rules, packaged_rules_path
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.engine import evaluer, verdict
+from cdv_prog.core.findings import Constat
+from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.files.rules import load_rules, packaged_rules_path
 
 REPO = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO / "rules"
@@ -111,7 +113,7 @@ class Evaluation:
 
 
 @pytest.fixture(scope="session")
-def regles() -> RuleSet:
+def regles() -> JeuDeRegles:
     """The shipped rule set, loaded once."""
     return load_rules(packaged_rules_path())
 
@@ -133,20 +135,20 @@ def make_dossier() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def build_dossier(regles: RuleSet) -> Callable[[dict[str, Any]], Dossier]:
+def build_dossier(regles: JeuDeRegles) -> Callable[[dict[str, Any]], Dossier]:
     """Validate a dossier dict against the models and the shipped référentiels."""
 
-    def build(data: dict[str, Any], rules: RuleSet | None = None) -> Dossier:
+    def build(data: dict[str, Any], rules: JeuDeRegles | None = None) -> Dossier:
         return Dossier.model_validate(data, context={"regles": rules or regles})
 
     return build
 
 
 @pytest.fixture
-def evaluate(regles: RuleSet) -> Callable[..., Evaluation]:
+def evaluate(regles: JeuDeRegles) -> Callable[..., Evaluation]:
     """Run the pure engine on a dossier dict (shipped rules unless given)."""
 
-    def run(data: dict[str, Any], rules: RuleSet | None = None) -> Evaluation:
+    def run(data: dict[str, Any], rules: JeuDeRegles | None = None) -> Evaluation:
         rs = rules or regles
         dossier = Dossier.model_validate(data, context={"regles": rs})
         constats = evaluer(dossier, rs)
@@ -226,7 +228,12 @@ def run_cdv() -> Callable[..., CliResult]:
             env.pop(var, None)
         proc = subprocess.run(
             [sys.executable, "-m", "cdv_prog", *map(str, args)],
-            cwd=cwd or REPO, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120,
+            cwd=cwd or REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -7,7 +7,6 @@ rule parameters edited in a copy of rules/ changing verdicts.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -148,7 +147,9 @@ def test_an_invalid_file_exits_1_and_the_batch_goes_on(tmp_path, run_cdv) -> Non
     assert [d["verdict"] for d in doc["dossiers"]] == ["eligible", "invalide", "eligible"]
     bad = doc["dossiers"][1]
     assert bad["constats"] == []
-    assert {"champ": "financements[1].montant", "ligne": 23} in [{k: e[k] for k in ("champ", "ligne")} for e in bad["erreurs"]]
+    assert {"champ": "financements[1].montant", "ligne": 23} in [
+        {k: e[k] for k in ("champ", "ligne")} for e in bad["erreurs"]
+    ]
     assert doc["resume"] == {**doc["resume"], "total": 3, "eligible": 2, "ineligible": 0, "invalide": 1}
     text = run_cdv("check", tmp_path)
     assert text.returncode == 1
@@ -241,7 +242,9 @@ def test_default_path_missing_in_another_folder_exits_2(tmp_path, run_cdv) -> No
 def test_a_rules_folder_in_the_current_directory_is_the_default(tmp_path, run_cdv) -> None:
     shutil.copytree(REPO / "rules", tmp_path / "rules")
     regles = tmp_path / "rules" / "regles.yaml"
-    regles.write_text(regles.read_text(encoding="utf-8").replace("minimum: {2024: 500}", "minimum: {2024: 5000}"), encoding="utf-8")
+    regles.write_text(
+        regles.read_text(encoding="utf-8").replace("minimum: {2024: 500}", "minimum: {2024: 5000}"), encoding="utf-8"
+    )
     shutil.copy(FIXTURES / "CDV-T-001.yaml", tmp_path / "d.yaml")
     doc = run_cdv("check", "d.yaml", "--format", "json", cwd=tmp_path).json()
     assert statuts(doc["dossiers"][0])["plancher-financeur"] == "echec"  # 3 000 € < 5 000 €
@@ -255,7 +258,8 @@ TARGETS = {
     "principaux.yaml": [],
     "cpo.yaml": [
         ("  fin: 2025-12-31\n", "  fin: 2025-12-31\n  cpo:\n    annees: [2025, 2026, 2027]\n"),
-        ("total: 7000", "total: 12000"), ("autres-produits: 1000", "autres-produits: 6000"),
+        ("total: 7000", "total: 12000"),
+        ("autres-produits: 1000", "autres-produits: 6000"),
     ],
     "bilan.yaml": [
         ("  fin: 2025-12-31\n", "  fin: 2025-12-31\n  renouvellement: true\n"),
@@ -267,15 +271,61 @@ TARGETS = {
 
 EDITS = {
     # edit name → (regles.yaml text replaced, target file, rule whose statut changes, before → after, verdict after)
-    "plancher-500-a-1000": ("minimum: {2024: 500}", "minimum: {2024: 1000}", "plancher.yaml", "plancher-financeur", "ok", "echec", "ineligible"),
-    "plancher-date-2025": ("minimum: {2024: 500}", "minimum: {2024: 500, 2025: 1000}", "plancher.yaml", "plancher-financeur", "ok", "echec", "ineligible"),
-    "principaux-2-a-3": ("    parmi: [etat, ville, agglo]\n    minimum: 2", "    parmi: [etat, ville, agglo]\n    minimum: 3",
-                         "principaux.yaml", "financeurs-principaux", "ok", "echec", "ineligible"),
+    "plancher-500-a-1000": (
+        "minimum: {2024: 500}",
+        "minimum: {2024: 1000}",
+        "plancher.yaml",
+        "plancher-financeur",
+        "ok",
+        "echec",
+        "ineligible",
+    ),
+    "plancher-date-2025": (
+        "minimum: {2024: 500}",
+        "minimum: {2024: 500, 2025: 1000}",
+        "plancher.yaml",
+        "plancher-financeur",
+        "ok",
+        "echec",
+        "ineligible",
+    ),
+    "principaux-2-a-3": (
+        "    parmi: [etat, ville, agglo]\n    minimum: 2",
+        "    parmi: [etat, ville, agglo]\n    minimum: 3",
+        "principaux.yaml",
+        "financeurs-principaux",
+        "ok",
+        "echec",
+        "ineligible",
+    ),
     "cpo-part-0.5-a-0.6": ("part: 0.5", "part: 0.6", "cpo.yaml", "cpo-cofinancement", "ok", "echec", "ineligible"),
-    "bilan-30-a-15-avril": ("    mois: 4\n    jour: 30", "    mois: 4\n    jour: 15", "bilan.yaml", "caf-bilan-renouvellement", "ok", "echec", "ineligible"),
-    "quartier-bloquant": ("    statuts: [qpv]\n    gravite: avertissement", "    statuts: [qpv]\n    gravite: bloquant",
-                          "veille.yaml", "quartier-prioritaire", "echec", "echec", "ineligible"),
-    "quartier-veille-accepte": ("    statuts: [qpv]", "    statuts: [qpv, veille]", "veille.yaml", "quartier-prioritaire", "echec", "ok", "eligible"),
+    "bilan-30-a-15-avril": (
+        "    mois: 4\n    jour: 30",
+        "    mois: 4\n    jour: 15",
+        "bilan.yaml",
+        "caf-bilan-renouvellement",
+        "ok",
+        "echec",
+        "ineligible",
+    ),
+    "quartier-bloquant": (
+        "    statuts: [qpv]\n    gravite: avertissement",
+        "    statuts: [qpv]\n    gravite: bloquant",
+        "veille.yaml",
+        "quartier-prioritaire",
+        "echec",
+        "echec",
+        "ineligible",
+    ),
+    "quartier-veille-accepte": (
+        "    statuts: [qpv]",
+        "    statuts: [qpv, veille]",
+        "veille.yaml",
+        "quartier-prioritaire",
+        "echec",
+        "ok",
+        "eligible",
+    ),
 }
 
 
@@ -305,7 +355,9 @@ def test_targets_are_eligible_with_the_shipped_rules(baseline) -> None:
 
 
 @pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
-def test_editing_a_parameter_in_a_copy_of_rules_changes_the_verdict(edit, targets, baseline, rules_copy, run_cdv) -> None:
+def test_editing_a_parameter_in_a_copy_of_rules_changes_the_verdict(
+    edit, targets, baseline, rules_copy, run_cdv
+) -> None:
     old, new, target, regle, before, after, verdict = EDITS[edit]
     path = rules_copy / "regles.yaml"
     text = path.read_text(encoding="utf-8")
@@ -325,7 +377,7 @@ def test_editing_a_parameter_in_a_copy_of_rules_changes_the_verdict(edit, target
 
 
 def test_removing_a_rule_from_a_copy_removes_its_constat(rules_copy, targets, run_cdv) -> None:
-    from cdv_prog.loader import load_yaml_file
+    from cdv_prog.files.loader import load_yaml_file
 
     path = rules_copy / "regles.yaml"
     text = path.read_text(encoding="utf-8")

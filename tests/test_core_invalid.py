@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cdv_prog.batch import check_file, check_files
+from cdv_prog.files.dossiers import check_file, check_files
 
 INVALID = Path(__file__).parent / "fixtures" / "invalid"
 VALID = Path(__file__).parent / "fixtures" / "dossiers" / "CDV-T-001.yaml"

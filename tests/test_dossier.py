@@ -6,11 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+
+from cdv_prog.core.montants import Montants
 from pydantic import ValidationError
 
-from cdv_prog.dossier import Dossier, siret_luhn_ok
-from cdv_prog.errors import translate
-from cdv_prog.loader import load_yaml_text
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.files.loader import load_yaml_text
+from cdv_prog.files.messages import translate
+from cdv_prog.kinds.siret_valide import siret_luhn_ok
 
 
 def fails(build, data) -> list[str]:
@@ -80,16 +83,27 @@ bilan-precedent:
 
 
 def test_montant_retenu_and_totals(build_dossier, make_dossier) -> None:
-    d = build_dossier(make_dossier(financements=[
-        {"financeur": "etat", "montant": 1000, "accorde": 800},
-        {"financeur": "ville", "montant": "1 500,50"},
-        {"financeur": "etat", "montant": Decimal("200.25")},
-        {"financeur": "caf", "montant": 300, "accorde": 0},
-    ]))
-    assert d.totaux() == {"etat": Decimal("1000.25"), "ville": Decimal("1500.50"), "caf": Decimal("0")}
-    assert d.demandes() == {"etat": Decimal("1200.25"), "ville": Decimal("1500.50"), "caf": Decimal("300")}
-    assert list(d.totaux()) == ["etat", "ville", "caf"]  # order of first appearance
-    assert all(isinstance(v, Decimal) for v in d.totaux().values())
+    d = build_dossier(
+        make_dossier(
+            financements=[
+                {"financeur": "etat", "montant": 1000, "accorde": 800},
+                {"financeur": "ville", "montant": "1 500,50"},
+                {"financeur": "etat", "montant": Decimal("200.25")},
+                {"financeur": "caf", "montant": 300, "accorde": 0},
+            ]
+        )
+    )
+    m = Montants.of(d)
+    assert m.retenus == {"etat": Decimal("1000.25"), "ville": Decimal("1500.50"), "caf": Decimal("0")}
+    assert m.demandes == {"etat": Decimal("1200.25"), "ville": Decimal("1500.50"), "caf": Decimal("300")}
+    assert list(m.retenus) == ["etat", "ville", "caf"]  # order of first appearance
+    assert all(isinstance(v, Decimal) for v in m.retenus.values())
+    assert m.financent == ["etat", "ville"]  # a financeur at 0 € does not finance
+    assert [(ligne.financeur, ligne.demande, ligne.retenu) for ligne in m.lignes][0] == (
+        "etat",
+        Decimal("1000"),
+        Decimal("800"),
+    )
 
 
 def test_unknown_keys_are_refused_at_every_level(build_dossier, make_dossier) -> None:
@@ -175,7 +189,9 @@ def test_hors_qpv_is_a_dossier_only_code(build_dossier, make_dossier) -> None:
 
 def test_period_bounds_are_inclusive(build_dossier, make_dossier) -> None:
     for year in (2024, 2030):
-        d = build_dossier(make_dossier(exercice=year, action={"debut": dt.date(year, 1, 1), "fin": dt.date(year, 12, 31)}))
+        d = build_dossier(
+            make_dossier(exercice=year, action={"debut": dt.date(year, 1, 1), "fin": dt.date(year, 12, 31)})
+        )
         assert d.exercice == year
 
 

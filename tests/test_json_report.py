@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cdv_prog.batch import check_file, discover
-from cdv_prog.regles import load_rules, packaged_rules_path
-from cdv_prog.render.json_report import encode_report
+from cdv_prog.files.dossiers import check_file, discover
+from cdv_prog.files.rules import load_rules, packaged_rules_path
+from cdv_prog.render.check_json import encode_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +19,9 @@ def _reference(report) -> str:
     return "\n".join("    " + line if i else line for i, line in enumerate(text.split("\n")))
 
 
-FILES = discover([ROOT / "data" / "dossiers", ROOT / "tests" / "fixtures" / "invalid", ROOT / "tests" / "fixtures" / "dossiers"])
+FILES = discover(
+    [ROOT / "data" / "dossiers", ROOT / "tests" / "fixtures" / "invalid", ROOT / "tests" / "fixtures" / "dossiers"]
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +35,15 @@ def test_same_bytes_as_json_dumps(path: Path, regles) -> None:
     assert encode_report(report) == _reference(report)
 
 
-def test_alertes_and_control_characters(tmp_path: Path, regles) -> None:
+def test_siret_constat_and_control_characters(tmp_path: Path, regles) -> None:
     source = (ROOT / "data" / "dossiers" / "2025" / "CDV-2025-001.yaml").read_text(encoding="utf-8")
     source = source.replace('siret: "30775520700023"', 'siret: "30775520700024"')
     source = source.replace("intitule: ", 'intitule: "Tab\\there \\"quoted\\" é — ' + "\\u2028" + '" #', 1)
     path = tmp_path / "d.yaml"
     path.write_text(source, encoding="utf-8")
     report = check_file(path, regles)
-    assert report.alertes, "the Luhn check should have raised an alerte"
+    siret = next(c for c in report.constats if c.regle == "siret-porteur")
+    assert siret.statut == "echec" and "Luhn" in siret.message
     assert encode_report(report) == _reference(report)
 
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from cdv_prog import kinds
-from cdv_prog.dossier import Dossier
-from cdv_prog.engine import evaluer, verdict
-from cdv_prog.loader import load_yaml_file
-from cdv_prog.regles import load_rules
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.engine import evaluer, verdict
+from cdv_prog.files.loader import load_yaml_file
+from cdv_prog.files.rules import load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kinds"
 RULE_ID = "regle-testee"
@@ -39,8 +39,9 @@ CASES = _cases()
 
 def test_every_kind_has_a_fixture_file() -> None:
     files = {p.stem for p in FIXTURES.glob("*.yaml")}
-    assert set(kinds.KINDS) <= files, f"genres sans cas d'essai : {sorted(set(kinds.KINDS) - files)}"
-    assert files <= set(kinds.KINDS), f"fichiers de cas sans genre : {sorted(files - set(kinds.KINDS))}"
+    dossier_kinds = set(kinds.registry("dossier"))
+    assert dossier_kinds <= files, f"genres sans cas d'essai : {sorted(dossier_kinds - files)}"
+    assert files <= dossier_kinds, f"fichiers de cas sans genre : {sorted(files - dossier_kinds)}"
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.yaml")), ids=lambda p: p.stem)

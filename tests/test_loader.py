@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cdv_prog.loader import MAX_DEPTH, Loaded, LoadFailed, format_path, load_yaml_file, load_yaml_text, read_text
+from cdv_prog.core.findings import format_path
+from cdv_prog.files.loader import MAX_DEPTH, Loaded, LoadFailed, load_yaml_file, load_yaml_text, read_text
 
 
 def errors_of(text: str) -> list[tuple[str, int | None]]:
@@ -60,7 +61,13 @@ def test_integers(text: str, value: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0.1", Decimal("0.1")), ("12.345", Decimal("12.345")), ("3000.50", Decimal("3000.50")), ("1e3", Decimal("1e3")), (".5", Decimal("0.5"))],
+    [
+        ("0.1", Decimal("0.1")),
+        ("12.345", Decimal("12.345")),
+        ("3000.50", Decimal("3000.50")),
+        ("1e3", Decimal("1e3")),
+        (".5", Decimal("0.5")),
+    ],
 )
 def test_numbers_with_a_fraction_are_decimals_never_floats(text: str, value: Decimal) -> None:
     got = load_yaml_text(f"a: {text}").data["a"]

@@ -37,7 +37,10 @@ def test_minimal_rules_file(tmp_path: Path) -> None:
     dossier = ROOT / "data" / "dossiers" / "2025" / "CDV-2025-001.yaml"  # défi, objectif: not checked here
     run = subprocess.run(
         [sys.executable, "-m", "cdv_prog", "check", "--rules", str(rules), "--format", "json", str(dossier)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert run.returncode == 1, run.stderr
     [report] = json.loads(run.stdout)["dossiers"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cdv_prog.money import AmountError, euros, parse_amount, percent
+from cdv_prog.core.money import AmountError, euros, parse_amount, percent
 
 
 @pytest.mark.parametrize(

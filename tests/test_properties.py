@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cdv_prog.batch import check_files
-from cdv_prog.dossier import Dossier
-from cdv_prog.engine import evaluer, verdict
-from cdv_prog.money import AmountError, euros, parse_amount
-from cdv_prog.regles import load_rules, packaged_rules_path
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.engine import evaluer, verdict
+from cdv_prog.core.money import AmountError, euros, parse_amount
+from cdv_prog.files.dossiers import check_files
+from cdv_prog.files.rules import load_rules, packaged_rules_path
 
 RULES = load_rules(packaged_rules_path())
 PLANCHER = Decimal(500)  # the shipped plancher-financeur minimum (checked below)
@@ -225,7 +225,7 @@ def test_order_of_files_changes_no_report(to_yaml, dossier_list, rnd) -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers())
 def test_a_dossier_written_to_yaml_and_read_back_gives_the_same_constats(to_yaml, data) -> None:
-    from cdv_prog.batch import check_file
+    from cdv_prog.files.dossiers import check_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "d.yaml"

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from cdv_prog import kinds
-from cdv_prog.regles import RulesError, default_rules_path, load_rules, packaged_rules_path
+from cdv_prog.core.ruleset import RulesError
+from cdv_prog.files.rules import default_rules_path, load_rules, packaged_rules_path
 
 REPO = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO / "rules"
@@ -62,7 +63,13 @@ def test_every_rule_cites_its_source(regles) -> None:
 
 
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("**", "").replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    text = (
+        unicodedata.normalize("NFC", text)
+        .replace("**", "")
+        .replace("’", "'")
+        .replace("\u00a0", " ")
+        .replace("\u202f", " ")
+    )
     return re.sub(r"\s+", " ", text).lower()
 
 
@@ -110,7 +117,7 @@ def test_spec_parameters(regles) -> None:
 
 def test_spec_parameter_names_are_in_the_yaml() -> None:
     """SPEC §3.1 fixes the names ``minimum`` and ``part`` (a fraction) in rules/regles.yaml."""
-    from cdv_prog.loader import load_yaml_file
+    from cdv_prog.files.loader import load_yaml_file
 
     rules = load_yaml_file(RULES_DIR / "regles.yaml").data["regles"]
     assert "minimum" in rules["plancher-financeur"]
@@ -121,23 +128,41 @@ def test_spec_parameter_names_are_in_the_yaml() -> None:
 def test_referentiels_of_spec_3_3(regles) -> None:
     groupes = {code: f.groupe for code, f in regles.financeurs.items()}
     assert groupes == {
-        "etat": "principal", "ville": "principal", "agglo": "principal",
-        "departement": "partenaire", "region": "partenaire", "caf": "partenaire", "ars": "partenaire",
-        "alogea": "bailleur", "habitat-audois": "bailleur", "marcou-habitat": "bailleur",
-        "europe": "autre", "prive": "autre", "autre": "autre",
+        "etat": "principal",
+        "ville": "principal",
+        "agglo": "principal",
+        "departement": "partenaire",
+        "region": "partenaire",
+        "caf": "partenaire",
+        "ars": "partenaire",
+        "alogea": "bailleur",
+        "habitat-audois": "bailleur",
+        "marcou-habitat": "bailleur",
+        "europe": "autre",
+        "prive": "autre",
+        "autre": "autre",
     }
     statuts = {code: q.statut for code, q in regles.quartiers.items()}
     assert statuts == {
-        "bastide-pont-vieux": "qpv", "fleming-la-reille": "qpv", "grazailles": "qpv",
-        "la-conte-ozanam-sainte-marie": "qpv", "viguier-saint-jacques": "qpv",
-        "aiguille-trebes": "veille", "esperance-berriac": "veille",
+        "bastide-pont-vieux": "qpv",
+        "fleming-la-reille": "qpv",
+        "grazailles": "qpv",
+        "la-conte-ozanam-sainte-marie": "qpv",
+        "viguier-saint-jacques": "qpv",
+        "aiguille-trebes": "veille",
+        "esperance-berriac": "veille",
     }
     assert {d: set(v.objectifs) for d, v in regles.defis.items()} == {
         "grandir": {"grandir.sante", "grandir.education", "grandir.sport", "grandir.culture", "grandir.solidarites"},
         "habiter": {"habiter.tranquillite", "habiter.entretien", "habiter.amenagement", "habiter.habitat-durable"},
         "travailler": {"travailler.emploi", "travailler.jeunes", "travailler.initiative", "travailler.commerce"},
     }
-    assert set(regles.axes) == {"mobilites", "transition-ecologique", "lutte-discriminations", "participation-habitants"}
+    assert set(regles.axes) == {
+        "mobilites",
+        "transition-ecologique",
+        "lutte-discriminations",
+        "participation-habitants",
+    }
     assert list(regles.contrat.periode) == [2024, 2030]
 
 
@@ -171,8 +196,11 @@ def test_built_wheel_contains_the_same_rules(tmp_path) -> None:
     wheel = Path(next(iter(hatch.WheelBuilder(str(REPO)).build(directory=str(tmp_path), versions=["standard"]))))
     assert wheel.parent == tmp_path
     with zipfile.ZipFile(wheel) as zf:
-        shipped = {n.removeprefix("cdv_prog/rules/"): zf.read(n) for n in zf.namelist()
-                   if n.startswith("cdv_prog/rules/") and n.count("/") == 2 and n.endswith((".yaml", ".yml"))}
+        shipped = {
+            n.removeprefix("cdv_prog/rules/"): zf.read(n)
+            for n in zf.namelist()
+            if n.startswith("cdv_prog/rules/") and n.count("/") == 2 and n.endswith((".yaml", ".yml"))
+        }
     repo = {p.name: p.read_bytes() for p in RULES_DIR.glob("*.yaml")}
     assert shipped == repo
 
@@ -213,7 +241,9 @@ def _missing_param(rules: Path):
 
 
 def _missing_dated_param(rules: Path):
-    path = _edit(rules, "    parmi: [etat, ville, agglo]\n    minimum: 2\n", "    parmi: {2024: [etat, ville, agglo]}\n")
+    path = _edit(
+        rules, "    parmi: [etat, ville, agglo]\n    minimum: 2\n", "    parmi: {2024: [etat, ville, agglo]}\n"
+    )
     return path, "regles.financeurs-principaux.minimum", _line(path, "  financeurs-principaux:")
 
 
@@ -272,13 +302,18 @@ def _bad_gravite(rules: Path):
 
 
 def _duplicate_key(rules: Path):
-    path = _edit(rules, "    minimum: 2\n    gravite: bloquant", "    minimum: 2\n    minimum: 3\n    gravite: bloquant")
+    path = _edit(
+        rules, "    minimum: 2\n    gravite: bloquant", "    minimum: 2\n    minimum: 3\n    gravite: bloquant"
+    )
     return path, "regles.financeurs-principaux.minimum", _line(path, "minimum: 3")
 
 
 def _duplicate_id_across_files(rules: Path):
     path = rules / "zz-supplement.yaml"  # read after regles.yaml (files are read in name order)
-    path.write_text("regles:\n  budget-equilibre:\n    type: budget-equilibre\n    gravite: bloquant\n    source: x\n", encoding="utf-8")
+    path.write_text(
+        "regles:\n  budget-equilibre:\n    type: budget-equilibre\n    gravite: bloquant\n    source: x\n",
+        encoding="utf-8",
+    )
     return path, "regles.budget-equilibre", 2
 
 
@@ -300,7 +335,11 @@ def _yaml_syntax(rules: Path):
 
 
 def _python_tag(rules: Path):
-    path = _edit(rules, "    minimum: 2\n    gravite: bloquant", "    minimum: !!python/object/apply:os.system [ls]\n    gravite: bloquant")
+    path = _edit(
+        rules,
+        "    minimum: 2\n    gravite: bloquant",
+        "    minimum: !!python/object/apply:os.system [ls]\n    gravite: bloquant",
+    )
     return path, "regles.financeurs-principaux.minimum", _line(path, "!!python")
 
 
@@ -310,7 +349,12 @@ def _enveloppe_unknown_financeur(rules: Path):
 
 
 def _bad_quartier_statut(rules: Path):
-    path = _edit(rules, "grazailles: {nom: Grazailles, statut: qpv}", "grazailles: {nom: Grazailles, statut: prioritaire}", name="contrat.yaml")
+    path = _edit(
+        rules,
+        "grazailles: {nom: Grazailles, statut: qpv}",
+        "grazailles: {nom: Grazailles, statut: prioritaire}",
+        name="contrat.yaml",
+    )
     return path, "quartiers.grazailles.statut", _line(path, "statut: prioritaire")
 
 
@@ -354,8 +398,14 @@ def test_invalid_rules_name_file_field_and_line(case: str, rules_copy: Path) -> 
 
 # a few representative cases through the real command (each one is a subprocess)
 CLI_CASES = [
-    "genre-inconnu", "parametre-manquant", "parametre-mal-type-part", "financeur-inconnu-parametre",
-    "cle-inconnue-regle", "id-en-double-deux-fichiers", "source-manquante", "cle-en-double",
+    "genre-inconnu",
+    "parametre-manquant",
+    "parametre-mal-type-part",
+    "financeur-inconnu-parametre",
+    "cle-inconnue-regle",
+    "id-en-double-deux-fichiers",
+    "source-manquante",
+    "cle-en-double",
 ]
 
 
@@ -379,7 +429,9 @@ def test_cdv_check_with_a_missing_rules_path_exits_2(tmp_path, run_cdv) -> None:
 
 def test_a_single_rules_file_is_accepted(tmp_path, rules_copy) -> None:
     """--rules may name one file holding every section."""
-    merged = "\n".join((rules_copy / n).read_text(encoding="utf-8") for n in ("contrat.yaml", "enveloppes.yaml", "regles.yaml"))
+    merged = "\n".join(
+        (rules_copy / n).read_text(encoding="utf-8") for n in ("contrat.yaml", "enveloppes.yaml", "regles.yaml")
+    )
     one = tmp_path / "toutes-les-regles.yaml"
     one.write_text(merged, encoding="utf-8")
     rs = load_rules(one)

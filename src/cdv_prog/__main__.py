@@ -1,3 +1,3 @@
-from .cli import main
+from cdv_prog.cli.app import main
 
 main()

@@ -23,12 +23,12 @@ from typing import Any
 
 import yaml
 from hypothesis import settings
-from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
-from cdv_prog.dossier import TYPES_PORTEUR
-from cdv_prog.loader import _FLOAT_RE
-from cdv_prog.regles import load_rules, packaged_rules_path
+from cdv_prog.core.vocab import TYPES_PORTEUR
+from cdv_prog.files.loader import _FLOAT_RE
+from cdv_prog.files.rules import load_rules, packaged_rules_path
 
 RULES = load_rules(packaged_rules_path())
 FIRST_YEAR, LAST_YEAR = RULES.contrat.periode
@@ -199,18 +199,28 @@ def _parent(data: Any, path: tuple) -> Any:
     return data
 
 
-control_strings = st.text(st.characters(min_codepoint=0, max_codepoint=0x9F, blacklist_categories=("Cs",)),
-                          min_size=1, max_size=12)
+control_strings = st.text(
+    st.characters(min_codepoint=0, max_codepoint=0x9F, blacklist_categories=("Cs",)), min_size=1, max_size=12
+)
 huge_numbers = st.one_of(
     st.integers(10**12, 10**60),
     st.integers(-(10**60), -1),
     st.sampled_from([Decimal("1e400"), Decimal("-0.001"), Decimal("1234.567"), Decimal("1E+30")]),
 )
 other_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 5), huge_numbers, control_strings, any_text,
-    st.just(""), st.just([]), st.just({}), dates,
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    huge_numbers,
+    control_strings,
+    any_text,
+    st.just(""),
+    st.just([]),
+    st.just({}),
+    dates,
     st.sampled_from(["no", "on", "12:30", "3_000", ".inf", ".nan", "3e3", "2025-02-30", "~", "null"]),
-    st.lists(st.integers(0, 3000), max_size=3), st.dictionaries(any_text, st.integers(), max_size=2),
+    st.lists(st.integers(0, 3000), max_size=3),
+    st.dictionaries(any_text, st.integers(), max_size=2),
 )
 
 
@@ -228,8 +238,14 @@ def mutated_dossiers(draw: st.DrawFn) -> dict[str, Any]:
         if kind == "drop":
             del parent[key]
         elif kind == "rename" and isinstance(parent, dict):
-            new = draw(st.one_of(any_text, st.sampled_from([str(key).upper(), str(key) + "s", str(key)[:-1] or "x",
-                                                             str(key).replace("-", "_")])))
+            new = draw(
+                st.one_of(
+                    any_text,
+                    st.sampled_from(
+                        [str(key).upper(), str(key) + "s", str(key)[:-1] or "x", str(key).replace("-", "_")]
+                    ),
+                )
+            )
             value = parent.pop(key)
             parent[new] = value
         elif kind == "control":
@@ -251,10 +267,35 @@ def mutated_texts(draw: st.DrawFn) -> str:
         lines = text.split("\n")
         line_no = draw(st.integers(0, max(0, len(lines) - 1)))
         if kind == "insert":
-            text = text[:pos] + draw(st.sampled_from([":", "-", "&a", "*a", "!", "[", "{", "#", '"', "'", "\t", "\x00",
-                                                      "\x1b", "\ufeff", "---\n", "\r", "<<: "])) + text[pos:]
+            text = (
+                text[:pos]
+                + draw(
+                    st.sampled_from(
+                        [
+                            ":",
+                            "-",
+                            "&a",
+                            "*a",
+                            "!",
+                            "[",
+                            "{",
+                            "#",
+                            '"',
+                            "'",
+                            "\t",
+                            "\x00",
+                            "\x1b",
+                            "\ufeff",
+                            "---\n",
+                            "\r",
+                            "<<: ",
+                        ]
+                    )
+                )
+                + text[pos:]
+            )
         elif kind == "delete":
-            text = text[:pos] + text[pos + draw(st.integers(1, 20)):]
+            text = text[:pos] + text[pos + draw(st.integers(1, 20)) :]
         elif kind == "cut":
             text = text[:pos]
         elif kind == "duplicate-line":

@@ -15,8 +15,13 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_RELAXED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-            HealthCheck.function_scoped_fixture, HealthCheck.large_base_example]
+_RELAXED = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.large_base_example,
+]
 
 settings.register_profile("fuzz-moderate", max_examples=40, deadline=None, suppress_health_check=_RELAXED)
 settings.register_profile("fuzz", max_examples=3000, deadline=None, suppress_health_check=_RELAXED)

@@ -20,8 +20,13 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @CLI_SETTINGS
-@given(sources=st.lists(st.one_of(mutated_dossiers().map(to_yaml), mutated_texts(), valid_dossiers().map(to_yaml)),
-                        min_size=1, max_size=5))
+@given(
+    sources=st.lists(
+        st.one_of(mutated_dossiers().map(to_yaml), mutated_texts(), valid_dossiers().map(to_yaml)),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_fuzzed_batch_through_the_command(sources: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "lot"

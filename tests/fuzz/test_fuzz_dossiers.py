@@ -16,8 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from cdv_prog.batch import DossierReport, Resume, check_file, check_files
-from cdv_prog.render import github, text
+from cdv_prog.core.report import DossierReport, Resume
+from cdv_prog.files.dossiers import check_file, check_files
+from cdv_prog.render import check_text as text
+from cdv_prog.render import github
 from cdv_prog.render.json_stream import dumps, write_stream
 
 VERDICTS = {"eligible", "ineligible", "invalide"}
@@ -86,8 +88,13 @@ def test_broken_yaml_text_never_crashes(tmp_path: Path, source: str) -> None:
 
 
 @SETTINGS
-@given(sources=st.lists(st.one_of(mutated_dossiers().map(to_yaml), mutated_texts(), valid_dossiers().map(to_yaml)),
-                        min_size=1, max_size=6))
+@given(
+    sources=st.lists(
+        st.one_of(mutated_dossiers().map(to_yaml), mutated_texts(), valid_dossiers().map(to_yaml)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_a_batch_of_mutants_streams_parseable_json(tmp_path: Path, sources: list[str]) -> None:
     folder = tmp_path / "lot"
     folder.mkdir(exist_ok=True)

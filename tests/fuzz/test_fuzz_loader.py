@@ -10,7 +10,7 @@ from cdv_fuzz import SETTINGS, to_yaml, yaml_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdv_prog.loader import LoadFailed, decode, load_yaml_text
+from cdv_prog.files.loader import LoadFailed, decode, load_yaml_text
 
 yaml_ish = st.text(st.sampled_from(list("ab01:-[]{},&*!|>'\"#%@`?~. \n\t\\e\x00\x07\ufeffé")), max_size=80)
 
@@ -41,14 +41,24 @@ def test_any_bytes_load_or_fail_cleanly(raw: bytes) -> None:
 
 
 plain = st.one_of(
-    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20), st.integers(-10**20, 10**20), st.booleans(),
-    st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+    st.integers(-(10**20), 10**20),
+    st.booleans(),
+    st.none(),
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
 )
 documents = st.dictionaries(
     st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=10),
-    st.recursive(plain, lambda inner: st.lists(inner, max_size=4)
-                 | st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=10),
-                                   inner, max_size=4), max_leaves=12),
+    st.recursive(
+        plain,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=10), inner, max_size=4
+            )
+        ),
+        max_leaves=12,
+    ),
     max_size=6,
 )
 

@@ -6,7 +6,7 @@ import pytest
 from hostile_catalogue import CASES, Case
 
 
-@pytest.fixture(params=[c for c in CASES], ids=[c.name for c in CASES])
+@pytest.fixture(params=list(CASES), ids=[c.name for c in CASES])
 def case(request: pytest.FixtureRequest) -> Case:
     reason = request.param.needs()
     if reason:

@@ -16,9 +16,10 @@ import re
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,8 +50,9 @@ pieces: [attestation-prefecture, liste-bureau, rib]
 """
 
 
-def good_text(ident: str = "CDV-OK-001", *, intitule: str = "Action de test", total: str = "7000",
-              montant: str = "3000") -> str:
+def good_text(
+    ident: str = "CDV-OK-001", *, intitule: str = "Action de test", total: str = "7000", montant: str = "3000"
+) -> str:
     return GOOD.format(id=ident, intitule=intitule, total=total, montant=montant)
 
 
@@ -145,7 +147,9 @@ def _unreadable(folder: Path) -> dict[str, Expect]:
 
 def _not_root() -> str | None:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return "les tests tournent en root, qui lit tous les fichiers : cas couvert par test_unreadable_file_monkeypatched"
+        return (
+            "les tests tournent en root, qui lit tous les fichiers : cas couvert par test_unreadable_file_monkeypatched"
+        )
     return None
 
 
@@ -164,70 +168,231 @@ HUGE = "x" * (3 * 1024 * 1024)
 
 CASES: list[Case] = [
     Case("alias-bomb", _one("bombe.yaml", _bomb_in_dossier(), Expect("invalide", ligne=None))),
-    Case("alias-simple", _one("alias.yaml", good_text("CDV-ALIAS").replace("total: 7000", "total: &t 7000")
-                              .replace("    montant: 3000\n  - financeur: ville", "    montant: *t\n  - financeur: ville"),
-                              Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("nesting-10000", _one("profond.yaml", "a: " + "[" * 10_000 + "]" * 10_000 + "\n", Expect("invalide", champ=""))),
-    Case("nesting-block", _one("profond-bloc.yaml", "".join("  " * i + f"k{i}:\n" for i in range(2000)),
-                               Expect("invalide", champ=""))),
+    Case(
+        "alias-simple",
+        _one(
+            "alias.yaml",
+            good_text("CDV-ALIAS")
+            .replace("total: 7000", "total: &t 7000")
+            .replace("    montant: 3000\n  - financeur: ville", "    montant: *t\n  - financeur: ville"),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "nesting-10000", _one("profond.yaml", "a: " + "[" * 10_000 + "]" * 10_000 + "\n", Expect("invalide", champ=""))
+    ),
+    Case(
+        "nesting-block",
+        _one("profond-bloc.yaml", "".join("  " * i + f"k{i}:\n" for i in range(2000)), Expect("invalide", champ="")),
+    ),
     Case("file-50mb", _big_file, tags={"slow-io"}),
     Case("binary-garbage", _one("binaire.yaml", GARBAGE_WITH_NUL, Expect("invalide", champ="", ligne=None))),
     Case("binary-no-nul", _one("binaire2.yaml", GARBAGE_NO_NUL, Expect("invalide", champ="", ligne=1))),
-    Case("latin-1", _one("latin1.yaml", good_text("CDV-LATIN", intitule="Atelier parentalité").encode("latin-1"),
-                         Expect("invalide", champ="", ligne=3))),
-    Case("utf-16", _one("utf16.yaml", good_text("CDV-UTF16").encode("utf-16"), Expect("invalide", champ="", ligne=None))),
-    Case("utf-16-no-bom", _one("utf16le.yaml", good_text("CDV-UTF16LE").encode("utf-16-le"), Expect("invalide", champ=""))),
-    Case("utf-8-bom", _one("bom.yaml", b"\xef\xbb\xbf" + good_text("CDV-BOM").encode(), Expect("eligible", value=("id", "CDV-BOM")))),
-    Case("crlf", _one("crlf.yaml", good_text("CDV-CRLF").replace("\n", "\r\n").encode(),
-                      Expect("eligible", value=("intitule", "Action de test")))),
+    Case(
+        "latin-1",
+        _one(
+            "latin1.yaml",
+            good_text("CDV-LATIN", intitule="Atelier parentalité").encode("latin-1"),
+            Expect("invalide", champ="", ligne=3),
+        ),
+    ),
+    Case(
+        "utf-16", _one("utf16.yaml", good_text("CDV-UTF16").encode("utf-16"), Expect("invalide", champ="", ligne=None))
+    ),
+    Case(
+        "utf-16-no-bom",
+        _one("utf16le.yaml", good_text("CDV-UTF16LE").encode("utf-16-le"), Expect("invalide", champ="")),
+    ),
+    Case(
+        "utf-8-bom",
+        _one("bom.yaml", b"\xef\xbb\xbf" + good_text("CDV-BOM").encode(), Expect("eligible", value=("id", "CDV-BOM"))),
+    ),
+    Case(
+        "crlf",
+        _one(
+            "crlf.yaml",
+            good_text("CDV-CRLF").replace("\n", "\r\n").encode(),
+            Expect("eligible", value=("intitule", "Action de test")),
+        ),
+    ),
     Case("cr-only", _one("cr.yaml", good_text("CDV-CR").replace("\n", "\r").encode(), Expect("eligible"))),
-    Case("duplicate-top", _one("double-racine.yaml", good_text("CDV-DOUBLE-1") + "id: CDV-AUTRE\n",
-                               Expect("invalide", champ="id", ligne=22))),
-    Case("duplicate-nested", _one("double-budget.yaml", good_text("CDV-DOUBLE-2").replace("  autres-produits: 1000\n",
-                                  "  autres-produits: 1000\n  total: 9000\n"), Expect("invalide", champ="budget.total", ligne=16))),
-    Case("duplicate-in-list", _one("double-ligne.yaml", good_text("CDV-DOUBLE-3").replace("    montant: 3000\n  - financeur: ville",
-                                   "    montant: 3000\n    montant: 4000\n  - financeur: ville"),
-                                   Expect("invalide", champ="financements[0].montant", ligne=19))),
-    Case("duplicate-deep", _one("double-cpo.yaml", good_text("CDV-DOUBLE-4").replace("  fin: 2025-12-31\n",
-                                "  fin: 2025-12-31\n  cpo:\n    annees: [2025, 2026, 2027]\n    annees: [2024, 2025, 2026]\n"),
-                                Expect("invalide", champ="action.cpo.annees", ligne=15))),
-    Case("python-tag", _one("python.yaml", good_text("CDV-PY").replace(
-        "intitule: Action de test", 'intitule: !!python/object/apply:os.system ["touch cdv-pwned"]'),
-        Expect("invalide", champ="intitule", ligne=3))),
-    Case("python-tag-root", _one("python-racine.yaml", '!!python/object/apply:os.system ["touch cdv-pwned"]\n',
-                                 Expect("invalide", ligne=1))),
-    Case("unknown-tag", _one("etiquette.yaml", good_text("CDV-TAG").replace("total: 7000", "total: !foo 7000"),
-                             Expect("invalide", champ="budget.total", ligne=14))),
-    Case("yaml11-no-in-text", _one("no-texte.yaml", good_text("CDV-NO", intitule="no"), Expect("eligible", value=("intitule", "no")))),
-    Case("yaml11-on-in-text", _one("on-texte.yaml", good_text("CDV-ON", intitule="on"), Expect("eligible", value=("intitule", "on")))),
-    Case("sexagesimal-in-text", _one("heure-texte.yaml", good_text("CDV-HEURE", intitule="12:30"),
-                                     Expect("eligible", value=("intitule", "12:30")))),
-    Case("no-as-amount", _one("no-montant.yaml", good_text("CDV-NO-M", montant="no"),
-                              Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("on-as-boolean", _one("on-booleen.yaml", good_text("CDV-ON-B") + "elan: on\n", Expect("invalide", champ="elan", ligne=22))),
-    Case("sexagesimal-as-amount", _one("heure-montant.yaml", good_text("CDV-HEURE-M", total="12:30"),
-                                       Expect("invalide", champ="budget.total", ligne=14))),
-    Case("sexagesimal-as-year", _one("heure-exercice.yaml", good_text("CDV-HEURE-E").replace("exercice: 2025", "exercice: 20:25"),
-                                     Expect("invalide", champ="exercice", ligne=2))),
-    Case("exponent-amount", _one("exposant.yaml", good_text("CDV-EXP", montant="3e3"),
-                                 Expect("eligible", value=("financements.0.montant", "3000.00")))),
-    Case("underscore-amount", _one("souligne.yaml", good_text("CDV-SOUL", montant="3_000"),
-                                   Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("inf-amount", _one("infini.yaml", good_text("CDV-INF", montant=".inf"),
-                            Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("minus-inf-amount", _one("moins-infini.yaml", good_text("CDV-MINF", total="-.inf"),
-                                  Expect("invalide", champ="budget.total", ligne=14))),
-    Case("nan-amount", _one("nan.yaml", good_text("CDV-NAN", total=".nan"), Expect("invalide", champ="budget.total", ligne=14))),
-    Case("huge-amount", _one("demesure.yaml", good_text("CDV-HUGE", montant="1" + "0" * 29),
-                             Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("huge-integer", _one("entier-geant.yaml", good_text("CDV-GEANT", montant="9" * 5000),
-                              Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("huge-exponent", _one("exposant-geant.yaml", good_text("CDV-EXPG", montant="1e999999999"),
-                               Expect("invalide", champ="financements[0].montant", ligne=18))),
-    Case("impossible-date", _one("date.yaml", good_text("CDV-DATE").replace("debut: 2025-01-01", "debut: 2025-02-30"),
-                                 Expect("invalide", champ="action.debut", ligne=11))),
-    Case("several-documents", _one("documents.yaml", good_text("CDV-DOC-1") + "---\n" + good_text("CDV-DOC-2"),
-                                   Expect("invalide", ligne=22))),
+    Case(
+        "duplicate-top",
+        _one(
+            "double-racine.yaml",
+            good_text("CDV-DOUBLE-1") + "id: CDV-AUTRE\n",
+            Expect("invalide", champ="id", ligne=22),
+        ),
+    ),
+    Case(
+        "duplicate-nested",
+        _one(
+            "double-budget.yaml",
+            good_text("CDV-DOUBLE-2").replace("  autres-produits: 1000\n", "  autres-produits: 1000\n  total: 9000\n"),
+            Expect("invalide", champ="budget.total", ligne=16),
+        ),
+    ),
+    Case(
+        "duplicate-in-list",
+        _one(
+            "double-ligne.yaml",
+            good_text("CDV-DOUBLE-3").replace(
+                "    montant: 3000\n  - financeur: ville", "    montant: 3000\n    montant: 4000\n  - financeur: ville"
+            ),
+            Expect("invalide", champ="financements[0].montant", ligne=19),
+        ),
+    ),
+    Case(
+        "duplicate-deep",
+        _one(
+            "double-cpo.yaml",
+            good_text("CDV-DOUBLE-4").replace(
+                "  fin: 2025-12-31\n",
+                "  fin: 2025-12-31\n  cpo:\n    annees: [2025, 2026, 2027]\n    annees: [2024, 2025, 2026]\n",
+            ),
+            Expect("invalide", champ="action.cpo.annees", ligne=15),
+        ),
+    ),
+    Case(
+        "python-tag",
+        _one(
+            "python.yaml",
+            good_text("CDV-PY").replace(
+                "intitule: Action de test", 'intitule: !!python/object/apply:os.system ["touch cdv-pwned"]'
+            ),
+            Expect("invalide", champ="intitule", ligne=3),
+        ),
+    ),
+    Case(
+        "python-tag-root",
+        _one(
+            "python-racine.yaml", '!!python/object/apply:os.system ["touch cdv-pwned"]\n', Expect("invalide", ligne=1)
+        ),
+    ),
+    Case(
+        "unknown-tag",
+        _one(
+            "etiquette.yaml",
+            good_text("CDV-TAG").replace("total: 7000", "total: !foo 7000"),
+            Expect("invalide", champ="budget.total", ligne=14),
+        ),
+    ),
+    Case(
+        "yaml11-no-in-text",
+        _one("no-texte.yaml", good_text("CDV-NO", intitule="no"), Expect("eligible", value=("intitule", "no"))),
+    ),
+    Case(
+        "yaml11-on-in-text",
+        _one("on-texte.yaml", good_text("CDV-ON", intitule="on"), Expect("eligible", value=("intitule", "on"))),
+    ),
+    Case(
+        "sexagesimal-in-text",
+        _one(
+            "heure-texte.yaml",
+            good_text("CDV-HEURE", intitule="12:30"),
+            Expect("eligible", value=("intitule", "12:30")),
+        ),
+    ),
+    Case(
+        "no-as-amount",
+        _one(
+            "no-montant.yaml",
+            good_text("CDV-NO-M", montant="no"),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "on-as-boolean",
+        _one("on-booleen.yaml", good_text("CDV-ON-B") + "elan: on\n", Expect("invalide", champ="elan", ligne=22)),
+    ),
+    Case(
+        "sexagesimal-as-amount",
+        _one(
+            "heure-montant.yaml",
+            good_text("CDV-HEURE-M", total="12:30"),
+            Expect("invalide", champ="budget.total", ligne=14),
+        ),
+    ),
+    Case(
+        "sexagesimal-as-year",
+        _one(
+            "heure-exercice.yaml",
+            good_text("CDV-HEURE-E").replace("exercice: 2025", "exercice: 20:25"),
+            Expect("invalide", champ="exercice", ligne=2),
+        ),
+    ),
+    Case(
+        "exponent-amount",
+        _one(
+            "exposant.yaml",
+            good_text("CDV-EXP", montant="3e3"),
+            Expect("eligible", value=("financements.0.montant", "3000.00")),
+        ),
+    ),
+    Case(
+        "underscore-amount",
+        _one(
+            "souligne.yaml",
+            good_text("CDV-SOUL", montant="3_000"),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "inf-amount",
+        _one(
+            "infini.yaml",
+            good_text("CDV-INF", montant=".inf"),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "minus-inf-amount",
+        _one(
+            "moins-infini.yaml",
+            good_text("CDV-MINF", total="-.inf"),
+            Expect("invalide", champ="budget.total", ligne=14),
+        ),
+    ),
+    Case(
+        "nan-amount",
+        _one("nan.yaml", good_text("CDV-NAN", total=".nan"), Expect("invalide", champ="budget.total", ligne=14)),
+    ),
+    Case(
+        "huge-amount",
+        _one(
+            "demesure.yaml",
+            good_text("CDV-HUGE", montant="1" + "0" * 29),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "huge-integer",
+        _one(
+            "entier-geant.yaml",
+            good_text("CDV-GEANT", montant="9" * 5000),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "huge-exponent",
+        _one(
+            "exposant-geant.yaml",
+            good_text("CDV-EXPG", montant="1e999999999"),
+            Expect("invalide", champ="financements[0].montant", ligne=18),
+        ),
+    ),
+    Case(
+        "impossible-date",
+        _one(
+            "date.yaml",
+            good_text("CDV-DATE").replace("debut: 2025-01-01", "debut: 2025-02-30"),
+            Expect("invalide", champ="action.debut", ligne=11),
+        ),
+    ),
+    Case(
+        "several-documents",
+        _one("documents.yaml", good_text("CDV-DOC-1") + "---\n" + good_text("CDV-DOC-2"), Expect("invalide", ligne=22)),
+    ),
     Case("empty-file", _one("vide.yaml", b"", Expect("invalide", champ=""))),
     Case("comments-only", _one("commentaires.yaml", "# rien\n# du tout\n", Expect("invalide", champ=""))),
     Case("scalar-document", _one("scalaire.yaml", "juste du texte\n", Expect("invalide", champ=""))),
@@ -237,19 +402,55 @@ CASES: list[Case] = [
     Case("fifo", _fifo, needs=_has_mkfifo, tags={"special"}),
     Case("device", _device, needs=_has_dev_zero, tags={"special"}),
     Case("unreadable", _unreadable, needs=_not_root),
-    Case("long-line", _one("ligne-longue.yaml", good_text("CDV-LONG", intitule=HUGE), Expect("invalide", champ="intitule", ligne=3))),
+    Case(
+        "long-line",
+        _one("ligne-longue.yaml", good_text("CDV-LONG", intitule=HUGE), Expect("invalide", champ="intitule", ligne=3)),
+    ),
     Case("huge-key", _one("cle-longue.yaml", good_text("CDV-CLE") + HUGE + ": 1\n", Expect("invalide", ligne=22))),
-    Case("huge-code", _one("code-long.yaml", good_text("CDV-CODE").replace("type: association", "type: " + HUGE),
-                           Expect("invalide", champ="porteur.type", ligne=6))),
-    Case("control-raw", _one("controle.yaml", good_text("CDV-CTRL", intitule="Atelier\x07bip"), Expect("invalide", ligne=3))),
-    Case("control-escape", _one("controle-echappe.yaml", good_text("CDV-ESC", intitule='"Atelier \\e[31mrouge\\a"'),
-                                Expect("eligible", value=("intitule", "Atelier \x1b[31mrouge\x07")))),
-    Case("nul-escape", _one("nul-echappe.yaml", good_text("CDV-NUL", intitule='"a\\0b"'),
-                            Expect("eligible", value=("intitule", "a\x00b")))),
-    Case("tab-indent", _one("tabulation.yaml", good_text("CDV-TAB").replace("  nom: Association", "\tnom: Association"),
-                            Expect("invalide", ligne=5))),
-    Case("unclosed-flow", _one("crochet.yaml", good_text("CDV-CROCHET").replace("quartiers: [grazailles]", "quartiers: [grazailles"),
-                               Expect("invalide", champ=""))),
+    Case(
+        "huge-code",
+        _one(
+            "code-long.yaml",
+            good_text("CDV-CODE").replace("type: association", "type: " + HUGE),
+            Expect("invalide", champ="porteur.type", ligne=6),
+        ),
+    ),
+    Case(
+        "control-raw",
+        _one("controle.yaml", good_text("CDV-CTRL", intitule="Atelier\x07bip"), Expect("invalide", ligne=3)),
+    ),
+    Case(
+        "control-escape",
+        _one(
+            "controle-echappe.yaml",
+            good_text("CDV-ESC", intitule='"Atelier \\e[31mrouge\\a"'),
+            Expect("eligible", value=("intitule", "Atelier \x1b[31mrouge\x07")),
+        ),
+    ),
+    Case(
+        "nul-escape",
+        _one(
+            "nul-echappe.yaml",
+            good_text("CDV-NUL", intitule='"a\\0b"'),
+            Expect("eligible", value=("intitule", "a\x00b")),
+        ),
+    ),
+    Case(
+        "tab-indent",
+        _one(
+            "tabulation.yaml",
+            good_text("CDV-TAB").replace("  nom: Association", "\tnom: Association"),
+            Expect("invalide", ligne=5),
+        ),
+    ),
+    Case(
+        "unclosed-flow",
+        _one(
+            "crochet.yaml",
+            good_text("CDV-CROCHET").replace("quartiers: [grazailles]", "quartiers: [grazailles"),
+            Expect("invalide", champ=""),
+        ),
+    ),
 ]
 
 
@@ -280,18 +481,17 @@ def snapshot(root: Path) -> dict[str, tuple]:
             if stat.S_ISLNK(st.st_mode):
                 out[rel] = ("lien", os.readlink(path))
             elif stat.S_ISREG(st.st_mode):
-                if st.st_mode & 0o444:
-                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                else:
-                    digest = "illisible"
+                digest = hashlib.sha256(path.read_bytes()).hexdigest() if st.st_mode & 292 else "illisible"
                 out[rel] = ("fichier", st.st_size, st.st_mtime_ns, stat.S_IMODE(st.st_mode), digest)
             else:
                 out[rel] = ("autre", stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode))
     return out
 
 
-ENGLISH = re.compile(r"\b(Traceback|Error|error|should|Input|expected|found|not allowed|Too many|No such|"
-                     r"Permission denied|unacceptable|position|codec)\b")
+ENGLISH = re.compile(
+    r"\b(Traceback|Error|error|should|Input|expected|found|not allowed|Too many|No such|"
+    r"Permission denied|unacceptable|position|codec)\b"
+)
 
 
 def french_enough(message: str) -> bool:
@@ -306,5 +506,8 @@ def run_cli(*args: str | Path, cwd: Path, timeout: float = 90) -> subprocess.Com
         env.pop(var, None)
     return subprocess.run(
         [sys.executable, "-m", "cdv_prog", *map(str, args)],
-        cwd=cwd, env=env, capture_output=True, timeout=timeout,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        timeout=timeout,
     )

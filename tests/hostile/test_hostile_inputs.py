@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from hostile_catalogue import CASES, Case, Expect, build_tree, french_enough, good_text, run_cli, snapshot
 
-from cdv_prog import loader
-from cdv_prog.batch import DossierReport, check_files, discover
+from cdv_prog.core.report import DossierReport
+from cdv_prog.files import loader
+from cdv_prog.files.dossiers import check_files, discover
 
 
 def _value(report: DossierReport, dotted: str) -> Any:
@@ -65,7 +66,7 @@ def test_unreadable_file_monkeypatched(tmp_path: Path, regles, monkeypatch: pyte
     path.write_text(good_text("CDV-SECRET"), encoding="utf-8")
     real_open = os.open
 
-    def refusing_open(file, flags, *args, **kwargs):  # noqa: ANN001
+    def refusing_open(file, flags, *args, **kwargs):
         if Path(file) == path:
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, flags, *args, **kwargs)
@@ -124,7 +125,10 @@ def test_whole_catalogue_through_the_command(catalogue_tree: tuple[Path, dict[st
         entry = found[rel]
         assert entry["verdict"] == expect.verdict, (rel, entry["erreurs"])
         if expect.verdict == "invalide":
-            assert entry["erreurs"] and all(french_enough(e["message"]) for e in entry["erreurs"]), (rel, entry["erreurs"])
+            assert entry["erreurs"] and all(french_enough(e["message"]) for e in entry["erreurs"]), (
+                rel,
+                entry["erreurs"],
+            )
             if expect.champ is not None:
                 assert entry["erreurs"][0]["champ"] == expect.champ, rel
             if expect.ligne is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from cdv_prog.importer.execution import Import, Options, Resultat
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
+
 
 @pytest.fixture
 def xlsx(tmp_path: Path) -> Callable[..., Path]:
@@ -22,8 +24,13 @@ def xlsx(tmp_path: Path) -> Callable[..., Path]:
     ``merges`` are ranges like ``"A1:D1"`` merged on the main sheet.
     """
 
-    def build(rows: Iterable[Iterable[Any]], name: str = "programmation.xlsx", title: str = "Programmation",
-              merges: Iterable[str] = (), before: Iterable[tuple[str, list[list[Any]]]] = ()) -> Path:
+    def build(
+        rows: Iterable[Iterable[Any]],
+        name: str = "programmation.xlsx",
+        title: str = "Programmation",
+        merges: Iterable[str] = (),
+        before: Iterable[tuple[str, list[list[Any]]]] = (),
+    ) -> Path:
         from openpyxl import Workbook
 
         wb = Workbook()
@@ -51,8 +58,13 @@ def xlsx(tmp_path: Path) -> Callable[..., Path]:
 def csv_file(tmp_path: Path) -> Callable[..., Path]:
     """``csv_file(rows, encoding=…, delimiter=…, bom=…)``: a CSV file (CRLF line ends, like Excel)."""
 
-    def build(rows: Iterable[Iterable[Any]], name: str = "export.csv", encoding: str = "utf-8",
-              delimiter: str = ";", bom: bool = False) -> Path:
+    def build(
+        rows: Iterable[Iterable[Any]],
+        name: str = "export.csv",
+        encoding: str = "utf-8",
+        delimiter: str = ";",
+        bom: bool = False,
+    ) -> Path:
         import csv
         import io
 
@@ -83,8 +95,11 @@ class Run:
         """(row, column letter, dossier field, nature) of every problem, in order."""
         from cdv_prog.importer.texte import lettre_colonne
 
-        return [(p.ligne, lettre_colonne(p.colonne) if p.colonne is not None else None, p.champ, p.nature)
-                for r in self.resultats for p in r.problemes]
+        return [
+            (p.ligne, lettre_colonne(p.colonne) if p.colonne is not None else None, p.champ, p.nature)
+            for r in self.resultats
+            for p in r.problemes
+        ]
 
 
 @pytest.fixture
@@ -113,7 +128,7 @@ class Cli:
 @pytest.fixture
 def cdv(capsys: pytest.CaptureFixture[str]) -> Callable[..., Cli]:
     """Run ``cdv`` in-process (same entry point as the console script) and capture its output."""
-    from cdv_prog.cli import main
+    from cdv_prog.cli.app import main
 
     def run(*args: str | Path) -> Cli:
         capsys.readouterr()

@@ -13,34 +13,40 @@ from cdv_prog.importer import cellules
 from cdv_prog.importer.cellules import CelluleInvalide, FormuleSansValeur
 
 
-@pytest.mark.parametrize("cell, expected", [
-    (1200, Decimal("1200")),
-    (1200.0, Decimal("1200")),
-    (1234.5, Decimal("1234.50")),
-    (0.01, Decimal("0.01")),
-    (0, Decimal("0")),
-    ("12 000,50 €", Decimal("12000.50")),
-    ("1500", Decimal("1500")),
-    (Decimal("99.99"), Decimal("99.99")),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (1200, Decimal("1200")),
+        (1200.0, Decimal("1200")),
+        (1234.5, Decimal("1234.50")),
+        (0.01, Decimal("0.01")),
+        (0, Decimal("0")),
+        ("12 000,50 €", Decimal("12000.50")),
+        ("1500", Decimal("1500")),
+        (Decimal("99.99"), Decimal("99.99")),
+    ],
+)
 def test_montant_exact(cell, expected):
     value = cellules.montant(cell)
     assert value == expected and isinstance(value, Decimal)
 
 
-@pytest.mark.parametrize("cell", [
-    0.1 + 0.2,          # 0.30000000000000004: a float that is not a whole number of cents
-    12.345,             # three decimals
-    "12,345",
-    -5.0,
-    "-5",
-    True,
-    "abc",
-    dt.datetime(2025, 1, 1),
-    float("nan"),
-    float("inf"),
-    1e300,
-])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        0.1 + 0.2,  # 0.30000000000000004: a float that is not a whole number of cents
+        12.345,  # three decimals
+        "12,345",
+        -5.0,
+        "-5",
+        True,
+        "abc",
+        dt.datetime(2025, 1, 1),
+        float("nan"),
+        float("inf"),
+        1e300,
+    ],
+)
 def test_montant_refuse(cell):
     with pytest.raises(CelluleInvalide):
         cellules.montant(cell)
@@ -67,15 +73,18 @@ def test_erreur_de_calcul():
     assert info.value.nature == "erreur-de-calcul"
 
 
-@pytest.mark.parametrize("cell, expected", [
-    (dt.datetime(2025, 9, 1), dt.date(2025, 9, 1)),
-    (dt.date(2025, 9, 1), dt.date(2025, 9, 1)),
-    ("01/09/2025", dt.date(2025, 9, 1)),
-    ("1/9/2025", dt.date(2025, 9, 1)),
-    ("01.09.2025", dt.date(2025, 9, 1)),
-    ("2025-09-01", dt.date(2025, 9, 1)),
-    ("2025-09-01 00:00:00", dt.date(2025, 9, 1)),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (dt.datetime(2025, 9, 1), dt.date(2025, 9, 1)),
+        (dt.date(2025, 9, 1), dt.date(2025, 9, 1)),
+        ("01/09/2025", dt.date(2025, 9, 1)),
+        ("1/9/2025", dt.date(2025, 9, 1)),
+        ("01.09.2025", dt.date(2025, 9, 1)),
+        ("2025-09-01", dt.date(2025, 9, 1)),
+        ("2025-09-01 00:00:00", dt.date(2025, 9, 1)),
+    ],
+)
 def test_date(cell, expected):
     assert cellules.date(cell) == expected
 
@@ -86,10 +95,23 @@ def test_date_refusee(cell):
         cellules.date(cell)
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("oui", True), ("Oui", True), ("x", True), ("VRAI", True), (True, True), (1, True),
-    ("non", False), ("NON", False), (None, False), ("", False), (False, False), (0, False),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("oui", True),
+        ("Oui", True),
+        ("x", True),
+        ("VRAI", True),
+        (True, True),
+        (1, True),
+        ("non", False),
+        ("NON", False),
+        (None, False),
+        ("", False),
+        (False, False),
+        (0, False),
+    ],
+)
 def test_booleen(cell, expected):
     assert cellules.booleen(cell) is expected
 
@@ -99,15 +121,18 @@ def test_booleen_refuse():
         cellules.booleen("peut-être")
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("2025-2027", [2025, 2026, 2027]),
-    ("2025 à 2027", [2025, 2026, 2027]),
-    ("2025, 2026, 2027", [2025, 2026, 2027]),
-    ("2025;2026", [2025, 2026]),
-    (2025, [2025]),
-    (None, None),
-    ("non", None),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2025-2027", [2025, 2026, 2027]),
+        ("2025 à 2027", [2025, 2026, 2027]),
+        ("2025, 2026, 2027", [2025, 2026, 2027]),
+        ("2025;2026", [2025, 2026]),
+        (2025, [2025]),
+        (None, None),
+        ("non", None),
+    ],
+)
 def test_annees_cpo(cell, expected):
     assert cellules.annees(cell, (";", ",")) == expected
 
@@ -118,7 +143,9 @@ def test_annees_cpo_refusees(cell):
         cellules.annees(cell, (";", ","))
 
 
-@pytest.mark.parametrize("cell, expected", [(14, "14"), (14.0, "14"), (" CDV-2025-014 ", "CDV-2025-014"), ("25-001", "25-001")])
+@pytest.mark.parametrize(
+    ("cell", "expected"), [(14, "14"), (14.0, "14"), (" CDV-2025-014 ", "CDV-2025-014"), ("25-001", "25-001")]
+)
 def test_numero(cell, expected):
     assert cellules.numero(cell) == expected
 
@@ -130,4 +157,7 @@ def test_numero_refuse_virgule():
 
 def test_decoupe_listes():
     assert cellules.decoupe("La Conte; Viguier St Jacques\nBastide / Pont-Vieux", (";", ",")) == [
-        "La Conte", "Viguier St Jacques", "Bastide / Pont-Vieux"]
+        "La Conte",
+        "Viguier St Jacques",
+        "Bastide / Pont-Vieux",
+    ]

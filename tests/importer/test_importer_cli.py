@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from importer_tableaux import ENTETE_ACTION, ENTETE_DAUPHIN, action_row
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +52,7 @@ def test_essai_writes_nothing_and_shows_the_files(cdv, book, tmp_path):
     for block, (name, content) in zip(shown, _files(out).items()):
         header, text = block.split("\n", 1)
         assert header.startswith(str(out / name))
-        assert text.encode("utf-8") == content          # exactly what the real run wrote
+        assert text.encode("utf-8") == content  # exactly what the real run wrote
 
 
 def test_existing_files_are_kept_unless_remplacer(cdv, xlsx, tmp_path):
@@ -70,7 +69,7 @@ def test_existing_files_are_kept_unless_remplacer(cdv, xlsx, tmp_path):
     replaced = cdv("importer", book, "--exercice", "2025", "--vers", out, "--remplacer", "--rules", RULES)
     assert replaced.code == 0
     assert (out / "1.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server:")
-    assert sorted(_files(out)) == ["1.yaml", "2.yaml"]            # no temporary file left behind
+    assert sorted(_files(out)) == ["1.yaml", "2.yaml"]  # no temporary file left behind
 
 
 def test_rerun_is_unchanged_and_byte_identical(cdv, book, tmp_path):
@@ -108,17 +107,20 @@ def test_schema_header_points_to_the_repository_schema(cdv, book, tmp_path):
     assert first == "# yaml-language-server: $schema=../../../schemas/dossier.schema.json"
 
 
-@pytest.mark.parametrize("args", [
-    ["importer", "absent.xlsx", "--exercice", "2025"],
-    ["importer", "--exercice", "2025"],
-    ["importer", "{book}"],
-    ["importer", "{book}", "--exercice", "2019"],
-    ["importer", "{book}", "--exercice", "deux mille"],
-    ["importer", "{book}", "--exercice", "2025", "--correspondance", "absente.yaml"],
-    ["importer", "{book}", "--exercice", "2025", "--disposition", "en-colonnes"],
-    ["importer", "{other}", "--exercice", "2025"],
-    ["importer", "{corrupt}", "--exercice", "2025"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["importer", "absent.xlsx", "--exercice", "2025"],
+        ["importer", "--exercice", "2025"],
+        ["importer", "{book}"],
+        ["importer", "{book}", "--exercice", "2019"],
+        ["importer", "{book}", "--exercice", "deux mille"],
+        ["importer", "{book}", "--exercice", "2025", "--correspondance", "absente.yaml"],
+        ["importer", "{book}", "--exercice", "2025", "--disposition", "en-colonnes"],
+        ["importer", "{other}", "--exercice", "2025"],
+        ["importer", "{corrupt}", "--exercice", "2025"],
+    ],
+)
 def test_usage_errors_exit_2(cdv, book, tmp_path, args):
     other = tmp_path / "prog.ods"
     other.write_bytes(b"x")
@@ -143,13 +145,13 @@ def test_output_folder_that_is_a_file(cdv, book, tmp_path):
 def test_round_trip_workbook_to_check_verdicts(cdv, xlsx, tmp_path):
     rows = [
         ENTETE_ACTION,
-        action_row("A", quartiers="La Conte"),                                         # eligible
-        action_row("B", etat=None, ville=2000, agglo=None, total=2000),               # 1 principal financeur
-        action_row("C", etat=400, total=2400),                                         # below the 500 € plancher
-        action_row("D", total=5000),                                                   # budget not balanced
-        action_row("E", caf=1000, total=4000),                                         # CAF without its pieces
-        action_row("F", quartiers="L'Espérance"),                                      # quartier de veille: reserve
-        action_row("G", total=3500, autres=500),                                       # autres produits balance it
+        action_row("A", quartiers="La Conte"),  # eligible
+        action_row("B", etat=None, ville=2000, agglo=None, total=2000),  # 1 principal financeur
+        action_row("C", etat=400, total=2400),  # below the 500 € plancher
+        action_row("D", total=5000),  # budget not balanced
+        action_row("E", caf=1000, total=4000),  # CAF without its pieces
+        action_row("F", quartiers="L'Espérance"),  # quartier de veille: reserve
+        action_row("G", total=3500, autres=500),  # autres produits balance it
     ]
     out = tmp_path / "dossiers"
     imported = cdv("importer", xlsx(rows), "--exercice", "2025", "--vers", out, "--rules", RULES)
@@ -158,8 +160,15 @@ def test_round_trip_workbook_to_check_verdicts(cdv, xlsx, tmp_path):
     assert check.code == 1
     report = {d["id"]: d for d in check.json()["dossiers"]}
     verdicts = {k: d["verdict"] for k, d in report.items()}
-    assert verdicts == {"A": "eligible", "B": "ineligible", "C": "ineligible", "D": "ineligible",
-                        "E": "ineligible", "F": "eligible", "G": "eligible"}
+    assert verdicts == {
+        "A": "eligible",
+        "B": "ineligible",
+        "C": "ineligible",
+        "D": "ineligible",
+        "E": "ineligible",
+        "F": "eligible",
+        "G": "eligible",
+    }
 
     def echecs(ident):
         return {c["regle"] for c in report[ident]["constats"] if c["statut"] == "echec"}
@@ -177,13 +186,16 @@ def test_round_trip_dauphin_export_to_check_verdicts(cdv, csv_file, tmp_path):
     other = ["25-011", "2025", "Atelier 2", "Asso", "Grazailles", "Grandir", "01/02/2025", "30/06/2025", "2000"]
     rows = [
         ENTETE_DAUPHIN,
-        action + ["11-ETAT-POLITIQUE-VILLE", "2000", "", "400"],     # voted below the plancher: retenu 400
+        action + ["11-ETAT-POLITIQUE-VILLE", "2000", "", "400"],  # voted below the plancher: retenu 400
         action + ["CARCASSONNE AGGLO", "2000", "", ""],
         other + ["CARCASSONNE (11069)", "1000", "", "1000"],
         other + ["CARCASSONNE AGGLO", "1000", "800", ""],
     ]
     out = tmp_path / "dossiers"
-    assert cdv("importer", csv_file(rows, encoding="cp1252"), "--exercice", "2025", "--vers", out, "--rules", RULES).code == 0
+    assert (
+        cdv("importer", csv_file(rows, encoding="cp1252"), "--exercice", "2025", "--vers", out, "--rules", RULES).code
+        == 0
+    )
     check = cdv("check", out, "--format", "json", "--rules", RULES)
     report = {d["id"]: d for d in check.json()["dossiers"]}
     assert report["25-010"]["verdict"] == "ineligible"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cdv_prog.files.loader import load_yaml_text
 from cdv_prog.importer.conversion import Conversion
 from cdv_prog.importer.correspondance import CorrespondanceInvalide, charger, texte_defaut
-from cdv_prog.loader import load_yaml_text
 
 
 @pytest.fixture(scope="module")
@@ -16,39 +16,45 @@ def defaut(regles) -> Conversion:
     return Conversion(charger(None), regles)
 
 
-@pytest.mark.parametrize("label, code", [
-    ("11-ETAT-POLITIQUE-VILLE", "etat"),
-    ("CARCASSONNE (11069)", "ville"),
-    ("CARCASSONNE AGGLO", "agglo"),
-    ("AUDE (DEPT)", "departement"),
-    ("11-CAF", "caf"),
-    ("OCCITANIE (CONSEIL REGIO)", "region"),
-    ("État", "etat"),
-    ("etat", "etat"),
-    ("Ville de Carcassonne", "ville"),
-    ("Carcassonne Agglo", "agglo"),
-    ("Département de l'Aude", "departement"),
-    ("ARS Occitanie", "ars"),
-])
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("11-ETAT-POLITIQUE-VILLE", "etat"),
+        ("CARCASSONNE (11069)", "ville"),
+        ("CARCASSONNE AGGLO", "agglo"),
+        ("AUDE (DEPT)", "departement"),
+        ("11-CAF", "caf"),
+        ("OCCITANIE (CONSEIL REGIO)", "region"),
+        ("État", "etat"),
+        ("etat", "etat"),
+        ("Ville de Carcassonne", "ville"),
+        ("Carcassonne Agglo", "agglo"),
+        ("Département de l'Aude", "departement"),
+        ("ARS Occitanie", "ars"),
+    ],
+)
 def test_default_financeur_labels(defaut, label, code):
     assert defaut.resolveurs["financeurs"].code(label) == code
 
 
-@pytest.mark.parametrize("label, code", [
-    ("La Conte", "la-conte-ozanam-sainte-marie"),
-    ("LA CONTE", "la-conte-ozanam-sainte-marie"),
-    ("Viguier St Jacques", "viguier-saint-jacques"),
-    ("Viguier - St-Jacques", "viguier-saint-jacques"),
-    ("Le Viguier", "viguier-saint-jacques"),
-    ("Bastide", "bastide-pont-vieux"),
-    ("Bastide / Pont-Vieux", "bastide-pont-vieux"),
-    ("Ozanam", "la-conte-ozanam-sainte-marie"),
-    ("L'Espérance", "esperance-berriac"),
-    ("l esperance", "esperance-berriac"),
-    ("Grazailles", "grazailles"),
-    ("Fleming - La Reille", "fleming-la-reille"),
-    ("Hors QPV", "hors-qpv"),
-])
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("La Conte", "la-conte-ozanam-sainte-marie"),
+        ("LA CONTE", "la-conte-ozanam-sainte-marie"),
+        ("Viguier St Jacques", "viguier-saint-jacques"),
+        ("Viguier - St-Jacques", "viguier-saint-jacques"),
+        ("Le Viguier", "viguier-saint-jacques"),
+        ("Bastide", "bastide-pont-vieux"),
+        ("Bastide / Pont-Vieux", "bastide-pont-vieux"),
+        ("Ozanam", "la-conte-ozanam-sainte-marie"),
+        ("L'Espérance", "esperance-berriac"),
+        ("l esperance", "esperance-berriac"),
+        ("Grazailles", "grazailles"),
+        ("Fleming - La Reille", "fleming-la-reille"),
+        ("Hors QPV", "hors-qpv"),
+    ],
+)
 def test_default_quartier_labels(defaut, label, code):
     assert defaut.resolveurs["quartiers"].code(label) == code
 
@@ -66,7 +72,9 @@ def _mapping(tmp_path: Path, text: str) -> Path:
 
 
 def test_exact_names_before_patterns_and_first_pattern_wins(tmp_path, regles):
-    path = _mapping(tmp_path, """
+    path = _mapping(
+        tmp_path,
+        """
 financeurs:
   noms:
     CARCASSONNE AGGLO: agglo
@@ -74,27 +82,31 @@ financeurs:
     - {motif: 'CARCASSONNE', code: ville}
     - {motif: 'AGGLO', code: agglo}
     - {motif: 'CARCASSONNE', code: departement}
-""")
+""",
+    )
     conv = Conversion(charger(path), regles)
     r = conv.resolveurs["financeurs"]
-    assert r.code("CARCASSONNE AGGLO") == "agglo"       # exact name, although the first pattern matches
-    assert r.code("carcassonne  agglo") == "agglo"      # names compared simplified
-    assert r.code("CARCASSONNE (11069)") == "ville"     # first matching pattern in declared order
+    assert r.code("CARCASSONNE AGGLO") == "agglo"  # exact name, although the first pattern matches
+    assert r.code("carcassonne  agglo") == "agglo"  # names compared simplified
+    assert r.code("CARCASSONNE (11069)") == "ville"  # first matching pattern in declared order
     assert r.code("Grand Carcassonne Agglo") == "ville"  # not the exact name: both patterns match, the first wins
     assert r.code("Agglomération") == "agglo"
     assert r.code("MAIRIE") is None
 
 
 def test_patterns_see_raw_and_simplified_labels(tmp_path, regles):
-    path = _mapping(tmp_path, """
+    path = _mapping(
+        tmp_path,
+        """
 quartiers:
   motifs:
     - {motif: '^11-', code: grazailles}
     - {motif: 'saint jacques', code: viguier-saint-jacques}
-""")
+""",
+    )
     r = Conversion(charger(path), regles).resolveurs["quartiers"]
-    assert r.code("11-QUARTIER") == "grazailles"                    # raw label (hyphen kept)
-    assert r.code("SAINT-JACQUES") == "viguier-saint-jacques"       # simplified label (hyphen → space)
+    assert r.code("11-QUARTIER") == "grazailles"  # raw label (hyphen kept)
+    assert r.code("SAINT-JACQUES") == "viguier-saint-jacques"  # simplified label (hyphen → space)
 
 
 def test_shipped_default_is_what_modele_prints(cdv):
@@ -111,18 +123,21 @@ def test_printed_default_can_be_copied_and_used(cdv, tmp_path, regles):
     assert conv.resolveurs["financeurs"].code("11-CAF") == "caf"
 
 
-@pytest.mark.parametrize("text, line, champ", [
-    ("colonne:\n  id: x\n", 3, "colonne"),                                  # unknown key (typo)
-    ("colonnes:\n  id: [N°]\n", 3, "colonnes"),                            # duplicate key
-    ("financeurs:\n  motifs:\n    - {motif: '(', code: etat}\n", 5, "financeurs.motifs[0].motif"),
-    ("financeurs:\n  motifs:\n    - {motif: '" + "a" * 201 + "', code: etat}\n", 5, "financeurs.motifs[0].motif"),
-    ("financeurs:\n  noms:\n    X: mairie\n", 5, "financeurs.noms.X"),      # unknown financeur code
-    ("quartiers:\n  motifs:\n    - {motif: 'x', code: centre}\n", 5, "quartiers.motifs[0].code"),
-    ("modele-id: 'CDV-{annee}'\n", 3, "modele-id"),
-    ("valeurs:\n  action.defi: vivre\n", 4, "valeurs.action.defi"),
-    ("valeurs:\n  budget.total: douze\n", 4, "valeurs.budget.total"),
-    ("disposition: en-ligne\n", 3, "disposition"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "champ"),
+    [
+        ("colonne:\n  id: x\n", 3, "colonne"),  # unknown key (typo)
+        ("colonnes:\n  id: [N°]\n", 3, "colonnes"),  # duplicate key
+        ("financeurs:\n  motifs:\n    - {motif: '(', code: etat}\n", 5, "financeurs.motifs[0].motif"),
+        ("financeurs:\n  motifs:\n    - {motif: '" + "a" * 201 + "', code: etat}\n", 5, "financeurs.motifs[0].motif"),
+        ("financeurs:\n  noms:\n    X: mairie\n", 5, "financeurs.noms.X"),  # unknown financeur code
+        ("quartiers:\n  motifs:\n    - {motif: 'x', code: centre}\n", 5, "quartiers.motifs[0].code"),
+        ("modele-id: 'CDV-{annee}'\n", 3, "modele-id"),
+        ("valeurs:\n  action.defi: vivre\n", 4, "valeurs.action.defi"),
+        ("valeurs:\n  budget.total: douze\n", 4, "valeurs.budget.total"),
+        ("disposition: en-ligne\n", 3, "disposition"),
+    ],
+)
 def test_bad_mapping_names_line_and_field(tmp_path, regles, text, line, champ):
     path = _mapping(tmp_path, text)
     with pytest.raises(CorrespondanceInvalide) as info:
@@ -147,8 +162,11 @@ def test_mapping_without_id_column(tmp_path):
 
 
 def test_mapping_defaults_are_typed(tmp_path, regles):
-    path = _mapping(tmp_path, "valeurs:\n  action.defi: Grandir\n  porteur.type: Association\n"
-                              "  action.quartiers: [Grazailles, Bastide - Pont Vieux]\n  budget.autres-produits: 100\n")
+    path = _mapping(
+        tmp_path,
+        "valeurs:\n  action.defi: Grandir\n  porteur.type: Association\n"
+        "  action.quartiers: [Grazailles, Bastide - Pont Vieux]\n  budget.autres-produits: 100\n",
+    )
     conv = Conversion(charger(path), regles)
     assert conv.defauts["action.defi"] == "grandir"
     assert conv.defauts["porteur.type"] == "association"

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cdv_prog.files.loader import load_yaml_text
 from cdv_prog.importer.ecriture import DejaPresent, ecrit_atomique, montant, schema_ref, texte, yaml_dossier
-from cdv_prog.loader import load_yaml_text
 
 
 def _both_readers(scalar: str):
@@ -20,14 +20,70 @@ def _both_readers(scalar: str):
     return load_yaml_text(doc).data["k"], yaml.safe_load(doc)["k"]
 
 
-@pytest.mark.parametrize("value", [
-    "no", "No", "NO", "on", "off", "yes", "y", "n", "true", "False", "null", "~", "", " ", "nan",
-    "12", "12.5", "1e3", "0x1F", "2025-01-01", "12:30", "3_000", ".inf", "-1", "+1",
-    "a: b", "a #b", "#a", "- a", "[a]", "{a}", "*a", "&a", "!a", "|a", ">a", "%a", "@a", "`a", "'a", '"a',
-    " a", "a ", "a\nb", "a\tb", "back\\slash", "tout:", "? a", "=",
-    "Café", "L'Espérance", "Compagnie « No »", "Bastide / Pont-Vieux", "Atelier 3-6 ans, 2e session",
-    "\u2028", "\ufeff", "\x85", "\x00", "😀",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "no",
+        "No",
+        "NO",
+        "on",
+        "off",
+        "yes",
+        "y",
+        "n",
+        "true",
+        "False",
+        "null",
+        "~",
+        "",
+        " ",
+        "nan",
+        "12",
+        "12.5",
+        "1e3",
+        "0x1F",
+        "2025-01-01",
+        "12:30",
+        "3_000",
+        ".inf",
+        "-1",
+        "+1",
+        "a: b",
+        "a #b",
+        "#a",
+        "- a",
+        "[a]",
+        "{a}",
+        "*a",
+        "&a",
+        "!a",
+        "|a",
+        ">a",
+        "%a",
+        "@a",
+        "`a",
+        "'a",
+        '"a',
+        " a",
+        "a ",
+        "a\nb",
+        "a\tb",
+        "back\\slash",
+        "tout:",
+        "? a",
+        "=",
+        "Café",
+        "L'Espérance",
+        "Compagnie « No »",
+        "Bastide / Pont-Vieux",
+        "Atelier 3-6 ans, 2e session",
+        "\u2028",
+        "\ufeff",
+        "\x85",
+        "\x00",
+        "😀",
+    ],
+)
 def test_text_round_trips_through_both_yaml_readers(value):
     strict, pyyaml = _both_readers(texte(value))
     assert strict == value
@@ -52,23 +108,39 @@ def test_any_text_round_trips(value):
     assert pyyaml == value
 
 
-@pytest.mark.parametrize("amount, text", [
-    (Decimal("7300"), "7300"), (Decimal("7300.00"), "7300"), (Decimal("7300.5"), "7300.50"),
-    (Decimal("0.01"), "0.01"), (Decimal("0"), "0"), (Decimal("1000000000"), "1000000000"),
-])
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (Decimal("7300"), "7300"),
+        (Decimal("7300.00"), "7300"),
+        (Decimal("7300.5"), "7300.50"),
+        (Decimal("0.01"), "0.01"),
+        (Decimal("0"), "0"),
+        (Decimal("1000000000"), "1000000000"),
+    ],
+)
 def test_montant_written_exactly(amount, text):
     assert montant(amount) == text
 
 
 def test_dossier_layout_and_reload():
     data = {
-        "id": "25-001", "exercice": 2025, "intitule": "no",
+        "id": "25-001",
+        "exercice": 2025,
+        "intitule": "no",
         "porteur": {"nom": "Association A", "siret": "51083485600013"},
-        "action": {"defi": "grandir", "quartiers": ["grazailles"], "debut": dt.date(2025, 1, 1),
-                   "fin": dt.date(2025, 12, 31), "cpo": {"annees": [2025, 2026, 2027]}},
+        "action": {
+            "defi": "grandir",
+            "quartiers": ["grazailles"],
+            "debut": dt.date(2025, 1, 1),
+            "fin": dt.date(2025, 12, 31),
+            "cpo": {"annees": [2025, 2026, 2027]},
+        },
         "budget": {"total": Decimal("6000.5")},
-        "financements": [{"financeur": "etat", "montant": Decimal("3000"), "accorde": Decimal("2500.25")},
-                         {"financeur": "ville", "montant": Decimal("3000.50")}],
+        "financements": [
+            {"financeur": "etat", "montant": Decimal("3000"), "accorde": Decimal("2500.25")},
+            {"financeur": "ville", "montant": Decimal("3000.50")},
+        ],
     }
     text = yaml_dossier(data, "../schemas/dossier.schema.json", "Importé de x")
     lines = text.splitlines()

@@ -6,12 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-from cdv_prog.batch import read_dossier
-from cdv_prog.dossier import Dossier
-from cdv_prog.importer.execution import ImportImpossible
-
 from importer_tableaux import ENTETE_ACTION, action_row
+
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.files.dossiers import read_dossier
+from cdv_prog.importer.execution import ImportImpossible
 
 
 def _dossier(path, regles) -> Dossier:
@@ -21,10 +20,23 @@ def _dossier(path, regles) -> Dossier:
 
 
 def test_one_row_per_action(xlsx, run_import, regles, tmp_path):
-    book = xlsx([ENTETE_ACTION,
-                 action_row(1, quartiers="La Conte; Viguier St Jacques", total=3500.5, autres=500.5),
-                 action_row(2, intitule="Chantier", quartiers="Bastide", defi="habiter", caf=750.25,
-                            etat=None, ville=2000, agglo="1 000,00", total=3750.25)])
+    book = xlsx(
+        [
+            ENTETE_ACTION,
+            action_row(1, quartiers="La Conte; Viguier St Jacques", total=3500.5, autres=500.5),
+            action_row(
+                2,
+                intitule="Chantier",
+                quartiers="Bastide",
+                defi="habiter",
+                caf=750.25,
+                etat=None,
+                ville=2000,
+                agglo="1 000,00",
+                total=3750.25,
+            ),
+        ]
+    )
     run = run_import(book)
     assert run.imp.plan.disposition == "par-action"
     assert run.statuts() == {"1": "ecrit", "2": "ecrit"}
@@ -33,11 +45,17 @@ def test_one_row_per_action(xlsx, run_import, regles, tmp_path):
     assert first.action.debut == dt.date(2025, 9, 1) and first.action.fin == dt.date(2025, 12, 31)
     assert first.budget.total == Decimal("3500.50") and first.budget.autres_produits == Decimal("500.50")
     assert [(f.financeur, f.montant) for f in first.financements] == [
-        ("etat", Decimal("1000")), ("ville", Decimal("1000")), ("agglo", Decimal("1000"))]
+        ("etat", Decimal("1000")),
+        ("ville", Decimal("1000")),
+        ("agglo", Decimal("1000")),
+    ]
     second = _dossier(tmp_path / "dossiers" / "2.yaml", regles)
     assert second.action.defi == "habiter"
     assert [(f.financeur, f.montant) for f in second.financements] == [
-        ("ville", Decimal("2000")), ("agglo", Decimal("1000")), ("caf", Decimal("750.25"))]
+        ("ville", Decimal("2000")),
+        ("agglo", Decimal("1000")),
+        ("caf", Decimal("750.25")),
+    ]
 
 
 def test_written_file_layout(xlsx, run_import, tmp_path):
@@ -46,20 +64,33 @@ def test_written_file_layout(xlsx, run_import, tmp_path):
     text = (tmp_path / "dossiers" / "1.yaml").read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "# yaml-language-server: $schema=schemas/dossier.schema.json"
-    assert lines[1].startswith("# Importé par cdv importer depuis « programmation.xlsx », feuille « Programmation », ligne 2")
+    assert lines[1].startswith(
+        "# Importé par cdv importer depuis « programmation.xlsx », feuille « Programmation », ligne 2"
+    )
     keys = [line.split(":")[0] for line in lines[2:] if line and not line.startswith((" ", "#"))]
     assert keys == ["id", "exercice", "intitule", "porteur", "action", "budget", "financements"]
-    assert 'id: "1"' in lines                     # a number-like id is quoted
-    assert "  total: 3000.50" in lines            # exact, two decimals
-    assert "    montant: 1000" in lines           # whole euros without decimals
+    assert 'id: "1"' in lines  # a number-like id is quoted
+    assert "  total: 3000.50" in lines  # exact, two decimals
+    assert "    montant: 1000" in lines  # whole euros without decimals
     assert "  debut: 2025-09-01" in lines
 
 
 def test_merged_header_rows_title_and_trailing_empty_rows(xlsx, run_import):
     group = ["Identification"] + [None] * 8 + ["Financements", None, None, None]
     book = xlsx(
-        [["Programmation 2025 du contrat de ville"], [], group, ENTETE_ACTION,
-         action_row(1), action_row(2), [], [], [None] * 13, [], []],
+        [
+            ["Programmation 2025 du contrat de ville"],
+            [],
+            group,
+            ENTETE_ACTION,
+            action_row(1),
+            action_row(2),
+            [],
+            [],
+            [None] * 13,
+            [],
+            [],
+        ],
         merges=["A1:M1", "A3:I3", "J3:M3"],
     )
     run = run_import(book)
@@ -80,9 +111,7 @@ def test_two_row_header_with_vertical_merges(xlsx, run_import, tmp_path, regles)
 
 
 def test_formula_cell_without_cached_value_is_reported(xlsx, run_import, tmp_path):
-    book = xlsx([ENTETE_ACTION,
-                 action_row(1, total="=SUM(J2:M2)"),
-                 action_row(2)])
+    book = xlsx([ENTETE_ACTION, action_row(1, total="=SUM(J2:M2)"), action_row(2)])
     run = run_import(book)
     assert run.statuts() == {"1": "ignore", "2": "ecrit"}
     assert run.problemes() == [(2, "H", "budget.total", "formule-sans-valeur")]
@@ -91,25 +120,27 @@ def test_formula_cell_without_cached_value_is_reported(xlsx, run_import, tmp_pat
 
 def test_blank_template_rows_with_formulas_are_skipped(xlsx, run_import):
     """Rows holding only formulas (a prepared template) are not actions."""
-    book = xlsx([ENTETE_ACTION, action_row(1),
-                 [None] * 7 + ["=SUM(J3:M3)"], [None] * 7 + ["=SUM(J4:M4)"]])
+    book = xlsx([ENTETE_ACTION, action_row(1), [None] * 7 + ["=SUM(J3:M3)"], [None] * 7 + ["=SUM(J4:M4)"]])
     run = run_import(book)
     assert run.statuts() == {"1": "ecrit"}
 
 
-@pytest.mark.parametrize("row, expected", [
-    (action_row(None, intitule="TOTAL"), [(2, "A", "id", "numero-manquant")]),
-    (action_row(1, etat="beaucoup"), [(2, "J", "financement.montant", "valeur-invalide")]),
-    (action_row(1, etat=1000.005), [(2, "J", "financement.montant", "valeur-invalide")]),
-    (action_row(1, debut="31/12/2025", fin="01/09/2025"), [(2, "G", "action.fin", "dossier-invalide")]),
-    (action_row(1, debut="32/01/2025"), [(2, "F", "action.debut", "valeur-invalide")]),
-    (action_row(1, quartiers="Centre historique"), [(2, "D", "action.quartiers", "libelle-inconnu")]),
-    (action_row(1, intitule=None), [(2, "B", "intitule", "valeur-manquante")]),
-    (action_row(1, etat=None, ville=None, agglo=None), [(2, None, "financements", "sans-financement")]),
-    (action_row(1, total=0), [(2, "H", "budget.total", "dossier-invalide")]),
-    (action_row("CDV 01"), [(2, "A", "id", "dossier-invalide")]),
-    (action_row(".cache"), [(2, "A", "id", "valeur-invalide")]),       # would be a hidden file, unseen by cdv check
-])
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (action_row(None, intitule="TOTAL"), [(2, "A", "id", "numero-manquant")]),
+        (action_row(1, etat="beaucoup"), [(2, "J", "financement.montant", "valeur-invalide")]),
+        (action_row(1, etat=1000.005), [(2, "J", "financement.montant", "valeur-invalide")]),
+        (action_row(1, debut="31/12/2025", fin="01/09/2025"), [(2, "G", "action.fin", "dossier-invalide")]),
+        (action_row(1, debut="32/01/2025"), [(2, "F", "action.debut", "valeur-invalide")]),
+        (action_row(1, quartiers="Centre historique"), [(2, "D", "action.quartiers", "libelle-inconnu")]),
+        (action_row(1, intitule=None), [(2, "B", "intitule", "valeur-manquante")]),
+        (action_row(1, etat=None, ville=None, agglo=None), [(2, None, "financements", "sans-financement")]),
+        (action_row(1, total=0), [(2, "H", "budget.total", "dossier-invalide")]),
+        (action_row("CDV 01"), [(2, "A", "id", "dossier-invalide")]),
+        (action_row(".cache"), [(2, "A", "id", "valeur-invalide")]),  # would be a hidden file, unseen by cdv check
+    ],
+)
 def test_bad_rows_name_row_column_and_field(xlsx, run_import, row, expected, tmp_path):
     book = xlsx([ENTETE_ACTION, row, action_row(99)])
     run = run_import(book)
@@ -139,10 +170,11 @@ def test_id_model_and_sheet_choice(xlsx, run_import, tmp_path):
     mapping = tmp_path / "c.yaml"
     from cdv_prog.importer.correspondance import texte_defaut
 
-    mapping.write_text(texte_defaut().replace('modele-id: "{numero}"', 'modele-id: "CDV-{exercice}-{numero:03}"'),
-                       encoding="utf-8")
+    mapping.write_text(
+        texte_defaut().replace('modele-id: "{numero}"', 'modele-id: "CDV-{exercice}-{numero:03}"'), encoding="utf-8"
+    )
     run = run_import(book, correspondance=mapping)
-    assert run.imp.feuille.nom == "Programmation"      # the sheet with the header, not the first one
+    assert run.imp.feuille.nom == "Programmation"  # the sheet with the header, not the first one
     assert run.statuts() == {"CDV-2025-014": "ecrit"}
     assert (tmp_path / "dossiers" / "CDV-2025-014.yaml").exists()
 
@@ -169,8 +201,24 @@ def test_no_header_row_is_a_usage_error(xlsx, run_import):
 
 
 def test_per_action_csv(csv_file, run_import, tmp_path, regles):
-    rows = [ENTETE_ACTION, ["3", "Atelier", "Asso", "Grazailles", "grandir", "01/09/2025", "31/12/2025",
-                            "3 000,00", "", "1 000", "1 000", "1 000,00", ""]]
+    rows = [
+        ENTETE_ACTION,
+        [
+            "3",
+            "Atelier",
+            "Asso",
+            "Grazailles",
+            "grandir",
+            "01/09/2025",
+            "31/12/2025",
+            "3 000,00",
+            "",
+            "1 000",
+            "1 000",
+            "1 000,00",
+            "",
+        ],
+    ]
     run = run_import(csv_file(rows, delimiter=","))
     assert run.statuts() == {"3": "ecrit"}
     assert _dossier(tmp_path / "dossiers" / "3.yaml", regles).budget.total == Decimal("3000")
@@ -195,12 +243,16 @@ def _with_cached_values(path, values: dict[str, str]) -> None:
 
 
 def test_formula_cells_with_stored_values_are_read(xlsx, run_import, regles, tmp_path):
-    book = xlsx([ENTETE_ACTION,
-                 action_row(1, total="=SUM(J2:M2)"),
-                 action_row(2, total="=SUM(J3:M3)", etat=1000.5),
-                 [None] * 7 + ["=SUM(J4:M4)"]])              # template row: only a formula (stored 0)
+    book = xlsx(
+        [
+            ENTETE_ACTION,
+            action_row(1, total="=SUM(J2:M2)"),
+            action_row(2, total="=SUM(J3:M3)", etat=1000.5),
+            [None] * 7 + ["=SUM(J4:M4)"],
+        ]
+    )  # template row: only a formula (stored 0)
     _with_cached_values(book, {"H2": "3000", "H3": "3000.5000000001", "H4": "0"})
     run = run_import(book)
     assert run.statuts() == {"1": "ecrit", "2": "ignore"}
-    assert run.problemes() == [(3, "H", "budget.total", "valeur-invalide")]      # more than two decimals
+    assert run.problemes() == [(3, "H", "budget.total", "valeur-invalide")]  # more than two decimals
     assert _dossier(tmp_path / "dossiers" / "1.yaml", regles).budget.total == Decimal("3000")

@@ -8,19 +8,19 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cdv_prog.batch import read_dossier
-from cdv_prog.dossier import Dossier
-from cdv_prog.importer.execution import Import, Options
-from cdv_prog.regles import load_rules
-
 from importer_tableaux import ENTETE_ACTION
+
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.files.dossiers import read_dossier
+from cdv_prog.files.rules import load_rules
+from cdv_prog.importer.execution import Import, Options
 
 RULES = load_rules(Path(__file__).resolve().parents[2] / "rules")
 
 texts = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff"),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 ).filter(lambda t: t.split() != [])
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999999.99"), places=2)
 
@@ -41,8 +41,21 @@ def test_row_values_survive_the_import(intitule, porteur, etat, ville, french):
 
     total = etat + ville
     show = _french if french else (lambda d: f"{d:.2f}")
-    row = ["A-1", intitule, porteur, "Grazailles", "grandir", "01/01/2025", "31/12/2025", show(total), "",
-           show(etat), show(ville), "", ""]
+    row = [
+        "A-1",
+        intitule,
+        porteur,
+        "Grazailles",
+        "grandir",
+        "01/01/2025",
+        "31/12/2025",
+        show(total),
+        "",
+        show(etat),
+        show(ville),
+        "",
+        "",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "prog.csv"
         with source.open("w", encoding="utf-8", newline="") as fh:

@@ -7,17 +7,20 @@ so that test data never goes through binary floats.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
 
-from cdv_prog.batch import DossierReport, check_dossier
-from cdv_prog.dossier import Dossier
-from cdv_prog.money import parse_amount
-from cdv_prog.regles import RuleSet, load_rules
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.engine import juger as check_dossier
+from cdv_prog.core.money import parse_amount
+from cdv_prog.core.report import DossierReport
+from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.files.rules import load_rules
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
@@ -38,10 +41,10 @@ def prog_dossier(make_dossier: Callable[..., dict[str, Any]]) -> Callable[..., d
 
 
 @pytest.fixture
-def make_report(regles: RuleSet) -> Callable[..., DossierReport]:
+def make_report(regles: JeuDeRegles) -> Callable[..., DossierReport]:
     """``make_report(data, rules=None)``: the engine's report of a dossier dict (no file)."""
 
-    def make(data: dict[str, Any], rules: RuleSet | None = None) -> DossierReport:
+    def make(data: dict[str, Any], rules: JeuDeRegles | None = None) -> DossierReport:
         rs = rules or regles
         dossier = Dossier.model_validate(data, context={"regles": rs})
         return check_dossier(dossier, rs, f"{data['id']}.yaml")
@@ -70,10 +73,10 @@ def rules_dir_with(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def rules_with(rules_dir_with: Callable[..., Path]) -> Callable[..., RuleSet]:
+def rules_with(rules_dir_with: Callable[..., Path]) -> Callable[..., JeuDeRegles]:
     """Like ``rules_dir_with``, loaded."""
 
-    def make(**sections: Any) -> RuleSet:
+    def make(**sections: Any) -> JeuDeRegles:
         return load_rules(rules_dir_with(**sections))
 
     return make

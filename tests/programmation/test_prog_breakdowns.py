@@ -14,14 +14,17 @@ D = Decimal
 QPV3 = ["grazailles", "fleming-la-reille", "viguier-saint-jacques"]
 
 
-@pytest.mark.parametrize("amount, parts, expected", [
-    ("100.00", 3, ["33.34", "33.33", "33.33"]),
-    ("100.01", 3, ["33.34", "33.34", "33.33"]),
-    ("0.01", 3, ["0.01", "0.00", "0.00"]),
-    ("0.00", 2, ["0.00", "0.00"]),
-    ("1234.56", 1, ["1234.56"]),
-    ("10.00", 4, ["2.50", "2.50", "2.50", "2.50"]),
-])
+@pytest.mark.parametrize(
+    ("amount", "parts", "expected"),
+    [
+        ("100.00", 3, ["33.34", "33.33", "33.33"]),
+        ("100.01", 3, ["33.34", "33.34", "33.33"]),
+        ("0.01", 3, ["0.01", "0.00", "0.00"]),
+        ("0.00", 2, ["0.00", "0.00"]),
+        ("1234.56", 1, ["1234.56"]),
+        ("10.00", 4, ["2.50", "2.50", "2.50", "2.50"]),
+    ],
+)
 def test_split_sums_exactly_remainder_to_first(amount, parts, expected) -> None:
     shares = partager(D(amount), parts)
     assert shares == [D(x) for x in expected]
@@ -34,12 +37,18 @@ def rows(repartitions, code) -> dict:
 
 
 def test_three_quartiers_get_thirds_financeur_by_financeur(prog_dossier, make_report, regles) -> None:
-    report = make_report(prog_dossier("A", [
-        {"financeur": "etat", "montant": "1000.00"},
-        {"financeur": "ville", "montant": "1000.00", "accorde": "500.00"},
-    ], action={"quartiers": QPV3}))
+    report = make_report(
+        prog_dossier(
+            "A",
+            [
+                {"financeur": "etat", "montant": "1000.00"},
+                {"financeur": "ville", "montant": "1000.00", "accorde": "500.00"},
+            ],
+            action={"quartiers": QPV3},
+        )
+    )
     rep = Repartitions(regles)
-    rep.add(report.dossier)
+    rep.add(report.dossier, report.montants)
     q = rows(rep.resultat(), "quartiers")
     # 1000,00 / 3 = 333,33 + 1 cent left → first quartier; 500,00 / 3 = 166,66 + 2 cents left → first two
     assert q["grazailles"].financeurs == {"etat": D("333.34"), "ville": D("166.67")}
@@ -52,21 +61,37 @@ def test_three_quartiers_get_thirds_financeur_by_financeur(prog_dossier, make_re
 
 
 def test_repeated_quartier_counts_once(prog_dossier, make_report, regles) -> None:
-    report = make_report(prog_dossier("A", [{"financeur": "etat", "montant": "900"}, {"financeur": "ville", "montant": "600"}],
-                                      action={"quartiers": ["grazailles", "grazailles", "hors-qpv"]}))
+    report = make_report(
+        prog_dossier(
+            "A",
+            [{"financeur": "etat", "montant": "900"}, {"financeur": "ville", "montant": "600"}],
+            action={"quartiers": ["grazailles", "grazailles", "hors-qpv"]},
+        )
+    )
     rep = Repartitions(regles)
-    rep.add(report.dossier)
+    rep.add(report.dossier, report.montants)
     q = rows(rep.resultat(), "quartiers")
     assert q["grazailles"].retenu == D("750") and q["hors-qpv"].retenu == D("750")
     assert q["grazailles"].dossiers == 1
 
 
 def test_other_breakdowns(prog_dossier, make_report, regles) -> None:
-    a = make_report(prog_dossier("A", [{"financeur": "etat", "montant": "1000"}, {"financeur": "ville", "montant": "2000"}],
-                                 action={"defi": "habiter", "objectif": "habiter.tranquillite", "renouvellement": True},
-                                 porteur={"type": "bailleur"}))
-    b = make_report(prog_dossier("B", [{"financeur": "etat", "montant": "700"}, {"financeur": "agglo", "montant": "800"}],
-                                 action={"objectif": None}, porteur={"type": None}))
+    a = make_report(
+        prog_dossier(
+            "A",
+            [{"financeur": "etat", "montant": "1000"}, {"financeur": "ville", "montant": "2000"}],
+            action={"defi": "habiter", "objectif": "habiter.tranquillite", "renouvellement": True},
+            porteur={"type": "bailleur"},
+        )
+    )
+    b = make_report(
+        prog_dossier(
+            "B",
+            [{"financeur": "etat", "montant": "700"}, {"financeur": "agglo", "montant": "800"}],
+            action={"objectif": None},
+            porteur={"type": None},
+        )
+    )
     c = make_report(prog_dossier("C", [{"financeur": "etat", "montant": "9000"}]))  # inéligible: excluded
     assert (a.verdict, b.verdict, c.verdict) == ("eligible", "eligible", "ineligible")
     prog = calculer([a, b, c], regles, 2025)
@@ -92,13 +117,32 @@ def cpo(annees: list[int]) -> dict:
 def test_cpo_commitments_for_later_years(prog_dossier, make_report, rules_with) -> None:
     rules = rules_with(enveloppes={"agglo": {2024: 10000, 2027: 20000}, "ville": 8000})
     pieces = ["attestation-prefecture", "liste-bureau", "rib", "evaluation-annuelle"]
-    nouvelle = make_report(prog_dossier("N", [
-        {"financeur": "agglo", "montant": "3000"}, {"financeur": "ville", "montant": "2000", "accorde": "1500"},
-    ], action=cpo([2025, 2026, 2027])), rules)
-    en_cours = make_report(prog_dossier("E", [
-        {"financeur": "agglo", "montant": "1000"}, {"financeur": "etat", "montant": "4000"},
-    ], action=cpo([2024, 2025, 2026]), pieces=pieces), rules)
-    annuelle = make_report(prog_dossier("A", [{"financeur": "agglo", "montant": "5000"}, {"financeur": "ville", "montant": "5000"}]), rules)
+    nouvelle = make_report(
+        prog_dossier(
+            "N",
+            [
+                {"financeur": "agglo", "montant": "3000"},
+                {"financeur": "ville", "montant": "2000", "accorde": "1500"},
+            ],
+            action=cpo([2025, 2026, 2027]),
+        ),
+        rules,
+    )
+    en_cours = make_report(
+        prog_dossier(
+            "E",
+            [
+                {"financeur": "agglo", "montant": "1000"},
+                {"financeur": "etat", "montant": "4000"},
+            ],
+            action=cpo([2024, 2025, 2026]),
+            pieces=pieces,
+        ),
+        rules,
+    )
+    annuelle = make_report(
+        prog_dossier("A", [{"financeur": "agglo", "montant": "5000"}, {"financeur": "ville", "montant": "5000"}]), rules
+    )
     assert [r.verdict for r in (nouvelle, en_cours, annuelle)] == ["eligible"] * 3
     eng = calculer([nouvelle, en_cours, annuelle], rules, 2025).engagements
     assert eng.annees == (2026, 2027)

@@ -20,8 +20,9 @@ def dossiers(tmp_path, write_yaml, make_dossier):
     folder = tmp_path / "dossiers"
     write_yaml(make_dossier(ELIGIBLE, id="A"), "2025/A.yaml", folder)
     write_yaml(make_dossier(ELIGIBLE, id="B"), "2025/B.yaml", folder)
-    old = make_dossier(ELIGIBLE, id="V", exercice=2024,
-                       action={"debut": dt.date(2024, 1, 1), "fin": dt.date(2024, 12, 31)})
+    old = make_dossier(
+        ELIGIBLE, id="V", exercice=2024, action={"debut": dt.date(2024, 1, 1), "fin": dt.date(2024, 12, 31)}
+    )
     write_yaml(old, "2024/V.yaml", folder)
     return folder
 
@@ -66,7 +67,7 @@ def test_overrun_exit_code_and_check_totals(run_cdv, dossiers, tight_rules) -> N
     assert agglo_2025 == {"exercice": 2025, **by["agglo"]}  # the same entry as cdv programmation's
     text = run_cdv("check", dossiers, "--rules", tight_rules)
     assert text.returncode == 1
-    tail = text.stdout[text.stdout.index("Résumé"):]
+    tail = text.stdout[text.stdout.index("Résumé") :]
     assert "Totaux de l'exercice 2024" in tail and "Totaux de l'exercice 2025" in tail
     assert "DÉPASSÉE" in tail and "5 999,00 €" in tail
 

@@ -11,27 +11,51 @@ from html.parser import HTMLParser
 import pytest
 
 from cdv_prog import __version__
-from cdv_prog.batch import DossierReport
-from cdv_prog.loader import LoadError
+from cdv_prog.core.findings import LoadError
+from cdv_prog.core.report import DossierReport
 from cdv_prog.programmation.calcul import calculer
-from cdv_prog.render import programmation_csv, programmation_html, programmation_json, programmation_text
-from cdv_prog.render import programmation_xlsx
+from cdv_prog.render import (
+    programmation_csv,
+    programmation_html,
+    programmation_json,
+    programmation_text,
+    programmation_xlsx,
+)
 
 
 @pytest.fixture
 def prog_and_rules(prog_dossier, make_report, rules_with):
     """Agglo 5 000 € of enveloppe, 5 000,01 € retained: exceeded by one cent."""
     rules = rules_with(enveloppes={"agglo": 5000, "ville": {2024: 10000}})
-    a = make_report(prog_dossier("A", [
-        {"financeur": "agglo", "montant": "4000", "accorde": "3800.01"},
-        {"financeur": "ville", "montant": "1000.50"},
-    ], action={"quartiers": ["grazailles", "fleming-la-reille"], "cpo": {"annees": [2025, 2026, 2027]}}), rules)
-    b = make_report(prog_dossier("B", [
-        {"financeur": "agglo", "montant": "1200"}, {"financeur": "etat", "montant": "800"},
-    ]), rules)
+    a = make_report(
+        prog_dossier(
+            "A",
+            [
+                {"financeur": "agglo", "montant": "4000", "accorde": "3800.01"},
+                {"financeur": "ville", "montant": "1000.50"},
+            ],
+            action={"quartiers": ["grazailles", "fleming-la-reille"], "cpo": {"annees": [2025, 2026, 2027]}},
+        ),
+        rules,
+    )
+    b = make_report(
+        prog_dossier(
+            "B",
+            [
+                {"financeur": "agglo", "montant": "1200"},
+                {"financeur": "etat", "montant": "800"},
+            ],
+        ),
+        rules,
+    )
     c = make_report(prog_dossier("C", [{"financeur": "agglo", "montant": "7000"}]), rules)  # inéligible
-    bad = DossierReport("mauvais.yaml", "invalide", id="M", exercice=2025,
-                        erreurs=[LoadError("budget.total", 7, "champ obligatoire manquant")])
+    bad = DossierReport(
+        "mauvais.yaml",
+        "invalide",
+        id="M",
+        exercice=2025,
+        erreurs=[LoadError("budget.total", 7, "champ obligatoire manquant")],
+    )
     assert [r.verdict for r in (a, b, c)] == ["eligible", "eligible", "ineligible"]
     return calculer([a, b, c, bad], rules, 2025), rules
 
@@ -43,8 +67,16 @@ def test_json_spec_keys_first_and_values(prog_and_rules) -> None:
     assert doc["exercice"] == 2025
     assert doc["dossiers"] == {"total": 4, "eligible": 2, "ineligible": 1, "invalide": 1}
     agglo = next(f for f in doc["financeurs"] if f["financeur"] == "agglo")
-    assert agglo == {"financeur": "agglo", "enveloppe": 5000.0, "demande": 12200.0, "retenu": 5000.01,
-                     "solde": -0.01, "taux": 1.0, "depassement": True, "dossiers": 2}
+    assert agglo == {
+        "financeur": "agglo",
+        "enveloppe": 5000.0,
+        "demande": 12200.0,
+        "retenu": 5000.01,
+        "solde": -0.01,
+        "taux": 1.0,
+        "depassement": True,
+        "dossiers": 2,
+    }
     etat = next(f for f in doc["financeurs"] if f["financeur"] == "etat")
     assert (etat["enveloppe"], etat["solde"], etat["taux"]) == (None, None, None)
     assert {c["regle"]: c["statut"] for c in doc["constats"]}["enveloppe-respectee"] == "echec"
@@ -66,9 +98,18 @@ def test_csv_semicolons_bom_one_row_per_financeur(prog_and_rules) -> None:
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert [r["financeur"] for r in rows] == [f.financeur for f in prog.financeurs]
     agglo = next(r for r in rows if r["financeur"] == "agglo")
-    assert agglo == {"exercice": "2025", "financeur": "agglo", "nom": rules.financeurs["agglo"].nom,
-                     "enveloppe": "5000,00", "demande": "12200,00", "retenu": "5000,01", "solde": "-0,01",
-                     "taux": "1,0000", "depassement": "oui", "dossiers": "2"}
+    assert agglo == {
+        "exercice": "2025",
+        "financeur": "agglo",
+        "nom": rules.financeurs["agglo"].nom,
+        "enveloppe": "5000,00",
+        "demande": "12200,00",
+        "retenu": "5000,01",
+        "solde": "-0,01",
+        "taux": "1,0000",
+        "depassement": "oui",
+        "dossiers": "2",
+    }
     etat = next(r for r in rows if r["financeur"] == "etat")
     assert (etat["enveloppe"], etat["solde"], etat["taux"], etat["depassement"]) == ("", "", "", "non")
 
@@ -123,7 +164,7 @@ class _Collect(HTMLParser):
 
 def test_html_self_contained_with_svg_charts(prog_and_rules) -> None:
     prog, rules = prog_and_rules
-    page = programmation_html.render(prog, rules)
+    page = programmation_html.render_text(prog, rules)
     parser = _Collect()
     parser.feed(page)
     parser.close()
@@ -141,17 +182,16 @@ def test_html_self_contained_with_svg_charts(prog_and_rules) -> None:
 
 
 def test_html_escapes_text(regles) -> None:
-    report = DossierReport("<script>.yaml", "invalide", id="<b>", exercice=2025,
-                           erreurs=[LoadError("id", 1, "<script>alert(1)</script>")])
-    page = programmation_html.render(calculer([report], regles, 2025), regles)
+    report = DossierReport(
+        "<script>.yaml", "invalide", id="<b>", exercice=2025, erreurs=[LoadError("id", 1, "<script>alert(1)</script>")]
+    )
+    page = programmation_html.render_text(calculer([report], regles, 2025), regles)
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
 def test_text_tables(prog_and_rules) -> None:
     prog, rules = prog_and_rules
-    buf = io.StringIO()
-    programmation_text.render(programmation_text.console_for(buf), prog, rules)
-    out = buf.getvalue()
+    out = programmation_text.render_bytes(prog, rules).decode("utf-8")
     assert "Programmation de l'exercice 2025" in out
     assert "5 000,01 €" in out and "DÉPASSÉE" in out and "non renseignée" in out
     assert "Hypothèse" in out and "Dossiers écartés (2)" in out

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdv_prog.batch import check_dossier
-from cdv_prog.dossier import Dossier
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.engine import juger as check_dossier
 from cdv_prog.programmation.calcul import calculer
 from cdv_prog.programmation.totals import Totaux
 
@@ -45,15 +45,22 @@ def dossier_data(draw, ident: str) -> dict:
     action = {
         "defi": draw(st.sampled_from(["grandir", "habiter", "travailler"])),
         "quartiers": draw(st.lists(st.sampled_from(QUARTIERS), min_size=1, max_size=3)),
-        "debut": dt.date(2025, 1, 1), "fin": dt.date(2025, 12, 31),
-        "renouvellement": draw(st.booleans()), "innovante": draw(st.booleans()),
+        "debut": dt.date(2025, 1, 1),
+        "fin": dt.date(2025, 12, 31),
+        "renouvellement": draw(st.booleans()),
+        "innovante": draw(st.booleans()),
     }
     if cpo:
         action["cpo"] = {"annees": cpo}
     return {
-        "id": ident, "exercice": 2025, "intitule": "Action", "porteur": {"nom": "Porteur", "type": "association"},
-        "action": action, "budget": {"total": f"{total:f}", "autres-produits": amount(autres)},
-        "financements": lines, "pieces": ["attestation-prefecture", "liste-bureau", "rib", "evaluation-annuelle"],
+        "id": ident,
+        "exercice": 2025,
+        "intitule": "Action",
+        "porteur": {"nom": "Porteur", "type": "association"},
+        "action": action,
+        "budget": {"total": f"{total:f}", "autres-produits": amount(autres)},
+        "financements": lines,
+        "pieces": ["attestation-prefecture", "liste-bureau", "rib", "evaluation-annuelle"],
         "bilan-precedent": {"envoye-le": dt.date(2025, 3, 1)},
     }
 
@@ -65,7 +72,9 @@ def batches(draw):
 
 
 def reports_of(datas, regles):
-    return [check_dossier(Dossier.model_validate(d, context={"regles": regles}), regles, f"{d['id']}.yaml") for d in datas]
+    return [
+        check_dossier(Dossier.model_validate(d, context={"regles": regles}), regles, f"{d['id']}.yaml") for d in datas
+    ]
 
 
 def totals(reports, regles):
@@ -87,7 +96,8 @@ def test_totals_are_additive_over_a_split(regles, datas, cut) -> None:
         sums = {c: getattr(left, name).get(c, 0) + getattr(right, name).get(c, 0) for c in FINANCEURS}
         assert {c: getattr(whole, name).get(c, 0) for c in FINANCEURS} == sums
     assert {c: whole.finances.get(c, 0) for c in FINANCEURS} == {
-        c: left.finances.get(c, 0) + right.finances.get(c, 0) for c in FINANCEURS}
+        c: left.finances.get(c, 0) + right.finances.get(c, 0) for c in FINANCEURS
+    }
     assert whole.resume.total == left.resume.total + right.resume.total
     assert whole.resume.eligible == left.resume.eligible + right.resume.eligible
 
@@ -101,8 +111,9 @@ def test_programmation_independent_of_file_order(regles, datas, seed) -> None:
     a, b = calculer(reports, regles, 2025), calculer(shuffled, regles, 2025)
     assert a.financeurs == b.financeurs
     assert a.constats == b.constats
-    assert [[(ligne.cle, ligne.dossiers, ligne.financeurs) for ligne in r.lignes] for r in a.repartitions] == \
-           [[(ligne.cle, ligne.dossiers, ligne.financeurs) for ligne in r.lignes] for r in b.repartitions]
+    assert [[(ligne.cle, ligne.dossiers, ligne.financeurs) for ligne in r.lignes] for r in a.repartitions] == [
+        [(ligne.cle, ligne.dossiers, ligne.financeurs) for ligne in r.lignes] for r in b.repartitions
+    ]
     assert a.engagements.financeurs == b.engagements.financeurs
     assert a.exit_code == b.exit_code
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cdv_prog.programmation import kinds as programmation_kinds
+from cdv_prog import kinds as programmation_kinds
+from cdv_prog.core.ruleset import RulesError
+from cdv_prog.files.rules import load_rules
 from cdv_prog.programmation.calcul import calculer
-from cdv_prog.regles import RulesError, load_rules
 
 QPV = ["bastide-pont-vieux", "fleming-la-reille", "grazailles", "la-conte-ozanam-sainte-marie", "viguier-saint-jacques"]
 PIECES = ["attestation-prefecture", "liste-bureau", "rib"]
@@ -15,10 +16,21 @@ PIECES = ["attestation-prefecture", "liste-bureau", "rib"]
 @pytest.fixture
 def cpo_dossier(prog_dossier):
     def make(ident: str, quartiers: list[str], renouvellement: bool = False, innovante: bool = True, **more):
-        return prog_dossier(ident, [
-            {"financeur": "etat", "montant": "2000"}, {"financeur": "agglo", "montant": "3000"},
-        ], action={"quartiers": quartiers, "innovante": innovante, "renouvellement": renouvellement,
-                   "cpo": {"annees": [2025, 2026, 2027]}}, pieces=PIECES, **more)
+        return prog_dossier(
+            ident,
+            [
+                {"financeur": "etat", "montant": "2000"},
+                {"financeur": "agglo", "montant": "3000"},
+            ],
+            action={
+                "quartiers": quartiers,
+                "innovante": innovante,
+                "renouvellement": renouvellement,
+                "cpo": {"annees": [2025, 2026, 2027]},
+            },
+            pieces=PIECES,
+            **more,
+        )
 
     return make
 
@@ -66,42 +78,83 @@ def test_ineligible_cpo_does_not_count(cpo_dossier, make_report, regles) -> None
 
 
 def test_cpo_rule_parameters_are_data(cpo_dossier, make_report, rules_with) -> None:
-    rules = rules_with(programmation={"trois-partenaires": {
-        "type": "cpo-par-quartier", "dossiers": {"cpo": True}, "financeurs-minimum": 3, "statuts": ["qpv"],
-        "gravite": "bloquant", "source": "essai",
-    }})
+    rules = rules_with(
+        programmation={
+            "trois-partenaires": {
+                "type": "cpo-par-quartier",
+                "dossiers": {"cpo": True},
+                "financeurs-minimum": 3,
+                "statuts": ["qpv"],
+                "gravite": "bloquant",
+                "source": "essai",
+            }
+        }
+    )
     reports = [make_report(cpo_dossier("A", QPV), rules)]
     prog = calculer(reports, rules, 2025)
     assert constat(prog, "trois-partenaires").statut == "echec"  # 2 financeurs only
     assert prog.exit_code == 1  # a bloquant programmation rule failed
-    rules = rules_with(programmation={"deux-partenaires": {
-        "type": "cpo-par-quartier", "dossiers": {"cpo": True}, "financeurs-minimum": 2,
-        "gravite": "bloquant", "source": "essai",
-    }})
+    rules = rules_with(
+        programmation={
+            "deux-partenaires": {
+                "type": "cpo-par-quartier",
+                "dossiers": {"cpo": True},
+                "financeurs-minimum": 2,
+                "gravite": "bloquant",
+                "source": "essai",
+            }
+        }
+    )
     prog = calculer([make_report(cpo_dossier("A", QPV), rules)], rules, 2025)
     assert constat(prog, "deux-partenaires").statut == "ok" and prog.exit_code == 0
 
 
 def test_enveloppe_rule_scope_and_sans_objet(prog_dossier, make_report, rules_with) -> None:
-    rules = rules_with(enveloppes={"agglo": 1000, "ville": 5000}, programmation={"ville-seule": {
-        "type": "enveloppe-respectee", "financeurs": ["ville"], "gravite": "bloquant", "source": "essai",
-    }})
-    report = make_report(prog_dossier("A", [{"financeur": "agglo", "montant": "2000"}, {"financeur": "ville", "montant": "900"}]), rules)
+    rules = rules_with(
+        enveloppes={"agglo": 1000, "ville": 5000},
+        programmation={
+            "ville-seule": {
+                "type": "enveloppe-respectee",
+                "financeurs": ["ville"],
+                "gravite": "bloquant",
+                "source": "essai",
+            }
+        },
+    )
+    report = make_report(
+        prog_dossier("A", [{"financeur": "agglo", "montant": "2000"}, {"financeur": "ville", "montant": "900"}]), rules
+    )
     prog = calculer([report], rules, 2025)
     assert constat(prog, "ville-seule").statut == "ok"
     assert prog.exit_code == 1  # the Agglo's enveloppe is exceeded all the same (SPEC §4)
-    rules = rules_with(enveloppes={}, programmation={"env": {"type": "enveloppe-respectee", "gravite": "bloquant", "source": "essai"}})
-    prog = calculer([make_report(prog_dossier("A", [{"financeur": "agglo", "montant": "2000"}, {"financeur": "ville", "montant": "900"}]), rules)], rules, 2025)
+    rules = rules_with(
+        enveloppes={}, programmation={"env": {"type": "enveloppe-respectee", "gravite": "bloquant", "source": "essai"}}
+    )
+    prog = calculer(
+        [
+            make_report(
+                prog_dossier(
+                    "A", [{"financeur": "agglo", "montant": "2000"}, {"financeur": "ville", "montant": "900"}]
+                ),
+                rules,
+            )
+        ],
+        rules,
+        2025,
+    )
     assert constat(prog, "env").statut == "sans-objet"
 
 
-@pytest.mark.parametrize("rule, fragment", [
-    ({"type": "financeurs-minimum", "minimum": 2}, "genre de règle inconnu"),  # a dossier kind
-    ({"type": "enveloppe-respectee", "si": {"cpo": True}}, "si"),
-    ({"type": "cpo-par-quartier", "dossiers": {"cpox": True}}, "cpox"),
-    ({"type": "cpo-par-quartier", "minimum": 0}, "minimum"),
-    ({"type": "enveloppe-respectee", "financeurs": ["agglomeration"]}, "agglomeration"),
-])
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        ({"type": "financeurs-minimum", "minimum": 2}, "genre de règle inconnu"),  # a dossier kind
+        ({"type": "enveloppe-respectee", "si": {"cpo": True}}, "si"),
+        ({"type": "cpo-par-quartier", "dossiers": {"cpox": True}}, "cpox"),
+        ({"type": "cpo-par-quartier", "minimum": 0}, "minimum"),
+        ({"type": "enveloppe-respectee", "financeurs": ["agglomeration"]}, "agglomeration"),
+    ],
+)
 def test_invalid_programmation_rules_are_usage_errors(rule, fragment, rules_dir_with) -> None:
     folder = rules_dir_with(programmation={"r": {**rule, "gravite": "bloquant", "source": "essai"}})
     with pytest.raises(RulesError) as info:
@@ -112,8 +165,8 @@ def test_invalid_programmation_rules_are_usage_errors(rule, fragment, rules_dir_
 
 
 def test_programmation_kind_not_accepted_for_dossiers(tmp_path) -> None:
-    from pathlib import Path
     import shutil
+    from pathlib import Path
 
     dest = tmp_path / "r"
     shutil.copytree(Path(__file__).resolve().parents[2] / "rules", dest)
@@ -129,7 +182,7 @@ def test_kind_modules_follow_the_pattern(name) -> None:
     from cdv_prog.kinds.base import Parametres
 
     module = programmation_kinds.KINDS[name]
-    assert module.TYPE == name
+    assert name == module.TYPE
     assert issubclass(module.Parametres, Parametres)
     doc = module.__doc__ or ""
     for part in ("Ce que la règle vérifie", "Pourquoi", "Exemple"):

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from cdv_prog.batch import DossierReport
+from cdv_prog.core.montants import TotalFinanceur
+from cdv_prog.core.report import DossierReport
 from cdv_prog.programmation.calcul import calculer
-from cdv_prog.programmation.totals import Totaux, TotauxParExercice, TotalFinanceur
+from cdv_prog.programmation.totals import Totaux, TotauxParExercice
 
 D = Decimal
 
@@ -17,25 +18,38 @@ D = Decimal
 @pytest.fixture
 def batch(prog_dossier, make_report):
     """Five dossiers of 2025 and an unreadable one; the expected totals are computed by hand in the tests."""
-    a = prog_dossier("A", [
-        {"financeur": "etat", "montant": "3000", "accorde": "2500"},
-        {"financeur": "ville", "montant": "3000"},
-        {"financeur": "ville", "dispositif": "second volet", "montant": "1000.50"},  # same financeur, two lines
-    ], autres="1000")
-    b = prog_dossier("B", [
-        {"financeur": "agglo", "montant": "1234.56", "accorde": "1200.01"},
-        {"financeur": "etat", "montant": "999.99"},
-    ])
+    a = prog_dossier(
+        "A",
+        [
+            {"financeur": "etat", "montant": "3000", "accorde": "2500"},
+            {"financeur": "ville", "montant": "3000"},
+            {"financeur": "ville", "dispositif": "second volet", "montant": "1000.50"},  # same financeur, two lines
+        ],
+        autres="1000",
+    )
+    b = prog_dossier(
+        "B",
+        [
+            {"financeur": "agglo", "montant": "1234.56", "accorde": "1200.01"},
+            {"financeur": "etat", "montant": "999.99"},
+        ],
+    )
     c = prog_dossier("C", [{"financeur": "ville", "montant": "5000"}])  # one principal only: inéligible
-    d = prog_dossier("D", [  # plancher failed through accorde: inéligible
-        {"financeur": "etat", "montant": "3000"},
-        {"financeur": "agglo", "montant": "800", "accorde": "400"},
-    ])
-    e = prog_dossier("E", [  # accorde 0: the Agglo does not finance it
-        {"financeur": "etat", "montant": "2000"},
-        {"financeur": "ville", "montant": "2000"},
-        {"financeur": "agglo", "montant": "600", "accorde": "0"},
-    ])
+    d = prog_dossier(
+        "D",
+        [  # plancher failed through accorde: inéligible
+            {"financeur": "etat", "montant": "3000"},
+            {"financeur": "agglo", "montant": "800", "accorde": "400"},
+        ],
+    )
+    e = prog_dossier(
+        "E",
+        [  # accorde 0: the Agglo does not finance it
+            {"financeur": "etat", "montant": "2000"},
+            {"financeur": "ville", "montant": "2000"},
+            {"financeur": "agglo", "montant": "600", "accorde": "0"},
+        ],
+    )
     reports = [make_report(x) for x in (a, b, c, d, e)]
     assert [r.verdict for r in reports] == ["eligible", "eligible", "ineligible", "ineligible", "eligible"]
     invalide = DossierReport("F.yaml", "invalide", id="F", exercice=2025)
@@ -85,21 +99,32 @@ def test_json_entry_rounding(batch, regles) -> None:
         totaux.add(report)
     agglo = by_code(totaux.financeurs())["agglo"].to_dict()
     assert agglo == {
-        "financeur": "agglo", "enveloppe": 185000.0, "demande": 2634.56, "retenu": 1200.01, "solde": 183799.99,
+        "financeur": "agglo",
+        "enveloppe": 185000.0,
+        "demande": 2634.56,
+        "retenu": 1200.01,
+        "solde": 183799.99,
         "taux": 0.0065,  # 1200.01 / 185000 = 0.006486…
-        "depassement": False, "dossiers": 1,
+        "depassement": False,
+        "dossiers": 1,
     }
     etat = by_code(totaux.financeurs())["etat"].to_dict()
     assert etat["enveloppe"] is None and etat["solde"] is None and etat["taux"] is None
 
 
-@pytest.mark.parametrize("retenu, exceeded", [("5000.00", False), ("5000.01", True), ("4999.99", False)])
+@pytest.mark.parametrize(("retenu", "exceeded"), [("5000.00", False), ("5000.01", True), ("4999.99", False)])
 def test_overrun_boundary_to_the_cent(retenu, exceeded, prog_dossier, make_report, rules_with) -> None:
     rules = rules_with(enveloppes={"agglo": 5000})
-    report = make_report(prog_dossier("A", [
-        {"financeur": "agglo", "montant": "6000", "accorde": retenu},
-        {"financeur": "ville", "montant": "1000"},
-    ]), rules)
+    report = make_report(
+        prog_dossier(
+            "A",
+            [
+                {"financeur": "agglo", "montant": "6000", "accorde": retenu},
+                {"financeur": "ville", "montant": "1000"},
+            ],
+        ),
+        rules,
+    )
     assert report.verdict == "eligible"
     prog = calculer([report], rules, 2025)
     agglo = by_code(prog.financeurs)["agglo"]
@@ -121,17 +146,32 @@ def test_dated_enveloppe_applies_from_its_year(rules_with) -> None:
 
 def test_zero_enveloppe_has_no_rate_but_any_grant_exceeds_it(prog_dossier, make_report, rules_with) -> None:
     rules = rules_with(enveloppes={"ville": 0})
-    report = make_report(prog_dossier("A", [
-        {"financeur": "etat", "montant": "1000"}, {"financeur": "ville", "montant": "1000"},
-    ]), rules)
+    report = make_report(
+        prog_dossier(
+            "A",
+            [
+                {"financeur": "etat", "montant": "1000"},
+                {"financeur": "ville", "montant": "1000"},
+            ],
+        ),
+        rules,
+    )
     ville = by_code(calculer([report], rules, 2025).financeurs)["ville"]
     assert ville.taux is None and ville.depassement and ville.solde == D(-1000)
 
 
 def test_par_exercice_groups_and_orders(prog_dossier, make_report, regles) -> None:
-    r2025 = make_report(prog_dossier("A", [{"financeur": "etat", "montant": "1000"}, {"financeur": "ville", "montant": "700"}]))
-    r2024 = make_report(prog_dossier("B", [{"financeur": "etat", "montant": "600"}, {"financeur": "agglo", "montant": "900"}],
-                                     exercice=2024, action={"debut": dt.date(2024, 1, 1), "fin": dt.date(2024, 12, 31)}))
+    r2025 = make_report(
+        prog_dossier("A", [{"financeur": "etat", "montant": "1000"}, {"financeur": "ville", "montant": "700"}])
+    )
+    r2024 = make_report(
+        prog_dossier(
+            "B",
+            [{"financeur": "etat", "montant": "600"}, {"financeur": "agglo", "montant": "900"}],
+            exercice=2024,
+            action={"debut": dt.date(2024, 1, 1), "fin": dt.date(2024, 12, 31)},
+        )
+    )
     unreadable = DossierReport("x.yaml", "invalide")  # exercice unknown: in no exercice
     par = TotauxParExercice(regles)
     assert list(par.follow([r2025, unreadable, r2024])) == [r2025, unreadable, r2024]
@@ -139,8 +179,17 @@ def test_par_exercice_groups_and_orders(prog_dossier, make_report, regles) -> No
     entries = par.to_dict()["financeurs"]
     assert [(e["exercice"], e["financeur"]) for e in entries][:3] == [(2024, "etat"), (2024, "ville"), (2024, "agglo")]
     assert {(e["exercice"], e["financeur"]): e["retenu"] for e in entries}[(2025, "ville")] == 700.0
-    assert list(entries[0]) == ["exercice", "financeur", "enveloppe", "demande", "retenu", "solde", "taux",
-                                "depassement", "dossiers"]
+    assert list(entries[0]) == [
+        "exercice",
+        "financeur",
+        "enveloppe",
+        "demande",
+        "retenu",
+        "solde",
+        "taux",
+        "depassement",
+        "dossiers",
+    ]
     assert par.exit_code == 0
 
 
@@ -162,8 +211,14 @@ def test_single_exercice_found_while_streaming(batch, prog_dossier, make_report,
     assert prog.exercice == 2025
     assert [d.fichier for d in prog.dossiers] == ["0.yaml"] + [r.fichier for r in batch]
     assert prog.financeurs == calculer(batch + [unreadable], regles, 2025).financeurs
-    other = make_report(prog_dossier("Z", [{"financeur": "etat", "montant": "600"}, {"financeur": "ville", "montant": "600"}],
-                                     exercice=2026, action={"debut": dt.date(2026, 1, 1), "fin": dt.date(2026, 12, 31)}))
+    other = make_report(
+        prog_dossier(
+            "Z",
+            [{"financeur": "etat", "montant": "600"}, {"financeur": "ville", "montant": "600"}],
+            exercice=2026,
+            action={"debut": dt.date(2026, 1, 1), "fin": dt.date(2026, 12, 31)},
+        )
+    )
     with pytest.raises(PlusieursExercices) as info:
         calculer_exercice_unique([*batch, other], regles)
     assert info.value.exercices == [2025, 2026]

@@ -8,9 +8,9 @@ a few tests also go through a subprocess with the generic ``run_cdv`` fixture.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -33,7 +33,7 @@ class Run:
 @pytest.fixture
 def cdv(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """``cdv("regles", "verifier", path, cwd=…)``: exit code, stdout, stderr of the real CLI, in-process."""
-    from cdv_prog.cli import main
+    from cdv_prog.cli.app import main
 
     def run(*args: str | Path, cwd: Path | None = None) -> Run:
         monkeypatch.chdir(cwd or REPO)

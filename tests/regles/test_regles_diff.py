@@ -44,13 +44,20 @@ def test_plancher_raised_to_1500_flips_one_dossier(cdv, rules_copy, edit):
     doc = _diff_json(cdv, "rules", new, "data/dossiers")
     # the change, by year
     [change] = doc["changements"]
-    assert (change["section"], change["code"], change["nature"], change["cle"]) == ("regles", "plancher-financeur", "modification", "minimum")
+    assert (change["section"], change["code"], change["nature"], change["cle"]) == (
+        "regles",
+        "plancher-financeur",
+        "modification",
+        "minimum",
+    )
     assert change["annees"] == [2024, 2030] and change["avant"] == 500 and change["apres"] == 1500
     # the dossiers
     assert doc["resume"] == {"changements": 1, "dossiers": 36, "dossiers_changes": 1, "verdicts_changes": 1}
     [d] = doc["dossiers"]
     assert d["id"] == "CDV-2025-029" and d["verdict"] == {"avant": "eligible", "apres": "ineligible"}
-    assert d["regles"] == [{"regle": "plancher-financeur", "avant": "ok", "apres": "echec", "message": d["regles"][0]["message"]}]
+    assert d["regles"] == [
+        {"regle": "plancher-financeur", "avant": "ok", "apres": "echec", "message": d["regles"][0]["message"]}
+    ]
     assert "Marcou Habitat : 1 000,00 € < plancher de 1 500,00 €" in d["regles"][0]["message"]
     # totals: retained drops by exactly CDV-2025-029's amounts; requested is unchanged
     totals = _totals(doc)
@@ -64,7 +71,9 @@ def test_plancher_raised_to_1500_flips_one_dossier(cdv, rules_copy, edit):
 def test_plancher_lowered_to_400_makes_012_eligible(cdv, rules_copy, edit):
     new = _new_rules(rules_copy, edit, "minimum: {2024: 500}", "minimum: {2024: 400}")
     doc = _diff_json(cdv, "rules", new, "data/dossiers")
-    assert [(d["id"], d["verdict"]["avant"], d["verdict"]["apres"]) for d in doc["dossiers"]] == [("CDV-2025-012", "ineligible", "eligible")]
+    assert [(d["id"], d["verdict"]["avant"], d["verdict"]["apres"]) for d in doc["dossiers"]] == [
+        ("CDV-2025-012", "ineligible", "eligible")
+    ]
     for code, row in _totals(doc).items():
         gain = Decimal(str(row["retenu"]["apres"])) - Decimal(str(row["retenu"]["avant"]))
         assert gain == D012.get(code, 0), code
@@ -97,17 +106,25 @@ def test_rewriting_a_value_without_changing_it_is_no_change(cdv, rules_copy, edi
 
 
 def test_referentiels_enveloppes_rules_added_and_removed(cdv, rules_copy, edit):
-    edit(rules_copy / "contrat.yaml", "  ars: {nom: Agence régionale de santé Occitanie, sigle: ARS, groupe: partenaire}\n", "")
+    edit(
+        rules_copy / "contrat.yaml",
+        "  ars: {nom: Agence régionale de santé Occitanie, sigle: ARS, groupe: partenaire}\n",
+        "",
+    )
     edit(rules_copy / "contrat.yaml", "sigle: Région, groupe: partenaire", "sigle: Région, groupe: principal")
     edit(rules_copy / "enveloppes.yaml", "agglo: {2024: 185000}", "agglo: {2024: 185000, 2027: 190000}")
     edit(rules_copy / "enveloppes.yaml", "  etat: ~", "  etat: ~\n  region: {2026: 50000}")
     regles = rules_copy / "regles.yaml"
     text = regles.read_text(encoding="utf-8")
     start = text.index("  bonus-innovation:")
-    regles.write_text(text[:start] + (
-        "  caf-bilan:\n    titre: Bilan N-1 pour la CAF\n    type: pieces-requises\n    pieces: [bilan-n-1]\n"
-        "    si: {finance: caf}\n    gravite: bloquant\n    source: Lettre de cadrage 2026\n"
-    ), encoding="utf-8")
+    regles.write_text(
+        text[:start]
+        + (
+            "  caf-bilan:\n    titre: Bilan N-1 pour la CAF\n    type: pieces-requises\n    pieces: [bilan-n-1]\n"
+            "    si: {finance: caf}\n    gravite: bloquant\n    source: Lettre de cadrage 2026\n"
+        ),
+        encoding="utf-8",
+    )
     edit(regles, "    si: {finance: departement}\n", "    si: {finance: [departement, agglo]}\n")
     doc = _diff_json(cdv, "rules", rules_copy, "data/dossiers")
     got = {(c["section"], c["code"], c["nature"], c["cle"], tuple(c["annees"] or ())) for c in doc["changements"]}
@@ -129,7 +146,10 @@ def test_referentiels_enveloppes_rules_added_and_removed(cdv, rules_copy, edit):
     assert (new_026["avant"], new_026["apres"]) == ("absente", "echec")
     assert by_id["CDV-2025-026"]["verdict"] == {"avant": "eligible", "apres": "ineligible"}
     # the bonus rule is gone from the innovative dossiers
-    assert any(r == {**r, "regle": "bonus-innovation", "avant": "ok", "apres": "absente"} for r in by_id["CDV-2025-010"]["regles"])
+    assert any(
+        r == {**r, "regle": "bonus-innovation", "avant": "ok", "apres": "absente"}
+        for r in by_id["CDV-2025-010"]["regles"]
+    )
 
 
 def test_text_format(cdv, rules_copy, edit):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from cdv_prog import kinds
-from cdv_prog.conditions import Condition
-from cdv_prog.regles import load_rules
-from cdv_prog.workflow.rules_doc import parse_kind_doc, rst_blocks, Code, Para
+from cdv_prog.core.conditions import Condition
+from cdv_prog.files.rules import load_rules
+from cdv_prog.workflow.doc import Code, Para, parse_kind_doc, rst_blocks
 from cdv_prog.workflow.values import _CONDITION_WORDS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ def _all_kind_modules():
     return mods
 
 
-@pytest.mark.parametrize("name, module", sorted(_all_kind_modules().items()))
+@pytest.mark.parametrize(("name", "module"), sorted(_all_kind_modules().items()))
 def test_every_kind_docstring_is_complete(name, module):
     """Three parts, each non-empty: « Ce que la règle vérifie : », « Pourquoi : », « Exemple : »."""
     doc = parse_kind_doc(module.__doc__)
@@ -36,14 +36,16 @@ def test_every_kind_docstring_is_complete(name, module):
 
 
 def test_parse_kind_doc_detects_missing_parts():
-    doc = parse_kind_doc('Résumé.\n\nCe que la règle vérifie :\n    Quelque chose.\n\nPourquoi :\n\nExemple :\n    x\n')
+    doc = parse_kind_doc("Résumé.\n\nCe que la règle vérifie :\n    Quelque chose.\n\nPourquoi :\n\nExemple :\n    x\n")
     assert doc.verifie == "Quelque chose." and doc.pourquoi == "" and not doc.complete
     assert parse_kind_doc(None).complete is False
 
 
 def test_rst_blocks():
     blocks = rst_blocks("Un ``code`` et **gras**.\n\n.. code-block:: yaml\n\n    a: 1\n    b:\n      c: 2\n\nFin.")
-    assert isinstance(blocks[0], Para) and ("code", "code") in blocks[0].inline and ("strong", "gras") in blocks[0].inline
+    assert (
+        isinstance(blocks[0], Para) and ("code", "code") in blocks[0].inline and ("strong", "gras") in blocks[0].inline
+    )
     assert blocks[1] == Code("yaml", "a: 1\nb:\n  c: 2")
     assert isinstance(blocks[2], Para)
 
@@ -86,7 +88,11 @@ def test_parameters_by_year(cdv, rules_copy, edit):
 
 
 def test_html_reference_is_self_contained_and_escaped(cdv, rules_copy, edit, tmp_path):
-    edit(rules_copy / "regles.yaml", "    titre: Budget prévisionnel équilibré\n", "    titre: Budget <script>alert(1)</script> & co\n")
+    edit(
+        rules_copy / "regles.yaml",
+        "    titre: Budget prévisionnel équilibré\n",
+        "    titre: Budget <script>alert(1)</script> & co\n",
+    )
     out = tmp_path / "doc" / "regles.html"
     run = cdv("regles", "doc", rules_copy, "--output", out)
     assert run.code == 0 and run.out == ""

@@ -34,13 +34,31 @@ def test_examples(cdv, line_of):
     level, line, msg = by[(f"{EX}/CDV-2025-012.yaml", "plancher-financeur")]
     assert level == "error" and line == line_of(f012, r"^financements:")
     assert "Marcou Habitat : 450,00 € < plancher de 500,00 €" in msg
-    assert by[(f"{EX}/CDV-2025-032.yaml", "caf-bilan-renouvellement")][:2] == ("error", line_of(REPO / EX / "CDV-2025-032.yaml", r"envoye-le:"))
-    assert by[(f"{EX}/CDV-2025-020.yaml", "budget-equilibre")][:2] == ("error", line_of(REPO / EX / "CDV-2025-020.yaml", r"^  total:"))
-    assert by[(f"{EX}/CDV-2025-016.yaml", "caf-exercice-unique")][:2] == ("error", line_of(REPO / EX / "CDV-2025-016.yaml", r"^  debut:"))
-    assert by[(f"{EX}/CDV-2025-028.yaml", "caf-pieces")][:2] == ("error", line_of(REPO / EX / "CDV-2025-028.yaml", r"^pieces:"))
+    assert by[(f"{EX}/CDV-2025-032.yaml", "caf-bilan-renouvellement")][:2] == (
+        "error",
+        line_of(REPO / EX / "CDV-2025-032.yaml", r"envoye-le:"),
+    )
+    assert by[(f"{EX}/CDV-2025-020.yaml", "budget-equilibre")][:2] == (
+        "error",
+        line_of(REPO / EX / "CDV-2025-020.yaml", r"^  total:"),
+    )
+    assert by[(f"{EX}/CDV-2025-016.yaml", "caf-exercice-unique")][:2] == (
+        "error",
+        line_of(REPO / EX / "CDV-2025-016.yaml", r"^  debut:"),
+    )
+    assert by[(f"{EX}/CDV-2025-028.yaml", "caf-pieces")][:2] == (
+        "error",
+        line_of(REPO / EX / "CDV-2025-028.yaml", r"^pieces:"),
+    )
     # avertissement échecs are warnings
-    assert by[(f"{EX}/CDV-2025-009.yaml", "quartier-prioritaire")][:2] == ("warning", line_of(REPO / EX / "CDV-2025-009.yaml", r"^  quartiers:"))
-    assert by[(f"{EX}/CDV-2025-018.yaml", "caf-parentalite-elan")][:2] == ("warning", line_of(REPO / EX / "CDV-2025-018.yaml", r"^elan:"))
+    assert by[(f"{EX}/CDV-2025-009.yaml", "quartier-prioritaire")][:2] == (
+        "warning",
+        line_of(REPO / EX / "CDV-2025-009.yaml", r"^  quartiers:"),
+    )
+    assert by[(f"{EX}/CDV-2025-018.yaml", "caf-parentalite-elan")][:2] == (
+        "warning",
+        line_of(REPO / EX / "CDV-2025-018.yaml", r"^elan:"),
+    )
     # every failed rule of the text output has its annotation, nothing else
     errors = {(f, t) for (f, t), (lvl, _, _) in by.items() if lvl == "error"}
     assert len(errors) == 9  # 8 ineligible dossiers, 025 fails two rules
@@ -78,7 +96,9 @@ def test_missing_field_points_at_the_top_of_the_file(cdv, tmp_path):
 def test_escaping():
     assert escape_data("50 % du budget\nligne 2\r") == "50 %25 du budget%0Aligne 2%0D"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
-    assert command("warning", "x, y: z", "f,1.yaml", 3, "t:1") == "::warning file=f%2C1.yaml,line=3,title=t%3A1::x, y: z"
+    assert (
+        command("warning", "x, y: z", "f,1.yaml", 3, "t:1") == "::warning file=f%2C1.yaml,line=3,title=t%3A1::x, y: z"
+    )
     assert command("error", "m") == "::error::m"
     with pytest.raises(ValueError):
         command("fatal", "m")

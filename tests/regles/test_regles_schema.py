@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cdv_prog.loader import load_yaml_file
+from cdv_prog.files.loader import load_yaml_file
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -120,7 +120,7 @@ def _rules_file() -> dict:
 
 
 @pytest.mark.parametrize(
-    "change, valid",
+    ("change", "valid"),
     [
         (lambda r: r["plancher-financeur"].update(minimum={"2024": 500, "2026": 1000}), True),
         (lambda r: r["plancher-financeur"].update(minimum="1 000,00 €"), True),
@@ -144,8 +144,11 @@ def test_rules_schema_per_kind(change, valid):
 
 
 def test_dossier_schema_follows_the_rules_given(cdv, rules_copy, edit):
-    edit(rules_copy / "contrat.yaml", "  autre: {nom: Autres financeurs, sigle: Autre, groupe: autre}\n",
-         "  autre: {nom: Autres financeurs, sigle: Autre, groupe: autre}\n  fondation-x: {nom: Fondation X, groupe: autre}\n")
+    edit(
+        rules_copy / "contrat.yaml",
+        "  autre: {nom: Autres financeurs, sigle: Autre, groupe: autre}\n",
+        "  autre: {nom: Autres financeurs, sigle: Autre, groupe: autre}\n  fondation-x: {nom: Fondation X, groupe: autre}\n",
+    )
     doc = json.loads(cdv("schema", "dossier", "--rules", rules_copy).out)
     assert doc["$defs"]["Financement"]["properties"]["financeur"]["enum"][-1] == "fondation-x"
 

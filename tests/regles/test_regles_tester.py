@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from cdv_prog import kinds
-from cdv_prog.dated import Dated
-from cdv_prog.loader import load_yaml_file
-from cdv_prog.workflow.rules_test import CaseError, merge_patch, with_overrides
+from cdv_prog.core.dated import Dated
+from cdv_prog.files.loader import load_yaml_file
+from cdv_prog.workflow.cases import CaseError, merge_patch, with_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_TESTS = REPO / "rules" / "tests"
@@ -73,7 +73,7 @@ def test_shipped_cases_include_what_if_overrides():
 
 
 def test_shipped_bases_are_valid_dossiers(regles):
-    from cdv_prog.dossier import Dossier
+    from cdv_prog.core.dossier import Dossier
 
     for f in sorted(SHIPPED_TESTS.glob("*.yaml")):
         Dossier.model_validate(load_yaml_file(f).data["base"], context={"regles": regles})
@@ -83,28 +83,38 @@ def test_shipped_bases_are_valid_dossiers(regles):
 
 
 def test_a_wrong_expectation_fails(cdv, tmp_path):
-    (tmp_path / "plancher.yaml").write_text(BASE + """\
+    (tmp_path / "plancher.yaml").write_text(
+        BASE
+        + """\
 cas:
   - nom: juste
     attendu: {verdict: eligible, regles: {plancher-financeur: ok}}
   - nom: attendu faux
     attendu:
       regles: {plancher-financeur: echec}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     run = cdv("regles", "tester", tmp_path, "--rules", "rules")
     assert run.code == 1
     assert run.lines[0] == "✔ plancher.yaml › juste"
-    assert re.match(r"^✘ plancher\.yaml › attendu faux : plancher-financeur : attendu echec, obtenu ok \(.+\)$", run.lines[1]), run.lines
+    assert re.match(
+        r"^✘ plancher\.yaml › attendu faux : plancher-financeur : attendu echec, obtenu ok \(.+\)$", run.lines[1]
+    ), run.lines
     assert run.lines[-1] == "1 passed, 1 failed"
 
 
 def test_a_wrong_verdict_names_the_blocking_rules(cdv, tmp_path):
-    (tmp_path / "v.yaml").write_text(BASE + """\
+    (tmp_path / "v.yaml").write_text(
+        BASE
+        + """\
 cas:
   - nom: plancher relevé
     parametres: {plancher-financeur: {minimum: 5000}}
     attendu: {verdict: eligible}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     run = cdv("regles", "tester", tmp_path / "v.yaml", "--rules", "rules")
     assert run.code == 1
     assert "verdict : attendu eligible, obtenu ineligible (plancher-financeur :" in run.lines[0]
@@ -121,7 +131,11 @@ def test_shipped_case_made_wrong_fails(cdv, tmp_path):
     run = cdv("regles", "tester", rules, "-k", "plancher-financeur.yaml")
     assert run.code == 1
     failed = [line for line in run.lines if line.startswith("✘")]
-    i = next(i for i, line in enumerate(run.lines) if line.startswith("✘ plancher-financeur.yaml › un centime sous le plancher"))
+    i = next(
+        i
+        for i, line in enumerate(run.lines)
+        if line.startswith("✘ plancher-financeur.yaml › un centime sous le plancher")
+    )
     assert "verdict : attendu ineligible, obtenu eligible" in run.lines[i]
     assert run.lines[i + 1].startswith("    plancher-financeur : attendu echec, obtenu ok (")
     m = re.fullmatch(r"(\d+) passed, (\d+) failed", run.lines[-1])
@@ -129,7 +143,9 @@ def test_shipped_case_made_wrong_fails(cdv, tmp_path):
 
 
 def test_junit_xml_parsed_back(cdv, tmp_path):
-    (tmp_path / "a.yaml").write_text(BASE + """\
+    (tmp_path / "a.yaml").write_text(
+        BASE
+        + """\
 cas:
   - nom: passe
     attendu: {verdict: eligible}
@@ -137,8 +153,12 @@ cas:
     attendu: {verdict: ineligible}
   - nom: cas mal écrit
     attendus: {verdict: eligible}
-""", encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("- nom: seul\n  dossier-fichier: absent.yaml\n  attendu: {verdict: eligible}\n", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        "- nom: seul\n  dossier-fichier: absent.yaml\n  attendu: {verdict: eligible}\n", encoding="utf-8"
+    )
     junit = tmp_path / "rapports" / "junit.xml"
     run = cdv("regles", "tester", tmp_path, "--rules", "rules", "--junit", junit)
     assert run.code == 1
@@ -167,28 +187,66 @@ def test_github_format_adds_annotations(cdv, tmp_path):
     (tmp_path / "a.yaml").write_text(BASE + "cas:\n  - nom: faux\n    attendu: {verdict: invalide}\n", encoding="utf-8")
     run = cdv("regles", "tester", tmp_path, "--rules", "rules", "--format", "github")
     assert run.code == 1
-    assert any(line.startswith(f"::error file={tmp_path / 'a.yaml'},line=12,title=cas de test %3A faux::") for line in run.lines), run.lines
+    assert any(
+        line.startswith(f"::error file={tmp_path / 'a.yaml'},line=12,title=cas de test %3A faux::")
+        for line in run.lines
+    ), run.lines
 
 
 @pytest.mark.parametrize(
-    "case, champ, line, words",
+    ("case", "champ", "line", "words"),
     [
         ("  - nom: x\n    attendus: {verdict: eligible}\n", "cas[0].attendus", 12, "clé inconnue « attendus »"),
         ("  - nom: x\n    attendu: {verdict: eligable}\n", "cas[0].attendu.verdict", 12, "eligable"),
-        ("  - nom: x\n    attendu: {regles: {plancher: ok}}\n", "cas[0].attendu.regles.plancher", 12, "règle inconnue « plancher »"),
-        ("  - nom: x\n    attendu: {regles: {plancher-financeur: oui}}\n", "cas[0].attendu.regles.plancher-financeur", 12, "oui"),
+        (
+            "  - nom: x\n    attendu: {regles: {plancher: ok}}\n",
+            "cas[0].attendu.regles.plancher",
+            12,
+            "règle inconnue « plancher »",
+        ),
+        (
+            "  - nom: x\n    attendu: {regles: {plancher-financeur: oui}}\n",
+            "cas[0].attendu.regles.plancher-financeur",
+            12,
+            "oui",
+        ),
         ("  - nom: x\n    attendu: {}\n", "cas[0].attendu", 12, "verdict"),
-        ("  - nom: x\n    parametres: {plancher-financeur: {minimum: abc}}\n    attendu: {verdict: eligible}\n",
-         "cas[0].parametres.plancher-financeur.minimum", 12, "n'est pas un montant"),
-        ("  - nom: x\n    parametres: {plancher-financeur: {plafond: 3}}\n    attendu: {verdict: eligible}\n",
-         "cas[0].parametres.plancher-financeur.plafond", 12, "paramètre inconnu « plafond »"),
-        ("  - nom: x\n    parametres: {plancher-financer: {minimum: 3}}\n    attendu: {verdict: eligible}\n",
-         "cas[0].parametres.plancher-financer", 12, "vouliez-vous dire « plancher-financeur »"),
-        ("  - nom: x\n    parametres: {financeurs-principaux: {parmi: [etat, agglomeration]}}\n    attendu: {verdict: eligible}\n",
-         "cas[0].parametres.financeurs-principaux.parmi", 12, "financeur inconnu « agglomeration »"),
-        ("  - nom: x\n    parametres: {quartier-prioritaire: {gravite: fatal}}\n    attendu: {verdict: eligible}\n",
-         "cas[0].parametres.quartier-prioritaire.gravite", 12, "gravité « fatal » invalide"),
-        ("  - nom: x\n    dossier: {id: A}\n    dossier-fichier: a.yaml\n    attendu: {verdict: eligible}\n", "cas[0]", 11, "pas les deux"),
+        (
+            "  - nom: x\n    parametres: {plancher-financeur: {minimum: abc}}\n    attendu: {verdict: eligible}\n",
+            "cas[0].parametres.plancher-financeur.minimum",
+            12,
+            "n'est pas un montant",
+        ),
+        (
+            "  - nom: x\n    parametres: {plancher-financeur: {plafond: 3}}\n    attendu: {verdict: eligible}\n",
+            "cas[0].parametres.plancher-financeur.plafond",
+            12,
+            "paramètre inconnu « plafond »",
+        ),
+        (
+            "  - nom: x\n    parametres: {plancher-financer: {minimum: 3}}\n    attendu: {verdict: eligible}\n",
+            "cas[0].parametres.plancher-financer",
+            12,
+            "vouliez-vous dire « plancher-financeur »",
+        ),
+        (
+            "  - nom: x\n    parametres: {financeurs-principaux: {parmi: [etat, agglomeration]}}\n    attendu: {verdict: eligible}\n",
+            "cas[0].parametres.financeurs-principaux.parmi",
+            12,
+            "financeur inconnu « agglomeration »",
+        ),
+        (
+            "  - nom: x\n    parametres: {quartier-prioritaire: {gravite: fatal}}\n    attendu: {verdict: eligible}\n",
+            "cas[0].parametres.quartier-prioritaire.gravite",
+            12,
+            "gravité « fatal » invalide",
+        ),
+        (
+            "  - nom: x\n    dossier: {id: A}\n    dossier-fichier: a.yaml\n    attendu: {verdict: eligible}\n",
+            "cas[0]",
+            11,
+            "pas les deux",
+        ),
     ],
 )
 def test_malformed_case_is_an_error_with_its_line(case, champ, line, words, cdv, tmp_path):
@@ -229,7 +287,8 @@ def test_dossier_files_relative_to_the_test_file(cdv, tmp_path):
     shutil.copy(REPO / "data/dossiers/2025/CDV-2025-012.yaml", tmp_path / "d012.yaml")
     tests = tmp_path / "cas"
     tests.mkdir()
-    (tests / "t.yaml").write_text("""\
+    (tests / "t.yaml").write_text(
+        """\
 base-fichier: ../d012.yaml
 cas:
   - nom: tel quel, le bailleur à 450 € échoue
@@ -241,7 +300,9 @@ cas:
     dossier-fichier: ../d012.yaml
     modifications: {financements: [{financeur: etat, montant: 2000}, {financeur: agglo, montant: 2950}]}
     attendu: {verdict: eligible}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     before = (tmp_path / "d012.yaml").read_bytes()
     run = cdv("regles", "tester", tests, "--rules", "rules")
     assert run.code == 0, run.out
@@ -250,7 +311,9 @@ cas:
 
 
 def test_expected_invalide(cdv, tmp_path):
-    (tmp_path / "t.yaml").write_text(BASE + """\
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + """\
 cas:
   - nom: financeur inconnu
     modifications: {financements: [{financeur: etta, montant: 9000}]}
@@ -258,14 +321,18 @@ cas:
   - nom: invalide alors qu'on attend une règle
     modifications: {exercice: 2040}
     attendu: {regles: {plancher-financeur: ok}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
     assert run.lines[0].startswith("✔")
     assert run.lines[1].startswith("✘") and "dossier invalide" in run.lines[1] and "exercice" in run.lines[1]
 
 
 def test_file_level_overrides_apply_to_every_case(cdv, tmp_path):
-    (tmp_path / "t.yaml").write_text(BASE + """\
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + """\
 parametres:
   plancher-financeur: {minimum: 4600}
 cas:
@@ -274,7 +341,9 @@ cas:
   - nom: le cas l'emporte sur le fichier
     parametres: {plancher-financeur: {minimum: 4500}}
     attendu: {regles: {plancher-financeur: ok}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
     assert run.code == 0, run.out
 
@@ -302,12 +371,17 @@ def test_usage_errors(cdv, tmp_path):
 
 def test_with_overrides_leaves_the_shared_rule_set_untouched(regles, evaluate, make_dossier):
     before = copy.deepcopy(regles.regles["plancher-financeur"].parametres_bruts)
-    data = make_dossier({"financements": [{"financeur": "etat", "montant": 3000}, {"financeur": "ville", "montant": 700}]},
-                        budget={"total": 4700, "autres-produits": 1000})
+    data = make_dossier(
+        {"financements": [{"financeur": "etat", "montant": 3000}, {"financeur": "ville", "montant": 700}]},
+        budget={"total": 4700, "autres-produits": 1000},
+    )
     data["budget"] = {"total": 4700, "autres-produits": 1000}
     assert evaluate(data).statut("plancher-financeur") == "ok"
-    changed = with_overrides(regles, {"plancher-financeur": {"minimum": (1000, ("parametres", "plancher-financeur", "minimum"))}},
-                             lambda path: None)
+    changed = with_overrides(
+        regles,
+        {"plancher-financeur": {"minimum": (1000, ("parametres", "plancher-financeur", "minimum"))}},
+        lambda path: None,
+    )
     assert evaluate(data, changed).statut("plancher-financeur") == "echec"
     assert evaluate(data).statut("plancher-financeur") == "ok"
     assert regles.regles["plancher-financeur"].parametres_bruts == before
@@ -317,7 +391,9 @@ def test_with_overrides_leaves_the_shared_rule_set_untouched(regles, evaluate, m
 
 def test_with_overrides_validates_against_the_kind(regles):
     with pytest.raises(CaseError) as exc:
-        with_overrides(regles, {"cpo-cofinancement": {"part": (Decimal("1.5"), ("p", "cpo-cofinancement", "part"))}}, lambda p: 7)
+        with_overrides(
+            regles, {"cpo-cofinancement": {"part": (Decimal("1.5"), ("p", "cpo-cofinancement", "part"))}}, lambda p: 7
+        )
     [err] = exc.value.errors
     assert err.champ == "p.cpo-cofinancement.part" and err.ligne == 7
 

@@ -12,11 +12,12 @@ import pytest
 RULE_END = "\n\n  plancher-financeur:"  # text right after the financeurs-principaux rule in regles.yaml
 
 
-def test_shipped_rules_are_valid(cdv):
+def test_shipped_rules_are_valid(cdv, regles):
     run = cdv("regles", "verifier", "rules")
     assert run.code == 0
-    assert run.lines[-1].startswith("Règles valides : 14 règles")
-    assert "13 financeurs" in run.lines[-1] and "7 quartiers" in run.lines[-1]
+    assert run.lines[-1].startswith(f"Règles valides : {len(regles.regles)} règles")
+    assert f"{len(regles.financeurs)} financeurs" in run.lines[-1]
+    assert f"{len(regles.quartiers)} quartiers" in run.lines[-1]
     assert not [line for line in run.lines if line.startswith(("✘", "!"))]
 
 
@@ -29,38 +30,71 @@ def test_default_path_is_the_rules_folder_of_the_current_directory(cdv):
 # expectation does not depend on the file's layout.
 BROKEN = {
     "genre inconnu": (
-        ("    type: montant-minimum\n", "    type: montant-minimun\n"), r"type: montant-minimun", "regles.plancher-financeur.type"),
+        ("    type: montant-minimum\n", "    type: montant-minimun\n"),
+        r"type: montant-minimun",
+        "regles.plancher-financeur.type",
+    ),
     "paramètre obligatoire manquant": (
         ("    parmi: [etat, ville, agglo]\n    minimum: 2\n", "    parmi: [etat, ville, agglo]\n"),
-        r"^  financeurs-principaux:", "regles.financeurs-principaux.minimum"),
+        r"^  financeurs-principaux:",
+        "regles.financeurs-principaux.minimum",
+    ),
     "paramètre mal typé": (
-        ("    part: 0.5\n", "    part: beaucoup\n"), r"part: beaucoup", "regles.cpo-cofinancement.part"),
-    "paramètre inconnu": (
-        ("    duree: 3\n", "    duree: 3\n    durée: 4\n"), r"durée: 4", "regles.cpo-duree.durée"),
+        ("    part: 0.5\n", "    part: beaucoup\n"),
+        r"part: beaucoup",
+        "regles.cpo-cofinancement.part",
+    ),
+    "paramètre inconnu": (("    duree: 3\n", "    duree: 3\n    durée: 4\n"), r"durée: 4", "regles.cpo-duree.durée"),
     "code financeur inconnu dans un paramètre": (
         ("    parmi: [etat, ville, agglo]\n", "    parmi: [etat, ville, agglomeration]\n"),
-        r"agglomeration", "regles.financeurs-principaux.parmi[2]"),
+        r"agglomeration",
+        "regles.financeurs-principaux.parmi[2]",
+    ),
     "code financeur inconnu dans si": (
-        ("    si: {finance: departement}\n", "    si: {finance: departemnt}\n"), r"departemnt", "regles.departement-cofinancement.si.finance[0]"),
+        ("    si: {finance: departement}\n", "    si: {finance: departemnt}\n"),
+        r"departemnt",
+        "regles.departement-cofinancement.si.finance[0]",
+    ),
     "code quartier inconnu dans un paramètre": (
-        ("    statuts: [qpv]\n", "    statuts: [qpv]\n    quartiers: [grazaille]\n"), r"quartiers: \[grazaille\]",
-        "regles.quartier-prioritaire.quartiers[0]"),
+        ("    statuts: [qpv]\n", "    statuts: [qpv]\n    quartiers: [grazaille]\n"),
+        r"quartiers: \[grazaille\]",
+        "regles.quartier-prioritaire.quartiers[0]",
+    ),
     "valeur datée mal formée": (
-        ("    minimum: {2024: 500}\n", "    minimum: {2024: 500, 2026: -1000}\n"), r"minimum: \{2024", "regles.plancher-financeur.minimum[2026]"),
+        ("    minimum: {2024: 500}\n", "    minimum: {2024: 500, 2026: -1000}\n"),
+        r"minimum: \{2024",
+        "regles.plancher-financeur.minimum[2026]",
+    ),
     "source manquante": (
         (RULE_END, "\n  regle-sans-source:\n    type: budget-equilibre\n    gravite: bloquant\n" + RULE_END),
-        r"^  regle-sans-source:", "regles.regle-sans-source.source"),
+        r"^  regle-sans-source:",
+        "regles.regle-sans-source.source",
+    ),
     "gravité invalide": (
-        ("    gravite: avertissement\n", "    gravite: reserve\n"), r"gravite: reserve", "regles.quartier-prioritaire.gravite"),
+        ("    gravite: avertissement\n", "    gravite: reserve\n"),
+        r"gravite: reserve",
+        "regles.quartier-prioritaire.gravite",
+    ),
     "clé YAML en double": (
-        ("    jour: 30\n", "    jour: 30\n    jour: 31\n"), r"jour: 31", "regles.caf-bilan-renouvellement.jour"),
+        ("    jour: 30\n", "    jour: 30\n    jour: 31\n"),
+        r"jour: 31",
+        "regles.caf-bilan-renouvellement.jour",
+    ),
     "identifiant de règle mal formé": (
-        ("  bonus-innovation:\n", "  Bonus_Innovation:\n"), r"Bonus_Innovation", "regles.Bonus_Innovation"),
+        ("  bonus-innovation:\n", "  Bonus_Innovation:\n"),
+        r"Bonus_Innovation",
+        "regles.Bonus_Innovation",
+    ),
     "pièce inconnue du référentiel": (
-        ("    pieces: [evaluation-annuelle]\n", "    pieces: [evaluation-anuelle]\n"), r"evaluation-anuelle",
-        "regles.cpo-evaluation-annuelle.pieces[0]"),
+        ("    pieces: [evaluation-annuelle]\n", "    pieces: [evaluation-anuelle]\n"),
+        r"evaluation-anuelle",
+        "regles.cpo-evaluation-annuelle.pieces[0]",
+    ),
     "YAML mal formé": (
-        ("    titre: Budget prévisionnel équilibré\n", "    titre: [Budget prévisionnel équilibré\n"), r"titre: \[Budget|^    type: budget-equilibre", ""),
+        ("    titre: Budget prévisionnel équilibré\n", "    titre: [Budget prévisionnel équilibré\n"),
+        r"titre: \[Budget|^    type: budget-equilibre",
+        "",
+    ),
 }
 
 
@@ -79,7 +113,9 @@ def test_broken_rules_file(case, cdv, rules_copy, edit, line_of):
     found = [re.match(r"✘ erreur (\S+?):(\d+)(?: \[(.+?)\])? : (.+)$", e) for e in errors]
     assert all(found), errors
     assert any(
-        m.group(1) == str(rules_copy / "regles.yaml") and int(m.group(2)) in expected_lines and (m.group(3) or "") == champ
+        m.group(1) == str(rules_copy / "regles.yaml")
+        and int(m.group(2)) in expected_lines
+        and (m.group(3) or "") == champ
         for m in found
     ), (errors, expected_lines, champ)
 
@@ -92,7 +128,9 @@ def test_duplicate_rule_id_across_files(cdv, rules_copy, line_of):
     )
     run = cdv("regles", "verifier", rules_copy)
     assert run.code == 2
-    assert any(f"{extra}:2 [regles.plancher-financeur]" in line and "regles.yaml" in line for line in run.lines), run.out
+    assert any(f"{extra}:2 [regles.plancher-financeur]" in line and "regles.yaml" in line for line in run.lines), (
+        run.out
+    )
 
 
 def test_unknown_section_in_a_file(cdv, rules_copy):
@@ -118,7 +156,10 @@ def test_rule_without_value_for_first_years_is_reported_as_information(cdv, rule
     edit(rules_copy / "regles.yaml", "    minimum: {2024: 500}\n", "    minimum: {2026: 1000}\n")
     run = cdv("regles", "verifier", rules_copy)
     assert run.code == 0
-    assert any(line.startswith("ℹ information") and "2024-2025" in line and "plancher-financeur.minimum" in line for line in run.lines)
+    assert any(
+        line.startswith("ℹ information") and "2024-2025" in line and "plancher-financeur.minimum" in line
+        for line in run.lines
+    )
 
 
 def test_github_format(cdv, rules_copy, edit, line_of):
@@ -129,7 +170,10 @@ def test_github_format(cdv, rules_copy, edit, line_of):
     line = line_of(regles, r"part: 1\.5")
     assert run.lines, run.err
     assert all(x.startswith("::") for x in run.lines)
-    assert any(x.startswith(f"::error file={regles},line={line},title=") and "regles.cpo-cofinancement.part" in x for x in run.lines)
+    assert any(
+        x.startswith(f"::error file={regles},line={line},title=") and "regles.cpo-cofinancement.part" in x
+        for x in run.lines
+    )
 
 
 def test_github_format_warning_and_relative_path(cdv, rules_copy, edit, tmp_path):
@@ -140,7 +184,7 @@ def test_github_format_warning_and_relative_path(cdv, rules_copy, edit, tmp_path
     assert "Règles valides" in run.err
 
 
-def test_json_format(cdv, rules_copy, edit):
+def test_json_format(cdv, rules_copy, edit, regles):
     edit(rules_copy / "regles.yaml", "    type: montant-minimum\n", "    type: plancher\n")
     run = cdv("regles", "verifier", rules_copy, "--format", "json")
     assert run.code == 2
@@ -151,7 +195,7 @@ def test_json_format(cdv, rules_copy, edit):
     assert problem["fichier"].endswith("regles.yaml") and isinstance(problem["ligne"], int)
 
     ok = json.loads(cdv("regles", "verifier", "rules", "--format", "json").out)
-    assert ok["valide"] is True and ok["compte"]["regles"] == 14 and len(ok["empreinte"]) == 64
+    assert ok["valide"] is True and ok["compte"]["regles"] == len(regles.regles) and len(ok["empreinte"]) == 64
 
 
 def test_missing_path_is_a_usage_error(cdv, tmp_path):

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from ..money import CENT, MAX_AMOUNT, AmountError, parse_amount
-from .texte import court
+from cdv_prog.core.money import CENT, MAX_AMOUNT, AmountError, parse_amount
+from cdv_prog.importer.texte import court
 
 
 class CelluleInvalide(ValueError):
@@ -40,7 +40,20 @@ class FormuleSansValeur:
         return self.formule
 
 
-_ERREURS_TABLEUR = ("#DIV/0!", "#N/A", "#NAME?", "#NOM?", "#NULL!", "#NUL!", "#NUM!", "#REF!", "#VALUE!", "#VALEUR!", "#SPILL!", "#CALC!")
+_ERREURS_TABLEUR = (
+    "#DIV/0!",
+    "#N/A",
+    "#NAME?",
+    "#NOM?",
+    "#NULL!",
+    "#NUL!",
+    "#NUM!",
+    "#REF!",
+    "#VALUE!",
+    "#VALEUR!",
+    "#SPILL!",
+    "#CALC!",
+)
 
 
 def vide(value: object) -> bool:
@@ -201,7 +214,9 @@ def annees(value: object, separateurs: tuple[str, ...]) -> list[int] | None:
     if m:
         first, last = int(m.group(1)), int(m.group(2))
         if not 0 <= last - first < 10:
-            raise CelluleInvalide(f"années de CPO « {court(value, 40)} » : de la première à la dernière, 10 ans au plus")
+            raise CelluleInvalide(
+                f"années de CPO « {court(value, 40)} » : de la première à la dernière, 10 ans au plus"
+            )
         return list(range(first, last + 1))
     parts = [p.strip() for p in decoupe(text, separateurs)]
     out = []

@@ -17,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cellules import CelluleInvalide, FormuleSansValeur, vide
-from .conversion import Conversion
-from .correspondance import CHAMPS_ACTION, OBLIGATOIRES, Correspondance
-from .entetes import Plan
-from .tableur import Feuille
-from .texte import court, lettre_colonne, simplifie
+from cdv_prog.importer.cellules import CelluleInvalide, FormuleSansValeur, vide
+from cdv_prog.importer.conversion import Conversion
+from cdv_prog.importer.correspondance import CHAMPS_ACTION, OBLIGATOIRES, Correspondance
+from cdv_prog.importer.entetes import Plan
+from cdv_prog.importer.tableur import Feuille
+from cdv_prog.importer.texte import court, lettre_colonne, simplifie
 
 LIBELLES = {
     "id": "numéro d'action",
@@ -104,11 +104,18 @@ class _Builder:
 
     # ------------------------------------------------------------- helpers
 
-    def probleme(self, ligne: int | None, colonne: int | None, message: str, champ: str | None, nature: str) -> Probleme:
+    def probleme(
+        self, ligne: int | None, colonne: int | None, message: str, champ: str | None, nature: str
+    ) -> Probleme:
         return Probleme(
-            self.feuille.fichier, self.feuille.nom,
+            self.feuille.fichier,
+            self.feuille.nom,
             self.feuille.numero(ligne) if ligne is not None else None,
-            colonne, self.plan.entetes.get(colonne) if colonne is not None else None, message, champ, nature,
+            colonne,
+            self.plan.entetes.get(colonne) if colonne is not None else None,
+            message,
+            champ,
+            nature,
         )
 
     def cellule(self, ligne: int, champ: str) -> tuple[Any, int | None]:
@@ -170,9 +177,15 @@ class _Builder:
                     probe.problemes.append(self.probleme(ligne, col, str(exc), "id", exc.nature))
             if numero is None:
                 if not probe.problemes:
-                    probe.problemes.append(self.probleme(
-                        ligne, col, "numéro d'action manquant (ligne de total ou ligne incomplète ? complétez-la ou supprimez-la)",
-                        "id", "numero-manquant"))
+                    probe.problemes.append(
+                        self.probleme(
+                            ligne,
+                            col,
+                            "numéro d'action manquant (ligne de total ou ligne incomplète ? complétez-la ou supprimez-la)",
+                            "id",
+                            "numero-manquant",
+                        )
+                    )
                 lecture.actions.append(probe)
                 continue
             ident = self.corr.fixe_id(numero, self.exercice)
@@ -190,8 +203,15 @@ class _Builder:
         if self.plan.disposition == "par-action" and len(action.lignes) > 1:
             rows = ", ".join(str(self.feuille.numero(i)) for i in action.lignes)
             for ligne in action.lignes[1:]:
-                action.problemes.append(self.probleme(ligne, self.plan.colonne("id"),
-                                                      f"numéro d'action « {action.id} » en double (lignes {rows})", "id", "doublon"))
+                action.problemes.append(
+                    self.probleme(
+                        ligne,
+                        self.plan.colonne("id"),
+                        f"numéro d'action « {action.id} » en double (lignes {rows})",
+                        "id",
+                        "doublon",
+                    )
+                )
             return
         values: dict[str, Any] = {}
         errored: set[str] = set()
@@ -209,17 +229,29 @@ class _Builder:
                 if first is None:
                     first = (value, origin)
                 elif value != first[0] and origin.colonne is not None and first[1].colonne is not None:
-                    action.problemes.append(self.probleme(
-                        ligne, origin.colonne,
-                        f"valeur « {court(_show(value), 30)} » différente de celle de la ligne "
-                        f"{self.feuille.numero(first[1].ligne)} (« {court(_show(first[0]), 30)} ») pour la même action",
-                        champ, "valeurs-differentes"))
+                    action.problemes.append(
+                        self.probleme(
+                            ligne,
+                            origin.colonne,
+                            f"valeur « {court(_show(value), 30)} » différente de celle de la ligne "
+                            f"{self.feuille.numero(first[1].ligne)} (« {court(_show(first[0]), 30)} ») pour la même action",
+                            champ,
+                            "valeurs-differentes",
+                        )
+                    )
             if first is not None:
                 values[champ] = first
         for champ in OBLIGATOIRES:
             if champ != "id" and champ not in values and champ not in errored:
-                action.problemes.append(self.probleme(action.lignes[0], self.plan.colonne(champ),
-                                                      f"{LIBELLES.get(champ, champ)} : valeur manquante", champ, "valeur-manquante"))
+                action.problemes.append(
+                    self.probleme(
+                        action.lignes[0],
+                        self.plan.colonne(champ),
+                        f"{LIBELLES.get(champ, champ)} : valeur manquante",
+                        champ,
+                        "valeur-manquante",
+                    )
+                )
         lines = self.financements(action)
         if not lines and not action.problemes:
             if self.plan.disposition == "par-action":
@@ -244,14 +276,23 @@ class _Builder:
                     action.problemes.append(self.probleme(ligne, col, str(exc), "financement.montant", exc.nature))
                     continue
                 if amount:
-                    out.append(({"financeur": code, "montant": amount},
-                                {"financeur": Origine(ligne, col), "montant": Origine(ligne, col)}))
+                    out.append(
+                        (
+                            {"financeur": code, "montant": amount},
+                            {"financeur": Origine(ligne, col), "montant": Origine(ligne, col)},
+                        )
+                    )
             return out
         for ligne in action.lignes:
             parts: dict[str, Any] = {}
             origins: dict[str, Origine] = {}
             before = len(action.problemes)
-            for champ in ("financement.financeur", "financement.dispositif", "financement.montant", "financement.accorde"):
+            for champ in (
+                "financement.financeur",
+                "financement.dispositif",
+                "financement.montant",
+                "financement.accorde",
+            ):
                 value, origin = self.lire(ligne, champ, action)
                 if value is not None and origin is not None:
                     key = champ.split(".", 1)[1]
@@ -262,18 +303,36 @@ class _Builder:
             if not typed:
                 continue  # a row carrying only the action's columns
             if "financeur" not in parts:
-                action.problemes.append(self.probleme(ligne, self.plan.colonne("financement.financeur"), "financeur manquant",
-                                                      "financement.financeur", "valeur-manquante"))
+                action.problemes.append(
+                    self.probleme(
+                        ligne,
+                        self.plan.colonne("financement.financeur"),
+                        "financeur manquant",
+                        "financement.financeur",
+                        "valeur-manquante",
+                    )
+                )
             elif "montant" not in parts:
-                action.problemes.append(self.probleme(ligne, self.plan.colonne("financement.montant"), "montant demandé manquant",
-                                                      "financement.montant", "valeur-manquante"))
+                action.problemes.append(
+                    self.probleme(
+                        ligne,
+                        self.plan.colonne("financement.montant"),
+                        "montant demandé manquant",
+                        "financement.montant",
+                        "valeur-manquante",
+                    )
+                )
             else:
                 ordered = {k: parts[k] for k in ("financeur", "dispositif", "montant", "accorde") if k in parts}
                 out.append((ordered, origins))
         return out
 
-    def dossier(self, action: ActionImportee, values: dict[str, tuple[Any, Origine]],
-                lines: list[tuple[dict[str, Any], dict[str, Origine]]]) -> tuple[dict[str, Any], dict[str, Origine]]:
+    def dossier(
+        self,
+        action: ActionImportee,
+        values: dict[str, tuple[Any, Origine]],
+        lines: list[tuple[dict[str, Any], dict[str, Origine]]],
+    ) -> tuple[dict[str, Any], dict[str, Origine]]:
         """The dossier mapping in SPEC §1 order, and the origin of each value."""
         origins: dict[str, Origine] = {"id": Origine(action.lignes[0], self.plan.colonne("id"))}
         data: dict[str, Any] = {"id": action.id, "exercice": self.exercice}
@@ -292,7 +351,17 @@ class _Builder:
             put(porteur, key, f"porteur.{key}", f"porteur.{key}")
         data["porteur"] = porteur
         act: dict[str, Any] = {}
-        for key in ("defi", "objectif", "axes", "quartiers", "debut", "fin", "innovante", "parentalite", "renouvellement"):
+        for key in (
+            "defi",
+            "objectif",
+            "axes",
+            "quartiers",
+            "debut",
+            "fin",
+            "innovante",
+            "parentalite",
+            "renouvellement",
+        ):
             put(act, key, f"action.{key}", f"action.{key}")
         put(act, "cpo", "action.cpo", "action.cpo", wrap=lambda years: {"annees": years})
         data["action"] = act
@@ -308,7 +377,13 @@ class _Builder:
             origins[f"financements[{i}]"] = line_origins.get("financeur", next(iter(line_origins.values())))
         put(data, "pieces", "pieces", "pieces")
         put(data, "elan", "elan", "elan")
-        put(data, "bilan-precedent", "bilan-precedent.envoye-le", "bilan-precedent.envoye-le", wrap=lambda d: {"envoye-le": d})
+        put(
+            data,
+            "bilan-precedent",
+            "bilan-precedent.envoye-le",
+            "bilan-precedent.envoye-le",
+            wrap=lambda d: {"envoye-le": d},
+        )
         return data, origins
 
 
@@ -327,8 +402,9 @@ def lire_actions(feuille: Feuille, plan: Plan, conv: Conversion, corr: Correspon
     return lecture
 
 
-def probleme_de(feuille: Feuille, plan: Plan, action: ActionImportee, champ: str, message: str,
-                nature: str = "dossier-invalide") -> Probleme:
+def probleme_de(
+    feuille: Feuille, plan: Plan, action: ActionImportee, champ: str, message: str, nature: str = "dossier-invalide"
+) -> Probleme:
     """A validation problem on a dossier field, placed at the cell the value came from."""
     origin = None
     path = champ
@@ -342,5 +418,13 @@ def probleme_de(feuille: Feuille, plan: Plan, action: ActionImportee, champ: str
     colonne = origin.colonne if origin is not None else None
     if origin is not None and origin.colonne is None:
         message += " (valeur par défaut de la correspondance)"
-    return Probleme(feuille.fichier, feuille.nom, feuille.numero(ligne), colonne,
-                    plan.entetes.get(colonne) if colonne is not None else None, message, champ or None, nature)
+    return Probleme(
+        feuille.fichier,
+        feuille.nom,
+        feuille.numero(ligne),
+        colonne,
+        plan.entetes.get(colonne) if colonne is not None else None,
+        message,
+        champ or None,
+        nature,
+    )

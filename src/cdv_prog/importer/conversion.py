@@ -8,14 +8,15 @@ declared order) and the default values already checked.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ..dossier import TYPES_PORTEUR
-from ..regles import RuleSet
-from . import cellules
-from .cellules import CelluleInvalide
-from .correspondance import CHAMPS, Chargee, CorrespondanceInvalide, Table, problem
-from .texte import court, simplifie
+from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.core.vocab import TYPES_PORTEUR
+from cdv_prog.importer import cellules
+from cdv_prog.importer.cellules import CelluleInvalide
+from cdv_prog.importer.correspondance import CHAMPS, Chargee, CorrespondanceInvalide, Table, problem
+from cdv_prog.importer.texte import court, simplifie
 
 MAX_LIBELLE = 500
 
@@ -55,7 +56,7 @@ def _interne(pairs: dict[str, list[str]]) -> dict[str, str]:
 
 
 class Conversion:
-    def __init__(self, chargee: Chargee, regles: RuleSet):
+    def __init__(self, chargee: Chargee, regles: JeuDeRegles):
         self.chargee = chargee
         corr = chargee.correspondance
         self.regles = regles
@@ -84,8 +85,13 @@ class Conversion:
         problemes: list[str] = []
         self.resolveurs: dict[str, Resolveur] = {}
         for section, table in (
-            ("financeurs", corr.financeurs), ("quartiers", corr.quartiers), ("defis", corr.defis),
-            ("objectifs", corr.objectifs), ("axes", corr.axes), ("pieces", corr.pieces), ("types-porteur", corr.types_porteur),
+            ("financeurs", corr.financeurs),
+            ("quartiers", corr.quartiers),
+            ("defis", corr.defis),
+            ("objectifs", corr.objectifs),
+            ("axes", corr.axes),
+            ("pieces", corr.pieces),
+            ("types-porteur", corr.types_porteur),
         ):
             problemes += self._check_table(section, table)
             self.resolveurs[section] = Resolveur(table, interne[section])
@@ -111,17 +117,33 @@ class Conversion:
         seen: dict[str, tuple[str, str]] = {}
         for label, code in table.noms.items():
             if code not in known:
-                out.append(problem(self.chargee, (section, "noms", label), f"code « {code} » inconnu ; codes connus : {', '.join(known)}"))
+                out.append(
+                    problem(
+                        self.chargee,
+                        (section, "noms", label),
+                        f"code « {code} » inconnu ; codes connus : {', '.join(known)}",
+                    )
+                )
             simple = simplifie(label)
             if simple in seen and seen[simple][1] != code:
                 other = seen[simple][0]
-                out.append(problem(self.chargee, (section, "noms", label),
-                                   f"« {label} » et « {other} » se lisent pareil mais donnent des codes différents"))
+                out.append(
+                    problem(
+                        self.chargee,
+                        (section, "noms", label),
+                        f"« {label} » et « {other} » se lisent pareil mais donnent des codes différents",
+                    )
+                )
             seen.setdefault(simple, (label, code))
         for i, motif in enumerate(table.motifs):
             if motif.code not in known:
-                out.append(problem(self.chargee, (section, "motifs", i, "code"),
-                                   f"code « {motif.code} » inconnu ; codes connus : {', '.join(known)}"))
+                out.append(
+                    problem(
+                        self.chargee,
+                        (section, "motifs", i, "code"),
+                        f"code « {motif.code} » inconnu ; codes connus : {', '.join(known)}",
+                    )
+                )
         return out
 
     # ----------------------------------------------------------------- values
@@ -159,7 +181,11 @@ def _siret(conv: Conversion, value: Any) -> str:
         value = int(value)
     text = "".join(str(value).split()) if not isinstance(value, bool) else ""
     if not re.fullmatch(r"[0-9]{14}", text):
-        hint = " (cellule numérique : un zéro initial a-t-il été perdu ? mettez la cellule au format texte)" if isinstance(value, int) and len(text) < 14 else ""
+        hint = (
+            " (cellule numérique : un zéro initial a-t-il été perdu ? mettez la cellule au format texte)"
+            if isinstance(value, int) and len(text) < 14
+            else ""
+        )
         raise CelluleInvalide(f"SIRET « {court(value, 30)} » : 14 chiffres attendus{hint}")
     return text
 

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..loader import Loaded, LoadFailed, format_path, load_yaml_file, load_yaml_text
+from cdv_prog.core.findings import format_path
+from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file, load_yaml_text
 
 MAX_MOTIF = 200
 FICHIER_DEFAUT = "mapping-defaut.yaml"
@@ -55,7 +56,16 @@ CHAMPS_LIGNE: dict[str, str] = {
 }
 CHAMPS: dict[str, str] = {**CHAMPS_ACTION, **CHAMPS_LIGNE}
 # Required in every imported dossier: a column or a default value must provide them.
-OBLIGATOIRES = ("id", "intitule", "porteur.nom", "action.defi", "action.quartiers", "action.debut", "action.fin", "budget.total")
+OBLIGATOIRES = (
+    "id",
+    "intitule",
+    "porteur.nom",
+    "action.defi",
+    "action.quartiers",
+    "action.debut",
+    "action.fin",
+    "budget.total",
+)
 OBLIGATOIRES_LIGNE = ("financement.financeur", "financement.montant")
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=80)]
@@ -129,7 +139,11 @@ class Correspondance(_Strict):
     feuille: Nom | None = None
     ligne_entete: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, alias="ligne-entete")
     modele_id: Annotated[str, Field(min_length=1, max_length=100)] = Field(default="{numero}", alias="modele-id")
-    separateurs: Annotated[list[Annotated[str, Field(min_length=1, max_length=5)]], Field(max_length=10)] = [";", ",", "+"]
+    separateurs: Annotated[list[Annotated[str, Field(min_length=1, max_length=5)]], Field(max_length=10)] = [
+        ";",
+        ",",
+        "+",
+    ]
     colonnes: Colonnes  # type: ignore[valid-type]
     valeurs: Valeurs = Field(default_factory=Valeurs)  # type: ignore[valid-type]
     financeurs: Table = Table()
@@ -148,7 +162,9 @@ class Correspondance(_Strict):
             raise PydanticCustomError("modele", "le modèle d'identifiant doit contenir {numero}")
         if "{" in rest or "}" in rest:
             raise PydanticCustomError(
-                "modele", "modèle d'identifiant « {m} » : seuls {numero}, {numero:03} et {exercice} sont permis", {"m": modele}
+                "modele",
+                "modèle d'identifiant « {m} » : seuls {numero}, {numero:03} et {exercice} sont permis",
+                {"m": modele},
             )
         return modele
 
@@ -192,17 +208,27 @@ def charger(path: Path | None) -> Chargee:
     except LoadFailed as exc:
         raise CorrespondanceInvalide([_line(shown, e.ligne, e.champ, e.message) for e in exc.errors]) from None
     if not isinstance(loaded.data, dict):
-        raise CorrespondanceInvalide([_line(shown, 1, "", "une correspondance est un ensemble de clés (colonnes, financeurs, quartiers…)")])
+        raise CorrespondanceInvalide(
+            [_line(shown, 1, "", "une correspondance est un ensemble de clés (colonnes, financeurs, quartiers…)")]
+        )
     try:
         corr = Correspondance.model_validate(loaded.data)
     except ValidationError as exc:
-        from ..errors import translate
+        from cdv_prog.files.messages import translate
 
         errors = sorted(translate(exc, loaded, model=Correspondance), key=lambda e: e.ligne or 0)
         raise CorrespondanceInvalide([_line(shown, e.ligne, e.champ, e.message) for e in errors]) from None
     if not corr.noms_colonne("id"):
-        raise CorrespondanceInvalide([_line(shown, loaded.line_of(("colonnes",)), "colonnes.id",
-                                            "la colonne du numéro d'action (id) est obligatoire")])
+        raise CorrespondanceInvalide(
+            [
+                _line(
+                    shown,
+                    loaded.line_of(("colonnes",)),
+                    "colonnes.id",
+                    "la colonne du numéro d'action (id) est obligatoire",
+                )
+            ]
+        )
     return Chargee(corr, shown, loaded)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..money import CENT
+from cdv_prog.core.money import CENT
 
 SCHEMA = Path("schemas") / "dossier.schema.json"
 
@@ -115,7 +116,7 @@ def _block(data: dict[str, Any], indent: int, out: list[str]) -> None:
             for item in value:
                 lines: list[str] = []
                 _block(item, indent + 4, lines)
-                first = lines[0][indent + 4:]
+                first = lines[0][indent + 4 :]
                 out.append(f"{pad}  - {first}")
                 out.extend(lines[1:])
         elif isinstance(value, list):
@@ -152,15 +153,16 @@ class DejaPresent(Exception):
     """The target file exists and replacing was not asked for."""
 
 
-def ecrit_atomique(target: Path, text: str, remplacer: bool, verifie: Any = None) -> None:
-    """Write ``text`` to ``target`` through a temporary file in the same folder.
+def ecrit_atomique(target: Path, text: str, remplacer: bool, verifie: Any = None, entrees: Iterable[Path] = ()) -> None:
+    """Write ``text`` to ``target`` through the one write path (:mod:`cdv_prog.files.output`).
 
     ``verifie(temp_path)`` may raise to stop before the file takes its place.
-    Without ``remplacer`` an existing file is never touched (DejaPresent).
+    Without ``remplacer`` an existing file is never touched (DejaPresent);
+    ``entrees`` (the workbook, the correspondance) are never written over.
     """
-    from ..output import AlreadyExists, write_atomic
+    from cdv_prog.files.output import AlreadyExists, write_output
 
     try:
-        write_atomic(target, text.encode("utf-8"), replace=remplacer, verify=verifie)
+        write_output(target, text, entrees, yaml_ok=True, replace=remplacer, verify=verifie)
     except AlreadyExists:
         raise DejaPresent(str(target)) from None

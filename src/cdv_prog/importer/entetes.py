@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cellules import FormuleSansValeur, vide
-from .conversion import Conversion
-from .correspondance import CHAMPS, CHAMPS_LIGNE, OBLIGATOIRES, OBLIGATOIRES_LIGNE, Correspondance
-from .tableur import LIGNES_ENTETE, Feuille, Ligne
-from .texte import court, lettre_colonne, simplifie
+from cdv_prog.importer.cellules import FormuleSansValeur, vide
+from cdv_prog.importer.conversion import Conversion
+from cdv_prog.importer.correspondance import CHAMPS, CHAMPS_LIGNE, OBLIGATOIRES, OBLIGATOIRES_LIGNE, Correspondance
+from cdv_prog.importer.tableur import LIGNES_ENTETE, Feuille, Ligne
+from cdv_prog.importer.texte import court, lettre_colonne, simplifie
 
 
 class EnteteIntrouvable(Exception):
@@ -73,9 +73,9 @@ def _score(row: Ligne, names: _Names, conv: Conversion, financeurs: bool) -> int
         text = _text(value)
         if text is None:
             continue
-        if text in names.by_name:
-            score += 1
-        elif financeurs and len(text) <= 200 and conv.resolveurs["financeurs"].code(str(value)) is not None:
+        if text in names.by_name or (
+            financeurs and len(text) <= 200 and conv.resolveurs["financeurs"].code(str(value)) is not None
+        ):
             score += 1
     return score
 
@@ -131,8 +131,10 @@ def plan(feuille: Feuille, corr: Correspondance, conv: Conversion, disposition: 
             f"correspond à plusieurs champs ({', '.join(champs)}) : précisez la correspondance"
         )
     for champ in CHAMPS:
-        found = sorted((col for col, champs in claimed.items() if champ in champs),
-                       key=lambda c: (names.rank.get((champ, _text(header[c]) or ""), 99), c))
+        found = sorted(
+            (col for col, champs in claimed.items() if champ in champs),
+            key=lambda c: (names.rank.get((champ, _text(header[c]) or ""), 99), c),
+        )
         if found:
             p.champs[champ] = found
     if wanted == "auto":
@@ -154,11 +156,14 @@ def plan(feuille: Feuille, corr: Correspondance, conv: Conversion, disposition: 
         tried = ", ".join(f"« {n} »" for n in corr.noms_colonne(champ)) or "aucun nom dans la correspondance"
         problems.append(f"colonne introuvable pour {champ} (noms cherchés : {tried})")
     if wanted == "par-action" and not p.financeurs:
-        problems.append("aucune colonne de financeur reconnue (en-têtes comme « État », « Ville », « Agglo », « CAF »…)")
+        problems.append(
+            "aucune colonne de financeur reconnue (en-têtes comme « État », « Ville », « Agglo », « CAF »…)"
+        )
     if problems:
         found = ", ".join(f"{lettre_colonne(c)} « {court(t, 30)} »" for c, t in sorted(p.entetes.items())) or "aucun"
         raise EnteteIntrouvable(
-            f"{where}, ligne d'en-tête {feuille.numero(index)} (disposition {wanted}) : " + " ; ".join(problems)
+            f"{where}, ligne d'en-tête {feuille.numero(index)} (disposition {wanted}) : "
+            + " ; ".join(problems)
             + f". En-têtes trouvés : {found}. Ajoutez les noms de colonnes à la correspondance "
             "(section colonnes) ou une valeur par défaut (section valeurs)."
         )

@@ -11,20 +11,21 @@ before it takes its place, and never replaces an existing file unless asked.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import ValidationError
 
-from ..dossier import Dossier
-from ..regles import RuleSet
-from .construction import ActionImportee, Lecture, Probleme, lire_actions, probleme_de
-from .conversion import Conversion
-from .correspondance import CorrespondanceInvalide, charger
-from .ecriture import DejaPresent, ecrit_atomique, schema_ref, yaml_dossier
-from .entetes import EnteteIntrouvable, Plan, plan, trouve_entete
-from .tableur import Feuille, TableurIllisible, ouvrir
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.files.output import OutputRefused
+from cdv_prog.importer.construction import ActionImportee, Lecture, Probleme, lire_actions, probleme_de
+from cdv_prog.importer.conversion import Conversion
+from cdv_prog.importer.correspondance import CorrespondanceInvalide, charger
+from cdv_prog.importer.ecriture import DejaPresent, ecrit_atomique, schema_ref, yaml_dossier
+from cdv_prog.importer.entetes import EnteteIntrouvable, Plan, plan, trouve_entete
+from cdv_prog.importer.tableur import Feuille, TableurIllisible, ouvrir
 
 
 class ImportImpossible(Exception):
@@ -66,7 +67,7 @@ class _Relecture(Exception):
 
 
 class Import:
-    def __init__(self, options: Options, regles: RuleSet):
+    def __init__(self, options: Options, regles: JeuDeRegles):
         self.options = options
         self.regles = regles
         self.feuille: Feuille | None = None
@@ -90,8 +91,11 @@ class Import:
         corr = chargee.correspondance
         disposition = opts.disposition or corr.disposition
         try:
-            feuille = ouvrir(opts.fichier, opts.feuille or corr.feuille,
-                             lambda rows: trouve_entete(rows, corr, conv, disposition) is not None)
+            feuille = ouvrir(
+                opts.fichier,
+                opts.feuille or corr.feuille,
+                lambda rows: trouve_entete(rows, corr, conv, disposition) is not None,
+            )
             self.plan = plan(feuille, corr, conv, opts.disposition)
         except (TableurIllisible, EnteteIntrouvable) as exc:
             raise ImportImpossible([str(exc)]) from None
@@ -106,7 +110,9 @@ class Import:
             try:
                 self.options.vers.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ImportImpossible([f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]) from None
+                raise ImportImpossible(
+                    [f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]
+                ) from None
         names: dict[str, str] = {}
         for action in self.lecture.actions:
             yield self._one(action, names)
@@ -120,21 +126,43 @@ class Import:
         try:
             dossier = Dossier.model_validate(action.donnees, context={"regles": self.regles})
         except ValidationError as exc:
-            from ..errors import translate
+            from cdv_prog.files.messages import translate
 
             problems = [probleme_de(self.feuille, self.plan, action, e.champ, e.message) for e in translate(exc, None)]
             return Resultat(action.id, "ignore", problemes=problems)
         if action.id.startswith("."):
-            return Resultat(action.id, "ignore", problemes=[probleme_de(
-                self.feuille, self.plan, action, "id",
-                f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
-                "valeur-invalide")])
+            return Resultat(
+                action.id,
+                "ignore",
+                problemes=[
+                    probleme_de(
+                        self.feuille,
+                        self.plan,
+                        action,
+                        "id",
+                        f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
+                        "valeur-invalide",
+                    )
+                ],
+            )
         target = self.options.vers / f"{action.id}.yaml"
         key = os.path.normcase(action.id).lower()
         if key in names:
-            return Resultat(action.id, "ignore", target, [probleme_de(
-                self.feuille, self.plan, action, "id",
-                f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)", "doublon")])
+            return Resultat(
+                action.id,
+                "ignore",
+                target,
+                [
+                    probleme_de(
+                        self.feuille,
+                        self.plan,
+                        action,
+                        "id",
+                        f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)",
+                        "doublon",
+                    )
+                ],
+            )
         names[key] = action.id
         text = yaml_dossier(action.donnees, self.schema, self._provenance(action))
         existing = self._existing(target)
@@ -146,7 +174,7 @@ class Import:
             return self._deja(action, target)
 
         def verifie(temp: Path) -> None:
-            from ..batch import read_dossier
+            from cdv_prog.files.dossiers import read_dossier
 
             reread = read_dossier(temp, self.regles)
             if not isinstance(reread, Dossier):
@@ -155,28 +183,79 @@ class Import:
                 raise _Relecture("le fichier relu diffère du dossier importé")
 
         try:
-            ecrit_atomique(target, text, self.options.remplacer, verifie)
+            ecrit_atomique(target, text, self.options.remplacer, verifie, self._entrees())
         except DejaPresent:
             return self._deja(action, target)
+        except OutputRefused as exc:
+            return Resultat(
+                action.id, "ignore", target, [probleme_de(self.feuille, self.plan, action, "", str(exc), "ecriture")]
+            )
         except _Relecture as exc:  # pragma: no cover - would be a bug of the emitter
-            return Resultat(action.id, "ignore", target, [probleme_de(
-                self.feuille, self.plan, action, "", f"le dossier produit ne se relit pas à l'identique ({exc}) : non écrit",
-                "relecture")])
+            return Resultat(
+                action.id,
+                "ignore",
+                target,
+                [
+                    probleme_de(
+                        self.feuille,
+                        self.plan,
+                        action,
+                        "",
+                        f"le dossier produit ne se relit pas à l'identique ({exc}) : non écrit",
+                        "relecture",
+                    )
+                ],
+            )
         except OSError as exc:
-            return Resultat(action.id, "ignore", target, [probleme_de(
-                self.feuille, self.plan, action, "", f"écriture impossible de {target} : {exc.strerror or exc}", "ecriture")])
+            return Resultat(
+                action.id,
+                "ignore",
+                target,
+                [
+                    probleme_de(
+                        self.feuille,
+                        self.plan,
+                        action,
+                        "",
+                        f"écriture impossible de {target} : {exc.strerror or exc}",
+                        "ecriture",
+                    )
+                ],
+            )
         return Resultat(action.id, "remplace" if existing is not None else "ecrit", target, texte=text)
 
-    def _essai(self, action: ActionImportee, dossier: Dossier, target: Path, text: str, existing: str | None) -> Resultat:
-        from ..loader import LoadFailed, load_yaml_text
+    def _entrees(self) -> list[Path]:
+        """The files this import reads: never written over."""
+        found = [self.options.fichier, *self.regles.fichiers]
+        if self.options.correspondance is not None:
+            found.append(self.options.correspondance)
+        return found
+
+    def _essai(
+        self, action: ActionImportee, dossier: Dossier, target: Path, text: str, existing: str | None
+    ) -> Resultat:
+        from cdv_prog.files.loader import LoadFailed, load_yaml_text
 
         try:
             reread = Dossier.model_validate(load_yaml_text(text).data, context={"regles": self.regles})
         except (LoadFailed, ValidationError):  # pragma: no cover - would be a bug of the emitter
             reread = None
         if reread != dossier:  # pragma: no cover
-            return Resultat(action.id, "ignore", target, [probleme_de(
-                self.feuille, self.plan, action, "", "le dossier produit ne se relit pas à l'identique : non écrit", "relecture")])
+            return Resultat(
+                action.id,
+                "ignore",
+                target,
+                [
+                    probleme_de(
+                        self.feuille,
+                        self.plan,
+                        action,
+                        "",
+                        "le dossier produit ne se relit pas à l'identique : non écrit",
+                        "relecture",
+                    )
+                ],
+            )
         if existing == text:
             return Resultat(action.id, "inchange", target, texte=text)
         if existing is not None and not self.options.remplacer:
@@ -185,10 +264,21 @@ class Import:
 
     def _deja(self, action: ActionImportee, target: Path) -> Resultat:
         assert self.feuille is not None and self.plan is not None
-        return Resultat(action.id, "ignore", target, [probleme_de(
-            self.feuille, self.plan, action, "id",
-            f"le fichier {target} existe déjà et diffère : non remplacé (option --remplacer pour le remplacer)",
-            "fichier-existant")])
+        return Resultat(
+            action.id,
+            "ignore",
+            target,
+            [
+                probleme_de(
+                    self.feuille,
+                    self.plan,
+                    action,
+                    "id",
+                    f"le fichier {target} existe déjà et diffère : non remplacé (option --remplacer pour le remplacer)",
+                    "fichier-existant",
+                )
+            ],
+        )
 
     @staticmethod
     def _existing(target: Path) -> str | None:

@@ -15,11 +15,12 @@ import csv
 import io
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .cellules import FormuleSansValeur, vide
+from cdv_prog.importer.cellules import FormuleSansValeur, vide
 
 MAX_OCTETS = 50 * 1024 * 1024
 MAX_DECOMPRESSE = 500 * 1024 * 1024
@@ -72,10 +73,16 @@ def ouvrir(path: Path, feuille: str | None, reconnait: Callable[[list[Ligne]], b
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv(path)
     if suffix == ".xls":
-        raise TableurIllisible(f"{path} : ancien format Excel (.xls) non lu ; enregistrez le classeur au format .xlsx ou .csv")
+        raise TableurIllisible(
+            f"{path} : ancien format Excel (.xls) non lu ; enregistrez le classeur au format .xlsx ou .csv"
+        )
     if suffix == ".ods":
-        raise TableurIllisible(f"{path} : format OpenDocument (.ods) non lu ; enregistrez le classeur au format .xlsx ou .csv")
-    raise TableurIllisible(f"{path} : extension « {path.suffix or '(aucune)'} » non reconnue ; formats lus : .xlsx, .csv")
+        raise TableurIllisible(
+            f"{path} : format OpenDocument (.ods) non lu ; enregistrez le classeur au format .xlsx ou .csv"
+        )
+    raise TableurIllisible(
+        f"{path} : extension « {path.suffix or '(aucune)'} » non reconnue ; formats lus : .xlsx, .csv"
+    )
 
 
 # --------------------------------------------------------------------------- xlsx
@@ -101,8 +108,10 @@ def _xlsx(path: Path, feuille: str | None, reconnait: Callable[[list[Ligne]], bo
                 warnings.simplefilter("ignore")
                 return load_workbook(path, read_only=True, data_only=data_only)
         except Exception as exc:  # openpyxl raises many kinds on damaged files
-            raise TableurIllisible(f"{path} : classeur illisible, ce n'est pas un classeur Excel .xlsx valide "
-                                   f"(enregistrez-le à nouveau depuis le tableur) [{type(exc).__name__}]") from None
+            raise TableurIllisible(
+                f"{path} : classeur illisible, ce n'est pas un classeur Excel .xlsx valide "
+                f"(enregistrez-le à nouveau depuis le tableur) [{type(exc).__name__}]"
+            ) from None
 
     valeurs = open_book(True)
     formules = None
@@ -126,8 +135,10 @@ def _xlsx(path: Path, feuille: str | None, reconnait: Callable[[list[Ligne]], bo
     except TableurIllisible:
         raise
     except Exception as exc:
-        raise TableurIllisible(f"{path} : feuille « {chosen or '?'} » illisible (enregistrez le classeur à nouveau "
-                               f"depuis le tableur) [{type(exc).__name__}]") from None
+        raise TableurIllisible(
+            f"{path} : feuille « {chosen or '?'} » illisible (enregistrez le classeur à nouveau "
+            f"depuis le tableur) [{type(exc).__name__}]"
+        ) from None
     finally:
         valeurs.close()
         if formules is not None:
@@ -140,7 +151,7 @@ def _xlsx(path: Path, feuille: str | None, reconnait: Callable[[list[Ligne]], bo
 def _find_sheet(wanted: str, names: list[str]) -> str | None:
     if wanted in names:
         return wanted
-    from .texte import simplifie
+    from cdv_prog.importer.texte import simplifie
 
     return next((n for n in names if simplifie(n) == simplifie(wanted)), None)
 

@@ -1,24 +1,30 @@
-"""Registry of rule kinds: ``type`` in the rules YAML → the module implementing it.
+"""The one registry of rule kinds: ``type`` in the rules YAML → the module implementing it.
 
-Each kind module declares ``TYPE`` (its name in YAML), ``Parametres`` (a
-pydantic model: options with their defaults) and ``verifier(ctx, params)``, a
-pure function returning a :class:`~cdv_prog.constat.Resultat`. Its docstring
-explains the rule in three parts: ce que la règle vérifie, pourquoi, exemple
-(``cdv regles doc`` publishes them; a test keeps them complete). An optional
-``CHAMP`` names the dossier field the rule is about (``cdv check --format
-github`` points its findings at that field's line); kinds with a ``champ``
-parameter use that parameter instead.
+Each kind module declares ``TYPE`` (its name in YAML), ``PORTEE``
+(``dossier``: it judges one dossier; ``programmation``: one whole exercice),
+``Parametres`` (a strict pydantic model of its options) and a pure
+``verifier(ctx, params)``; see :mod:`.base` and :class:`~cdv_prog.core.ruleset.RuleKind`,
+which mypy checks every module below against. Its docstring explains the rule
+in three parts (ce que la règle vérifie, pourquoi, exemple): ``cdv regles doc``
+publishes them, the JSON schema of the rules files takes the parameters from
+``Parametres``, and ``tests/kinds/`` must hold YAML cases for every kind (a
+test fails when one lacks them).
+
+Adding a kind: one module here, one line in ``_MODULES``, its cases in
+``tests/kinds/<type>.yaml``.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-
-from . import (
+from cdv_prog.core.ruleset import RuleKind
+from cdv_prog.core.vocab import Portee
+from cdv_prog.kinds import (
     annee_civile,
     budget_equilibre,
+    cpo_par_quartier,
     date_limite,
     duree_pluriannuelle,
+    enveloppe_respectee,
     financeurs_minimum,
     indicateur_requis,
     information,
@@ -26,9 +32,11 @@ from . import (
     part_minimum,
     pieces_requises,
     quartier_statut,
+    siret_valide,
 )
 
-_MODULES: tuple[ModuleType, ...] = (
+_MODULES: tuple[RuleKind, ...] = (
+    # dossier kinds
     financeurs_minimum,
     montant_minimum,
     budget_equilibre,
@@ -40,10 +48,19 @@ _MODULES: tuple[ModuleType, ...] = (
     indicateur_requis,
     date_limite,
     information,
+    siret_valide,
+    # programmation kinds
+    enveloppe_respectee,
+    cpo_par_quartier,
 )
 
-KINDS: dict[str, ModuleType] = {m.TYPE: m for m in _MODULES}
+KINDS: dict[str, RuleKind] = {m.TYPE: m for m in _MODULES}
 
 
-def get(name: str) -> ModuleType | None:
+def registry(portee: Portee) -> dict[str, RuleKind]:
+    """The kinds of one scope, in registry order."""
+    return {name: kind for name, kind in KINDS.items() if portee == kind.PORTEE}
+
+
+def get(name: str) -> RuleKind | None:
     return KINDS.get(name)

@@ -23,14 +23,17 @@ Exemple :
 
 from __future__ import annotations
 
+from typing import Final
 
 from pydantic import Field
 
-from ..constat import Resultat, echec, ok
-from .base import Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "annee-civile"
-CHAMP = "action.debut"  # dossier field the rule is about (line of a finding)
+TYPE: Final = "annee-civile"
+PORTEE: Final = "dossier"
+CHAMP: Final = "action.debut"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

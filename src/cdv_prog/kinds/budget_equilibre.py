@@ -23,12 +23,17 @@ Exemple :
 
 from __future__ import annotations
 
-from ..constat import Resultat, echec, ok
-from ..money import ZERO, euros
-from .base import Contexte, Montant, Parametres as BaseParametres
+from typing import Final
 
-TYPE = "budget-equilibre"
-CHAMP = "budget.total"  # dossier field the rule is about (line of a finding)
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.money import ZERO, euros
+from cdv_prog.kinds.base import Montant
+from cdv_prog.kinds.base import Parametres as BaseParametres
+
+TYPE: Final = "budget-equilibre"
+PORTEE: Final = "dossier"
+CHAMP: Final = "budget.total"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

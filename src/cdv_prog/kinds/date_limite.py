@@ -27,15 +27,17 @@ Exemple :
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..constat import Resultat, echec, ok
-from .base import Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "date-limite"
+TYPE: Final = "date-limite"
+PORTEE: Final = "dossier"
 CHAMP: str | None = None  # the field is the rule's ``champ`` parameter (line of a finding)
 
 CHAMPS = {
@@ -52,7 +54,7 @@ class Parametres(BaseParametres):
     decalage_annees: Annotated[int, Field(ge=-10, le=10, alias="decalage-annees")] = 0
 
     @model_validator(mode="after")
-    def _real_day(self) -> "Parametres":
+    def _real_day(self) -> Parametres:
         try:
             dt.date(2024, self.mois, self.jour)  # 2024: leap year, so 29/02 is allowed
         except ValueError:

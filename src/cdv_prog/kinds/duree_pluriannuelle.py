@@ -25,15 +25,17 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
 
-from ..constat import Resultat, echec, ok, sans_objet
-from .base import Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "duree-pluriannuelle"
-CHAMP = "action.cpo"  # dossier field the rule is about (line of a finding)
+TYPE: Final = "duree-pluriannuelle"
+PORTEE: Final = "dossier"
+CHAMP: Final = "action.cpo"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

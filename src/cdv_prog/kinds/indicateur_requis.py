@@ -23,12 +23,14 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
-from ..constat import Resultat, echec, ok
-from .base import Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "indicateur-requis"
+TYPE: Final = "indicateur-requis"
+PORTEE: Final = "dossier"
 CHAMP: str | None = None  # the field is the rule's ``champ`` parameter (line of a finding)
 
 CHAMPS = {

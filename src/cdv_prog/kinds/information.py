@@ -21,14 +21,16 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
 
-from ..constat import Resultat, ok
-from .base import Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, ok
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "information"
+TYPE: Final = "information"
+PORTEE: Final = "dossier"
 CHAMP: str | None = None  # no dossier field: findings point at the top of the file
 
 

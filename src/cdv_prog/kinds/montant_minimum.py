@@ -26,12 +26,17 @@ Exemple :
 
 from __future__ import annotations
 
-from ..constat import Resultat, echec, ok
-from ..money import euros
-from .base import CodeFinanceur, Contexte, Groupe, Montant, Parametres as BaseParametres
+from typing import Final
 
-TYPE = "montant-minimum"
-CHAMP = "financements"  # dossier field the rule is about (line of a finding)
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.money import euros
+from cdv_prog.kinds.base import CodeFinanceur, Groupe, Montant
+from cdv_prog.kinds.base import Parametres as BaseParametres
+
+TYPE: Final = "montant-minimum"
+PORTEE: Final = "dossier"
+CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -25,12 +25,17 @@ Exemple :
 
 from __future__ import annotations
 
-from ..constat import Resultat, echec, ok
-from ..money import ZERO, euros, percent
-from .base import Contexte, Fraction, ListeFinanceurs, Parametres as BaseParametres
+from typing import Final
 
-TYPE = "part-minimum"
-CHAMP = "financements"  # dossier field the rule is about (line of a finding)
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.money import ZERO, euros, percent
+from cdv_prog.kinds.base import Fraction, ListeFinanceurs
+from cdv_prog.kinds.base import Parametres as BaseParametres
+
+TYPE: Final = "part-minimum"
+PORTEE: Final = "dossier"
+CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -23,15 +23,17 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
 
-from ..constat import Resultat, echec, ok
-from .base import Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "pieces-requises"
-CHAMP = "pieces"  # dossier field the rule is about (line of a finding)
+TYPE: Final = "pieces-requises"
+PORTEE: Final = "dossier"
+CHAMP: Final = "pieces"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):

@@ -27,15 +27,18 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import Field
 
-from ..constat import Resultat, echec, ok
-from .base import CodeQuartier, Contexte, Parametres as BaseParametres
+from cdv_prog.core.context import Contexte
+from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.kinds.base import CodeQuartier
+from cdv_prog.kinds.base import Parametres as BaseParametres
 
-TYPE = "quartier-statut"
-CHAMP = "action.quartiers"  # dossier field the rule is about (line of a finding)
+TYPE: Final = "quartier-statut"
+PORTEE: Final = "dossier"
+CHAMP: Final = "action.quartiers"  # dossier field the rule is about (line of a finding)
 
 
 class Parametres(BaseParametres):
@@ -51,10 +54,13 @@ def _label(ctx: Contexte, code: str) -> str:
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     quartiers = ctx.dossier.action.quartiers
     matching = [
-        c for c in quartiers
+        c
+        for c in quartiers
         if (c in ctx.regles.quartiers and ctx.regles.quartiers[c].statut in p.statuts) or c in p.quartiers
     ]
     statuts = " ou ".join([*p.statuts, *(_label(ctx, c) for c in p.quartiers)])
     if matching:
         return ok(f"quartier(s) {statuts} : " + ", ".join(_label(ctx, c) for c in matching))
-    return echec(f"aucun quartier {statuts} ; quartier(s) de l'action : " + ", ".join(_label(ctx, c) for c in quartiers))
+    return echec(
+        f"aucun quartier {statuts} ; quartier(s) de l'action : " + ", ".join(_label(ctx, c) for c in quartiers)
+    )

@@ -11,22 +11,23 @@ in each), so the quartier counts may add up to more than the dossiers.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from ..dossier import TYPES_PORTEUR, Dossier
-from ..money import ZERO
-from .totals import montant_json
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.money import ZERO, montant_json
+from cdv_prog.core.montants import Montants
+from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR, TYPES_PORTEUR_FR
 
 if TYPE_CHECKING:
-    from ..regles import RuleSet
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 NOTE_QUARTIERS = (
     "Une action menée dans plusieurs quartiers est répartie à parts égales entre eux, financeur par financeur ; "
     "les centimes restants vont aux premiers quartiers du dossier, de sorte que les parts font exactement le montant."
 )
-HORS_QPV = "hors-qpv"
 
 
 def partager(amount: Decimal, parts: int) -> list[Decimal]:
@@ -81,8 +82,15 @@ class Repartition:
 class _Axe:
     """Rows keyed by code: the référentiel's rows first (even empty), then « non précisé » if met."""
 
-    def __init__(self, code: str, titre: str, colonne: str, rows: Iterable[tuple[str | None, str]],
-                 note: str | None = None, autre: str = "non précisé"):
+    def __init__(
+        self,
+        code: str,
+        titre: str,
+        colonne: str,
+        rows: Iterable[tuple[str | None, str]],
+        note: str | None = None,
+        autre: str = "non précisé",
+    ):
         self.code, self.titre, self.colonne, self.note, self.autre = code, titre, colonne, note, autre
         self.rows: dict[str | None, Ligne] = {cle: Ligne(cle, libelle) for cle, libelle in rows}
 
@@ -105,26 +113,41 @@ class _Axe:
 class Repartitions:
     """Accumulates the eligible dossiers of one exercice into every breakdown."""
 
-    def __init__(self, regles: "RuleSet"):
+    def __init__(self, regles: JeuDeRegles):
         self.regles = regles
         self.quartiers = _Axe(
-            "quartiers", "Montants retenus par quartier", "Quartier",
+            "quartiers",
+            "Montants retenus par quartier",
+            "Quartier",
             [(c, f"{q.nom} ({'QPV' if q.statut == 'qpv' else 'veille'})") for c, q in regles.quartiers.items()]
             + [(HORS_QPV, "Hors géographie prioritaire")],
             note=NOTE_QUARTIERS,
         )
         self.defis = _Axe("defis", "Montants retenus par défi", "Défi", [(c, d.nom) for c, d in regles.defis.items()])
         self.objectifs = _Axe(
-            "objectifs", "Montants retenus par objectif", "Objectif",
+            "objectifs",
+            "Montants retenus par objectif",
+            "Objectif",
             [(o, nom) for d in regles.defis.values() for o, nom in d.objectifs.items()],
             autre="objectif non précisé",
         )
-        self.porteurs = _Axe("porteurs", "Montants retenus par type de porteur", "Type de porteur",
-                             [(t, _TYPES[t]) for t in TYPES_PORTEUR], autre="type non précisé")
-        self.cpo = _Axe("cpo", "Montants retenus : CPO ou actions annuelles", "Nature",
-                        [("cpo", "Actions sous CPO"), ("annuelle", "Actions annuelles")])
+        self.porteurs = _Axe(
+            "porteurs",
+            "Montants retenus par type de porteur",
+            "Type de porteur",
+            [(t, TYPES_PORTEUR_FR[t]) for t in TYPES_PORTEUR],
+            autre="type non précisé",
+        )
+        self.cpo = _Axe(
+            "cpo",
+            "Montants retenus : CPO ou actions annuelles",
+            "Nature",
+            [("cpo", "Actions sous CPO"), ("annuelle", "Actions annuelles")],
+        )
         self.renouvellement = _Axe(
-            "renouvellement", "Montants retenus : actions nouvelles ou renouvelées", "Action",
+            "renouvellement",
+            "Montants retenus : actions nouvelles ou renouvelées",
+            "Action",
             [("nouvelle", "Actions nouvelles"), ("renouvellement", "Renouvellements")],
         )
         self._simple: list[tuple[_Axe, Callable[[Dossier], str | None]]] = [
@@ -135,9 +158,9 @@ class Repartitions:
             (self.renouvellement, lambda d: "renouvellement" if d.action.renouvellement else "nouvelle"),
         ]
 
-    def add(self, dossier: Dossier) -> None:
+    def add(self, dossier: Dossier, montants: Montants) -> None:
         """Add an **eligible** dossier."""
-        totaux = dossier.totaux()
+        totaux = montants.retenus
         quartiers = list(dict.fromkeys(dossier.action.quartiers))
         for code in quartiers:
             self.quartiers.ligne(code).dossiers += 1
@@ -150,13 +173,3 @@ class Repartitions:
     def resultat(self) -> list[Repartition]:
         axes = (self.quartiers, self.defis, self.objectifs, self.porteurs, self.cpo, self.renouvellement)
         return [axe.resultat() for axe in axes]
-
-
-_TYPES = {
-    "association": "Associations",
-    "collectivite": "Collectivités",
-    "bailleur": "Bailleurs sociaux",
-    "etablissement-public": "Établissements publics",
-    "entreprise": "Entreprises",
-    "autre": "Autres porteurs",
-}

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
-from ..batch import DossierReport, Resume
-from ..constat import Constat
-from ..dossier import Dossier
-from .breakdowns import Repartition, Repartitions
-from .commitments import Engagements, EngagementsCpo
-from .evaluation import evaluer
-from .kinds.base import ContexteProgrammation
-from .totals import TotalFinanceur, Totaux
+from cdv_prog.core.context import ContexteProgrammation, DossierRetenu
+from cdv_prog.core.engine import evaluer_programmation
+from cdv_prog.core.findings import Constat
+from cdv_prog.core.montants import TotalFinanceur
+from cdv_prog.core.report import DossierReport, Resume
+from cdv_prog.programmation.breakdowns import Repartition, Repartitions
+from cdv_prog.programmation.commitments import Engagements, EngagementsCpo
+from cdv_prog.programmation.totals import Totaux
 
 if TYPE_CHECKING:
-    from ..regles import RuleSet
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,20 @@ class LigneDossier:
     motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
 
     @classmethod
-    def of(cls, report: DossierReport) -> "LigneDossier":
-        d = report.dossier
-        if report.verdict == "invalide" or d is None:
-            motifs = tuple(
-                (f"ligne {e.ligne}" if e.ligne else "fichier") + (f" [{e.champ}]" if e.champ else "") + f" : {e.message}"
-                for e in report.erreurs
-            )
-            return cls(report.id, report.fichier, "invalide", motifs=motifs)
+    def of(cls, report: DossierReport) -> LigneDossier:
+        d, m = report.dossier, report.montants
+        if report.verdict == "invalide" or d is None or m is None:
+            return cls(report.id, report.fichier, "invalide", motifs=tuple(str(e) for e in report.erreurs))
         return cls(
-            report.id, report.fichier, report.verdict, d.intitule, d.porteur.nom, d.action.cpo is not None,
-            d.demandes(), d.totaux(), tuple(f"{c.regle} : {c.message}" for c in report.echecs),
+            report.id,
+            report.fichier,
+            report.verdict,
+            d.intitule,
+            d.porteur.nom,
+            d.action.cpo is not None,
+            m.demandes,
+            m.retenus,
+            tuple(f"{c.regle} : {c.message}" for c in report.echecs),
         )
 
 
@@ -80,33 +84,38 @@ class Programmation:
 class Calcul:
     """Accumulates the reports of one exercice, one at a time, into a :class:`Programmation`."""
 
-    def __init__(self, regles: "RuleSet", exercice: int):
+    def __init__(self, regles: JeuDeRegles, exercice: int):
         self.regles = regles
         self.exercice = exercice
         self.totaux = Totaux(exercice, regles)
         self.repartitions = Repartitions(regles)
         self.engagements = EngagementsCpo(exercice, regles)
-        self.eligibles: list[Dossier] = []  # for the programmation rules
+        self.eligibles: list[DossierRetenu] = []  # for the programmation rules
         self.lignes: list[LigneDossier] = []
 
     def add(self, report: DossierReport) -> None:
         self.totaux.add(report)
         self.lignes.append(LigneDossier.of(report))
-        if report.verdict == "eligible" and report.dossier is not None:
-            self.eligibles.append(report.dossier)
-            self.repartitions.add(report.dossier)
-            self.engagements.add(report.dossier)
+        if report.verdict == "eligible" and report.dossier is not None and report.montants is not None:
+            self.eligibles.append(DossierRetenu(report.dossier, report.montants))
+            self.repartitions.add(report.dossier, report.montants)
+            self.engagements.add(report.dossier, report.montants)
 
     def resultat(self) -> Programmation:
         financeurs = tuple(self.totaux.financeurs())
         ctx = ContexteProgrammation(self.exercice, self.regles, tuple(self.eligibles), financeurs)
         return Programmation(
-            self.exercice, financeurs, self.totaux.resume, tuple(evaluer(ctx)), tuple(self.repartitions.resultat()),
-            self.engagements.resultat(), tuple(self.lignes),
+            self.exercice,
+            financeurs,
+            self.totaux.resume,
+            tuple(evaluer_programmation(ctx)),
+            tuple(self.repartitions.resultat()),
+            self.engagements.resultat(),
+            tuple(self.lignes),
         )
 
 
-def calculer(reports: Iterable[DossierReport], regles: "RuleSet", exercice: int) -> Programmation:
+def calculer(reports: Iterable[DossierReport], regles: JeuDeRegles, exercice: int) -> Programmation:
     """The programmation of ``exercice`` from its reports (in path order)."""
     calcul = Calcul(regles, exercice)
     for report in reports:
@@ -124,7 +133,7 @@ class AucunExercice(Exception):
     """No report tells its exercice (no dossier, or none readable)."""
 
 
-def calculer_exercice_unique(reports: Iterable[DossierReport], regles: "RuleSet") -> Programmation:
+def calculer_exercice_unique(reports: Iterable[DossierReport], regles: JeuDeRegles) -> Programmation:
     """The programmation of the one exercice the reports share, streaming.
 
     Reports are held only until the first one whose exercice is known (those

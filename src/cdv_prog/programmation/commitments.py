@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..dossier import Dossier
-from ..money import ZERO
-from .totals import montant_json, solde, taux, taux_json
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.money import ZERO, montant_json, taux_json
+from cdv_prog.core.montants import Montants, solde, taux
 
 if TYPE_CHECKING:
-    from ..regles import RuleSet
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 HYPOTHESE = (
     "Chaque CPO éligible de l'exercice engage ses financeurs pour ses années suivantes "
@@ -85,12 +85,12 @@ class EngagementsCpo:
     """Accumulates the eligible dossiers of exercice ``exercice``."""
 
     exercice: int
-    regles: "RuleSet"
+    regles: JeuDeRegles
     sums: dict[tuple[str, int], Decimal] = field(default_factory=dict)
     counts: dict[tuple[str, int], int] = field(default_factory=dict)
     ids: list[str] = field(default_factory=list)
 
-    def add(self, dossier: Dossier) -> None:
+    def add(self, dossier: Dossier, montants: Montants) -> None:
         """Add an **eligible** dossier (those without CPO are ignored)."""
         if dossier.action.cpo is None:
             return
@@ -98,7 +98,7 @@ class EngagementsCpo:
         if not later:
             return
         self.ids.append(dossier.id)
-        for code, amount in dossier.totaux().items():
+        for code, amount in montants.retenus.items():
             if amount <= ZERO:
                 continue
             for year in later:
@@ -112,11 +112,18 @@ class EngagementsCpo:
         annees = tuple(sorted(default | {year for _, year in self.sums}))
         engages = {code for code, _ in self.sums}
         financeurs = tuple(
-            EngagementsFinanceur(code, tuple(
-                Engagement(year, self.sums.get((code, year), ZERO), self.regles.enveloppe(code, year),
-                           self.counts.get((code, year), 0))
-                for year in annees
-            ))
+            EngagementsFinanceur(
+                code,
+                tuple(
+                    Engagement(
+                        year,
+                        self.sums.get((code, year), ZERO),
+                        self.regles.enveloppe(code, year),
+                        self.counts.get((code, year), 0),
+                    )
+                    for year in annees
+                ),
+            )
             for code in self.regles.financeurs
             if code in engages
         )

@@ -18,72 +18,17 @@ with the batch (``cdv check`` streams through them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from ..batch import DossierReport, Resume
-from ..money import CENT, ZERO
+from cdv_prog.core.money import ZERO
+from cdv_prog.core.montants import TotalFinanceur
+from cdv_prog.core.report import DossierReport, Resume
 
 if TYPE_CHECKING:
-    from ..regles import RuleSet
-
-TAUX_PLACES = Decimal("0.0001")
-
-
-def montant_json(amount: Decimal | None) -> float | None:
-    """A Decimal amount as a JSON number rounded to the cent (the only place floats appear)."""
-    return None if amount is None else float(amount.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def taux_json(ratio: Decimal | None) -> float | None:
-    return None if ratio is None else float(ratio.quantize(TAUX_PLACES, rounding=ROUND_HALF_UP))
-
-
-def solde(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:
-    """What is left of the enveloppe (negative when exceeded); None without enveloppe."""
-    return None if enveloppe is None else enveloppe - montant
-
-
-def taux(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:
-    """The share of the enveloppe used; None without enveloppe (or with a zero one)."""
-    if enveloppe is None or enveloppe == ZERO:
-        return None
-    return montant / enveloppe
-
-
-@dataclass(frozen=True)
-class TotalFinanceur:
-    financeur: str
-    enveloppe: Decimal | None
-    demande: Decimal
-    retenu: Decimal
-    dossiers: int
-
-    @property
-    def solde(self) -> Decimal | None:
-        return solde(self.enveloppe, self.retenu)
-
-    @property
-    def taux(self) -> Decimal | None:
-        return taux(self.enveloppe, self.retenu)
-
-    @property
-    def depassement(self) -> bool:
-        return self.enveloppe is not None and self.retenu > self.enveloppe
-
-    def to_dict(self) -> dict[str, Any]:
-        """SPEC §4 entry of ``financeurs``."""
-        return {
-            "financeur": self.financeur,
-            "enveloppe": montant_json(self.enveloppe),
-            "demande": montant_json(self.demande),
-            "retenu": montant_json(self.retenu),
-            "solde": montant_json(self.solde),
-            "taux": taux_json(self.taux),
-            "depassement": self.depassement,
-            "dossiers": self.dossiers,
-        }
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 
 def _add(sums: dict[str, Decimal], code: str, amount: Decimal) -> None:
@@ -95,7 +40,7 @@ class Totaux:
     """The totals of one exercice; feed it that exercice's reports with :meth:`add`."""
 
     exercice: int
-    regles: "RuleSet"
+    regles: JeuDeRegles
     resume: Resume = field(default_factory=Resume)
     demande: dict[str, Decimal] = field(default_factory=dict)
     retenu: dict[str, Decimal] = field(default_factory=dict)
@@ -103,14 +48,14 @@ class Totaux:
 
     def add(self, report: DossierReport) -> None:
         self.resume.add(report)
-        dossier = report.dossier
-        if dossier is None or report.verdict == "invalide":
+        montants = report.montants
+        if montants is None or report.verdict == "invalide":
             return
-        for code, amount in dossier.demandes().items():
+        for code, amount in montants.demandes.items():
             _add(self.demande, code, amount)
         if report.verdict != "eligible":
             return
-        for code, amount in dossier.totaux().items():
+        for code, amount in montants.retenus.items():
             _add(self.retenu, code, amount)
             if amount > ZERO:
                 self.finances[code] = self.finances.get(code, 0) + 1
@@ -119,8 +64,11 @@ class Totaux:
         regles = self.regles
         return [
             TotalFinanceur(
-                code, regles.enveloppe(code, self.exercice), self.demande.get(code, ZERO),
-                self.retenu.get(code, ZERO), self.finances.get(code, 0),
+                code,
+                regles.enveloppe(code, self.exercice),
+                self.demande.get(code, ZERO),
+                self.retenu.get(code, ZERO),
+                self.finances.get(code, 0),
             )
             for code in regles.financeurs
             if code in self.demande or code in regles.enveloppes
@@ -133,7 +81,7 @@ class TotauxParExercice:
     A report whose exercice is unknown (an unreadable file) belongs to none.
     """
 
-    def __init__(self, regles: "RuleSet"):
+    def __init__(self, regles: JeuDeRegles):
         self.regles = regles
         self._par_exercice: dict[int, Totaux] = {}
 
@@ -157,9 +105,7 @@ class TotauxParExercice:
     def to_dict(self) -> dict[str, Any]:
         """``{"financeurs": [{"exercice": N, <entry of cdv programmation>}, …]}``, by exercice then rule-set order."""
         return {
-            "financeurs": [
-                {"exercice": t.exercice, **f.to_dict()} for t in self.exercices() for f in t.financeurs()
-            ]
+            "financeurs": [{"exercice": t.exercice, **f.to_dict()} for t in self.exercices() for f in t.financeurs()]
         }
 
     @property

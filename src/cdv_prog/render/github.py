@@ -13,13 +13,20 @@ it (that is how GitHub matches them against the repository).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..batch import DossierReport
-    from ..regles import RuleProblem, RuleSet
+    from cdv_prog.core.findings import RuleProblem
+    from cdv_prog.core.report import DossierReport
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.render.registry import CheckRun
+    from cdv_prog.workflow.cases import CaseResult
+    from cdv_prog.workflow.lint import Verification
 
 LEVELS = ("error", "warning", "notice")
+NIVEAUX = {"bloquant": "error", "avertissement": "warning", "information": "notice"}
+LABELS = {"bloquant": "inéligible", "avertissement": "réserve", "information": "information"}
 
 
 def escape_data(text: str) -> str:
@@ -42,7 +49,9 @@ def annotation_path(path: str) -> str:
     return path.replace(os.sep, "/")
 
 
-def command(level: str, message: str, file: str | None = None, line: int | None = None, title: str | None = None) -> str:
+def command(
+    level: str, message: str, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
     """One workflow command line (without the newline)."""
     if level not in LEVELS:
         raise ValueError(level)
@@ -57,7 +66,7 @@ def command(level: str, message: str, file: str | None = None, line: int | None 
     return f"{head}::{escape_data(message)}"
 
 
-def champ_of(regles: "RuleSet", rule_id: str, exercice: int | None) -> str | None:
+def champ_of(regles: JeuDeRegles, rule_id: str, exercice: int | None) -> str | None:
     """The dossier field a rule is about: its ``champ`` parameter, else its kind's ``CHAMP``."""
     regle = regles.regles.get(rule_id)
     if regle is None:
@@ -71,24 +80,58 @@ def champ_of(regles: "RuleSet", rule_id: str, exercice: int | None) -> str | Non
     return champ if isinstance(champ, str) else None
 
 
-def dossier_commands(report: "DossierReport", regles: "RuleSet") -> Iterator[str]:
+def dossier_commands(report: DossierReport, regles: JeuDeRegles) -> Iterator[str]:
     """Errors of an ``invalide`` dossier, failed bloquant (error) and avertissement (warning) rules."""
     for err in report.erreurs:
         champ = f"[{err.champ}] " if err.champ else ""
-        yield command("error", f"dossier invalide : {champ}{err.message}", report.fichier, err.ligne, "dossier invalide")
+        yield command(
+            "error", f"dossier invalide : {champ}{err.message}", report.fichier, err.ligne, "dossier invalide"
+        )
     for c in report.constats:
         if c.statut != "echec":
             continue
-        level = {"bloquant": "error", "avertissement": "warning"}.get(c.gravite, "notice")
+        level = NIVEAUX[c.gravite]
         line = report.ligne(champ_of(regles, c.regle, report.exercice))
-        label = "inéligible" if c.gravite == "bloquant" else "réserve" if c.gravite == "avertissement" else "information"
+        label = LABELS[c.gravite]
         yield command(level, f"{label} : {c.message} (source : {c.source})", report.fichier, line, c.regle)
-    for alerte in report.alertes:
-        line = report.ligne("porteur.siret" if "SIRET" in alerte else None)
-        yield command("warning", alerte, report.fichier, line, "alerte")
 
 
-def rule_problem_commands(problems: "list[RuleProblem]", level: str = "error") -> Iterator[str]:
+def rule_problem_commands(problems: list[RuleProblem], level: str = "error") -> Iterator[str]:
     for p in problems:
         champ = f"[{p.champ}] " if p.champ else ""
         yield command(level, f"{champ}{p.message}", p.fichier, p.ligne, "règles")
+
+
+def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
+    """``cdv check --format github``: the annotations on stdout; the summary goes to stderr."""
+    for report in reports:
+        lines = list(dossier_commands(report, run.regles))
+        if lines:
+            yield "\n".join(lines) + "\n"
+    r = run.resume
+    run.messages.append(
+        f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
+    )
+
+
+def verifier(v: Verification) -> bytes:
+    """``cdv regles verifier --format github``: one annotation per finding."""
+    lines = []
+    for f in v.problemes:
+        level = {"erreur": "error", "avertissement": "warning"}.get(f.niveau, "notice")
+        champ = f"[{f.champ}] " if f.champ else ""
+        lines.append(command(level, f"{champ}{f.message}", f.fichier, f.ligne, "cdv regles verifier"))
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def tester(results: list[CaseResult]) -> bytes:
+    """``cdv regles tester --format github``: the text lines, and an annotation under each failed case."""
+    from cdv_prog.render.workflow import result_lines, summary_line
+
+    lines = []
+    for r in results:
+        lines += result_lines(r)
+        if not r.passed:
+            lines.append(command("error", "\n".join(r.details), r.chemin, r.ligne, f"cas de test : {r.nom}"))
+    lines.append(summary_line(results))
+    return "".join(line + "\n" for line in lines).encode("utf-8")

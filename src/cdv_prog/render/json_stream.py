@@ -7,8 +7,9 @@ with the batch; the keys after it (``resume``…) are written at the end.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, TextIO
 
 
 def dumps(value: Any) -> str:
@@ -65,14 +66,25 @@ def _indented(text: str, spaces: int) -> str:
     return "\n".join(pad + line if line else line for line in text.split("\n"))
 
 
-def write_stream(out: TextIO, key: str, items: Iterable[dict[str, Any] | str], tail: Callable[[], dict[str, Any]]) -> None:
-    """Write ``{key: [items…], **tail()}`` to ``out``; ``tail`` is called after the items."""
-    out.write("{\n  " + _key(key) + ": [")
+def stream(key: str, items: Iterable[dict[str, Any] | str], tail: Callable[[], dict[str, Any]]) -> Iterator[str]:
+    """The text of ``{key: [items…], **tail()}`` in chunks; ``tail`` is called after the items.
+
+    An item already encoded (text, indented for its place) is written as is.
+    """
+    yield "{\n  " + _key(key) + ": ["
     first = True
-    for item in items:  # an item already encoded (text, indented for this place) is written as is
-        out.write(("\n    " if first else ",\n    ") + (item if type(item) is str else _encode(item, "    ")))
+    for item in items:
+        yield ("\n    " if first else ",\n    ") + (item if type(item) is str else _encode(item, "    "))
         first = False
-    out.write("]" if first else "\n  ]")
+    end = "]" if first else "\n  ]"
     for k, v in tail().items():
-        out.write(",\n  " + _key(k) + ": " + _encode(v, "  "))
-    out.write("\n}\n")
+        end += ",\n  " + _key(k) + ": " + _encode(v, "  ")
+    yield end + "\n}\n"
+
+
+def write_stream(
+    out: TextIO, key: str, items: Iterable[dict[str, Any] | str], tail: Callable[[], dict[str, Any]]
+) -> None:
+    """Write ``{key: [items…], **tail()}`` to ``out`` as it goes (see :func:`stream`)."""
+    for chunk in stream(key, items, tail):
+        out.write(chunk)

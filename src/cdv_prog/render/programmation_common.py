@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..money import euros, percent
+from cdv_prog.core.money import euros, percent
 
 if TYPE_CHECKING:
-    from ..programmation.calcul import Programmation
-    from ..regles import RuleSet
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.calcul import Programmation
 
 NON_RENSEIGNEE = "non renseignée"
 VERDICTS = {"eligible": "éligible", "ineligible": "inéligible", "invalide": "invalide"}
@@ -28,15 +28,16 @@ class Entete:
     exercice: int
     contrat: str
     fichiers_regles: tuple[str, ...]  # file names only: the output does not depend on where the rules live
-    empreinte: str  # SHA-256 of the rules files (RuleSet.empreinte)
+    empreinte: str  # SHA-256 of the rules files (JeuDeRegles.empreinte)
     version: str
 
     @classmethod
-    def of(cls, prog: "Programmation", regles: "RuleSet") -> "Entete":
-        from .. import __version__
+    def of(cls, prog: Programmation, regles: JeuDeRegles) -> Entete:
+        from cdv_prog import __version__
 
-        return cls(prog.exercice, regles.contrat.nom, tuple(p.name for p in regles.fichiers),
-                   regles.empreinte, __version__)
+        return cls(
+            prog.exercice, regles.contrat.nom, tuple(p.name for p in regles.fichiers), regles.empreinte, __version__
+        )
 
     @property
     def regles(self) -> str:
@@ -57,7 +58,6 @@ def etat(depassement: bool, enveloppe: Decimal | None) -> str:
     return "DÉPASSÉE" if depassement else "dans l'enveloppe"
 
 
-def resume_text(prog: "Programmation") -> str:
+def resume_text(prog: Programmation) -> str:
     r = prog.resume
-    return (f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), "
-            f"{r.invalide} invalide(s)")
+    return f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), {r.invalide} invalide(s)"

@@ -12,14 +12,25 @@ import io
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from ..money import CENT
-from ..programmation.totals import TAUX_PLACES
+from cdv_prog.core.money import CENT, TAUX_PLACES
 
 if TYPE_CHECKING:
-    from ..programmation.calcul import Programmation
-    from ..regles import RuleSet
+    from cdv_prog.render.registry import Sortie
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.calcul import Programmation
 
-COLONNES = ("exercice", "financeur", "nom", "enveloppe", "demande", "retenu", "solde", "taux", "depassement", "dossiers")
+COLONNES = (
+    "exercice",
+    "financeur",
+    "nom",
+    "enveloppe",
+    "demande",
+    "retenu",
+    "solde",
+    "taux",
+    "depassement",
+    "dossiers",
+)
 
 
 def nombre(value: Decimal | None, places: Decimal = CENT) -> str:
@@ -28,14 +39,23 @@ def nombre(value: Decimal | None, places: Decimal = CENT) -> str:
     return f"{value.quantize(places, rounding=ROUND_HALF_UP):f}".replace(".", ",")
 
 
-def render(prog: "Programmation", regles: "RuleSet") -> bytes:
+def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLONNES)
     for f in prog.financeurs:
-        writer.writerow([
-            prog.exercice, f.financeur, regles.financeurs[f.financeur].nom, nombre(f.enveloppe), nombre(f.demande),
-            nombre(f.retenu), nombre(f.solde), nombre(f.taux, TAUX_PLACES), "oui" if f.depassement else "non",
-            f.dossiers,
-        ])
+        writer.writerow(
+            [
+                prog.exercice,
+                f.financeur,
+                regles.financeurs[f.financeur].nom,
+                nombre(f.enveloppe),
+                nombre(f.demande),
+                nombre(f.retenu),
+                nombre(f.solde),
+                nombre(f.taux, TAUX_PLACES),
+                "oui" if f.depassement else "non",
+                f.dossiers,
+            ]
+        )
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")

@@ -9,20 +9,30 @@ dossiers set aside with their reasons. Every text is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from ..money import euros
-from ..programmation.breakdowns import Repartition
-from .programmation_common import (
-    DEMANDE_NOTE, NON_RENSEIGNEE, STATUTS, VERDICTS, Entete, etat, montant, resume_text, taux,
+from cdv_prog.core.money import euros
+from cdv_prog.programmation.breakdowns import Repartition
+from cdv_prog.render.programmation_common import (
+    DEMANDE_NOTE,
+    NON_RENSEIGNEE,
+    STATUTS,
+    VERDICTS,
+    Entete,
+    etat,
+    montant,
+    resume_text,
+    taux,
 )
 
 if TYPE_CHECKING:
-    from ..programmation.calcul import Programmation
-    from ..programmation.totals import TotalFinanceur
-    from ..regles import RuleSet
+    from cdv_prog.render.registry import Sortie
+    from cdv_prog.core.montants import TotalFinanceur
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.calcul import Programmation
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2733;
@@ -52,17 +62,22 @@ def _n(x: float) -> str:
     return f"{x:.1f}"
 
 
-def chart(f: "TotalFinanceur", nom: str) -> str:
+def chart(f: TotalFinanceur, nom: str) -> str:
     """An inline SVG: the financeur's enveloppe, demandé and retenu as horizontal bars on one scale."""
-    bars = [("Enveloppe", f.enveloppe, "#9fb3c8"), ("Demandé", f.demande, "#d9a441"),
-            ("Retenu", f.retenu, "#b42318" if f.depassement else "#2f855a")]
+    bars = [
+        ("Enveloppe", f.enveloppe, "#9fb3c8"),
+        ("Demandé", f.demande, "#d9a441"),
+        ("Retenu", f.retenu, "#b42318" if f.depassement else "#2f855a"),
+    ]
     scale = max((v for _, v, _ in bars if v is not None), default=Decimal(0))
     width = LABEL_W + BAR_AREA + VALUE_W
     height = len(bars) * (BAR_H + GAP) + GAP
     label = f"{nom} : retenu {euros(f.retenu)}, enveloppe {montant(f.enveloppe)}"
-    out = [f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif">',
-           f"<title>{escape(label)}</title>"]
+    out = [
+        f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif">',
+        f"<title>{escape(label)}</title>",
+    ]
     for i, (name, value, color) in enumerate(bars):
         y = GAP + i * (BAR_H + GAP)
         length = float(value / scale) * BAR_AREA if value is not None and scale > 0 else 0.0
@@ -74,13 +89,17 @@ def chart(f: "TotalFinanceur", nom: str) -> str:
         out.append(f'<text x="{_n(LABEL_W + length + 4)}" y="{_n(y + BAR_H - 5)}">{escape(euros(value))}</text>')
     if f.enveloppe is not None and scale > 0:
         x = LABEL_W + float(f.enveloppe / scale) * BAR_AREA
-        out.append(f'<line x1="{_n(x)}" y1="2" x2="{_n(x)}" y2="{height - 2}" stroke="#1f4e79" '
-                   f'stroke-dasharray="4 3" stroke-width="1.5"/>')
+        out.append(
+            f'<line x1="{_n(x)}" y1="2" x2="{_n(x)}" y2="{height - 2}" stroke="#1f4e79" '
+            f'stroke-dasharray="4 3" stroke-width="1.5"/>'
+        )
     out.append("</svg>")
     return "".join(out)
 
 
-def _table(headers: Sequence[str], rows: Iterable[tuple[Sequence[tuple[str, bool]], str]], caption: str | None = None) -> str:
+def _table(
+    headers: Sequence[str], rows: Iterable[tuple[Sequence[tuple[str, bool]], str]], caption: str | None = None
+) -> str:
     """rows: ((cell text, is_number) …, row class)."""
     out = ["<table>"]
     if caption:
@@ -88,33 +107,45 @@ def _table(headers: Sequence[str], rows: Iterable[tuple[Sequence[tuple[str, bool
     out.append("<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead><tbody>")
     for cells, cls in rows:
         attr = f' class="{cls}"' if cls else ""
-        out.append(f"<tr{attr}>" + "".join(
-            f'<td class="n">{escape(text)}</td>' if num else f"<td>{escape(text)}</td>" for text, num in cells
-        ) + "</tr>")
+        out.append(
+            f"<tr{attr}>"
+            + "".join(
+                f'<td class="n">{escape(text)}</td>' if num else f"<td>{escape(text)}</td>" for text, num in cells
+            )
+            + "</tr>"
+        )
     out.append("</tbody></table>")
     return "".join(out)
 
 
-def _financeurs(prog: "Programmation", regles: "RuleSet") -> str:
+def _financeurs(prog: Programmation, regles: JeuDeRegles) -> str:
     charts = "".join(
         f'<div class="chart"><h3>{escape(regles.nom_court(f.financeur))}</h3>{chart(f, regles.nom_court(f.financeur))}</div>'
         for f in prog.financeurs
     )
     rows = (
         (
-            [(regles.nom_court(f.financeur), False), (montant(f.enveloppe), True), (euros(f.demande), True),
-             (euros(f.retenu), True), ("—" if f.solde is None else euros(f.solde), True), (taux(f.taux), True),
-             (str(f.dossiers), True), (etat(f.depassement, f.enveloppe), False)],
+            [
+                (regles.nom_court(f.financeur), False),
+                (montant(f.enveloppe), True),
+                (euros(f.demande), True),
+                (euros(f.retenu), True),
+                ("—" if f.solde is None else euros(f.solde), True),
+                (taux(f.taux), True),
+                (str(f.dossiers), True),
+                (etat(f.depassement, f.enveloppe), False),
+            ],
             "depasse" if f.depassement else "",
         )
         for f in prog.financeurs
     )
-    table = _table(("Financeur", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dossiers", "État"), rows,
-                   DEMANDE_NOTE)
+    table = _table(
+        ("Financeur", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dossiers", "État"), rows, DEMANDE_NOTE
+    )
     return f'<section><h2>Financements par financeur</h2>{table}<div class="charts">{charts}</div></section>'
 
 
-def _constats(prog: "Programmation") -> str:
+def _constats(prog: Programmation) -> str:
     if not prog.constats:
         return ""
     items = []
@@ -127,7 +158,7 @@ def _constats(prog: "Programmation") -> str:
     return f"<section><h2>Règles de programmation</h2><ul>{''.join(items)}</ul></section>"
 
 
-def _engagements(prog: "Programmation", regles: "RuleSet") -> str:
+def _engagements(prog: Programmation, regles: JeuDeRegles) -> str:
     eng = prog.engagements
     head = f"<section><h2>Engagements des CPO de {eng.exercice} pour les exercices suivants</h2>"
     if not eng.financeurs:
@@ -141,33 +172,42 @@ def _engagements(prog: "Programmation", regles: "RuleSet") -> str:
         for e in f.annees:
             cells += [(euros(e.engage), True), (montant(e.enveloppe), True), (taux(e.taux), True)]
         rows.append((cells, ""))
-    return (head + _table(headers, rows, "Hypothèse : " + eng.hypothese)
-            + f"<p>CPO concernées : {escape(', '.join(eng.dossiers))}</p></section>")
+    return (
+        head
+        + _table(headers, rows, "Hypothèse : " + eng.hypothese)
+        + f"<p>CPO concernées : {escape(', '.join(eng.dossiers))}</p></section>"
+    )
 
 
 def _repartition(rep: Repartition) -> str:
     rows = (
-        ([(ligne.libelle, False), (str(ligne.dossiers), True), (euros(ligne.retenu), True)],
-         "vide" if ligne.dossiers == 0 else "")
+        (
+            [(ligne.libelle, False), (str(ligne.dossiers), True), (euros(ligne.retenu), True)],
+            "vide" if ligne.dossiers == 0 else "",
+        )
         for ligne in rep.lignes
     )
     return f"<h3>{escape(rep.titre)}</h3>" + _table((rep.colonne, "Dossiers", "Retenu"), rows, rep.note)
 
 
-def _ecartes(prog: "Programmation") -> str:
+def _ecartes(prog: Programmation) -> str:
     ecartes = prog.ecartes
     if not ecartes:
         return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
     items = []
     for d in ecartes:
         motifs = "".join(f"<li>{escape(m)}</li>" for m in d.motifs)
-        items.append(f"<li><strong>{escape(d.id or '(sans id)')}</strong> — {VERDICTS[d.verdict]} — "
-                     f"<code>{escape(d.fichier)}</code><ul>{motifs}</ul></li>")
-    return (f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
-            f"<p>Comptés à part, jamais dans les montants retenus.</p><ul>{''.join(items)}</ul></section>")
+        items.append(
+            f"<li><strong>{escape(d.id or '(sans id)')}</strong> — {VERDICTS[d.verdict]} — "
+            f"<code>{escape(d.fichier)}</code><ul>{motifs}</ul></li>"
+        )
+    return (
+        f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
+        f"<p>Comptés à part, jamais dans les montants retenus.</p><ul>{''.join(items)}</ul></section>"
+    )
 
 
-def render(prog: "Programmation", regles: "RuleSet") -> str:
+def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
     e = Entete.of(prog, regles)
     header = (
         f"<header><h1>Programmation de l'exercice {prog.exercice}</h1><p>{escape(e.contrat)}</p>"
@@ -176,18 +216,25 @@ def render(prog: "Programmation", regles: "RuleSet") -> str:
         f"<dt>SHA-256 des règles</dt><dd><code>{escape(e.empreinte)}</code></dd>"
         f"<dt>Version de cdv</dt><dd>{escape(e.version)}</dd></dl></header>"
     )
-    body = "\n".join([
-        f'<p class="resume">{escape(resume_text(prog))}</p>',
-        _financeurs(prog, regles),
-        _constats(prog),
-        _engagements(prog, regles),
-        "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
-        + "".join(_repartition(r) for r in prog.repartitions) + "</section>",
-        _ecartes(prog),
-    ])
+    body = "\n".join(
+        [
+            f'<p class="resume">{escape(resume_text(prog))}</p>',
+            _financeurs(prog, regles),
+            _constats(prog),
+            _engagements(prog, regles),
+            "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
+            + "".join(_repartition(r) for r in prog.repartitions)
+            + "</section>",
+            _ecartes(prog),
+        ]
+    )
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Programmation {prog.exercice} — contrat de ville</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n{header}\n{body}\n</body>\n</html>\n"
     )
+
+
+def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
+    return render_text(prog, regles).encode("utf-8")

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .json_stream import dumps
-from .programmation_common import Entete
+from cdv_prog.render.json_stream import dumps
+from cdv_prog.render.programmation_common import Entete
 
 if TYPE_CHECKING:
-    from ..programmation.calcul import Programmation
-    from ..regles import RuleSet
+    from cdv_prog.render.registry import Sortie
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.calcul import Programmation
 
 
-def document(prog: "Programmation", regles: "RuleSet") -> dict[str, Any]:
+def document(prog: Programmation, regles: JeuDeRegles) -> dict[str, Any]:
     ordre = list(regles.financeurs)
     entete = Entete.of(prog, regles)
     return {
@@ -32,10 +33,17 @@ def document(prog: "Programmation", regles: "RuleSet") -> dict[str, Any]:
         "ecartes": [
             {"id": d.id, "fichier": d.fichier, "verdict": d.verdict, "motifs": list(d.motifs)} for d in prog.ecartes
         ],
-        "regles": {"fichiers": list(entete.fichiers_regles), "empreinte": entete.empreinte,
-                   "version-cdv": entete.version},
+        "regles": {
+            "fichiers": list(entete.fichiers_regles),
+            "empreinte": entete.empreinte,
+            "version-cdv": entete.version,
+        },
     }
 
 
-def render(prog: "Programmation", regles: "RuleSet") -> str:
+def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
     return dumps(document(prog, regles)) + "\n"
+
+
+def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
+    return render_text(prog, regles).encode("utf-8")

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..money import euros
-from .programmation_common import DEMANDE_NOTE, VERDICTS, Entete, etat, montant, resume_text, taux
+from cdv_prog.core.money import euros
+from cdv_prog.render.programmation_common import DEMANDE_NOTE, VERDICTS, Entete, etat, montant, resume_text, taux
 
 if TYPE_CHECKING:
-    from ..programmation.breakdowns import Repartition
-    from ..programmation.calcul import Programmation
-    from ..programmation.commitments import Engagements
-    from ..programmation.totals import TotalFinanceur, TotauxParExercice
-    from ..regles import RuleSet
+    from cdv_prog.render.registry import Sortie
+    from cdv_prog.core.montants import TotalFinanceur
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.breakdowns import Repartition
+    from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.programmation.commitments import Engagements
+    from cdv_prog.programmation.totals import TotauxParExercice
 
 WIDTH = 120  # when not on a terminal: wide enough for the tables, and the same everywhere
-
-
-def console_for(file=None) -> Console:
-    """A console on ``file`` (stdout by default): the terminal's width, else a fixed one."""
-    console = Console(file=file, highlight=False)
-    if not console.is_terminal:
-        console = Console(file=file, highlight=False, width=WIDTH)
-    return console
 
 
 def _amount_columns(table: Table, *names: str) -> None:
@@ -35,7 +30,7 @@ def _amount_columns(table: Table, *names: str) -> None:
         table.add_column(name, justify="right", no_wrap=True)
 
 
-def table_financeurs(financeurs: Iterable["TotalFinanceur"], regles: "RuleSet", titre: str) -> Table:
+def table_financeurs(financeurs: Iterable[TotalFinanceur], regles: JeuDeRegles, titre: str) -> Table:
     table = Table(title=titre, title_justify="left", title_style="bold", caption=DEMANDE_NOTE, caption_justify="left")
     table.add_column("Financeur")
     _amount_columns(table, "Enveloppe", "Demandé", "Retenu", "Solde", "Taux")
@@ -44,32 +39,44 @@ def table_financeurs(financeurs: Iterable["TotalFinanceur"], regles: "RuleSet", 
     for f in financeurs:
         style = "bold red" if f.depassement else ("dim" if f.enveloppe is None else "")
         table.add_row(
-            escape(regles.nom_court(f.financeur)), montant(f.enveloppe), euros(f.demande), euros(f.retenu),
-            "—" if f.solde is None else euros(f.solde), taux(f.taux), str(f.dossiers),
+            escape(regles.nom_court(f.financeur)),
+            montant(f.enveloppe),
+            euros(f.demande),
+            euros(f.retenu),
+            "—" if f.solde is None else euros(f.solde),
+            taux(f.taux),
+            str(f.dossiers),
             Text(etat(f.depassement, f.enveloppe), style="bold red" if f.depassement else ""),
             style=style,
         )
     return table
 
 
-def totaux(console: Console, par_exercice: "TotauxParExercice") -> None:
+def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
     """The per-financeur table of each exercice (end of ``cdv check`` on several dossiers)."""
     if not console.is_terminal and console.width < WIDTH:
         console = Console(file=console.file, highlight=False, width=WIDTH)
     for t in par_exercice.exercices():
         console.print()
-        console.print(table_financeurs(
-            t.financeurs(), par_exercice.regles,
-            f"Totaux de l'exercice {t.exercice} par financeur ({t.resume.total} dossier(s))",
-        ))
+        console.print(
+            table_financeurs(
+                t.financeurs(),
+                par_exercice.regles,
+                f"Totaux de l'exercice {t.exercice} par financeur ({t.resume.total} dossier(s))",
+            )
+        )
 
 
-def render(console: Console, prog: "Programmation", regles: "RuleSet") -> None:
+def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
+    """The whole report on a rich console."""
     entete = Entete.of(prog, regles)
     console.print(f"Programmation de l'exercice {prog.exercice}", style="bold")
     console.print(escape(entete.contrat), soft_wrap=True)
-    console.print(f"Règles : {escape(entete.regles)} (SHA-256 {entete.empreinte}) — cdv {entete.version}",
-                  style="dim", soft_wrap=True)
+    console.print(
+        f"Règles : {escape(entete.regles)} (SHA-256 {entete.empreinte}) — cdv {entete.version}",
+        style="dim",
+        soft_wrap=True,
+    )
     console.print(resume_text(prog), style="bold green" if prog.exit_code == 0 else "bold red")
     console.print()
     console.print(table_financeurs(prog.financeurs, regles, "Financements par financeur"))
@@ -80,7 +87,7 @@ def render(console: Console, prog: "Programmation", regles: "RuleSet") -> None:
     _ecartes(console, prog)
 
 
-def _constats(console: Console, prog: "Programmation") -> None:
+def _constats(console: Console, prog: Programmation) -> None:
     if not prog.constats:
         return
     console.print()
@@ -96,14 +103,21 @@ def _constats(console: Console, prog: "Programmation") -> None:
         console.print(f"    Source : {escape(c.source)}", style="dim", soft_wrap=True)
 
 
-def _engagements(console: Console, eng: "Engagements", regles: "RuleSet") -> None:
+def _engagements(console: Console, eng: Engagements, regles: JeuDeRegles) -> None:
     console.print()
     if not eng.financeurs:
-        console.print(f"Engagements CPO pour les exercices suivants : aucun (aucune CPO éligible au-delà de {eng.exercice}).",
-                      style="bold")
+        console.print(
+            f"Engagements CPO pour les exercices suivants : aucun (aucune CPO éligible au-delà de {eng.exercice}).",
+            style="bold",
+        )
         return
-    table = Table(title=f"Engagements des CPO de {eng.exercice} pour les exercices suivants", title_justify="left",
-                  title_style="bold", caption="Hypothèse : " + eng.hypothese, caption_justify="left")
+    table = Table(
+        title=f"Engagements des CPO de {eng.exercice} pour les exercices suivants",
+        title_justify="left",
+        title_style="bold",
+        caption="Hypothèse : " + eng.hypothese,
+        caption_justify="left",
+    )
     table.add_column("Financeur")
     for year in eng.annees:
         _amount_columns(table, f"Engagé {year}", f"Enveloppe {year}", f"Part {year}")
@@ -116,19 +130,20 @@ def _engagements(console: Console, eng: "Engagements", regles: "RuleSet") -> Non
     console.print(f"CPO concernées : {', '.join(eng.dossiers)}", style="dim", soft_wrap=True)
 
 
-def _repartition(console: Console, rep: "Repartition") -> None:
+def _repartition(console: Console, rep: Repartition) -> None:
     console.print()
     table = Table(title=rep.titre, title_justify="left", title_style="bold", caption=rep.note, caption_justify="left")
     table.add_column(rep.colonne)
     table.add_column("Dossiers", justify="right")
     _amount_columns(table, "Retenu")
     for ligne in rep.lignes:
-        table.add_row(escape(ligne.libelle), str(ligne.dossiers), euros(ligne.retenu),
-                      style="dim" if ligne.dossiers == 0 else "")
+        table.add_row(
+            escape(ligne.libelle), str(ligne.dossiers), euros(ligne.retenu), style="dim" if ligne.dossiers == 0 else ""
+        )
     console.print(table)
 
 
-def _ecartes(console: Console, prog: "Programmation") -> None:
+def _ecartes(console: Console, prog: Programmation) -> None:
     ecartes = prog.ecartes
     console.print()
     if not ecartes:
@@ -137,7 +152,21 @@ def _ecartes(console: Console, prog: "Programmation") -> None:
     console.print(f"Dossiers écartés ({len(ecartes)}), hors des montants retenus", style="bold")
     for d in ecartes:
         style = "red" if d.verdict == "ineligible" else "magenta"
-        console.print(f"  {escape(d.id or '(sans id)')}  {VERDICTS[d.verdict]}  {escape(d.fichier)}", style=style,
-                      soft_wrap=True)
+        console.print(
+            f"  {escape(d.id or '(sans id)')}  {VERDICTS[d.verdict]}  {escape(d.fichier)}", style=style, soft_wrap=True
+        )
         for motif in d.motifs:
             console.print(f"    - {escape(motif)}", style=style, soft_wrap=True)
+
+
+def render_bytes(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
+    """``cdv programmation --format text``: with colours at the terminal's width, else plain at 120 columns."""
+    import io
+
+    buffer = io.StringIO()
+    if sortie is not None and sortie.terminal:
+        console = Console(file=buffer, highlight=False, force_terminal=True, width=sortie.largeur)
+    else:
+        console = Console(file=buffer, highlight=False, width=WIDTH)
+    render(console, prog, regles)
+    return buffer.getvalue().encode("utf-8")

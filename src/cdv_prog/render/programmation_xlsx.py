@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ..programmation.breakdowns import NOTE_QUARTIERS
-from .programmation_common import DEMANDE_NOTE, STATUTS, VERDICTS, Entete
+from cdv_prog.programmation.breakdowns import NOTE_QUARTIERS
+from cdv_prog.render.programmation_common import DEMANDE_NOTE, STATUTS, VERDICTS, Entete
 
 if TYPE_CHECKING:
+    from cdv_prog.render.registry import Sortie
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from ..programmation.calcul import Programmation
-    from ..regles import RuleSet
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.calcul import Programmation
 
 EURO = '#,##0.00 "€"'
 POURCENT = "0.00%"
@@ -30,8 +32,14 @@ FIXED_DATE = dt.datetime(2024, 1, 1)
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
 
-def _sheet(wb: Any, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
-           formats: dict[int, str], widths: dict[int, int] | None = None) -> "Worksheet":
+def _sheet(
+    wb: Any,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    formats: dict[int, str],
+    widths: dict[int, int] | None = None,
+) -> Worksheet:
     """A sheet holding one table: bold frozen header, autofilter, number formats per column (0-based)."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -57,7 +65,7 @@ def _oui(flag: bool) -> str:
     return "oui" if flag else "non"
 
 
-def render(prog: "Programmation", regles: "RuleSet") -> bytes:
+def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -66,11 +74,25 @@ def render(prog: "Programmation", regles: "RuleSet") -> bytes:
     codes = [f.financeur for f in prog.financeurs]
 
     _sheet(
-        wb, "Financeurs",
+        wb,
+        "Financeurs",
         ("Financeur", "Nom", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dépassement", "Dossiers"),
-        ([f.financeur, regles.financeurs[f.financeur].nom, f.enveloppe, f.demande, f.retenu, f.solde, f.taux,
-          _oui(f.depassement), f.dossiers] for f in prog.financeurs),
-        {2: EURO, 3: EURO, 4: EURO, 5: EURO, 6: POURCENT}, {1: 45, 2: 16, 3: 16, 4: 16, 5: 16},
+        (
+            [
+                f.financeur,
+                regles.financeurs[f.financeur].nom,
+                f.enveloppe,
+                f.demande,
+                f.retenu,
+                f.solde,
+                f.taux,
+                _oui(f.depassement),
+                f.dossiers,
+            ]
+            for f in prog.financeurs
+        ),
+        {2: EURO, 3: EURO, 4: EURO, 5: EURO, 6: POURCENT},
+        {1: 45, 2: 16, 3: 16, 4: 16, 5: 16},
     )
 
     headers = ["Id", "Fichier", "Intitulé", "Porteur", "Verdict", "CPO"] + [nom(c) for c in codes]
@@ -81,43 +103,65 @@ def render(prog: "Programmation", regles: "RuleSet") -> bytes:
         retenu = d.retenu or {}
         row = [d.id, d.fichier, d.intitule, d.porteur, VERDICTS[d.verdict], _oui(d.cpo)]
         row += [retenu.get(c) for c in codes]
-        row += [sum(d.demande.values(), Decimal(0)) if d.demande is not None else None,
-                sum(retenu.values(), Decimal(0)) if d.retenu is not None else None,
-                "\n".join(d.motifs) or None]
+        row += [
+            sum(d.demande.values(), Decimal(0)) if d.demande is not None else None,
+            sum(retenu.values(), Decimal(0)) if d.retenu is not None else None,
+            "\n".join(d.motifs) or None,
+        ]
         return row
 
     n = len(codes) + 2
-    _sheet(wb, "Dossiers", headers, (dossier_row(d) for d in prog.dossiers),
-           {first_amount + i: EURO for i in range(n)},
-           {0: 16, 1: 36, 2: 50, 3: 36, first_amount + n: 80})
+    _sheet(
+        wb,
+        "Dossiers",
+        headers,
+        (dossier_row(d) for d in prog.dossiers),
+        {first_amount + i: EURO for i in range(n)},
+        {0: 16, 1: 36, 2: 50, 3: 36, first_amount + n: 80},
+    )
 
     _sheet(
-        wb, "Répartitions",
+        wb,
+        "Répartitions",
         ["Répartition", "Clé", "Libellé", "Dossiers", "Retenu"] + [nom(c) for c in codes],
-        ([rep.colonne, ligne.cle, ligne.libelle, ligne.dossiers, ligne.retenu]
-         + [ligne.financeurs.get(c) for c in codes]
-         for rep in prog.repartitions for ligne in rep.lignes),
-        {4 + i: EURO for i in range(len(codes) + 1)}, {0: 28, 1: 30, 2: 60},
+        (
+            [rep.colonne, ligne.cle, ligne.libelle, ligne.dossiers, ligne.retenu]
+            + [ligne.financeurs.get(c) for c in codes]
+            for rep in prog.repartitions
+            for ligne in rep.lignes
+        ),
+        {4 + i: EURO for i in range(len(codes) + 1)},
+        {0: 28, 1: 30, 2: 60},
     )
 
     eng = prog.engagements
     _sheet(
-        wb, "Engagements CPO",
+        wb,
+        "Engagements CPO",
         ("Financeur", "Année", "Engagé", "Enveloppe", "Solde", "Part de l'enveloppe", "Dossiers"),
-        ([nom(f.financeur), e.annee, e.engage, e.enveloppe, e.solde, e.taux, e.dossiers]
-         for f in eng.financeurs for e in f.annees),
-        {2: EURO, 3: EURO, 4: EURO, 5: POURCENT}, {0: 20, 2: 16, 3: 16, 4: 16},
+        (
+            [nom(f.financeur), e.annee, e.engage, e.enveloppe, e.solde, e.taux, e.dossiers]
+            for f in eng.financeurs
+            for e in f.annees
+        ),
+        {2: EURO, 3: EURO, 4: EURO, 5: POURCENT},
+        {0: 20, 2: 16, 3: 16, 4: 16},
     )
 
     _sheet(
-        wb, "Constats", ("Règle", "Gravité", "Statut", "Message", "Source"),
+        wb,
+        "Constats",
+        ("Règle", "Gravité", "Statut", "Message", "Source"),
         ([c.regle, c.gravite, STATUTS[c.statut], c.message, c.source] for c in prog.constats),
-        {}, {0: 28, 3: 90, 4: 90},
+        {},
+        {0: 28, 3: 90, 4: 90},
     )
 
     entete = Entete.of(prog, regles)
     _sheet(
-        wb, "Informations", ("Rubrique", "Valeur"),
+        wb,
+        "Informations",
+        ("Rubrique", "Valeur"),
         [
             ("Exercice", prog.exercice),
             ("Contrat", entete.contrat),
@@ -132,7 +176,8 @@ def render(prog: "Programmation", regles: "RuleSet") -> bytes:
             ("Quartiers", NOTE_QUARTIERS),
             ("Engagements CPO", eng.hypothese),
         ],
-        {}, {0: 24, 1: 100},
+        {},
+        {0: 24, 1: 100},
     )
 
     wb.properties.creator = "cdv"
@@ -156,7 +201,9 @@ def _deterministic_zip(data: bytes) -> bytes:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", content
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr

@@ -25,6 +25,10 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
+from cdv_prog.core.money import valider_montant
+from cdv_prog.core.vocab import Portee
+from cdv_prog.kinds.base import valider_fraction
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CODE_PATTERN = "^[a-z0-9][a-z0-9.-]*$"
 YEAR_PATTERN = "^[0-9]{4}$"
@@ -37,7 +41,7 @@ AMOUNT: dict[str, Any] = {
             "pattern": "^\\s*(EUR\\s*)?[0-9][0-9 \\u00a0\\u202f\\u2009]*([.,][0-9]{1,2})?\\s*(€|EUR)?\\s*$",
         },
     ],
-    "description": "Montant en euros, au centime : 12000, 12000.50 ou \"12 000,50 €\" (jamais négatif).",
+    "description": 'Montant en euros, au centime : 12000, 12000.50 ou "12 000,50 €" (jamais négatif).',
 }
 FRACTION: dict[str, Any] = {
     "type": "number",
@@ -51,14 +55,12 @@ class _Generator(GenerateJsonSchema):
     """pydantic's generator, with our amount and fraction types described as they are typed."""
 
     def function_before_schema(self, schema: Any) -> Any:
-        from ..conditions import _one_or_many
-        from ..dossier import _amount
-        from ..kinds.base import _fraction
+        from cdv_prog.core.conditions import _one_or_many
 
         func = (schema.get("function") or {}).get("function")
-        if func is _amount:
+        if func is valider_montant:
             return copy.deepcopy(AMOUNT)
-        if func is _fraction:
+        if func is valider_fraction:
             return copy.deepcopy(FRACTION)
         if func is _one_or_many:  # a code, or a list of codes
             inner = super().function_before_schema(schema)
@@ -114,7 +116,10 @@ _DOSSIER_DOC: dict[tuple[str, str], str] = {
     ("Dossier", "porteur"): "Le porteur de l'action (le plus souvent une association).",
     ("Dossier", "action"): "L'action : défi, quartiers, dates, CPO…",
     ("Dossier", "budget"): "Budget prévisionnel de l'action (Cerfa n°12156).",
-    ("Dossier", "financements"): "Financements demandés, une ligne par financeur et dispositif (plusieurs lignes peuvent nommer le même financeur).",
+    (
+        "Dossier",
+        "financements",
+    ): "Financements demandés, une ligne par financeur et dispositif (plusieurs lignes peuvent nommer le même financeur).",
     ("Dossier", "pieces"): "Codes des pièces fournies (attestation-prefecture, liste-bureau, rib…).",
     ("Dossier", "elan"): "Dossier aussi déposé sur la plateforme Elan (REAAP).",
     ("Dossier", "bilan-precedent"): "Bilan de l'action de l'année précédente envoyé à la CAF.",
@@ -134,11 +139,17 @@ _DOSSIER_DOC: dict[tuple[str, str], str] = {
     ("Cpo", "annees"): "Années couvertes par la CPO (3 années consécutives).",
     ("Budget", "total"): "Total des charges de l'action (comptes 60 à 68), hors contributions en nature.",
     ("Budget", "autres-produits"): "Ressources hors subventions (ventes, participations, fonds propres…).",
-    ("Budget", "contributions-nature"): "Contributions volontaires en nature (comptes 86/87), jamais comptées dans les parts.",
+    (
+        "Budget",
+        "contributions-nature",
+    ): "Contributions volontaires en nature (comptes 86/87), jamais comptées dans les parts.",
     ("Financement", "financeur"): "Code du financeur.",
     ("Financement", "dispositif"): "Dispositif, texte libre (BOP 147, FIPD, REAAP, CLAS…).",
     ("Financement", "montant"): "Montant demandé.",
-    ("Financement", "accorde"): "Montant proposé ou accordé dans la programmation (remplace le montant demandé dans les calculs).",
+    (
+        "Financement",
+        "accorde",
+    ): "Montant proposé ou accordé dans la programmation (remplace le montant demandé dans les calculs).",
     ("BilanPrecedent", "envoye-le"): "Date d'envoi du bilan (AAAA-MM-JJ).",
 }
 
@@ -162,7 +173,7 @@ def _string_branch(node: dict[str, Any]) -> dict[str, Any]:
 
 def dossier_schema(regles: Any = None) -> dict[str, Any]:
     """JSON Schema of a dossier file; with a rule set, its codes are offered as completions."""
-    from ..dossier import Dossier
+    from cdv_prog.core.dossier import Dossier
 
     schema = _model_schema(Dossier)
     schema.pop("title", None)
@@ -223,7 +234,11 @@ COMMON_RULE_KEYS: dict[str, dict[str, Any]] = {
         "enum": ["bloquant", "avertissement", "information"],
         "description": "bloquant : un échec rend le dossier inéligible ; avertissement : une réserve ; information : jamais bloquant.",
     },
-    "source": {"type": "string", "minLength": 1, "description": "La phrase du contrat ou de la lettre de cadrage dont vient la règle."},
+    "source": {
+        "type": "string",
+        "minLength": 1,
+        "description": "La phrase du contrat ou de la lettre de cadrage dont vient la règle.",
+    },
     "titre": {"type": "string", "description": "Titre court de la règle."},
     "description": {"type": "string", "description": "Explication de la règle pour la documentation."},
     "conseil": {"type": "string", "description": "Recommandation ajoutée au message d'échec."},
@@ -236,11 +251,44 @@ def kind_parameters(kind: Any) -> tuple[dict[str, dict[str, Any]], list[str], di
     return schema.get("properties", {}), list(schema.get("required", [])), schema.get("$defs", {})
 
 
+def _rule_schema(portee: Portee, description: str, defs: dict[str, Any], with_si: bool = False) -> dict[str, Any]:
+    """A rule of one scope: the keys every rule has, then its kind's parameters (``if type … then``)."""
+    from cdv_prog import kinds
+
+    registry = kinds.registry(portee)
+    common = {k: dict(v) for k, v in COMMON_RULE_KEYS.items()}
+    if with_si:
+        common["si"] = {"$ref": "#/$defs/Condition"}
+    else:
+        common.pop("si", None)
+    common["type"] = {**common["type"], "enum": list(registry)}
+    branches = []
+    for name, kind in registry.items():
+        props, required, kdefs = kind_parameters(kind)
+        for dname, d in kdefs.items():
+            defs.setdefault(dname, d)
+        then_props: dict[str, Any] = dict.fromkeys(common, True)
+        for pname, pschema in props.items():
+            then_props[pname] = _dated(pschema)
+        branches.append(
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": {"properties": then_props, "required": required, "additionalProperties": False},
+            }
+        )
+    return {
+        "type": "object",
+        "description": description,
+        "properties": common,
+        "required": ["type", "gravite", "source"],
+        "allOf": branches,
+    }
+
+
 def regles_schema() -> dict[str, Any]:
     """JSON Schema of one rules file (``rules/*.yaml``)."""
-    from .. import kinds
-    from ..conditions import Condition
-    from ..regles import Referentiel
+    from cdv_prog.core.conditions import Condition
+    from cdv_prog.core.ruleset import Referentiel
 
     ref = _model_schema(Referentiel)
     defs: dict[str, Any] = dict(ref.get("$defs", {}))
@@ -249,36 +297,12 @@ def regles_schema() -> dict[str, Any]:
     condition["description"] = "Quand la règle s'applique : toutes les conditions données doivent être remplies."
     defs["Condition"] = condition
 
-    common = {k: dict(v) for k, v in COMMON_RULE_KEYS.items()}
-    common["si"] = {"$ref": "#/$defs/Condition"}
-    common["type"] = {**common["type"], "enum": list(kinds.KINDS)}
-    branches = []
-    for name, kind in kinds.KINDS.items():
-        props, required, kdefs = kind_parameters(kind)
-        for dname, d in kdefs.items():
-            defs.setdefault(dname, d)
-        then_props: dict[str, Any] = {k: True for k in common}
-        for pname, pschema in props.items():
-            then_props[pname] = _dated(pschema)
-        branches.append({
-            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-            "then": {"properties": then_props, "required": required, "additionalProperties": False},
-        })
-    defs["Regle"] = {
-        "type": "object",
-        "description": "Une règle : une instance d'un genre (type) avec ses paramètres.",
-        "properties": common,
-        "required": ["type", "gravite", "source"],
-        "allOf": branches,
-    }
-    generic = {k: dict(v) for k, v in COMMON_RULE_KEYS.items()}
-    generic["si"] = {"$ref": "#/$defs/Condition"}
-    defs["RegleProgrammation"] = {
-        "type": "object",
-        "description": "Une règle de la programmation (sur l'ensemble des dossiers d'un exercice).",
-        "properties": generic,
-        "required": ["type", "gravite", "source"],
-    }
+    defs["Regle"] = _rule_schema(
+        "dossier", "Une règle : une instance d'un genre (type) avec ses paramètres.", defs, with_si=True
+    )
+    defs["RegleProgrammation"] = _rule_schema(
+        "programmation", "Une règle de la programmation (sur l'ensemble des dossiers d'un exercice).", defs
+    )
 
     rule_id = {"pattern": "^[a-z0-9][a-z0-9-]*$"}
     code = {"pattern": CODE_PATTERN}

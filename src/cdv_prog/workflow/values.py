@@ -7,16 +7,15 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-from ..dated import ALWAYS, Dated
-from ..money import euros, percent
+from cdv_prog.core.dated import ALWAYS, Dated
+from cdv_prog.core.money import euros, percent, valider_montant
+from cdv_prog.kinds.base import valider_fraction
 
 
 def nature(kind: ModuleType | None, name: str) -> str:
     """``montant``, ``fraction`` or ``autre``: how a kind's parameter is to be read."""
     if kind is None:
         return "autre"
-    from ..dossier import _amount
-    from ..kinds.base import _fraction
 
     model = kind.Parametres
     field = next((f for n, f in model.model_fields.items() if (f.alias or n) == name), None)
@@ -24,9 +23,9 @@ def nature(kind: ModuleType | None, name: str) -> str:
         return "autre"
     for meta in field.metadata:
         func = getattr(meta, "func", None)
-        if func is _amount:
+        if func is valider_montant:
             return "montant"
-        if func is _fraction:
+        if func is valider_fraction:
             return "fraction"
     return "autre"
 
@@ -78,8 +77,14 @@ def to_json(value: Any) -> Any:
 _CONDITION_WORDS: dict[str, tuple[str, str]] = {
     "cpo": ("l'action est sous CPO", "l'action n'est pas sous CPO"),
     "innovante": ("l'action est innovante", "l'action n'est pas innovante"),
-    "parentalite": ("l'action est une action de soutien à la parentalité", "l'action n'est pas une action de parentalité"),
-    "renouvellement": ("l'action renouvelle une action financée l'année précédente", "l'action n'est pas un renouvellement"),
+    "parentalite": (
+        "l'action est une action de soutien à la parentalité",
+        "l'action n'est pas une action de parentalité",
+    ),
+    "renouvellement": (
+        "l'action renouvelle une action financée l'année précédente",
+        "l'action n'est pas un renouvellement",
+    ),
     "elan": ("le dossier est déposé sur la plateforme Elan", "le dossier n'est pas déposé sur Elan"),
     "cpo-apres-premiere-annee": (
         "l'action est sous CPO et l'exercice est après la première année de la CPO",

@@ -1,0 +1,37 @@
+"""``cdv schema``: the JSON Schemas of the dossier and rules formats, for editors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from cdv_prog.cli.common import RulesOpt, load_ruleset, rules_inputs, write_report
+
+SchemaName = Literal["dossier", "regles"]
+
+
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="dossier ou regles.", show_default=False)],
+    rules: RulesOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Écrire dans ce fichier plutôt que sur la sortie standard.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Schéma JSON des fichiers de dossier ou de règles, pour que l'éditeur complète et vérifie la saisie."""
+    from cdv_prog.files.rules import default_rules_path
+    from cdv_prog.workflow.schema import dossier_schema, dumps, regles_schema
+
+    text = dumps(dossier_schema(load_ruleset(rules))) if name == "dossier" else dumps(regles_schema())
+    if output is not None:
+        inputs, roots = rules_inputs(rules if rules is not None else default_rules_path())
+        write_report(output, text, inputs, roots)
+    else:
+        sys.stdout.write(text)
+    sys.stdout.flush()
+    raise typer.Exit(0)

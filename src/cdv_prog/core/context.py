@@ -1,0 +1,80 @@
+"""What the rule kinds see: one dossier (:class:`Contexte`) or one exercice (:class:`ContexteProgrammation`).
+
+Both are built by the engine from values already computed (the dossier's
+:class:`~cdv_prog.core.montants.Montants`, the exercice's totals): a rule
+kind reads them, never recomputes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cdv_prog.core.montants import Montants, TotalFinanceur
+
+if TYPE_CHECKING:
+    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.core.ruleset import JeuDeRegles
+
+
+@dataclass
+class Contexte:
+    """A valid dossier as the rules see it, with its amounts."""
+
+    dossier: Dossier
+    regles: JeuDeRegles
+    montants: Montants
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, dossier: Dossier, regles: JeuDeRegles) -> Contexte:
+        return cls(dossier, regles, Montants.of(dossier))
+
+    @property
+    def exercice(self) -> int:
+        return self.dossier.exercice
+
+    @property
+    def totaux(self) -> dict[str, Decimal]:
+        """Montant retenu per financeur (accorde if present, else montant)."""
+        return self.montants.retenus
+
+    @property
+    def financent(self) -> list[str]:
+        """Financeurs whose total is > 0, in order of appearance."""
+        return self.montants.financent
+
+    def total(self, financeur: str) -> Decimal:
+        return self.montants.retenu(financeur)
+
+    def nom(self, financeur: str) -> str:
+        return self.regles.nom_court(financeur)
+
+    def noms(self, financeurs: list[str]) -> str:
+        return ", ".join(self.nom(c) for c in financeurs) or "aucun"
+
+
+@dataclass(frozen=True)
+class DossierRetenu:
+    """An eligible dossier of the exercice with its amounts, as the programmation rules see it."""
+
+    dossier: Dossier
+    montants: Montants
+
+
+@dataclass(frozen=True)
+class ContexteProgrammation:
+    """One exercice as the programmation rules see it."""
+
+    exercice: int
+    regles: JeuDeRegles
+    dossiers: tuple[DossierRetenu, ...]  # the eligible dossiers of the exercice, in path order
+    financeurs: tuple[TotalFinanceur, ...]  # per-financeur totals against the enveloppes
+
+    def nom(self, financeur: str) -> str:
+        return self.regles.nom_court(financeur)
+
+    def contexte(self, retenu: DossierRetenu) -> Contexte:
+        """One of its dossiers as the dossier rules see it (amounts not recomputed)."""
+        return Contexte(retenu.dossier, self.regles, retenu.montants)

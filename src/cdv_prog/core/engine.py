@@ -1,0 +1,70 @@
+"""The engine: a pure function from (dossier, rule set) to constats and a verdict.
+
+No I/O here (the one rule of this package). The engine — not the rule kinds —
+attaches each constat's rule id, gravité and source, applies the ``si:``
+condition and the ``conseil`` text. The same :func:`appliquer` runs the
+programmation rules over a whole exercice.
+"""
+
+from __future__ import annotations
+
+from cdv_prog.core.context import Contexte, ContexteProgrammation
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.findings import Constat
+from cdv_prog.core.montants import Montants
+from cdv_prog.core.report import DossierReport
+from cdv_prog.core.ruleset import JeuDeRegles, Regle
+from cdv_prog.core.vocab import Verdict
+
+
+def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
+    reason = regle.condition.non_applicable(ctx)
+    if reason is not None:
+        return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {reason}", regle.source)
+    return appliquer(regle, ctx)
+
+
+def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
+    """The rule's kind on ``ctx``: one dossier, or one exercice for a programmation rule."""
+    params, missing = regle.parametres(ctx.exercice, ctx.regles)
+    if params is None:
+        return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {missing}", regle.source)
+    result = regle.kind.verifier(ctx, params)
+    message = result.message
+    if result.statut == "echec" and regle.conseil:
+        message = f"{message}. {regle.conseil}"
+    elif result.statut == "sans-objet" and not message.startswith("sans objet"):
+        message = f"sans objet : {message}"
+    return Constat(regle.id, regle.gravite, result.statut, message, regle.source)
+
+
+def evaluer(dossier: Dossier, regles: JeuDeRegles, montants: Montants | None = None) -> list[Constat]:
+    """Every dossier rule of the set, in the order of the rules files."""
+    ctx = Contexte(dossier, regles, montants if montants is not None else Montants.of(dossier))
+    return [evaluer_regle(regle, ctx) for regle in regles.regles.values()]
+
+
+def evaluer_programmation(ctx: ContexteProgrammation) -> list[Constat]:
+    """Every programmation rule of the set, over one exercice, in the order of the rules files."""
+    return [appliquer(regle, ctx) for regle in ctx.regles.programmation.values()]
+
+
+def verdict(constats: list[Constat]) -> Verdict:
+    if any(c.statut == "echec" and c.gravite == "bloquant" for c in constats):
+        return "ineligible"
+    return "eligible"
+
+
+def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str) -> DossierReport:
+    """The report of a valid dossier: its amounts (computed here, once), constats and verdict."""
+    montants = Montants.of(dossier)
+    constats = evaluer(dossier, regles, montants)
+    return DossierReport(
+        fichier,
+        verdict(constats),
+        id=dossier.id,
+        exercice=dossier.exercice,
+        constats=constats,
+        montants=montants,
+        dossier=dossier,
+    )

@@ -1,0 +1,102 @@
+"""What the tool finds: a rule's constat, a reading error, a problem of the rules.
+
+* :class:`Resultat` — what a rule kind's ``verifier`` returns (statut, message);
+  the engine turns it into a :class:`Constat` by attaching the rule's id,
+  gravité and source;
+* :class:`LoadError` — a dossier file that cannot be read as a dossier: field,
+  line, French message;
+* :class:`RuleProblem` — the same for a rules file, with the file's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cdv_prog.core.vocab import Gravite, Statut
+
+PathParts = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Resultat:
+    """What a rule kind's check returns: the engine adds id, gravité and source."""
+
+    statut: Statut
+    message: str
+
+
+def ok(message: str) -> Resultat:
+    return Resultat("ok", message)
+
+
+def echec(message: str) -> Resultat:
+    return Resultat("echec", message)
+
+
+def sans_objet(message: str) -> Resultat:
+    return Resultat("sans-objet", message)
+
+
+@dataclass(frozen=True)
+class Constat:
+    regle: str
+    gravite: Gravite
+    statut: Statut
+    message: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "regle": self.regle,
+            "gravite": self.gravite,
+            "statut": self.statut,
+            "message": self.message,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """One problem found while reading a file: field path, line, French message."""
+
+    champ: str
+    ligne: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"champ": self.champ, "ligne": self.ligne, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"ligne {self.ligne}" if self.ligne else "fichier"
+        champ = f" [{self.champ}]" if self.champ else ""
+        return f"{where}{champ} : {self.message}"
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """A problem of a rules file: file, line, key, French message."""
+
+    fichier: str
+    ligne: int | None
+    champ: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.fichier + (f":{self.ligne}" if self.ligne else "")
+        champ = f" [{self.champ}]" if self.champ else ""
+        return f"{where}{champ} : {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fichier": self.fichier, "ligne": self.ligne, "champ": self.champ, "message": self.message}
+
+
+def format_path(path: PathParts) -> str:
+    """``("financements", 0, "montant")`` → ``financements[0].montant``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

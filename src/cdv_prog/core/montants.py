@@ -1,0 +1,117 @@
+"""The figures of the programmation, computed once: a dossier's amounts, a financeur's totals.
+
+* :class:`Montants` — a valid dossier's amounts, line by line and per
+  financeur: requested (``montant``) and retained (``accorde`` if present,
+  else ``montant``). Computed once when the dossier is checked
+  (:func:`cdv_prog.core.report.rapport`) and read by the engine, the totals,
+  the breakdowns, the commitments, the diff and every renderer.
+* :class:`TotalFinanceur` — one financeur's totals over an exercice against
+  its enveloppe: solde, taux, dépassement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cdv_prog.core.money import ZERO, montant_json, taux_json
+
+if TYPE_CHECKING:
+    from cdv_prog.core.dossier import Dossier
+
+
+@dataclass(frozen=True, slots=True)
+class LigneMontant:
+    """One financement line: financeur, dispositif (free text), requested and retained amounts."""
+
+    financeur: str
+    dispositif: str | None
+    demande: Decimal
+    retenu: Decimal
+
+
+@dataclass(frozen=True)
+class Montants:
+    """A valid dossier's amounts; per-financeur totals in order of first appearance."""
+
+    lignes: tuple[LigneMontant, ...]
+    demandes: dict[str, Decimal]
+    retenus: dict[str, Decimal]
+
+    @classmethod
+    def of(cls, dossier: Dossier) -> Montants:
+        lignes = tuple(LigneMontant(f.financeur, f.dispositif, f.montant, f.retenu) for f in dossier.financements)
+        demandes: dict[str, Decimal] = {}
+        retenus: dict[str, Decimal] = {}
+        for ligne in lignes:
+            demandes[ligne.financeur] = demandes.get(ligne.financeur, ZERO) + ligne.demande
+            retenus[ligne.financeur] = retenus.get(ligne.financeur, ZERO) + ligne.retenu
+        return cls(lignes, demandes, retenus)
+
+    @property
+    def financent(self) -> list[str]:
+        """Financeurs whose retained total is > 0 (they « finance » the dossier), in order of appearance."""
+        return [code for code, total in self.retenus.items() if total > ZERO]
+
+    def retenu(self, financeur: str) -> Decimal:
+        return self.retenus.get(financeur, ZERO)
+
+    def demande(self, financeur: str) -> Decimal:
+        return self.demandes.get(financeur, ZERO)
+
+    @property
+    def total_demande(self) -> Decimal:
+        return sum(self.demandes.values(), ZERO)
+
+    @property
+    def total_retenu(self) -> Decimal:
+        return sum(self.retenus.values(), ZERO)
+
+
+def solde(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:
+    """What is left of the enveloppe (negative when exceeded); None without enveloppe."""
+    return None if enveloppe is None else enveloppe - montant
+
+
+def taux(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:
+    """The share of the enveloppe used; None without enveloppe (or with a zero one)."""
+    if enveloppe is None or enveloppe == ZERO:
+        return None
+    return montant / enveloppe
+
+
+@dataclass(frozen=True)
+class TotalFinanceur:
+    """One financeur over one exercice: demandé (valid dossiers), retenu (eligible ones), enveloppe."""
+
+    financeur: str
+    enveloppe: Decimal | None
+    demande: Decimal
+    retenu: Decimal
+    dossiers: int
+
+    @property
+    def solde(self) -> Decimal | None:
+        return solde(self.enveloppe, self.retenu)
+
+    @property
+    def taux(self) -> Decimal | None:
+        return taux(self.enveloppe, self.retenu)
+
+    @property
+    def depassement(self) -> bool:
+        return self.enveloppe is not None and self.retenu > self.enveloppe
+
+    def to_dict(self) -> dict[str, Any]:
+        """An entry of ``financeurs`` in the programmation JSON (``docs/rapports.md``)."""
+        return {
+            "financeur": self.financeur,
+            "enveloppe": montant_json(self.enveloppe),
+            "demande": montant_json(self.demande),
+            "retenu": montant_json(self.retenu),
+            "solde": montant_json(self.solde),
+            "taux": taux_json(self.taux),
+            "depassement": self.depassement,
+            "dossiers": self.dossiers,
+        }

@@ -1,0 +1,156 @@
+"""The rule set as the engine sees it: référentiels, enveloppes, rules (the model, no loading).
+
+A :class:`JeuDeRegles` is built by :mod:`cdv_prog.files.rules` from the YAML
+files of ``rules/`` (format: ``docs/regles.md``). Each :class:`Regle` is an
+instance of a rule kind — a module of :mod:`cdv_prog.kinds` satisfying
+:class:`RuleKind` — with parameters that may be dated by year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from cdv_prog.core.conditions import Condition
+from cdv_prog.core.dated import Dated
+from cdv_prog.core.findings import Resultat, RuleProblem
+from cdv_prog.core.vocab import Code, Gravite, GroupeFinanceur, Portee, StatutQuartier
+
+Texte = Annotated[str, Field(min_length=1)]
+
+
+class RuleKind(Protocol):
+    """What every rule kind module declares (checked by mypy on the registry).
+
+    ``TYPE`` is the ``type:`` of the rules YAML, ``PORTEE`` says whether the
+    kind judges one dossier or a whole programmation, ``Parametres`` is the
+    strict pydantic model of its parameters and ``verifier`` the pure check.
+    """
+
+    @property
+    def TYPE(self) -> str: ...  # noqa: N802 - a module constant
+
+    @property
+    def PORTEE(self) -> Portee: ...  # noqa: N802 - a module constant
+
+    @property
+    def Parametres(self) -> type[BaseModel]: ...  # noqa: N802 - the module's class
+
+    def verifier(self, ctx: Any, p: Any, /) -> Resultat: ...
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ContratDef(_Strict):
+    nom: Texte
+    periode: Annotated[list[int], Field(min_length=2, max_length=2)]
+    sigle: str | None = None
+
+    @field_validator("periode")
+    @classmethod
+    def _ordered(cls, periode: list[int]) -> list[int]:
+        if periode[0] > periode[1]:
+            raise PydanticCustomError("periode", "la période doit aller de la première à la dernière année")
+        return periode
+
+
+class FinanceurDef(_Strict):
+    nom: Texte
+    groupe: GroupeFinanceur
+    sigle: str | None = None
+
+
+class QuartierDef(_Strict):
+    nom: Texte
+    statut: StatutQuartier
+    commune: str | None = None
+
+
+class DefiDef(_Strict):
+    nom: Texte
+    objectifs: dict[Code, Texte] = {}
+
+
+class Referentiel(_Strict):
+    contrat: ContratDef
+    financeurs: Annotated[dict[Code, FinanceurDef], Field(min_length=1)]
+    quartiers: Annotated[dict[Code, QuartierDef], Field(min_length=1)]
+    defis: dict[Code, DefiDef] = {}
+    axes: dict[Code, Texte] = {}
+    pieces: dict[Code, Texte] = {}
+
+
+class RulesError(Exception):
+    def __init__(self, problems: list[RuleProblem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Regle:
+    """A rule of the set: an instance of a kind with (possibly dated) parameters."""
+
+    id: str
+    type: str
+    kind: RuleKind
+    gravite: Gravite
+    source: str
+    condition: Condition
+    parametres_bruts: dict[str, Dated[Any]]
+    titre: str | None = None
+    description: str | None = None
+    conseil: str | None = None
+    _cache: dict[int, tuple[Any, str | None]] = field(default_factory=dict, repr=False)
+
+    def parametres(self, exercice: int, regles: JeuDeRegles) -> tuple[Any, str | None]:
+        """(validated parameters, None) for the exercice, or (None, reason) when undated."""
+        cached = self._cache.get(exercice)
+        if cached is not None:
+            return cached
+        values: dict[str, Any] = {}
+        missing = []
+        for name, dated in self.parametres_bruts.items():
+            if dated.has(exercice):
+                values[name] = dated.at(exercice)
+            else:
+                missing.append(name)
+        if missing:
+            result: tuple[Any, str | None] = (
+                None,
+                f"pas de valeur de {', '.join(missing)} pour l'exercice {exercice}",
+            )
+        else:
+            result = (self.kind.Parametres.model_validate(values, context={"regles": regles}), None)
+        self._cache[exercice] = result
+        return result
+
+
+@dataclass
+class JeuDeRegles:
+    contrat: ContratDef
+    financeurs: dict[str, FinanceurDef]
+    quartiers: dict[str, QuartierDef]
+    defis: dict[str, DefiDef]
+    axes: dict[str, str]
+    pieces: dict[str, str]
+    enveloppes: dict[str, Dated[Decimal] | None]
+    regles: dict[str, Regle]
+    programmation: dict[str, Regle] = field(default_factory=dict)
+    fichiers: list[Path] = field(default_factory=list)
+    empreinte: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def nom_court(self, financeur: str) -> str:
+        f = self.financeurs.get(financeur)
+        return (f.sigle or financeur) if f else financeur
+
+    def enveloppe(self, financeur: str, exercice: int) -> Decimal | None:
+        dated = self.enveloppes.get(financeur)
+        return dated.at(exercice) if dated is not None else None

@@ -1,0 +1,105 @@
+"""The domain's words, each defined once: literals, code types, French labels, suggestions.
+
+Everything that names a thing of the contrat de ville the same way in several
+places lives here: the verdicts and statuts and their French labels, the
+groupes of financeurs, the types of porteur, the dossier-only quartier code
+``hors-qpv``, the shape of a code, the code types checked against the rule
+set's référentiels, and the « vouliez-vous dire » suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+Statut = Literal["ok", "echec", "sans-objet"]
+Gravite = Literal["bloquant", "avertissement", "information"]
+Verdict = Literal["eligible", "ineligible", "invalide"]
+GroupeFinanceur = Literal["principal", "partenaire", "bailleur", "autre", "prive"]
+StatutQuartier = Literal["qpv", "veille"]
+TypePorteur = Literal["association", "collectivite", "bailleur", "etablissement-public", "entreprise", "autre"]
+Portee = Literal["dossier", "programmation"]
+
+GRAVITES: tuple[Gravite, ...] = ("bloquant", "avertissement", "information")
+VERDICTS: tuple[Verdict, ...] = ("eligible", "ineligible", "invalide")
+GROUPES: tuple[GroupeFinanceur, ...] = ("principal", "partenaire", "bailleur", "autre", "prive")
+TYPES_PORTEUR: tuple[TypePorteur, ...] = (
+    "association",
+    "collectivite",
+    "bailleur",
+    "etablissement-public",
+    "entreprise",
+    "autre",
+)
+
+HORS_QPV = "hors-qpv"
+"""The dossier-only quartier code of an action outside the géographie prioritaire."""
+
+VERDICTS_FR: dict[str, str] = {"eligible": "éligible", "ineligible": "inéligible", "invalide": "invalide"}
+STATUTS_FR: dict[str, str] = {"ok": "conforme", "echec": "en échec", "sans-objet": "sans objet"}
+GRAVITES_FR: dict[str, str] = {
+    "bloquant": "bloquant — un échec rend le dossier inéligible",
+    "avertissement": "avertissement — un échec est une réserve, le dossier reste éligible",
+    "information": "information — ne bloque jamais",
+}
+GROUPES_FR: dict[str, str] = {
+    "principal": "principal",
+    "partenaire": "partenaire",
+    "bailleur": "bailleur social",
+    "autre": "autre",
+    "prive": "privé",
+}
+TYPES_PORTEUR_FR: dict[str, str] = {
+    "association": "Associations",
+    "collectivite": "Collectivités",
+    "bailleur": "Bailleurs sociaux",
+    "etablissement-public": "Établissements publics",
+    "entreprise": "Entreprises",
+    "autre": "Autres porteurs",
+}
+
+CODE_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
+Code = Annotated[str, Field(pattern=CODE_PATTERN, max_length=80)]
+Texte = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+def suggest(word: object, known: Iterable[str]) -> str:
+    """`` (vouliez-vous dire « x » ?)`` for the closest known word, or ``""``."""
+    close = difflib.get_close_matches(str(word), list(known), n=1)
+    return f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+
+
+# Référentiels a rule set may leave out: without them, their codes are not checked.
+OPTIONAL_REFERENTIELS = ("defis", "axes")
+
+
+def _known(section: str, label: str) -> AfterValidator:
+    """Validator: the code must exist in the rule set passed as validation context (``regles``)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        regles = (info.context or {}).get("regles")
+        if regles is None:
+            return value
+        known = getattr(regles, section)
+        if not known and section in OPTIONAL_REFERENTIELS:
+            return value
+        if value not in known and not (section == "quartiers" and value == HORS_QPV):
+            codes = ", ".join(sorted(known) + ([HORS_QPV] if section == "quartiers" else []))
+            raise PydanticCustomError(
+                "code_inconnu",
+                "{label} inconnu « {value} » ; codes connus : {codes}",
+                {"label": label, "value": value, "codes": codes},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+CodeFinanceur = Annotated[Code, _known("financeurs", "financeur")]
+CodeQuartier = Annotated[Code, _known("quartiers", "quartier")]
+CodeDefi = Annotated[Code, _known("defis", "défi")]
+CodeAxe = Annotated[Code, _known("axes", "axe transversal")]

@@ -1,0 +1,143 @@
+"""Reading dossier files into reports, one at a time, in path order.
+
+This is the I/O edge around the pure engine: finding the files, reading each
+one with the hardened loader, validating it against the models and the rule
+set's référentiels, then running the engine. A bad file becomes an
+``invalide`` report with its errors; the batch always goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.engine import juger
+from cdv_prog.core.findings import LoadError
+from cdv_prog.core.report import DossierReport
+from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.files.loader import LoadFailed, load_yaml_file
+from cdv_prog.files.messages import translate
+
+SUFFIXES = (".yaml", ".yml")
+
+
+class MissingPath(Exception):
+    """A path given on the command line does not exist."""
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Dossier files under the given paths: files as given, folders searched recursively.
+
+    Folders are walked in sorted order without following symbolic links to
+    folders (no loops); a missing path raises MissingPath.
+    """
+    out: list[Path] = []
+    seen: set[str] = set()
+    for root in paths:
+        if not root.exists() and not root.is_symlink():
+            raise MissingPath(str(root))
+        if root.is_dir():
+            found = []
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+                dirnames.sort()
+                for name in filenames:
+                    if name.endswith(SUFFIXES) and not name.startswith("."):
+                        found.append(Path(dirpath) / name)
+                for name in dirnames:  # a folder named x.yaml is reported, not silently skipped
+                    if name.endswith(SUFFIXES):
+                        found.append(Path(dirpath) / name)
+            files = sorted(found, key=lambda p: p.parts)
+        else:
+            files = [root]
+        for f in files:
+            key = os.path.normpath(str(f))
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out
+
+
+def read_dossier(path: Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None) -> Dossier | DossierReport:
+    """A validated Dossier, or an ``invalide`` report naming field, line and reason.
+
+    ``lignes``, when given, receives the line of each field up to two levels deep.
+    """
+    shown = str(path)
+    try:
+        loaded = load_yaml_file(path)
+    except LoadFailed as exc:
+        return DossierReport(shown, "invalide", erreurs=exc.errors)
+    if lignes is not None:
+        lignes.update((k, v) for k, v in loaded.lines.items() if len(k) <= 2)
+    data = loaded.data
+    if not isinstance(data, dict):
+        return DossierReport(
+            shown,
+            "invalide",
+            erreurs=[
+                LoadError(
+                    "", loaded.line_of(()) or 1, "un dossier doit être un ensemble de clés (id, exercice, intitule…)"
+                )
+            ],
+        )
+    try:
+        return Dossier.model_validate(data, context={"regles": regles})
+    except ValidationError as exc:
+        ident = data.get("id") if isinstance(data.get("id"), str) else None
+        exercice = (
+            data.get("exercice")
+            if isinstance(data.get("exercice"), int) and not isinstance(data.get("exercice"), bool)
+            else None
+        )
+        errors = sorted(translate(exc, loaded, model=Dossier), key=lambda e: e.ligne or 0)
+        return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=errors)
+
+
+def check_file(path: Path, regles: JeuDeRegles) -> DossierReport:
+    lignes: dict[tuple, int] = {}
+    result = read_dossier(path, regles, lignes)
+    if isinstance(result, DossierReport):
+        return result
+    report = juger(result, regles, str(path))
+    report.lignes = lignes
+    return report
+
+
+def check_files(files: Iterable[Path], regles: JeuDeRegles, exercice: int | None = None) -> Iterator[DossierReport]:
+    """Reports in the given order; a repeated id makes the later dossier invalide.
+
+    With ``exercice``, dossiers of other exercices are left out (invalid files
+    whose exercice cannot be read are kept).
+    """
+    return filter_reports((check_file(path, regles) for path in files), exercice)
+
+
+def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None) -> Iterator[DossierReport]:
+    """The batch rules over reports in path order (see :func:`check_files`), one at a time.
+
+    Shared by the sequential and the parallel batch (:mod:`cdv_prog.parallel`),
+    where it runs in the parent process, in order.
+    """
+    ids: dict[str, str] = {}
+    for report in reports:
+        if exercice is not None and report.exercice is not None and report.exercice != exercice:
+            continue
+        if report.id is not None and report.verdict != "invalide":
+            first = ids.get(report.id)
+            if first is not None:
+                report = DossierReport(
+                    report.fichier,
+                    "invalide",
+                    id=report.id,
+                    exercice=report.exercice,
+                    erreurs=[
+                        LoadError("id", report.ligne("id"), f"identifiant « {report.id} » déjà utilisé par {first}")
+                    ],
+                )
+            else:
+                ids[report.id] = report.fichier
+        yield report

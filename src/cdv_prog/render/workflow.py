@@ -1,0 +1,214 @@
+"""The outputs of the lettre de cadrage workflow: ``cdv regles verifier``, ``tester`` and ``diff``.
+
+Each renderer takes the workflow's result and returns the bytes to print;
+the registries of :mod:`cdv_prog.render.registry` name them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdv_prog.core.money import euros, montant_json
+from cdv_prog.core.vocab import VERDICTS_FR
+from cdv_prog.render.json_stream import dumps
+from cdv_prog.workflow.cases import CaseResult
+from cdv_prog.workflow.diff import SECTIONS_FR, Comparaison
+from cdv_prog.workflow.lint import Verification
+
+MARKS = {"erreur": "✘", "avertissement": "!", "information": "ℹ"}
+
+
+def _lines(lines: list[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- verifier
+
+
+def verifier_lines(v: Verification) -> list[str]:
+    lines = [f"{MARKS[f.niveau]} {f.niveau} {f}" for f in v.problemes]
+    if v.valide:
+        warnings = sum(1 for f in v.problemes if f.niveau == "avertissement")
+        lines.append(f"Règles valides : {v.resume}" + (f" ; {warnings} avertissement(s)" if warnings else ""))
+    else:
+        lines.append(f"Règles invalides ({v.chemin}) : {len(v.erreurs)} erreur(s)")
+    return lines
+
+
+def verifier_text(v: Verification) -> bytes:
+    return _lines(verifier_lines(v))
+
+
+def verifier_json(v: Verification) -> bytes:
+    doc: dict[str, Any] = {"chemin": v.chemin, "valide": v.valide, "problemes": [f.to_dict() for f in v.problemes]}
+    if v.regles is not None:
+        doc["compte"] = v.compte
+        doc["empreinte"] = v.regles.empreinte
+    return (dumps(doc) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- tester
+
+
+def result_lines(r: CaseResult) -> list[str]:
+    """``✔ fichier › nom`` or ``✘ fichier › nom : difference`` (more differences indented below)."""
+    head = f"{r.fichier} › {r.nom}" if r.nom != "(fichier)" else r.fichier
+    if r.passed:
+        return [f"✔ {head}"]
+    first, *rest = r.details or ["échec"]
+    return [f"✘ {head} : {first}"] + [f"    {d}" for d in rest]
+
+
+def summary_line(results: list[CaseResult]) -> str:
+    passed = sum(1 for r in results if r.passed)
+    return f"{passed} passed, {len(results) - passed} failed"
+
+
+def tester_lines(results: list[CaseResult]) -> list[str]:
+    lines = [line for r in results for line in result_lines(r)]
+    lines.append(summary_line(results))
+    return lines
+
+
+def tester_text(results: list[CaseResult]) -> bytes:
+    return _lines(tester_lines(results))
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def diff_document(c: Comparaison) -> dict[str, Any]:
+    """The JSON document of ``cdv regles diff``."""
+    old_path, new_path, old, new, chgts, impact = (
+        c.avant_chemin,
+        c.apres_chemin,
+        c.avant,
+        c.apres,
+        c.changements,
+        c.impact,
+    )
+    doc: dict[str, Any] = {
+        "avant": {"regles": old_path, "empreinte": old.empreinte},
+        "apres": {"regles": new_path, "empreinte": new.empreinte},
+        "changements": [c.to_dict() for c in chgts],
+    }
+    resume: dict[str, Any] = {"changements": len(chgts)}
+    if impact is not None:
+        doc["dossiers"] = [d.to_dict() for d in impact.dossiers]
+        totaux = impact.totaux(old, new)
+        for block in totaux:
+            for row in block["financeurs"]:
+                row.pop("nom")
+                for key in ("enveloppe", "demande", "retenu"):
+                    row[key] = {k: montant_json(v) for k, v in row[key].items()}
+        doc["totaux"] = totaux
+        resume.update(
+            {
+                "dossiers": impact.examines,
+                "dossiers_changes": len(impact.dossiers),
+                "verdicts_changes": impact.verdicts_changes,
+            }
+        )
+    doc["resume"] = resume
+    return doc
+
+
+_STATUTS = {"ok": "ok", "echec": "échec", "sans-objet": "sans objet", "absente": "absente"}
+_NATURES = {"ajout": "+", "suppression": "-", "modification": "~"}
+
+
+def diff_lines(c: Comparaison) -> list[str]:
+    """The text of ``cdv regles diff``, line by line."""
+    old_path, new_path, old, new, chgts, impact = (
+        c.avant_chemin,
+        c.apres_chemin,
+        c.avant,
+        c.apres,
+        c.changements,
+        c.impact,
+    )
+    lines = [
+        f"Règles avant : {old_path} (empreinte {old.empreinte[:12]})",
+        f"Règles après : {new_path} (empreinte {new.empreinte[:12]})",
+        "",
+    ]
+    if not chgts:
+        lines.append("Aucun changement des règles.")
+    else:
+        lines.append(f"Changements des règles ({len(chgts)}) :")
+        current = None
+        for c in chgts:
+            head = (c.section, c.code)
+            what = SECTIONS_FR.get(c.section, c.section)
+            when = (
+                ""
+                if c.annees is None
+                else (f", {c.annees[0]}" if c.annees[0] == c.annees[1] else f", {c.annees[0]}-{c.annees[1]}")
+            )
+            if c.nature != "modification" and c.cle is None and c.annees is None:
+                label = f" — {c.libelle}" if c.libelle else ""
+                lines.append(f"  {_NATURES[c.nature]} {what} {c.code}{label} : {c.nature}")
+                current = None
+                continue
+            if c.section == "enveloppes":
+                lines.append(f"  {_NATURES[c.nature]} enveloppe {c.code}{when} : {c.avant_texte} → {c.apres_texte}")
+                current = None
+                continue
+            if head != current:
+                label = f" — {c.libelle}" if c.libelle else ""
+                lines.append(f"  ~ {what} {c.code}{label}")
+                current = head
+            key = c.cle or "valeur"
+            lines.append(f"      {key}{when} : {c.avant_texte} → {c.apres_texte}")
+    if impact is None:
+        lines += ["", "Aucun dossier donné : impact sur les dossiers non calculé."]
+        return lines
+    lines += [
+        "",
+        f"Dossiers : {impact.examines} examiné(s), {len(impact.dossiers)} changent, dont {impact.verdicts_changes} de verdict",
+    ]
+    for d in impact.dossiers:
+        va, vb = VERDICTS_FR.get(d.verdict_avant, d.verdict_avant), VERDICTS_FR.get(d.verdict_apres, d.verdict_apres)
+        verdict = f"{va} → {vb}" if va != vb else f"{va} (inchangé)"
+        lines.append(f"  {d.id or '(sans id)'}  {verdict}  {d.fichier}")
+        for r in d.regles:
+            lines.append(f"      {r.regle} : {_STATUTS[r.avant]} → {_STATUTS[r.apres]} ({r.message})")
+    for block in impact.totaux(old, new):
+        lines += [
+            "",
+            f"Totaux par financeur, exercice {block['exercice']} (demandé : dossiers valides ; retenu : dossiers éligibles)",
+        ]
+        header = [
+            "financeur",
+            "enveloppe avant",
+            "enveloppe après",
+            "demandé",
+            "retenu avant",
+            "retenu après",
+            "écart retenu",
+        ]
+        rows = []
+        for row in block["financeurs"]:
+            env, dem, ret = row["enveloppe"], row["demande"], row["retenu"]
+            envs = [euros(v) if v is not None else "non renseignée" for v in (env["avant"], env["apres"])]
+            demande = (
+                euros(dem["apres"])
+                if dem["avant"] == dem["apres"]
+                else f"{euros(dem['avant'])} → {euros(dem['apres'])}"
+            )
+            ecart = ret["apres"] - ret["avant"]
+            sign = "+" if ecart > 0 else ""
+            rows.append([row["nom"], *envs, demande, euros(ret["avant"]), euros(ret["apres"]), f"{sign}{euros(ecart)}"])
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for r in [header, *rows]:
+            cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(r))]
+            lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def diff_text(c: Comparaison) -> bytes:
+    return _lines(diff_lines(c))
+
+
+def diff_json(c: Comparaison) -> bytes:
+    return (dumps(diff_document(c)) + "\n").encode("utf-8")

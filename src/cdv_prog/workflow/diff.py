@@ -1,0 +1,383 @@
+"""What a new lettre de cadrage changes (``cdv regles diff OLD NEW [DOSSIERS…]``).
+
+Two parts, both pure computation over loaded rule sets and dossier reports:
+
+* :func:`changes` — référentiels, enveloppes, rules and parameters that differ.
+  Dated values are compared **year by year** over the contract period (the
+  value in force each year), so rewriting ``500`` as ``{2024: 500}`` is no
+  change, and ``{2024: 500, 2026: 1000}`` shows as « 2026-2030 : 500 → 1 000 ».
+  A parameter left out takes its kind's default before comparing.
+* :class:`Impact` — both rule sets over the same dossiers: every dossier whose
+  verdict or rule statuts change, and per exercice and financeur the totals
+  requested (valid dossiers) and retained (eligible dossiers) under each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cdv_prog.core.dated import Dated
+from cdv_prog.core.money import ZERO
+from cdv_prog.core.report import DossierReport
+from cdv_prog.core.ruleset import JeuDeRegles, Regle
+from cdv_prog.programmation.totals import Totaux
+from cdv_prog.workflow.values import condition_text, nature, show, to_json
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Missing()  # no value at all (not defined, or not yet in force)
+
+Nature = Literal["ajout", "suppression", "modification"]
+
+SECTIONS_FR = {
+    "contrat": "contrat",
+    "financeurs": "financeur",
+    "quartiers": "quartier",
+    "defis": "défi",
+    "axes": "axe",
+    "pieces": "pièce",
+    "enveloppes": "enveloppe",
+    "regles": "règle",
+    "programmation": "règle de programmation",
+}
+
+
+@dataclass(frozen=True)
+class Changement:
+    section: str
+    code: str
+    nature: Nature
+    cle: str | None = None  # the field or parameter that changed
+    annees: tuple[int, int] | None = None  # the years (first, last) the change applies to
+    avant: Any = ABSENT
+    apres: Any = ABSENT
+    avant_texte: str = ""
+    apres_texte: str = ""
+    libelle: str = ""  # e.g. the rule's titre
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "code": self.code,
+            "nature": self.nature,
+            "cle": self.cle,
+            "annees": list(self.annees) if self.annees else None,
+            "avant": None if self.avant is ABSENT else to_json(self.avant),
+            "apres": None if self.apres is ABSENT else to_json(self.apres),
+            "avant_texte": self.avant_texte,
+            "apres_texte": self.apres_texte,
+        }
+
+
+# --------------------------------------------------------------------------- rule set changes
+
+
+def _years(old: JeuDeRegles, new: JeuDeRegles) -> list[int]:
+    first = min(old.contrat.periode[0], new.contrat.periode[0])
+    last = max(old.contrat.periode[1], new.contrat.periode[1])
+    return list(range(first, last + 1))
+
+
+def _ranges(years: list[int], before, after) -> list[tuple[int, int, Any, Any]]:
+    """Consecutive years where ``before(y) != after(y)``, grouped when the values stay the same."""
+    out: list[tuple[int, int, Any, Any]] = []
+    for y in years:
+        a, b = before(y), after(y)
+        if _same(a, b):
+            continue
+        if out and out[-1][1] == y - 1 and _same(out[-1][2], a) and _same(out[-1][3], b):
+            out[-1] = (out[-1][0], y, a, b)
+        else:
+            out.append((y, y, a, b))
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is ABSENT or b is ABSENT:
+        return a is b
+    if isinstance(a, bool) != isinstance(b, bool):  # true is not 1
+        return False
+    return a == b
+
+
+def _dated_value(dated: Dated[Any] | None, year: int, default: Any = ABSENT) -> Any:
+    if dated is None:
+        return default
+    return dated.at(year) if dated.has(year) else ABSENT
+
+
+def _codes(old: dict, new: dict) -> list[str]:
+    return list(old) + [c for c in new if c not in old]
+
+
+def _referentiel(section: str, old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) -> list[Changement]:
+    out = []
+    for code in _codes(old, new):
+        o, n = old.get(code), new.get(code)
+        if o is None or n is None:
+            item = n if o is None else o
+            label = item if isinstance(item, str) else getattr(item, "nom", "")
+            out.append(Changement(section, code, "ajout" if o is None else "suppression", libelle=str(label)))
+            continue
+        if not fields:  # code -> text
+            if o != n:
+                out.append(Changement(section, code, "modification", None, None, o, n, str(o), str(n)))
+            continue
+        for f in fields:
+            a, b = getattr(o, f, None), getattr(n, f, None)
+            if isinstance(a, dict) and isinstance(b, dict):
+                for sub in _codes(a, b):
+                    if a.get(sub) != b.get(sub):
+                        sa = a.get(sub, ABSENT)
+                        sb = b.get(sub, ABSENT)
+                        out.append(
+                            Changement(section, code, "modification", f"{f}.{sub}", None, sa, sb, _txt(sa), _txt(sb))
+                        )
+            elif a != b:
+                out.append(Changement(section, code, "modification", f, None, a, b, _txt(a), _txt(b)))
+    return out
+
+
+def _txt(value: Any, how: str = "autre", none: str = "—") -> str:
+    if value is ABSENT:
+        return "(aucune valeur)"
+    if value is None:
+        return none
+    return show(value, how)
+
+
+def _param(regle: Regle, name: str, year: int) -> Any:
+    """A parameter's value in force for a year; a parameter left out takes its kind's default."""
+    dated = regle.parametres_bruts.get(name)
+    if dated is not None:
+        return _dated_value(dated, year)
+    model = regle.kind.Parametres
+    fld = next((f for n, f in model.model_fields.items() if (f.alias or n) == name), None)
+    if fld is None or fld.is_required():
+        return ABSENT
+    return fld.get_default(call_default_factory=True)
+
+
+def _rules(section: str, old: JeuDeRegles, new: JeuDeRegles, years: list[int]) -> list[Changement]:
+    a_rules: dict[str, Regle] = getattr(old, section)
+    b_rules: dict[str, Regle] = getattr(new, section)
+    out = []
+    for rid in _codes(a_rules, b_rules):
+        o, n = a_rules.get(rid), b_rules.get(rid)
+        if o is None or n is None:
+            r = n if o is None else o
+            assert r is not None
+            label = f"{r.titre or r.id} ({r.type}, {r.gravite})"
+            out.append(Changement(section, rid, "ajout" if o is None else "suppression", libelle=label))
+            continue
+        label = n.titre or o.titre or ""
+        for key in ("type", "gravite", "titre", "description", "conseil", "source"):
+            a, b = getattr(o, key), getattr(n, key)
+            if a != b:
+                out.append(Changement(section, rid, "modification", key, None, a, b, _txt(a), _txt(b), label))
+        ca = o.condition.model_dump(by_alias=True, exclude_none=True)
+        cb = n.condition.model_dump(by_alias=True, exclude_none=True)
+        if ca != cb:
+            out.append(
+                Changement(
+                    section,
+                    rid,
+                    "modification",
+                    "si",
+                    None,
+                    ca,
+                    cb,
+                    condition_text(o.condition, old),
+                    condition_text(n.condition, new),
+                    label,
+                )
+            )
+        names = list(o.parametres_bruts) + [p for p in n.parametres_bruts if p not in o.parametres_bruts]
+        for name in names:
+            how = nature(n.kind, name) if name in n.parametres_bruts else nature(o.kind, name)
+            before = lambda y, r=o, p=name: _param(r, p, y)  # noqa: E731
+            after = lambda y, r=n, p=name: _param(r, p, y)  # noqa: E731
+            for first, last, a, b in _ranges(years, before, after):
+                out.append(
+                    Changement(
+                        section, rid, "modification", name, (first, last), a, b, _txt(a, how), _txt(b, how), label
+                    )
+                )
+    return out
+
+
+def changes(old: JeuDeRegles, new: JeuDeRegles) -> list[Changement]:
+    """Every difference between two rule sets, section by section, in the files' order."""
+    years = _years(old, new)
+    out: list[Changement] = []
+    for f in ("nom", "periode", "sigle"):
+        a, b = getattr(old.contrat, f), getattr(new.contrat, f)
+        if a != b:
+            out.append(Changement("contrat", "contrat", "modification", f, None, a, b, _txt(a), _txt(b)))
+    out += _referentiel("financeurs", old.financeurs, new.financeurs, ("nom", "sigle", "groupe"))
+    out += _referentiel("quartiers", old.quartiers, new.quartiers, ("nom", "statut", "commune"))
+    out += _referentiel("defis", old.defis, new.defis, ("nom", "objectifs"))
+    out += _referentiel("axes", old.axes, new.axes, ())
+    out += _referentiel("pieces", old.pieces, new.pieces, ())
+    for code in _codes(old.enveloppes, new.enveloppes):
+        in_a, in_b = code in old.enveloppes, code in new.enveloppes
+        a_dated, b_dated = old.enveloppes.get(code), new.enveloppes.get(code)
+
+        def before(y: int, d=a_dated, present=in_a) -> Any:
+            return _dated_value(d, y, None) if present else ABSENT
+
+        def after(y: int, d=b_dated, present=in_b) -> Any:
+            return _dated_value(d, y, None) if present else ABSENT
+
+        for first, last, a, b in _ranges(years, before, after):
+            kind: Nature = "ajout" if not in_a else "suppression" if not in_b else "modification"
+            out.append(
+                Changement(
+                    "enveloppes",
+                    code,
+                    kind,
+                    None,
+                    (first, last),
+                    a,
+                    b,
+                    _txt(a, "montant", "non renseignée"),
+                    _txt(b, "montant", "non renseignée"),
+                    new.nom_court(code) if in_b else old.nom_court(code),
+                )
+            )
+    out += _rules("regles", old, new, years)
+    out += _rules("programmation", old, new, years)
+    return out
+
+
+# --------------------------------------------------------------------------- impact on dossiers
+
+
+@dataclass(frozen=True)
+class RegleChange:
+    regle: str
+    avant: str  # ok | echec | sans-objet | absente
+    apres: str
+    message: str  # the message under the new rules (or the old one if the rule is gone)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"regle": self.regle, "avant": self.avant, "apres": self.apres, "message": self.message}
+
+
+@dataclass(frozen=True)
+class DossierChange:
+    fichier: str
+    id: str | None
+    exercice: int | None
+    verdict_avant: str
+    verdict_apres: str
+    regles: tuple[RegleChange, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "fichier": self.fichier,
+            "exercice": self.exercice,
+            "verdict": {"avant": self.verdict_avant, "apres": self.verdict_apres},
+            "regles": [r.to_dict() for r in self.regles],
+        }
+
+
+@dataclass
+class Impact:
+    """Accumulates pairs of reports (old rules, new rules) for the same dossier file."""
+
+    regles_avant: JeuDeRegles
+    regles_apres: JeuDeRegles
+    examines: int = 0
+    dossiers: list[DossierChange] = field(default_factory=list)
+    avant: dict[int, Totaux] = field(default_factory=dict)
+    apres: dict[int, Totaux] = field(default_factory=dict)
+
+    def add(self, old: Any, new: Any) -> None:
+        self.examines += 1
+        exercice = old.exercice if old.exercice is not None else new.exercice
+        if exercice is not None:
+            self.avant.setdefault(exercice, Totaux(exercice, self.regles_avant)).add(old)
+            self.apres.setdefault(exercice, Totaux(exercice, self.regles_apres)).add(new)
+        a = {c.regle: c for c in old.constats}
+        b = {c.regle: c for c in new.constats}
+        rule_changes = []
+        for rid in list(a) + [r for r in b if r not in a]:
+            sa = a[rid].statut if rid in a else "absente"
+            sb = b[rid].statut if rid in b else "absente"
+            if sa != sb:
+                message = b[rid].message if rid in b else a[rid].message
+                rule_changes.append(RegleChange(rid, sa, sb, message))
+        if old.verdict != new.verdict or rule_changes:
+            self.dossiers.append(
+                DossierChange(new.fichier, new.id or old.id, exercice, old.verdict, new.verdict, tuple(rule_changes))
+            )
+
+    @property
+    def verdicts_changes(self) -> int:
+        return sum(1 for d in self.dossiers if d.verdict_avant != d.verdict_apres)
+
+    def totaux(self, old: JeuDeRegles, new: JeuDeRegles) -> list[dict[str, Any]]:
+        """Per exercice, per financeur (both rule sets' order): enveloppes, requested, retained."""
+        out = []
+        for exercice in sorted(set(self.avant) | set(self.apres)):
+            ta = self.avant.get(exercice) or Totaux(exercice, old)
+            tb = self.apres.get(exercice) or Totaux(exercice, new)
+            rows = []
+            for code in _codes(old.financeurs, new.financeurs):
+                ea = old.enveloppe(code, exercice) if code in old.financeurs else None
+                eb = new.enveloppe(code, exercice) if code in new.financeurs else None
+                values = (
+                    ta.demande.get(code, ZERO),
+                    tb.demande.get(code, ZERO),
+                    ta.retenu.get(code, ZERO),
+                    tb.retenu.get(code, ZERO),
+                )
+                if ea is None and eb is None and not any(values):
+                    continue
+                nom = new.nom_court(code) if code in new.financeurs else old.nom_court(code)
+                rows.append(
+                    {
+                        "financeur": code,
+                        "nom": nom,
+                        "enveloppe": {"avant": ea, "apres": eb},
+                        "demande": {"avant": values[0], "apres": values[1]},
+                        "retenu": {"avant": values[2], "apres": values[3]},
+                    }
+                )
+            out.append({"exercice": exercice, "financeurs": rows})
+        return out
+
+
+def pairs(
+    files: Sequence[Path], old: JeuDeRegles, new: JeuDeRegles, exercice: int | None, jobs: int | None = None
+) -> Iterator[tuple[DossierReport, DossierReport]]:
+    """Reports of the same files under both rule sets, in path order (each batch streams, on ``jobs`` processes)."""
+    from cdv_prog.files.parallel import check_reports
+
+    before = check_reports(files, old, exercice, jobs=jobs, dossiers=False)
+    after = check_reports(files, new, exercice, jobs=jobs, dossiers=False)
+    for a, b in zip(before, after, strict=True):
+        if a.fichier != b.fichier:  # both filter by the file's exercice, so this cannot happen
+            raise RuntimeError(f"diff : fichiers désalignés {a.fichier} / {b.fichier}")
+        yield a, b
+
+
+@dataclass(frozen=True)
+class Comparaison:
+    """What ``cdv regles diff`` found: the changes of the rules, and their impact on dossiers if given."""
+
+    avant_chemin: str
+    apres_chemin: str
+    avant: JeuDeRegles
+    apres: JeuDeRegles
+    changements: list[Changement]
+    impact: Impact | None
