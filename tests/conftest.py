@@ -1,7 +1,7 @@
 """Generic fixtures shared by the whole test suite.
 
 Only generic helpers live here (the shipped rule set, a valid dossier and ways
-to change it, writing YAML, running the real ``cdv`` command); each test area
+to change it, writing YAML, running the ``cdv`` command line in-process); each test area
 keeps its own specific fixtures in its own folder.
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
-import subprocess
-import sys
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -206,35 +204,68 @@ def write_rules(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+# Environment variables that change what the command prints (rich reads the colour and
+# width ones, cdv reads CDV_DEBUG): removed for every in-process run.
+_CLI_ENV = (
+    "COLUMNS",
+    "LINES",
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "JUPYTER_COLUMNS",
+    "JUPYTER_LINES",
+    "COLORTERM",
+    "TERM",
+    "CDV_DEBUG",
+)
+
+
 @dataclass
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
+class CliRun:
+    """What one run of the command line gave: exit code, standard output, standard error."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
 
     def json(self) -> Any:
-        import json
-
-        return json.loads(self.stdout)
+        return json.loads(self.out)
 
 
-@pytest.fixture(scope="session")
-def run_cdv() -> Callable[..., CliResult]:
-    """Run the real ``python -m cdv_prog`` in a subprocess (default cwd: the repository)."""
+@pytest.fixture
+def cdv(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRun]:
+    """``cdv("check", path, cwd=…)``: the real command line, in-process.
 
-    def run(*args: str | Path, cwd: Path | None = None) -> CliResult:
-        env = dict(os.environ, PYTHONIOENCODING="utf-8")
-        for var in ("FORCE_COLOR", "COLUMNS"):
-            env.pop(var, None)
-        proc = subprocess.run(
-            [sys.executable, "-m", "cdv_prog", *map(str, args)],
-            cwd=cwd or REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-        )
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    The same ``main()`` as the console script (French usage errors, exit codes
+    through ``sys.exit``), run in ``cwd`` (default: the repository), with its
+    standard output and error captured (bytes written to ``sys.stdout.buffer``
+    included). A traceback in the output fails the test. The few checks of the
+    real process (console script, ``python -m``) are in ``test_smoke.py``.
+    """
+    from cdv_prog.cli.app import main
+
+    for var in _CLI_ENV:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as main() sets it; undone after the test
+
+    def run(*args: str | Path, cwd: Path | None = None) -> CliRun:
+        capsys.readouterr()
+        with monkeypatch.context() as m:
+            m.chdir(cwd or REPO)
+            try:
+                main([str(a) for a in args])
+                code = 0
+            except SystemExit as exc:
+                code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err, err
+        return CliRun(code, out, err)
 
     return run

@@ -1,7 +1,7 @@
-"""Every boundary of the rule catalogue (SPEC §3.1), on both sides, with the shipped rules.
+"""Every boundary of the rule catalogue (docs/regles.md), on both sides, with the shipped rules.
 
 Each test names the rule it is about and compares constats by rule id and
-statut (never by message wording), and the verdict where SPEC §3.2 says
+statut (never by message wording), and the verdict where docs/regles.md says
 something about it.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cdv_prog.files.rules import load_rules
+from rules_text import edit_rule
 
 SPEC_RULES = {
     "financeurs-principaux": "bloquant",
@@ -509,7 +510,7 @@ def test_bonus_innovation(action, statut, make_dossier, evaluate) -> None:
     assert ev.verdict == "eligible"
 
 
-# --------------------------------------------------------------------------- verdicts (SPEC §3.2)
+# --------------------------------------------------------------------------- verdicts (docs/regles.md)
 
 
 def test_reserves_only_keep_the_dossier_eligible(make_dossier, evaluate) -> None:
@@ -536,14 +537,11 @@ def test_constats_follow_the_rules_file_order(make_dossier, evaluate, regles) ->
     assert list(ev.constats) == list(regles.regles)
 
 
-# --------------------------------------------------------------------------- dated parameters (SPEC §2)
+# --------------------------------------------------------------------------- dated parameters (docs/regles.md)
 
 
 def _with_plancher(rules_copy, value: str):
-    path = rules_copy / "regles.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count("minimum: {2024: 500}") == 1
-    path.write_text(text.replace("minimum: {2024: 500}", f"minimum: {value}"), encoding="utf-8")
+    edit_rule(rules_copy / "regles.yaml", "plancher-financeur", "minimum: {2024: 500}", f"minimum: {value}")
     return load_rules(rules_copy)
 
 

@@ -1,4 +1,4 @@
-"""End to end: the real ``python -m cdv_prog check`` in a subprocess (SPEC §4).
+"""End to end: ``cdv check`` through the console script's ``main()``, in-process (docs/rapports.md).
 
 JSON parsed and checked key by key, exit codes 0/1/2, nothing but the payload
 on stdout, byte-identical output, French usage errors without traceback, and
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rules_text import edit_rule
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "data" / "dossiers"
@@ -45,17 +47,17 @@ def statuts(dossier: dict[str, Any]) -> dict[str, str]:
     return {c["regle"]: c["statut"] for c in dossier["constats"]}
 
 
-@pytest.fixture(scope="module")
-def shipped(run_cdv):
+@pytest.fixture
+def shipped(cdv):
     """``cdv check data/dossiers --format json`` from the repository, run once."""
-    return run_cdv("check", "data/dossiers", "--format", "json")
+    return cdv("check", "data/dossiers", "--format", "json")
 
 
 # --------------------------------------------------------------------------- the shipped examples
 
 
 def test_json_output_has_the_spec_shape(shipped, regles) -> None:
-    assert shipped.returncode == 1  # some shipped dossiers are ineligible
+    assert shipped.code == 1  # some shipped dossiers are ineligible
     doc = shipped.json()  # the whole of stdout is one JSON document: nothing else is printed there
     assert {"dossiers", "resume"} <= set(doc)
     files = sorted(EXAMPLES.rglob("*.yaml")) + sorted(EXAMPLES.rglob("*.yml"))
@@ -97,52 +99,52 @@ def test_shipped_examples_verdicts(shipped) -> None:
             assert reserves == ({RESERVES[ident]} if ident in RESERVES else set()), (ident, reserves)
 
 
-def test_json_output_is_byte_identical_twice(shipped, run_cdv) -> None:
-    again = run_cdv("check", "data/dossiers", "--format", "json")
-    assert again.returncode == shipped.returncode
-    assert again.stdout == shipped.stdout
+def test_json_output_is_byte_identical_twice(shipped, cdv) -> None:
+    again = cdv("check", "data/dossiers", "--format", "json")
+    assert again.code == shipped.code
+    assert again.out == shipped.out
 
 
-def test_text_output_names_ineligible_dossiers_and_rules(run_cdv) -> None:
-    result = run_cdv("check", "data/dossiers")
-    assert result.returncode == 1
-    assert "Traceback" not in result.stdout + result.stderr
-    assert "\x1b[" not in result.stdout  # no colour codes when not on a terminal
-    lines = result.stdout.splitlines()
+def test_text_output_names_ineligible_dossiers_and_rules(cdv) -> None:
+    result = cdv("check", "data/dossiers")
+    assert result.code == 1
+    assert "Traceback" not in result.out + result.err
+    assert "\x1b[" not in result.out  # no colour codes when not on a terminal
+    lines = result.out.splitlines()
     for ident, regle in {**INELIGIBLE, **RESERVES}.items():
         assert any(ident in line for line in lines), ident
         start = next(i for i, line in enumerate(lines) if ident in line)
         block = "\n".join(lines[start : start + 12])
         assert regle in block, (ident, regle)
-    assert "Résumé" in result.stdout
+    assert "Résumé" in result.out
     assert "36" in next(line for line in lines if "Résumé" in line)
 
 
-def test_text_output_is_byte_identical_twice(run_cdv) -> None:
-    first = run_cdv("check", "data/dossiers/2025/CDV-2025-006.yaml", "data/dossiers/2025/CDV-2025-009.yaml")
-    second = run_cdv("check", "data/dossiers/2025/CDV-2025-006.yaml", "data/dossiers/2025/CDV-2025-009.yaml")
-    assert first.stdout == second.stdout and first.returncode == second.returncode == 1
+def test_text_output_is_byte_identical_twice(cdv) -> None:
+    first = cdv("check", "data/dossiers/2025/CDV-2025-006.yaml", "data/dossiers/2025/CDV-2025-009.yaml")
+    second = cdv("check", "data/dossiers/2025/CDV-2025-006.yaml", "data/dossiers/2025/CDV-2025-009.yaml")
+    assert first.out == second.out and first.code == second.code == 1
 
 
 # --------------------------------------------------------------------------- exit codes
 
 
-def test_only_eligible_dossiers_exit_0(run_cdv) -> None:
-    result = run_cdv("check", FIXTURES, "--format", "json")
-    assert result.returncode == 0, result.stdout
+def test_only_eligible_dossiers_exit_0(cdv) -> None:
+    result = cdv("check", FIXTURES, "--format", "json")
+    assert result.code == 0, result.out
     doc = result.json()
     assert doc["resume"]["total"] == 3 and doc["resume"]["eligible"] == 3
     assert [Path(d["fichier"]).name for d in doc["dossiers"]] == ["CDV-T-001.yaml", "CDV-T-002.yml", "CDV-T-003.yaml"]
-    text = run_cdv("check", FIXTURES)
-    assert text.returncode == 0
+    text = cdv("check", FIXTURES)
+    assert text.code == 0
 
 
-def test_an_invalid_file_exits_1_and_the_batch_goes_on(tmp_path, run_cdv) -> None:
+def test_an_invalid_file_exits_1_and_the_batch_goes_on(tmp_path, cdv) -> None:
     shutil.copy(FIXTURES / "CDV-T-001.yaml", tmp_path / "a.yaml")
     shutil.copy(INVALID / "cle-en-double-imbriquee.yaml", tmp_path / "b.yaml")
     shutil.copy(FIXTURES / "CDV-T-003.yaml", tmp_path / "c.yaml")
-    result = run_cdv("check", tmp_path, "--format", "json")
-    assert result.returncode == 1
+    result = cdv("check", tmp_path, "--format", "json")
+    assert result.code == 1
     doc = result.json()
     assert [d["verdict"] for d in doc["dossiers"]] == ["eligible", "invalide", "eligible"]
     bad = doc["dossiers"][1]
@@ -151,37 +153,37 @@ def test_an_invalid_file_exits_1_and_the_batch_goes_on(tmp_path, run_cdv) -> Non
         {k: e[k] for k in ("champ", "ligne")} for e in bad["erreurs"]
     ]
     assert doc["resume"] == {**doc["resume"], "total": 3, "eligible": 2, "ineligible": 0, "invalide": 1}
-    text = run_cdv("check", tmp_path)
-    assert text.returncode == 1
-    assert "23" in text.stdout and "financements[1].montant" in text.stdout
+    text = cdv("check", tmp_path)
+    assert text.code == 1
+    assert "23" in text.out and "financements[1].montant" in text.out
 
 
-def test_invalid_files_in_text_and_json_never_crash(run_cdv) -> None:
-    result = run_cdv("check", INVALID, "--format", "json")
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
+def test_invalid_files_in_text_and_json_never_crash(cdv) -> None:
+    result = cdv("check", INVALID, "--format", "json")
+    assert result.code == 1
+    assert "Traceback" not in result.err
     doc = result.json()
     assert doc["resume"]["invalide"] == doc["resume"]["total"] == len(list(INVALID.glob("*.yaml")))
     for d in doc["dossiers"]:
         assert d["erreurs"] and all(set(e) == {"champ", "ligne", "message"} for e in d["erreurs"])
-    text = run_cdv("check", INVALID)
-    assert text.returncode == 1 and "Traceback" not in text.stdout + text.stderr
+    text = cdv("check", INVALID)
+    assert text.code == 1 and "Traceback" not in text.out + text.err
 
 
-def test_duplicate_id_across_files(tmp_path, run_cdv) -> None:
+def test_duplicate_id_across_files(tmp_path, cdv) -> None:
     shutil.copy(FIXTURES / "CDV-T-001.yaml", tmp_path / "a.yaml")
     shutil.copy(FIXTURES / "CDV-T-001.yaml", tmp_path / "b.yaml")
-    doc = run_cdv("check", tmp_path, "--format", "json").json()
+    doc = cdv("check", tmp_path, "--format", "json").json()
     assert [d["verdict"] for d in doc["dossiers"]] == ["eligible", "invalide"]
     assert [(e["champ"], e["ligne"]) for e in doc["dossiers"][1]["erreurs"]] == [("id", 2)]
 
 
-def test_missing_path_exits_2_in_french(run_cdv) -> None:
-    result = run_cdv("check", "pas/de/dossier/ici", "--format", "json")
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert "introuvable" in result.stderr and "pas/de/dossier/ici" in result.stderr
+def test_missing_path_exits_2_in_french(cdv) -> None:
+    result = cdv("check", "pas/de/dossier/ici", "--format", "json")
+    assert result.code == 2
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    assert "introuvable" in result.err and "pas/de/dossier/ici" in result.err
 
 
 @pytest.mark.parametrize(
@@ -195,58 +197,58 @@ def test_missing_path_exits_2_in_french(run_cdv) -> None:
     ],
     ids=["option-inconnue", "format-inconnu", "exercice-non-entier", "option-sans-valeur", "commande-inconnue"],
 )
-def test_usage_errors_exit_2_without_traceback(args, run_cdv) -> None:
-    result = run_cdv(*args)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert "Erreur" in result.stderr
+def test_usage_errors_exit_2_without_traceback(args, cdv) -> None:
+    result = cdv(*args)
+    assert result.code == 2
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    assert "Erreur" in result.err
 
 
-def test_exercice_filter(run_cdv) -> None:
-    result = run_cdv("check", "data/dossiers", "--exercice", "2026", "--format", "json")
-    assert result.returncode == 0
+def test_exercice_filter(cdv) -> None:
+    result = cdv("check", "data/dossiers", "--exercice", "2026", "--format", "json")
+    assert result.code == 0
     doc = result.json()
     assert doc["dossiers"] == []
     assert doc["resume"]["total"] == 0
-    kept = run_cdv("check", "data/dossiers/2025/CDV-2025-001.yaml", "--exercice", "2025", "--format", "json").json()
+    kept = cdv("check", "data/dossiers/2025/CDV-2025-001.yaml", "--exercice", "2025", "--format", "json").json()
     assert [d["id"] for d in kept["dossiers"]] == ["CDV-2025-001"]
 
 
-def test_help(run_cdv) -> None:
+def test_help(cdv) -> None:
     for args in (["--help"], ["check", "--help"]):
-        result = run_cdv(*args)
-        assert result.returncode == 0
-        assert "check" in result.stdout
-        assert "Traceback" not in result.stderr
+        result = cdv(*args)
+        assert result.code == 0
+        assert "check" in result.out
+        assert "Traceback" not in result.err
 
 
 # --------------------------------------------------------------------------- which rules
 
 
-def test_from_another_folder_the_packaged_rules_are_used(tmp_path, run_cdv) -> None:
+def test_from_another_folder_the_packaged_rules_are_used(tmp_path, cdv) -> None:
     shutil.copy(FIXTURES / "CDV-T-001.yaml", tmp_path / "d.yaml")
-    result = run_cdv("check", "d.yaml", "--format", "json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    result = cdv("check", "d.yaml", "--format", "json", cwd=tmp_path)
+    assert result.code == 0, result.err
     doc = result.json()
     assert len(doc["dossiers"][0]["constats"]) >= 14
     assert doc["dossiers"][0]["fichier"] == "d.yaml"
 
 
-def test_default_path_missing_in_another_folder_exits_2(tmp_path, run_cdv) -> None:
-    result = run_cdv("check", cwd=tmp_path)  # default data/dossiers does not exist there
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+def test_default_path_missing_in_another_folder_exits_2(tmp_path, cdv) -> None:
+    result = cdv("check", cwd=tmp_path)  # default data/dossiers does not exist there
+    assert result.code == 2
+    assert "Traceback" not in result.err
 
 
-def test_a_rules_folder_in_the_current_directory_is_the_default(tmp_path, run_cdv) -> None:
+def test_a_rules_folder_in_the_current_directory_is_the_default(tmp_path, cdv) -> None:
     shutil.copytree(REPO / "rules", tmp_path / "rules")
     regles = tmp_path / "rules" / "regles.yaml"
     regles.write_text(
         regles.read_text(encoding="utf-8").replace("minimum: {2024: 500}", "minimum: {2024: 5000}"), encoding="utf-8"
     )
     shutil.copy(FIXTURES / "CDV-T-001.yaml", tmp_path / "d.yaml")
-    doc = run_cdv("check", "d.yaml", "--format", "json", cwd=tmp_path).json()
+    doc = cdv("check", "d.yaml", "--format", "json", cwd=tmp_path).json()
     assert statuts(doc["dossiers"][0])["plancher-financeur"] == "echec"  # 3 000 € < 5 000 €
 
 
@@ -342,9 +344,9 @@ def targets(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def baseline(targets, run_cdv) -> dict[str, dict[str, Any]]:
-    result = run_cdv("check", targets, "--format", "json")
+@pytest.fixture
+def baseline(targets, cdv) -> dict[str, dict[str, Any]]:
+    result = cdv("check", targets, "--format", "json")
     doc = result.json()
     return {Path(d["fichier"]).name: d for d in doc["dossiers"]}
 
@@ -355,19 +357,14 @@ def test_targets_are_eligible_with_the_shipped_rules(baseline) -> None:
 
 
 @pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
-def test_editing_a_parameter_in_a_copy_of_rules_changes_the_verdict(
-    edit, targets, baseline, rules_copy, run_cdv
-) -> None:
+def test_editing_a_parameter_in_a_copy_of_rules_changes_the_verdict(edit, targets, baseline, rules_copy, cdv) -> None:
     old, new, target, regle, before, after, verdict = EDITS[edit]
-    path = rules_copy / "regles.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    edit_rule(rules_copy / "regles.yaml", regle, old, new)  # the edited rule is the one whose statut changes
 
-    result = run_cdv("check", targets / target, "--rules", rules_copy, "--format", "json")
+    result = cdv("check", targets / target, "--rules", rules_copy, "--format", "json")
 
     assert statuts(baseline[target])[regle] == before
-    assert result.returncode == (1 if verdict == "ineligible" else 0), result.stderr
+    assert result.code == (1 if verdict == "ineligible" else 0), result.err
     d = result.json()["dossiers"][0]
     assert statuts(d)[regle] == after
     assert d["verdict"] == verdict
@@ -376,7 +373,7 @@ def test_editing_a_parameter_in_a_copy_of_rules_changes_the_verdict(
     assert old in (REPO / "rules" / "regles.yaml").read_text(encoding="utf-8")  # the original is untouched
 
 
-def test_removing_a_rule_from_a_copy_removes_its_constat(rules_copy, targets, run_cdv) -> None:
+def test_removing_a_rule_from_a_copy_removes_its_constat(rules_copy, targets, cdv) -> None:
     from cdv_prog.files.loader import load_yaml_file
 
     path = rules_copy / "regles.yaml"
@@ -384,6 +381,6 @@ def test_removing_a_rule_from_a_copy_removes_its_constat(rules_copy, targets, ru
     start = text.index("\n  bonus-innovation:")
     path.write_text(text[:start] + "\n", encoding="utf-8")
     assert "bonus-innovation" not in load_yaml_file(path).data["regles"]
-    d = run_cdv("check", targets / "principaux.yaml", "--rules", rules_copy, "--format", "json").json()["dossiers"][0]
+    d = cdv("check", targets / "principaux.yaml", "--rules", rules_copy, "--format", "json").json()["dossiers"][0]
     assert "bonus-innovation" not in statuts(d)
     assert "plancher-financeur" in statuts(d)

@@ -1,4 +1,4 @@
-"""The dossier model (SPEC §1): strict types, unknown keys refused, exact money."""
+"""The dossier model (docs/dossier.md): strict types, unknown keys refused, exact money."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-from cdv_prog.core.montants import Montants
 from pydantic import ValidationError
 
 from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.montants import Montants
 from cdv_prog.files.loader import load_yaml_text
 from cdv_prog.files.messages import translate
 from cdv_prog.kinds.siret_valide import siret_luhn_ok
@@ -99,11 +98,8 @@ def test_montant_retenu_and_totals(build_dossier, make_dossier) -> None:
     assert list(m.retenus) == ["etat", "ville", "caf"]  # order of first appearance
     assert all(isinstance(v, Decimal) for v in m.retenus.values())
     assert m.financent == ["etat", "ville"]  # a financeur at 0 € does not finance
-    assert [(ligne.financeur, ligne.demande, ligne.retenu) for ligne in m.lignes][0] == (
-        "etat",
-        Decimal("1000"),
-        Decimal("800"),
-    )
+    first = m.lignes[0]
+    assert (first.financeur, first.demande, first.retenu) == ("etat", Decimal("1000"), Decimal("800"))
 
 
 def test_unknown_keys_are_refused_at_every_level(build_dossier, make_dossier) -> None:

@@ -1,10 +1,7 @@
-"""A rules file with only the sections SPEC §2 requires (no défis, axes, pièces) works."""
+"""A rules file with only the sections docs/regles.md requires (no défis, axes, pièces) works."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,18 +28,12 @@ regles:
 """
 
 
-def test_minimal_rules_file(tmp_path: Path) -> None:
+def test_minimal_rules_file(tmp_path: Path, cdv) -> None:
     rules = tmp_path / "regles.yaml"
     rules.write_text(MINIMAL, encoding="utf-8")
     dossier = ROOT / "data" / "dossiers" / "2025" / "CDV-2025-001.yaml"  # défi, objectif: not checked here
-    run = subprocess.run(
-        [sys.executable, "-m", "cdv_prog", "check", "--rules", str(rules), "--format", "json", str(dossier)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=60,
-    )
-    assert run.returncode == 1, run.stderr
-    [report] = json.loads(run.stdout)["dossiers"]
+    run = cdv("check", "--rules", rules, "--format", "json", dossier, cwd=tmp_path)
+    assert run.code == 1, run.err
+    [report] = run.json()["dossiers"]
     assert report["verdict"] == "ineligible"
     assert [(c["regle"], c["statut"]) for c in report["constats"]] == [("plancher-financeur", "echec")]

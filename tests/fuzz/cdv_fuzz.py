@@ -10,7 +10,7 @@
 
 ``SETTINGS`` is the ``fuzz`` profile when ``HYPOTHESIS_PROFILE=fuzz``,
 moderate otherwise (see ``conftest.py``); ``CLI_SETTINGS`` is a tenth of it,
-for the examples that start the real command.
+for the examples that run the whole command line.
 """
 
 from __future__ import annotations

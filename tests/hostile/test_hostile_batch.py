@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from hostile_catalogue import REPO, run_cli
+from hostile_catalogue import REPO
 
 from cdv_prog.core.report import DossierReport
 from cdv_prog.files import parallel
@@ -61,13 +61,15 @@ def test_parallel_reports_equal_sequential(lot: Path, regles, exercice: int | No
 def test_parallel_reports_carry_everything(lot: Path, regles) -> None:
     """Reports rebuilt in the parent are whole: dossier, lines, constats, errors."""
     files = discover([lot])[:80]
-    for seq, par in zip(check_files(files, regles), parallel.check_reports(files, regles, jobs=2)):
+    for seq, par in zip(check_files(files, regles), parallel.check_reports(files, regles, jobs=2), strict=True):
         assert par == seq  # dataclass equality: every field, the dossier included
 
 
 def test_parallel_reports_without_dossiers_carry_their_amounts(lot: Path, regles) -> None:
     files = discover([lot])
-    pairs = list(zip(check_files(files, regles), parallel.check_reports(files, regles, jobs=2, dossiers=False)))
+    pairs = list(
+        zip(check_files(files, regles), parallel.check_reports(files, regles, jobs=2, dossiers=False), strict=True)
+    )
     assert len(pairs) == len(files)
     with_amounts = 0
     for seq, par in pairs:
@@ -83,32 +85,32 @@ def test_parallel_reports_without_dossiers_carry_their_amounts(lot: Path, regles
     assert with_amounts > len(files) // 2
 
 
-def test_command_output_is_byte_identical_with_jobs(lot: Path) -> None:
+def test_command_output_is_byte_identical_with_jobs(lot: Path, cdv) -> None:
     outputs = {}
     for jobs in ("1", "2", "3"):
-        proc = run_cli("check", lot, "--format", "json", "--jobs", jobs, cwd=lot.parent)
-        assert proc.returncode == 1, proc.stderr
-        outputs[jobs] = proc.stdout
+        run = cdv("check", lot, "--format", "json", "--jobs", jobs, cwd=lot.parent)
+        assert run.code == 1, run.err
+        outputs[jobs] = run.out
     assert outputs["1"] == outputs["2"] == outputs["3"]
     payload = json.loads(outputs["1"])
     assert payload["resume"]["total"] == 262
-    default = run_cli("check", lot, "--format", "json", cwd=lot.parent)  # 262 files: parallel by default
-    assert default.stdout == outputs["1"]
-    exercice = [run_cli("check", lot, "-f", "json", "-e", "2026", "-j", j, cwd=lot.parent).stdout for j in ("1", "2")]
+    default = cdv("check", lot, "--format", "json", cwd=lot.parent)  # 262 files: parallel by default
+    assert default.out == outputs["1"]
+    exercice = [cdv("check", lot, "-f", "json", "-e", "2026", "-j", j, cwd=lot.parent).out for j in ("1", "2")]
     assert exercice[0] == exercice[1]
     assert {d["exercice"] for d in json.loads(exercice[0])["dossiers"]} <= {2026, None}
 
 
-def test_text_output_is_identical_with_jobs(lot: Path) -> None:
-    one = run_cli("check", lot, "--jobs", "1", cwd=lot.parent)
-    two = run_cli("check", lot, "--jobs", "2", cwd=lot.parent)
-    assert one.stdout == two.stdout and one.returncode == two.returncode == 1
+def test_text_output_is_identical_with_jobs(lot: Path, cdv) -> None:
+    one = cdv("check", lot, "--jobs", "1", cwd=lot.parent)
+    two = cdv("check", lot, "--jobs", "2", cwd=lot.parent)
+    assert one.out == two.out and one.code == two.code == 1
 
 
-def test_jobs_must_be_positive(lot: Path) -> None:
-    proc = run_cli("check", lot, "--jobs", "0", cwd=lot.parent)
-    assert proc.returncode == 2
-    assert b"Traceback" not in proc.stderr
+def test_jobs_must_be_positive(lot: Path, cdv) -> None:
+    run = cdv("check", lot, "--jobs", "0", cwd=lot.parent)
+    assert run.code == 2
+    assert "Traceback" not in run.err
 
 
 def test_default_jobs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,10 @@
-"""Fixtures of the importer tests: workbooks and CSV files built on the fly, import runs, the CLI in-process."""
+"""Fixtures of the importer tests: workbooks and CSV files built on the fly, import runs.
+
+The command line runs in-process through the generic ``cdv`` fixture (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cdv_prog.importer.execution import Import, Options, Resultat
+from cdv_prog.importer.execution import Import, Options, ResultatImport
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
@@ -83,9 +85,9 @@ def csv_file(tmp_path: Path) -> Callable[..., Path]:
 @dataclass
 class Run:
     imp: Import
-    resultats: list[Resultat]
+    resultats: list[ResultatImport]
 
-    def by_id(self) -> dict[str | None, Resultat]:
+    def by_id(self) -> dict[str | None, ResultatImport]:
         return {r.id: r for r in self.resultats}
 
     def statuts(self) -> dict[str | None, str]:
@@ -111,33 +113,5 @@ def run_import(tmp_path: Path, regles) -> Callable[..., Run]:
         imp = Import(opts, regles)
         imp.preparer()
         return Run(imp, list(imp.resultats()))
-
-    return run
-
-
-@dataclass
-class Cli:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-@pytest.fixture
-def cdv(capsys: pytest.CaptureFixture[str]) -> Callable[..., Cli]:
-    """Run ``cdv`` in-process (same entry point as the console script) and capture its output."""
-    from cdv_prog.cli.app import main
-
-    def run(*args: str | Path) -> Cli:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return Cli(code, out, err)
 
     return run

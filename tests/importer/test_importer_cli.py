@@ -24,10 +24,10 @@ def book(xlsx) -> Path:
 def test_import_writes_files_and_lists_them(cdv, book, tmp_path):
     out = tmp_path / "dossiers"
     result = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
-    assert result.code == 0, result.stderr
-    assert result.stdout.splitlines() == [str(out / "1.yaml"), str(out / "2.yaml")]
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [str(out / "1.yaml"), str(out / "2.yaml")]
     assert sorted(_files(out)) == ["1.yaml", "2.yaml"]
-    assert "2 dossier(s) écrit(s), 0 ignoré(s)" in result.stderr
+    assert "2 dossier(s) écrit(s), 0 ignoré(s)" in result.err
 
 
 def test_skipped_rows_give_exit_1_and_the_others_are_written(cdv, xlsx, tmp_path):
@@ -36,8 +36,8 @@ def test_skipped_rows_give_exit_1_and_the_others_are_written(cdv, xlsx, tmp_path
     result = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
     assert result.code == 1
     assert sorted(_files(out)) == ["1.yaml"]
-    assert "1 dossier(s) écrit(s), 2 ignoré(s)" in " ".join(result.stderr.split())
-    assert "Traceback" not in result.stderr
+    assert "1 dossier(s) écrit(s), 2 ignoré(s)" in " ".join(result.err.split())
+    assert "Traceback" not in result.err
 
 
 def test_essai_writes_nothing_and_shows_the_files(cdv, book, tmp_path):
@@ -47,9 +47,9 @@ def test_essai_writes_nothing_and_shows_the_files(cdv, book, tmp_path):
     assert not out.exists()
     real = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
     assert real.code == 0
-    shown = trial.stdout.split("# ---- ")[1:]
+    shown = trial.out.split("# ---- ")[1:]
     assert len(shown) == 2
-    for block, (name, content) in zip(shown, _files(out).items()):
+    for block, (name, content) in zip(shown, _files(out).items(), strict=True):
         header, text = block.split("\n", 1)
         assert header.startswith(str(out / name))
         assert text.encode("utf-8") == content  # exactly what the real run wrote
@@ -78,7 +78,7 @@ def test_rerun_is_unchanged_and_byte_identical(cdv, book, tmp_path):
     before = _files(out)
     again = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
     assert again.code == 0
-    assert "2 inchangé(s)" in again.stderr
+    assert "2 inchangé(s)" in again.err
     assert _files(out) == before
     other = tmp_path / "ailleurs"
     assert cdv("importer", book, "--exercice", "2025", "--vers", other, "--rules", RULES).code == 0
@@ -91,9 +91,8 @@ def test_input_file_is_never_modified(cdv, book, tmp_path):
     assert hashlib.sha256(book.read_bytes()).hexdigest() == digest
 
 
-def test_default_output_folder(cdv, book, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = cdv("importer", book, "--exercice", "2025", "--rules", RULES)
+def test_default_output_folder(cdv, book, tmp_path):
+    result = cdv("importer", book, "--exercice", "2025", "--rules", RULES, cwd=tmp_path)
     assert result.code == 0
     assert sorted(_files(tmp_path / "data" / "dossiers" / "2025")) == ["1.yaml", "2.yaml"]
 
@@ -128,8 +127,8 @@ def test_usage_errors_exit_2(cdv, book, tmp_path, args):
     corrupt.write_bytes(b"PK\x03\x04 pas un classeur")
     argv = [a.format(book=book, other=other, corrupt=corrupt) for a in args]
     result = cdv(*argv, "--vers", tmp_path / "out", "--rules", RULES)
-    assert result.code == 2, result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err
     assert not (tmp_path / "out").exists()
 
 
@@ -155,7 +154,7 @@ def test_round_trip_workbook_to_check_verdicts(cdv, xlsx, tmp_path):
     ]
     out = tmp_path / "dossiers"
     imported = cdv("importer", xlsx(rows), "--exercice", "2025", "--vers", out, "--rules", RULES)
-    assert imported.code == 0, imported.stderr
+    assert imported.code == 0, imported.err
     check = cdv("check", out, "--format", "json", "--rules", RULES)
     assert check.code == 1
     report = {d["id"]: d for d in check.json()["dossiers"]}
@@ -203,13 +202,13 @@ def test_round_trip_dauphin_export_to_check_verdicts(cdv, csv_file, tmp_path):
     assert report["25-011"]["verdict"] == "eligible"
 
 
-def test_real_console_script(run_cdv, book, tmp_path):
-    """The installed entry point, in a subprocess: no traceback, exit codes as documented."""
+def test_entry_point_exit_codes(cdv, book, tmp_path):
+    """The console script's ``main()``: no traceback, exit codes as documented (the real process: test_smoke.py)."""
     out = tmp_path / "o"
-    ok = run_cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
-    assert ok.returncode == 0 and sorted(_files(out)) == ["1.yaml", "2.yaml"]
-    bad = run_cdv("importer", tmp_path / "absent.csv", "--exercice", "2025", "--vers", out)
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    ok = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
+    assert ok.code == 0 and sorted(_files(out)) == ["1.yaml", "2.yaml"]
+    bad = cdv("importer", tmp_path / "absent.csv", "--exercice", "2025", "--vers", out)
+    assert bad.code == 2 and "Traceback" not in bad.err
 
 
 def test_imported_dossiers_match_the_editor_schema(cdv, xlsx, csv_file, tmp_path):

@@ -112,13 +112,13 @@ quartiers:
 def test_shipped_default_is_what_modele_prints(cdv):
     result = cdv("importer", "--modele-correspondance")
     assert result.code == 0
-    assert result.stdout == texte_defaut()
-    assert "colonnes" in load_yaml_text(result.stdout).data
+    assert result.out == texte_defaut()
+    assert "colonnes" in load_yaml_text(result.out).data
 
 
 def test_printed_default_can_be_copied_and_used(cdv, tmp_path, regles):
     copy = tmp_path / "ma-correspondance.yaml"
-    copy.write_text(cdv("importer", "--modele-correspondance").stdout, encoding="utf-8")
+    copy.write_text(cdv("importer", "--modele-correspondance").out, encoding="utf-8")
     conv = Conversion(charger(copy), regles)
     assert conv.resolveurs["financeurs"].code("11-CAF") == "caf"
 
@@ -179,7 +179,7 @@ def test_bad_mapping_is_a_usage_error(cdv, tmp_path, xlsx):
     book = xlsx([["N°"]])
     result = cdv("importer", book, "--exercice", "2025", "--vers", tmp_path / "out", "--correspondance", path)
     assert result.code == 2
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.err
     assert not (tmp_path / "out").exists()
 
 

@@ -32,9 +32,9 @@ def tight_rules(rules_dir_with) -> Path:
     return rules_dir_with(enveloppes={"agglo": 5999, "ville": 6000})
 
 
-def test_example_data_programmation(run_cdv) -> None:
-    res = run_cdv("programmation", "data/dossiers", "--exercice", "2025", "--format", "json")
-    assert res.returncode == 1, res.stderr  # the examples hold inéligible dossiers on purpose
+def test_example_data_programmation(cdv) -> None:
+    res = cdv("programmation", "data/dossiers", "--exercice", "2025", "--format", "json")
+    assert res.code == 1, res.err  # the examples hold inéligible dossiers on purpose
     doc = res.json()
     assert list(doc)[:3] == ["exercice", "financeurs", "dossiers"]
     counts = doc["dossiers"]
@@ -44,12 +44,12 @@ def test_example_data_programmation(run_cdv) -> None:
     assert 0.9 < agglo["taux"] <= 1  # close to its enveloppe: a realistic picture for the COPIL
     assert agglo["solde"] == pytest.approx(185000.0 - agglo["retenu"])
     assert next(f for f in doc["financeurs"] if f["financeur"] == "etat")["enveloppe"] is None
-    assert "Lecture des dossiers" not in res.stderr  # no progress bar when stderr is not a terminal
+    assert "Lecture des dossiers" not in res.err  # no progress bar when stderr is not a terminal
 
 
-def test_overrun_exit_code_and_check_totals(run_cdv, dossiers, tight_rules) -> None:
-    res = run_cdv("programmation", dossiers / "2025", "--rules", tight_rules, "-f", "json")
-    assert res.returncode == 1, res.stderr
+def test_overrun_exit_code_and_check_totals(cdv, dossiers, tight_rules) -> None:
+    res = cdv("programmation", dossiers / "2025", "--rules", tight_rules, "-f", "json")
+    assert res.code == 1, res.err
     doc = res.json()
     assert doc["dossiers"] == {"total": 2, "eligible": 2, "ineligible": 0, "invalide": 0}
     by = {f["financeur"]: f for f in doc["financeurs"]}
@@ -57,82 +57,82 @@ def test_overrun_exit_code_and_check_totals(run_cdv, dossiers, tight_rules) -> N
     assert not by["ville"]["depassement"] and by["ville"]["solde"] == 0.0  # exactly at the enveloppe
     assert {c["regle"]: c["statut"] for c in doc["constats"]}["enveloppe-respectee"] == "echec"
 
-    check = run_cdv("check", dossiers, "--rules", tight_rules, "--format", "json")
-    assert check.returncode == 1  # all eligible, but an enveloppe is exceeded
+    check = cdv("check", dossiers, "--rules", tight_rules, "--format", "json")
+    assert check.code == 1  # all eligible, but an enveloppe is exceeded
     data = check.json()
     assert list(data) == ["dossiers", "resume", "totaux"]
     entries = data["totaux"]["financeurs"]
     assert [e["exercice"] for e in entries] == sorted(e["exercice"] for e in entries)
     agglo_2025 = next(e for e in entries if (e["exercice"], e["financeur"]) == (2025, "agglo"))
     assert agglo_2025 == {"exercice": 2025, **by["agglo"]}  # the same entry as cdv programmation's
-    text = run_cdv("check", dossiers, "--rules", tight_rules)
-    assert text.returncode == 1
-    tail = text.stdout[text.stdout.index("Résumé") :]
+    text = cdv("check", dossiers, "--rules", tight_rules)
+    assert text.code == 1
+    tail = text.out[text.out.index("Résumé") :]
     assert "Totaux de l'exercice 2024" in tail and "Totaux de l'exercice 2025" in tail
     assert "DÉPASSÉE" in tail and "5 999,00 €" in tail
 
 
-def test_fine_programmation_exits_0(run_cdv, dossiers) -> None:
-    res = run_cdv("programmation", dossiers / "2025")
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert "Programmation de l'exercice 2025" in res.stdout and "6 000,00 €" in res.stdout
+def test_fine_programmation_exits_0(cdv, dossiers) -> None:
+    res = cdv("programmation", dossiers / "2025")
+    assert res.code == 0, res.out + res.err
+    assert "Programmation de l'exercice 2025" in res.out and "6 000,00 €" in res.out
 
 
-def test_single_dossier_check_has_no_table(run_cdv, dossiers) -> None:
-    res = run_cdv("check", dossiers / "2025" / "A.yaml")
-    assert res.returncode == 0 and "Totaux de l'exercice" not in res.stdout
+def test_single_dossier_check_has_no_table(cdv, dossiers) -> None:
+    res = cdv("check", dossiers / "2025" / "A.yaml")
+    assert res.code == 0 and "Totaux de l'exercice" not in res.out
 
 
-def test_several_exercices_need_exercice(run_cdv, dossiers) -> None:
-    res = run_cdv("programmation", dossiers)
-    assert res.returncode == 2
-    assert "--exercice" in res.stderr and "2024, 2025" in res.stderr and "Traceback" not in res.stderr
-    res = run_cdv("programmation", dossiers, "--exercice", "2024", "-f", "json")
-    assert res.returncode == 0 and res.json()["dossiers"]["total"] == 1
-    res = run_cdv("programmation", dossiers, "--exercice", "1999")
-    assert res.returncode == 2 and "période" in res.stderr
+def test_several_exercices_need_exercice(cdv, dossiers) -> None:
+    res = cdv("programmation", dossiers)
+    assert res.code == 2
+    assert "--exercice" in res.err and "2024, 2025" in res.err and "Traceback" not in res.err
+    res = cdv("programmation", dossiers, "--exercice", "2024", "-f", "json")
+    assert res.code == 0 and res.json()["dossiers"]["total"] == 1
+    res = cdv("programmation", dossiers, "--exercice", "1999")
+    assert res.code == 2 and "période" in res.err
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "html", "text"])
-def test_output_written_atomically_and_deterministic(fmt, run_cdv, dossiers, tmp_path) -> None:
+def test_output_written_atomically_and_deterministic(fmt, cdv, dossiers, tmp_path) -> None:
     out = tmp_path / "rapports" / f"programmation.{fmt}"
     out.parent.mkdir()
-    first = run_cdv("programmation", dossiers / "2025", "-f", fmt, "-o", out)
-    assert first.returncode == 0, first.stderr
+    first = cdv("programmation", dossiers / "2025", "-f", fmt, "-o", out)
+    assert first.code == 0, first.err
     data = out.read_bytes()
-    assert data and first.stdout == ""
-    second = run_cdv("programmation", dossiers / "2025", "-f", fmt, "-o", out)  # over the previous report
-    assert second.returncode == 0 and out.read_bytes() == data  # byte-identical
+    assert data and first.out == ""
+    second = cdv("programmation", dossiers / "2025", "-f", fmt, "-o", out)  # over the previous report
+    assert second.code == 0 and out.read_bytes() == data  # byte-identical
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name]  # no temporary file left
     if fmt == "json":
-        stdout = run_cdv("programmation", dossiers / "2025", "-f", "json")
-        assert stdout.stdout.encode() == data
+        stdout = cdv("programmation", dossiers / "2025", "-f", "json")
+        assert stdout.out.encode() == data
         assert json.loads(data)["exercice"] == 2025
 
 
-def test_output_refuses_inputs(run_cdv, dossiers, tight_rules, tmp_path) -> None:
+def test_output_refuses_inputs(cdv, dossiers, tight_rules, tmp_path) -> None:
     dossier = dossiers / "2025" / "A.yaml"
     before = dossier.read_bytes()
-    res = run_cdv("programmation", dossiers / "2025", "-f", "json", "-o", dossier)
-    assert res.returncode == 2 and "Traceback" not in res.stderr
+    res = cdv("programmation", dossiers / "2025", "-f", "json", "-o", dossier)
+    assert res.code == 2 and "Traceback" not in res.err
     assert dossier.read_bytes() == before
     rules_file = tight_rules / "enveloppes.yaml"
     before = rules_file.read_bytes()
-    res = run_cdv("programmation", dossiers / "2025", "--rules", tight_rules, "-o", rules_file)
-    assert res.returncode == 2 and rules_file.read_bytes() == before
-    res = run_cdv("programmation", dossiers / "2025", "-o", dossiers / "2025" / "nouveau.yaml")
-    assert res.returncode == 2 and not (dossiers / "2025" / "nouveau.yaml").exists()
+    res = cdv("programmation", dossiers / "2025", "--rules", tight_rules, "-o", rules_file)
+    assert res.code == 2 and rules_file.read_bytes() == before
+    res = cdv("programmation", dossiers / "2025", "-o", dossiers / "2025" / "nouveau.yaml")
+    assert res.code == 2 and not (dossiers / "2025" / "nouveau.yaml").exists()
     work = tmp_path / "travail"
     work.mkdir()
     tight_rules.rename(work / "rules")  # the default rules: ./rules
-    res = run_cdv("programmation", dossiers / "2025", "-o", "rules/x.yml", cwd=work)
-    assert res.returncode == 2 and "rules/x.yml" in res.stderr
+    res = cdv("programmation", dossiers / "2025", "-o", "rules/x.yml", cwd=work)
+    assert res.code == 2 and "rules/x.yml" in res.err
     assert not (work / "rules" / "x.yml").exists()  # it would join the rules read next time
     link = tmp_path / "lien.json"
     link.symlink_to(dossier)
-    res = run_cdv("programmation", dossiers / "2025", "-f", "json", "-o", link)
-    assert res.returncode == 2 and dossier.read_bytes().startswith(b"id:")
-    res = run_cdv("programmation", dossiers / "2025", "-o", tmp_path / "absent" / "r.html")
-    assert res.returncode == 2 and "n'existe pas" in res.stderr
-    res = run_cdv("programmation", dossiers / "2025", "-o", tmp_path)
-    assert res.returncode == 2 and "répertoire" in res.stderr
+    res = cdv("programmation", dossiers / "2025", "-f", "json", "-o", link)
+    assert res.code == 2 and dossier.read_bytes().startswith(b"id:")
+    res = cdv("programmation", dossiers / "2025", "-o", tmp_path / "absent" / "r.html")
+    assert res.code == 2 and "n'existe pas" in res.err
+    res = cdv("programmation", dossiers / "2025", "-o", tmp_path)
+    assert res.code == 2 and "répertoire" in res.err

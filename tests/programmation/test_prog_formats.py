@@ -129,7 +129,7 @@ def test_xlsx_sheets_cells_and_formats(prog_and_rules) -> None:
         assert ws.auto_filter.ref == ws.dimensions
     fin = wb["Financeurs"]
     header = [c.value for c in fin[1]]
-    agglo = next(dict(zip(header, (c for c in row))) for row in fin.iter_rows(min_row=2) if row[0].value == "agglo")
+    agglo = next(dict(zip(header, row, strict=True)) for row in fin.iter_rows(min_row=2) if row[0].value == "agglo")
     assert Decimal(str(agglo["Retenu"].value)) == Decimal("5000.01")
     assert Decimal(str(agglo["Enveloppe"].value)) == Decimal("5000")
     assert agglo["Dépassement"].value == "oui"
@@ -137,7 +137,7 @@ def test_xlsx_sheets_cells_and_formats(prog_and_rules) -> None:
     dos = wb["Dossiers"]
     header = [c.value for c in dos[1]]
     assert {"Id", "Verdict", "Agglo", "Ville", "Motifs"} <= set(header)
-    lines = {row[0]: dict(zip(header, row)) for row in dos.iter_rows(min_row=2, values_only=True)}
+    lines = {row[0]: dict(zip(header, row, strict=True)) for row in dos.iter_rows(min_row=2, values_only=True)}
     assert lines["A"]["Verdict"] == "éligible" and Decimal(str(lines["A"]["Agglo"])) == Decimal("3800.01")
     assert lines["C"]["Verdict"] == "inéligible" and "financeurs-principaux" in lines["C"]["Motifs"]
     assert lines["M"]["Verdict"] == "invalide" and "budget.total" in lines["M"]["Motifs"]

@@ -37,7 +37,7 @@ def test_failed_write_leaves_target_and_no_temporary(tmp_path, monkeypatch) -> N
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space left on device"):
         write_output(target, b"nouveau")
     assert target.read_text() == "intact"
     assert os.listdir(tmp_path) == ["r.json"]

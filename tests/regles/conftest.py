@@ -1,15 +1,12 @@
 """Fixtures of the lettre de cadrage workflow tests (``cdv regles …``, ``cdv schema``, ``--format github``).
 
-``cdv`` runs the real command line in-process (the same ``main()`` as the console
-script: French usage errors, exit codes), which keeps these many CLI tests fast;
-a few tests also go through a subprocess with the generic ``run_cdv`` fixture.
+The command line itself runs in-process through the generic ``cdv`` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,37 +14,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 RULES_DIR = REPO / "rules"
 EXAMPLES = REPO / "data" / "dossiers"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def lines(self) -> list[str]:
-        return self.out.splitlines()
-
-
-@pytest.fixture
-def cdv(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
-    """``cdv("regles", "verifier", path, cwd=…)``: exit code, stdout, stderr of the real CLI, in-process."""
-    from cdv_prog.cli.app import main
-
-    def run(*args: str | Path, cwd: Path | None = None) -> Run:
-        monkeypatch.chdir(cwd or REPO)
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err + captured.out
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:

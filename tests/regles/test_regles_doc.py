@@ -8,19 +8,14 @@ from pathlib import Path
 import pytest
 
 from cdv_prog import kinds
-from cdv_prog.core.conditions import Condition
-from cdv_prog.files.rules import load_rules
-from cdv_prog.workflow.doc import Code, Para, parse_kind_doc, rst_blocks
-from cdv_prog.workflow.values import _CONDITION_WORDS
+from cdv_prog.core.conditions import PHRASES, Condition
+from cdv_prog.workflow.document import Code, Para, parse_kind_doc, rst_blocks
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _all_kind_modules():
-    mods = dict(kinds.KINDS)
-    for regle in load_rules(REPO / "rules").programmation.values():  # programmation-level kinds in use
-        mods.setdefault(regle.type, regle.kind)
-    return mods
+    return dict(kinds.KINDS)  # dossier and programmation kinds: one registry
 
 
 @pytest.mark.parametrize(("name", "module"), sorted(_all_kind_modules().items()))
@@ -54,7 +49,7 @@ def test_every_condition_has_words():
     """A new ``si:`` condition must get its French wording in the doc."""
     for name, fld in Condition.model_fields.items():
         key = fld.alias or name
-        assert key == "finance" or key in _CONDITION_WORDS, key
+        assert key == "finance" or key in PHRASES, key
 
 
 def test_markdown_reference(cdv, regles):

@@ -100,7 +100,7 @@ def test_escaping():
         command("warning", "x, y: z", "f,1.yaml", 3, "t:1") == "::warning file=f%2C1.yaml,line=3,title=t%3A1::x, y: z"
     )
     assert command("error", "m") == "::error::m"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fatal"):
         command("fatal", "m")
 
 
@@ -111,8 +111,8 @@ def test_annotation_path(tmp_path, monkeypatch):
     assert annotation_path("rel/b.yaml") == "rel/b.yaml"
 
 
-def test_subprocess(run_cdv):
-    res = run_cdv("check", "data/dossiers/2025/CDV-2025-012.yaml", "--format", "github")
-    assert res.returncode == 1
-    assert res.stdout.startswith("::error file=data/dossiers/2025/CDV-2025-012.yaml,line=")
-    assert "Traceback" not in res.stderr
+def test_one_file_given_by_its_relative_path(cdv):
+    res = cdv("check", "data/dossiers/2025/CDV-2025-012.yaml", "--format", "github")
+    assert res.code == 1
+    assert res.out.startswith("::error file=data/dossiers/2025/CDV-2025-012.yaml,line=")
+    assert "Traceback" not in res.err

@@ -150,7 +150,8 @@ def test_dossier_schema_follows_the_rules_given(cdv, rules_copy, edit):
         "  autre: {nom: Autres financeurs, sigle: Autre, groupe: autre}\n  fondation-x: {nom: Fondation X, groupe: autre}\n",
     )
     doc = json.loads(cdv("schema", "dossier", "--rules", rules_copy).out)
-    assert doc["$defs"]["Financement"]["properties"]["financeur"]["enum"][-1] == "fondation-x"
+    codes = doc["$defs"]["Financement"]["properties"]["financeur"]["enum"]
+    assert codes[codes.index("autre") + 1] == "fondation-x"  # in the order of the rules, right after « autre »
 
 
 def test_schema_to_a_file_and_usage_errors(cdv, tmp_path):

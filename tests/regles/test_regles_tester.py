@@ -411,3 +411,422 @@ def test_merge_patch():
     patched = merge_patch(base, {"a": {"c": [9]}, "d": None, "e": {"g": 2}, "h": {"i": None}})
     assert patched == {"a": {"b": 1, "c": [9]}, "e": {"f": 1, "g": 2}, "h": {}}
     assert base == {"a": {"b": 1, "c": [1, 2]}, "d": 3, "e": {"f": 1}}
+
+
+# --------------------------------------------------------------------------- rules declared in the test file
+
+OWN_RULE = """\
+regles:
+  plancher-essai:
+    type: montant-minimum
+    gravite: bloquant
+    source: essai
+    minimum: 5000
+"""
+
+
+def test_a_file_with_its_own_rules_is_judged_with_only_them(cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + OWN_RULE
+        + """\
+cas:
+  - nom: la règle du fichier échoue, elle seule
+    attendu: {verdict: ineligible, regles: {plancher-essai: echec}}
+  - nom: la règle du fichier avec un autre paramètre
+    parametres: {plancher-essai: {minimum: 4500}}
+    attendu: {verdict: eligible, regles: {plancher-essai: ok}}
+  - nom: les référentiels restent ceux des règles (financeur inconnu)
+    modifications: {financements: [{financeur: etta, montant: 9000}]}
+    attendu: {verdict: invalide}
+  - nom: une règle des règles livrées n'est pas là
+    attendu: {regles: {plancher-financeur: ok}}
+  - nom: ni leurs règles de programmation
+    attendu: {programmation: {enveloppe-respectee: ok}}
+""",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.lines[:3] == [
+        "✔ t.yaml › la règle du fichier échoue, elle seule",
+        "✔ t.yaml › la règle du fichier avec un autre paramètre",
+        "✔ t.yaml › les référentiels restent ceux des règles (financeur inconnu)",
+    ], run.lines
+    assert run.lines[3].startswith("✘ t.yaml › une règle des règles livrées n'est pas là : erreur ligne 27 ")
+    assert "[cas[3].attendu.regles.plancher-financeur] : règle inconnue « plancher-financeur »" in run.lines[3]
+    assert "[cas[4].attendu.programmation.enveloppe-respectee] : règle inconnue" in run.lines[4]
+    assert run.lines[-1] == "3 passed, 2 failed"
+
+
+def test_own_programmation_rules_without_dossier_rules(cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + """\
+programmation:
+  cpo-partout: {type: cpo-par-quartier, dossiers: {cpo: true}, gravite: bloquant, source: essai}
+cas:
+  - nom: aucune règle de dossier, le dossier est éligible
+    modifications: {financements: [{financeur: etat, montant: 9000}]}
+    attendu: {verdict: eligible, programmation: {cpo-partout: echec}}
+""",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.code == 0, run.out
+
+
+@pytest.mark.parametrize(
+    ("section", "rule", "champ", "line", "words"),
+    [
+        ("regles", "type: montant-minimun", "regles.r.type", 13, "genre de règle inconnu « montant-minimun »"),
+        ("regles", "type: enveloppe-respectee", "regles.r.type", 13, "genre de règle inconnu « enveloppe-respectee »"),
+        ("programmation", "type: montant-minimum", "programmation.r.type", 13, "genre de règle inconnu"),
+        ("regles", "type: montant-minimum\n    minimum: abc", "regles.r.minimum", 14, "n'est pas un montant"),
+        ("regles", "type: montant-minimum\n    plafond: 3", "regles.r.plafond", 14, "paramètre inconnu « plafond »"),
+        (
+            "regles",
+            "type: montant-minimum\n    minimum: 1\n    si: {cpox: true}",
+            "regles.r.si.cpox",
+            15,
+            "clé inconnue « cpox »",
+        ),
+        (
+            "programmation",
+            "type: enveloppe-respectee\n    si: {cpo: true}",
+            "programmation.r.si",
+            14,
+            "« si » ne s'applique qu'aux règles de dossier",
+        ),
+        (
+            "regles",
+            "type: financeurs-minimum\n    minimum: 2\n    parmi: [etat, agglomeration]",
+            "regles.r.parmi[1]",
+            15,
+            "financeur inconnu « agglomeration »",
+        ),
+    ],
+)
+def test_an_invalid_rule_of_the_file_is_an_error_with_its_line(section, rule, champ, line, words, cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + f"{section}:\n  r:\n    {rule}\n    gravite: bloquant\n    source: essai\n"
+        + "cas:\n  - nom: x\n    attendu: {verdict: eligible}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.code == 1
+    assert run.lines[-1] == "0 passed, 1 failed"
+    assert run.lines[0].startswith("✘ t.yaml : erreur ligne"), run.lines
+    assert (str(line), champ) in re.findall(r"erreur ligne (\d+) \[([^ ]+)\]", run.out), run.out
+    assert words in run.out
+
+
+def test_a_rule_of_the_file_without_source_nor_gravite(cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE + "regles:\n  r: {type: budget-equilibre}\ncas:\n  - nom: x\n    attendu: {verdict: eligible}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert "erreur ligne 12 [regles.r.gravite] : clé « gravite » manquante" in run.out
+    assert "[regles.r.source] : clé « source » manquante" in run.out
+
+
+# --------------------------------------------------------------------------- si overrides
+
+
+def test_si_override(cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + """\
+cas:
+  - nom: sous le plancher
+    modifications: {financements: [{financeur: etat, montant: 8600}, {financeur: ville, montant: 400}]}
+    attendu: {verdict: ineligible, regles: {plancher-financeur: echec}}
+  - nom: et si le plancher ne valait que pour les CPO ?
+    modifications: {financements: [{financeur: etat, montant: 8600}, {financeur: ville, montant: 400}]}
+    parametres: {plancher-financeur: {si: {cpo: true}}}
+    attendu: {verdict: eligible, regles: {plancher-financeur: sans-objet}}
+  - nom: pour les CPO, avec une CPO
+    modifications:
+      action: {cpo: {annees: [2025, 2026, 2027]}}
+      financements: [{financeur: etat, montant: 8600}, {financeur: ville, montant: 400}]
+    parametres: {plancher-financeur: {si: {cpo: true}}}
+    attendu: {regles: {plancher-financeur: echec}}
+  - nom: une condition levée par ~
+    parametres: {caf-pieces: {si: ~}}
+    modifications: {pieces: []}
+    attendu: {verdict: ineligible, regles: {caf-pieces: echec}}
+""",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.code == 0, run.out
+    assert run.lines[-1] == "4 passed, 0 failed"
+
+
+def test_si_override_on_a_rule_of_the_file(cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + OWN_RULE
+        + """\
+parametres: {plancher-essai: {si: {innovante: true}}}
+cas:
+  - nom: la condition du fichier écarte la règle
+    attendu: {regles: {plancher-essai: sans-objet}}
+  - nom: l'action innovante y est soumise
+    modifications: {action: {innovante: true}}
+    attendu: {regles: {plancher-essai: echec}}
+""",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.code == 0, run.out
+
+
+@pytest.mark.parametrize(
+    ("parametres", "champ", "words"),
+    [
+        ("{plancher-financeur: {si: {cpox: true}}}", "cas[0].parametres.plancher-financeur.si.cpox", "clé inconnue"),
+        ("{plancher-financeur: {si: {finance: etta}}}", "cas[0].parametres.plancher-financeur.si.finance[0]", "etta"),
+        ("{plancher-financeur: {si: 3}}", "cas[0].parametres.plancher-financeur.si", "ensemble de clés"),
+        (
+            "{enveloppe-respectee: {si: {cpo: true}}}",
+            "cas[0].parametres.enveloppe-respectee.si",
+            "« si » ne s'applique qu'aux règles de dossier",
+        ),
+        ("{enveloppe-respectee: {sii: {}}}", "cas[0].parametres.enveloppe-respectee.sii", "paramètre inconnu « sii »"),
+    ],
+)
+def test_invalid_si_override_is_an_error_with_its_line(parametres, champ, words, cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE + f"cas:\n  - nom: x\n    parametres: {parametres}\n    attendu: {{verdict: eligible}}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.lines[-1] == "0 passed, 1 failed"
+    assert ("13", champ) in re.findall(r"erreur ligne (\d+) \[([^ ]+)\]", run.out), run.out
+    assert words in run.out
+
+
+def test_si_override_leaves_the_shared_rule_set_untouched(regles):
+    changed = with_overrides(
+        regles, {"plancher-financeur": {"si": ({"cpo": True}, ("p", "plancher-financeur", "si"))}}, lambda p: None
+    )
+    assert changed.regles["plancher-financeur"].condition.cpo is True
+    assert regles.regles["plancher-financeur"].condition.cpo is None
+    assert changed.programmation == regles.programmation
+
+
+# --------------------------------------------------------------------------- programmation cases
+
+AGGLO = """\
+    dossiers:
+      - id: A
+        budget: {total: 104500}
+        financements: [{financeur: etat, montant: 4500}, {financeur: agglo, montant: 100000}]
+      - id: B
+        budget: {total: 89500}
+        financements: [{financeur: etat, montant: 4500}, {financeur: agglo, montant: 85000}]
+"""
+
+
+def test_programmation_case_with_several_dossiers(cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + "cas:\n  - nom: Agglo à 185 000 € tout juste\n"
+        + AGGLO
+        + "    attendu: {programmation: {enveloppe-respectee: ok, cpo-innovante-par-quartier: echec}}\n"
+        + "  - nom: Agglo à 185 000,01 €\n"
+        + AGGLO.replace("85000}]", "85000.01}]").replace("89500}", "89500.01}")
+        + "    attendu: {programmation: {enveloppe-respectee: echec}}\n"
+        + "  - nom: un dossier seul, verdict et programmation\n"
+        + "    attendu: {verdict: eligible, regles: {plancher-financeur: ok}, programmation: {enveloppe-respectee: ok}}\n"
+        + "  - nom: attendu faux\n"
+        + AGGLO
+        + "    attendu: {programmation: {enveloppe-respectee: echec}}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.lines[:3] == [
+        "✔ t.yaml › Agglo à 185 000 € tout juste",
+        "✔ t.yaml › Agglo à 185 000,01 €",
+        "✔ t.yaml › un dossier seul, verdict et programmation",
+    ], run.lines
+    assert run.lines[3].startswith(
+        "✘ t.yaml › attendu faux : enveloppe-respectee (programmation 2025) : attendu echec, obtenu ok ("
+    )
+    assert run.lines[-1] == "3 passed, 1 failed"
+
+
+def test_programmation_case_modifications_apply_to_every_dossier(cdv, tmp_path, regles):
+    qpv = [code for code, q in regles.quartiers.items() if q.statut == "qpv"]  # all of them, whatever their number
+    (tmp_path / "t.yaml").write_text(
+        BASE
+        + f"""\
+cas:
+  - nom: deux CPO innovantes couvrent tous les QPV
+    modifications:
+      action: {{innovante: true, cpo: {{annees: [2025, 2026, 2027]}}}}
+    dossiers:
+      - {{id: A, action: {{quartiers: [{", ".join(qpv[:2])}]}}}}
+      - {{id: B, action: {{quartiers: [{", ".join(qpv[2:])}]}}}}
+    attendu: {{programmation: {{cpo-innovante-par-quartier: ok}}}}
+  - nom: un dossier invalide dans le lot
+    dossiers:
+      - {{id: A}}
+      - {{id: B, financements: [{{financeur: etta, montant: 9000}}]}}
+    attendu: {{programmation: {{enveloppe-respectee: ok}}}}
+""",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.lines[0] == "✔ t.yaml › deux CPO innovantes couvrent tous les QPV", run.lines
+    assert run.lines[1].startswith("✘ t.yaml › un dossier invalide dans le lot : dossier « B » invalide")
+    assert "etta" in run.lines[1]
+
+
+@pytest.mark.parametrize(
+    ("dossiers", "attendu", "champ", "line", "words"),
+    [
+        (
+            "[{id: A}, {intitule: sans id}]",
+            "{programmation: {enveloppe-respectee: ok}}",
+            "cas[0].dossiers[1]",
+            13,
+            "id",
+        ),
+        ("[{id: A}, {id: A}]", "{programmation: {enveloppe-respectee: ok}}", "cas[0].dossiers[1].id", 13, "déjà"),
+        (
+            "[{id: A}, {id: B, exercice: 2026}]",
+            "{programmation: {enveloppe-respectee: ok}}",
+            "cas[0].dossiers[1].exercice",
+            13,
+            "un seul exercice",
+        ),
+        ("[{id: A}, {id: B}]", "{verdict: eligible}", "cas[0].attendu.verdict", 14, "un seul dossier"),
+        ("[]", "{programmation: {enveloppe-respectee: ok}}", "cas[0].dossiers", 13, "au moins 1"),
+        ("[3]", "{programmation: {enveloppe-respectee: ok}}", "cas[0].dossiers[0]", 13, "ensemble de clés"),
+        (
+            "[{id: A}]",
+            "{programmation: {plancher-financeur: ok}}",
+            "cas[0].attendu.programmation.plancher-financeur",
+            14,
+            "est une règle de dossier",
+        ),
+        (
+            "[{id: A}]",
+            "{regles: {enveloppe-respectee: ok}}",
+            "cas[0].attendu.regles.enveloppe-respectee",
+            14,
+            "est une règle de programmation",
+        ),
+        ("[{id: A}]", "{programmation: {enveloppe-respectee: oui}}", "cas[0].attendu.programmation", 14, "oui"),
+    ],
+)
+def test_malformed_programmation_case(dossiers, attendu, champ, line, words, cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        BASE + f"cas:\n  - nom: x\n    dossiers: {dossiers}\n    attendu: {attendu}\n", encoding="utf-8"
+    )
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.lines[-1] == "0 passed, 1 failed", run.out
+    found = re.findall(r"erreur ligne (\d+) \[([^ ]+)\]", run.out)
+    assert any(c.startswith(champ) and int(n) == line for n, c in found), (found, run.out)
+    assert words in run.out
+
+
+# --------------------------------------------------------------------------- unknown keys
+
+
+@pytest.mark.parametrize(
+    ("text", "champ", "line", "words"),
+    [
+        (
+            "regle: {}\ncas:\n  - nom: x\n    attendu: {verdict: eligible}\n",
+            "regle",
+            11,
+            "vouliez-vous dire « regles »",
+        ),
+        (
+            "cas:\n  - nom: x\n    dossier-liste: []\n    attendu: {verdict: eligible}\n",
+            "cas[0].dossier-liste",
+            13,
+            "clé inconnue « dossier-liste »",
+        ),
+        (
+            "cas:\n  - nom: x\n    attendu: {programation: {enveloppe-respectee: ok}}\n",
+            "cas[0].attendu.programation",
+            13,
+            "vouliez-vous dire « programmation »",
+        ),
+        (
+            "regles:\n  r: {type: budget-equilibre, gravite: bloquant, source: s, tolerence: 1}\n"
+            "cas:\n  - nom: x\n    attendu: {verdict: eligible}\n",
+            "regles.r.tolerence",
+            12,
+            "vouliez-vous dire « tolerance »",
+        ),
+    ],
+)
+def test_unknown_keys_of_the_new_format(text, champ, line, words, cdv, tmp_path):
+    (tmp_path / "t.yaml").write_text(BASE + text, encoding="utf-8")
+    run = cdv("regles", "tester", tmp_path / "t.yaml", "--rules", "rules")
+    assert run.code == 1
+    assert (str(line), champ) in re.findall(r"erreur ligne (\d+) \[([^ ]+)\]", run.out), run.out
+    assert words in run.out
+
+
+ENVELOPPE_RULE = """\
+programmation:
+  env: {type: enveloppe-respectee, gravite: bloquant, source: essai}
+"""
+
+
+@pytest.mark.parametrize(("enveloppes", "statut"), [("{etat: 4500}", "ok"), ("{etat: 4499.99}", "echec")])
+def test_own_enveloppes_replace_those_of_the_rules(cdv, tmp_path, enveloppes, statut):
+    """The file's enveloppes, on both sides of the boundary, whatever rules/enveloppes.yaml says."""
+    (tmp_path / "e.yaml").write_text(
+        BASE
+        + ENVELOPPE_RULE
+        + f"enveloppes: {enveloppes}\n"
+        + f"cas:\n  - nom: l'État à 4 500 €\n    attendu: {{programmation: {{env: {statut}}}}}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "e.yaml", "--rules", "rules")
+    assert run.code == 0, run.out
+    assert run.lines[-1] == "1 passed, 0 failed"
+
+
+def test_invalid_own_enveloppe_is_an_error_with_its_line(cdv, tmp_path):
+    (tmp_path / "e.yaml").write_text(
+        BASE + ENVELOPPE_RULE + "enveloppes: {etat: beaucoup}\ncas:\n  - nom: x\n    attendu: {verdict: eligible}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "e.yaml", "--rules", "rules")
+    assert run.code == 1
+    assert "ligne 13" in run.out and "[enveloppes.etat]" in run.out and "n'est pas un montant" in run.out
+
+
+def test_own_quartiers_replace_those_of_the_rules(cdv, tmp_path):
+    """A file with its own géographie: its dossiers use its codes, the rules' codes are unknown there."""
+    text = (
+        BASE.replace("quartiers: [grazailles]", "quartiers: [q1]")
+        + "quartiers:\n  q1: {nom: Quartier un, statut: qpv}\n"
+        + "regles:\n  qpv: {type: quartier-statut, gravite: bloquant, source: essai}\n"
+        + "cas:\n  - nom: q1 est un QPV\n    attendu: {verdict: eligible, regles: {qpv: ok}}\n"
+        + "  - nom: grazailles n'existe pas ici\n    modifications: {action: {quartiers: [grazailles]}}\n"
+        + "    attendu: {verdict: invalide}\n"
+    )
+    (tmp_path / "q.yaml").write_text(text, encoding="utf-8")
+    run = cdv("regles", "tester", tmp_path / "q.yaml", "--rules", "rules")
+    assert run.code == 0, run.out
+    assert run.lines[-1] == "2 passed, 0 failed"
+
+
+def test_invalid_own_quartier_is_an_error_with_its_line(cdv, tmp_path):
+    (tmp_path / "q.yaml").write_text(
+        BASE + "quartiers:\n  q1: {nom: Q, statut: prioritaire}\ncas:\n  - nom: x\n    attendu: {verdict: eligible}\n",
+        encoding="utf-8",
+    )
+    run = cdv("regles", "tester", tmp_path / "q.yaml", "--rules", "rules")
+    assert run.code == 1
+    assert "ligne 12" in run.out and "[quartiers.q1.statut]" in run.out and "qpv" in run.out

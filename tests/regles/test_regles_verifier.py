@@ -212,9 +212,9 @@ def test_a_single_file_missing_sections(cdv, tmp_path):
     assert "section « contrat » manquante" in run.out
 
 
-def test_subprocess_no_traceback(run_cdv, rules_copy, edit):
+def test_ill_typed_parameter_no_traceback(cdv, rules_copy, edit):
     edit(rules_copy / "regles.yaml", "    minimum: 2\n", "    minimum: deux\n")
-    res = run_cdv("regles", "verifier", rules_copy)
-    assert res.returncode == 2
-    assert "Traceback" not in res.stdout + res.stderr
-    assert "regles.financeurs-principaux.minimum" in res.stdout
+    res = cdv("regles", "verifier", rules_copy)
+    assert res.code == 2
+    assert "Traceback" not in res.out + res.err
+    assert "regles.financeurs-principaux.minimum" in res.out

@@ -9,29 +9,39 @@ there is no import circle.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from cdv_prog.cli import check, importer, programmation, regles, schema
 from cdv_prog.cli.common import err_console, new_app
 
+if TYPE_CHECKING:
+    from typer._click.exceptions import ClickException, UsageError
+
 app = new_app(
     "cdv", "cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements."
 )
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Affiche la version de cdv.", is_eager=True)] = False,
-) -> None:
-    """cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements."""
-    if version:
+def _version(value: bool) -> None:
+    """``--version``: answered as soon as it is read, before any command is looked for."""
+    if value:
         from cdv_prog import __version__
 
         typer.echo(f"cdv {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Affiche la version de cdv.", is_eager=True, callback=_version)
+    ] = False,
+) -> None:
+    """cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements."""
 
 
 app.command("check")(check.check)
@@ -72,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     # typer vendors click in recent releases: find its exception classes through typer itself
     mro = typer.BadParameter.__mro__
-    usage_error = next(c for c in mro if c.__name__ == "UsageError")
-    click_exception = next(c for c in mro if c.__name__ == "ClickException")
+    usage_error = cast("type[UsageError]", next(c for c in mro if c.__name__ == "UsageError"))
+    click_exception = cast("type[ClickException]", next(c for c in mro if c.__name__ == "ClickException"))
     try:
         result = app(args=argv, standalone_mode=False, prog_name="cdv")
     except usage_error as exc:
@@ -107,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _exit(code: int) -> int:
-    try:
+    with contextlib.suppress(BrokenPipeError, ValueError):
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass
     sys.exit(code)

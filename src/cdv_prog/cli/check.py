@@ -18,7 +18,7 @@ from cdv_prog.cli.common import (
     find_files,
     load_ruleset,
 )
-from cdv_prog.render.registry import CHECK, choices
+from cdv_prog.render.registry import CHECK, Sortie, choices
 
 FORMAT_HELP = "Format de sortie : text, json, ou github (annotations ::error/::warning pour la CI)."
 
@@ -53,11 +53,9 @@ def check(
     raise typer.Exit(max(run.resume.exit_code, run.totaux.exit_code))
 
 
-def sortie(to_file: bool = False):  # -> Sortie (render's type, imported lazily)
+def sortie(to_file: bool = False) -> Sortie:
     """Where the payload goes: the terminal (colours, its width) or a pipe or file."""
     import shutil
-
-    from cdv_prog.render.registry import Sortie
 
     if not to_file and sys.stdout.isatty():
         return Sortie(terminal=True, largeur=shutil.get_terminal_size().columns)

@@ -29,6 +29,33 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
+# Each flag condition in words: (the dossier has it, the dossier has it not). The
+# same sentences say why a rule is sans objet and, in the rules reference, when
+# a rule applies.
+PHRASES: dict[str, tuple[str, str]] = {
+    "cpo": ("l'action est sous CPO", "l'action n'est pas sous CPO"),
+    "innovante": ("l'action est innovante", "l'action n'est pas innovante"),
+    "parentalite": (
+        "l'action est une action de soutien à la parentalité",
+        "l'action n'est pas une action de parentalité",
+    ),
+    "renouvellement": (
+        "l'action renouvelle une action financée l'année précédente",
+        "l'action n'est pas un renouvellement",
+    ),
+    "elan": ("le dossier est déposé sur la plateforme Elan", "le dossier n'est pas déposé sur Elan"),
+    "cpo-apres-premiere-annee": (
+        "l'action est sous CPO et l'exercice est après la première année de la CPO",
+        "l'action n'est pas sous CPO, ou c'est la première année de la CPO",
+    ),
+}
+
+
+def phrase(key: str, present: bool) -> str:
+    """The sentence saying the dossier has (or has not) the flag ``key``."""
+    return PHRASES[key][0 if present else 1]
+
+
 class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -47,25 +74,28 @@ class Condition(BaseModel):
             for code in self.finance:
                 if ctx.total(code) <= 0:
                     return f"{ctx.nom(code)} ne finance pas le dossier"
-        if self.cpo is not None and (d.action.cpo is not None) != self.cpo:
-            return "l'action n'est pas sous CPO" if self.cpo else "l'action est sous CPO"
         action = d.action
-        if self.innovante is not None and action.innovante != self.innovante:
-            return "l'action n'est pas innovante" if self.innovante else "l'action est innovante"
-        if self.parentalite is not None and action.parentalite != self.parentalite:
-            return (
-                "l'action n'est pas une action de parentalité"
-                if self.parentalite
-                else "l'action est une action de parentalité"
-            )
-        if self.renouvellement is not None and action.renouvellement != self.renouvellement:
-            return "l'action n'est pas un renouvellement" if self.renouvellement else "l'action est un renouvellement"
-        if self.elan is not None and d.elan != self.elan:
-            return "le dossier n'est pas déposé sur Elan" if self.elan else "le dossier est déposé sur Elan"
-        if self.cpo_apres_premiere_annee is not None:
-            after = d.action.cpo is not None and d.exercice > min(d.action.cpo.annees)
-            if after != self.cpo_apres_premiere_annee:
-                if self.cpo_apres_premiere_annee:
-                    return "pas de CPO, ou première année de la CPO"
-                return "CPO au-delà de sa première année"
+        actual = {
+            "cpo": action.cpo is not None,
+            "innovante": action.innovante,
+            "parentalite": action.parentalite,
+            "renouvellement": action.renouvellement,
+            "elan": d.elan,
+            "cpo-apres-premiere-annee": action.cpo is not None and d.exercice > min(action.cpo.annees),
+        }
+        for key, wanted in self.drapeaux().items():
+            if actual[key] != wanted:
+                return phrase(key, actual[key])
         return None
+
+    def drapeaux(self) -> dict[str, bool]:
+        """The flag conditions given (YAML key → wanted value), in declaration order."""
+        flags = {
+            "cpo": self.cpo,
+            "innovante": self.innovante,
+            "parentalite": self.parentalite,
+            "renouvellement": self.renouvellement,
+            "elan": self.elan,
+            "cpo-apres-premiere-annee": self.cpo_apres_premiere_annee,
+        }
+        return {key: value for key, value in flags.items() if value is not None}

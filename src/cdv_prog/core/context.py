@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cdv_prog.core.montants import Montants, TotalFinanceur
 
@@ -25,7 +25,7 @@ class Contexte:
     dossier: Dossier
     regles: JeuDeRegles
     montants: Montants
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def of(cls, dossier: Dossier, regles: JeuDeRegles) -> Contexte:

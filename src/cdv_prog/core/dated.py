@@ -8,9 +8,9 @@ A plain scalar applies to every year.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)  # frozen, read-only: a Dated[Decimal] is a Dated[Decimal | None]
 
 ALWAYS = -1  # the "year" of an undated value
 
@@ -45,6 +45,6 @@ class Dated(Generic[T]):
         return [y for y, _ in self.values if y != ALWAYS]
 
 
-def is_dated(raw: Any) -> bool:
+def is_dated(raw: object) -> TypeGuard[dict[int, Any]]:
     """A mapping whose keys are all years (integers) is a dated value."""
     return isinstance(raw, dict) and bool(raw) and all(isinstance(k, int) and not isinstance(k, bool) for k in raw)

@@ -18,26 +18,34 @@ class _Strict(BaseModel):
 
 
 class Porteur(_Strict):
-    nom: Texte
-    type: TypePorteur | None = None
-    siret: Annotated[str, Field(pattern=r"^[0-9]{14}$")] | None = None
+    nom: Texte = Field(description="Nom du porteur.")
+    type: TypePorteur | None = Field(default=None, description="Nature juridique du porteur.")
+    siret: Annotated[str, Field(pattern=r"^[0-9]{14}$")] | None = Field(
+        default=None, description="SIRET, 14 chiffres, entre guillemets (clé de contrôle vérifiée)."
+    )
 
 
 class Cpo(_Strict):
-    annees: Annotated[list[int], Field(min_length=1, max_length=10)]
+    annees: Annotated[list[int], Field(min_length=1, max_length=10)] = Field(
+        description="Années couvertes par la CPO (3 années consécutives)."
+    )
 
 
 class Action(_Strict):
-    defi: CodeDefi
-    objectif: Code | None = None
-    axes: list[CodeAxe] = []
-    quartiers: Annotated[list[CodeQuartier], Field(min_length=1)]
-    debut: dt.date
-    fin: dt.date
-    innovante: bool = False
-    parentalite: bool = False
-    renouvellement: bool = False
-    cpo: Cpo | None = None
+    defi: CodeDefi = Field(description="Défi du contrat de ville.")
+    objectif: Code | None = Field(default=None, description="Objectif opérationnel, qui doit appartenir au défi.")
+    axes: list[CodeAxe] = Field(default=[], description="Axes transversaux.")
+    quartiers: Annotated[list[CodeQuartier], Field(min_length=1)] = Field(
+        description="Quartiers de l'action (au moins un), ou hors-qpv."
+    )
+    debut: dt.date = Field(description="Date de début (AAAA-MM-JJ).")
+    fin: dt.date = Field(description="Date de fin (AAAA-MM-JJ), au plus tôt le début.")
+    innovante: bool = Field(default=False, description="Action innovante (bonus financier possible hors CPO).")
+    parentalite: bool = Field(default=False, description="Action de soutien à la parentalité.")
+    renouvellement: bool = Field(default=False, description="Renouvellement d'une action financée l'année précédente.")
+    cpo: Cpo | None = Field(
+        default=None, description="Présent si l'action relève d'une convention pluriannuelle d'objectifs."
+    )
 
     @field_validator("fin")
     @classmethod
@@ -67,16 +75,29 @@ class Action(_Strict):
 
 
 class Budget(_Strict):
-    total: Annotated[Montant, Field(gt=0)]
-    autres_produits: Montant = Field(default=ZERO, alias="autres-produits")
-    contributions_nature: Montant = Field(default=ZERO, alias="contributions-nature")
+    total: Annotated[Montant, Field(gt=0)] = Field(
+        description="Total des charges de l'action (comptes 60 à 68), hors contributions en nature."
+    )
+    autres_produits: Montant = Field(
+        description="Ressources hors subventions (ventes, participations, fonds propres…).",
+        default=ZERO,
+        alias="autres-produits",
+    )
+    contributions_nature: Montant = Field(
+        description="Contributions volontaires en nature (comptes 86/87), jamais comptées dans les parts.",
+        default=ZERO,
+        alias="contributions-nature",
+    )
 
 
 class Financement(_Strict):
-    financeur: CodeFinanceur
-    dispositif: Texte | None = None
-    montant: Montant
-    accorde: Montant | None = None
+    financeur: CodeFinanceur = Field(description="Code du financeur.")
+    dispositif: Texte | None = Field(default=None, description="Dispositif, texte libre (BOP 147, FIPD, REAAP, CLAS…).")
+    montant: Montant = Field(description="Montant demandé.")
+    accorde: Montant | None = Field(
+        default=None,
+        description="Montant proposé ou accordé dans la programmation (remplace le montant demandé dans les calculs).",
+    )
 
     @property
     def retenu(self) -> Decimal:
@@ -85,20 +106,30 @@ class Financement(_Strict):
 
 
 class BilanPrecedent(_Strict):
-    envoye_le: dt.date | None = Field(default=None, alias="envoye-le")
+    envoye_le: dt.date | None = Field(
+        description="Date d'envoi du bilan (AAAA-MM-JJ).", default=None, alias="envoye-le"
+    )
 
 
 class Dossier(_Strict):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)]
-    exercice: int
-    intitule: Texte
-    porteur: Porteur
-    action: Action
-    budget: Budget
-    financements: Annotated[list[Financement], Field(min_length=1)]
-    pieces: list[Code] = []
-    elan: bool = False
-    bilan_precedent: BilanPrecedent | None = Field(default=None, alias="bilan-precedent")
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)] = Field(
+        description="Identifiant unique du dossier dans un lot (lettres, chiffres, . _ -), ex. CDV-2025-014."
+    )
+    exercice: int = Field(description="Année de l'exercice (année civile), dans la période du contrat.")
+    intitule: Texte = Field(description="Intitulé de l'action.")
+    porteur: Porteur = Field(description="Le porteur de l'action (le plus souvent une association).")
+    action: Action = Field(description="L'action : défi, quartiers, dates, CPO…")
+    budget: Budget = Field(description="Budget prévisionnel de l'action (Cerfa n°12156).")
+    financements: Annotated[list[Financement], Field(min_length=1)] = Field(
+        description="Financements demandés, une ligne par financeur et dispositif (plusieurs lignes peuvent nommer le même financeur)."
+    )
+    pieces: list[Code] = Field(
+        default=[], description="Codes des pièces fournies (attestation-prefecture, liste-bureau, rib…)."
+    )
+    elan: bool = Field(default=False, description="Dossier aussi déposé sur la plateforme Elan (REAAP).")
+    bilan_precedent: BilanPrecedent | None = Field(
+        description="Bilan de l'action de l'année précédente envoyé à la CAF.", default=None, alias="bilan-precedent"
+    )
 
     @field_validator("exercice")
     @classmethod

@@ -96,7 +96,7 @@ TAUX_PLACES = Decimal("0.0001")
 
 
 def montant_json(amount: Decimal | None) -> float | None:
-    """A Decimal amount as a JSON number rounded to the cent (reports keep SPEC §4's numbers)."""
+    """A Decimal amount as a JSON number rounded to the cent (the reports' numbers, ``docs/rapports.md``)."""
     return None if amount is None else float(amount.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
@@ -107,7 +107,8 @@ def taux_json(ratio: Decimal | None) -> float | None:
 
 def nombre_json(value: Decimal) -> int | float:
     """A parameter value (amount, fraction…) as a JSON number: an integer when it is one."""
-    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int, or "n", "N", "F" for NaN and infinities
+    if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0:
         return int(value)
     return float(value)
 

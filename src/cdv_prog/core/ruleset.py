@@ -41,6 +41,9 @@ class RuleKind(Protocol):
     @property
     def Parametres(self) -> type[BaseModel]: ...  # noqa: N802 - the module's class
 
+    # ``ctx`` and ``p`` are left open because each kind narrows them (parameters are contravariant):
+    # ctx to Contexte or ContexteProgrammation, p to its own Parametres. mypy still checks that
+    # ``verifier`` takes exactly these two arguments by position and returns a Resultat.
     def verifier(self, ctx: Any, p: Any, /) -> Resultat: ...
 
 
@@ -107,14 +110,14 @@ class Regle:
     titre: str | None = None
     description: str | None = None
     conseil: str | None = None
-    _cache: dict[int, tuple[Any, str | None]] = field(default_factory=dict, repr=False)
+    _cache: dict[int, tuple[BaseModel | None, str | None]] = field(default_factory=dict, repr=False)
 
-    def parametres(self, exercice: int, regles: JeuDeRegles) -> tuple[Any, str | None]:
+    def parametres(self, exercice: int, regles: JeuDeRegles) -> tuple[BaseModel | None, str | None]:
         """(validated parameters, None) for the exercice, or (None, reason) when undated."""
         cached = self._cache.get(exercice)
         if cached is not None:
             return cached
-        values: dict[str, Any] = {}
+        values: dict[str, object] = {}
         missing = []
         for name, dated in self.parametres_bruts.items():
             if dated.has(exercice):
@@ -122,7 +125,7 @@ class Regle:
             else:
                 missing.append(name)
         if missing:
-            result: tuple[Any, str | None] = (
+            result: tuple[BaseModel | None, str | None] = (
                 None,
                 f"pas de valeur de {', '.join(missing)} pour l'exercice {exercice}",
             )
@@ -140,7 +143,7 @@ class JeuDeRegles:
     defis: dict[str, DefiDef]
     axes: dict[str, str]
     pieces: dict[str, str]
-    enveloppes: dict[str, Dated[Decimal] | None]
+    enveloppes: dict[str, Dated[Decimal | None] | None]  # a year may be « non renseignée » (None)
     regles: dict[str, Regle]
     programmation: dict[str, Regle] = field(default_factory=dict)
     fichiers: list[Path] = field(default_factory=list)

@@ -126,8 +126,9 @@ def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None
     for report in reports:
         if exercice is not None and report.exercice is not None and report.exercice != exercice:
             continue
-        if report.id is not None and report.verdict != "invalide":
-            first = ids.get(report.id)
+        rid = report.id
+        if rid is not None and report.verdict != "invalide":
+            first = ids.get(rid)
             if first is not None:
                 report = DossierReport(
                     report.fichier,
@@ -139,5 +140,5 @@ def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None
                     ],
                 )
             else:
-                ids[report.id] = report.fichier
+                ids[rid] = report.fichier
         yield report

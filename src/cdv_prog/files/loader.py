@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,14 +31,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from cdv_prog.core.findings import LoadError, PathParts, format_path
 
 try:  # libyaml's parser and composer (C): same events, much faster
-    from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml.composer import Composer
     from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]  # pure-Python fallback under the C class's name
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
@@ -67,7 +68,7 @@ _SPECIAL_FLOAT_RE = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
 
 
-_IMPLICIT: dict[str, tuple[tuple[str, Any], ...]] = {}
+_IMPLICIT: dict[str, tuple[tuple[str, Callable[[str], re.Match[str] | None]], ...]] = {}
 for _tag, _regexp, _first in [
     (TAG_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
     (TAG_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
@@ -90,13 +91,13 @@ class _StrictResolver:
     minimal (no path resolvers), the implicit resolvers indexed by first character.
     """
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
         pass
 
     def ascend_resolver(self) -> None:
         pass
 
-    def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
         # plain scalars are resolved by the builder, only where their type matters
         if kind is ScalarNode:
             return _PLAIN if implicit[0] else TAG_STR
@@ -122,7 +123,7 @@ def _resolve_plain(value: str) -> str:
 _RESOLVED: dict[str, str] = {}
 
 
-class _Composer(_Parser, _StrictResolver):  # type: ignore[misc, valid-type]
+class _Composer(_Parser, _StrictResolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
 
@@ -261,7 +262,7 @@ def load_yaml_text(text: str) -> Loaded:
             dispose = getattr(composer, "dispose", None)
             if dispose:
                 dispose()
-    except yaml.composer.ComposerError as exc:  # type: ignore[attr-defined]
+    except yaml.composer.ComposerError as exc:
         msg = str(exc.problem or exc)
         if "single document" in msg or "another document" in msg:
             msg = "plusieurs documents YAML (---) dans un même fichier : un seul dossier par fichier"
@@ -274,7 +275,7 @@ def load_yaml_text(text: str) -> Loaded:
         line = mark.line + 1 if mark else None
         problem = str(exc.problem or "syntaxe incorrecte")
         raise LoadFailed([LoadError("", line, f"YAML mal formé : {_translate(problem)}")]) from None
-    except yaml.reader.ReaderError as exc:  # type: ignore[attr-defined]
+    except yaml.reader.ReaderError as exc:
         # libyaml counts the position in bytes of the UTF-8 text
         line = (
             text.encode("utf-8", "replace")[: exc.position].count(b"\n") + 1 if isinstance(exc.position, int) else None
@@ -298,7 +299,7 @@ def load_yaml_text(text: str) -> Loaded:
         raise LoadFailed([LoadError("", None, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")]) from None
     if root is None:
         raise LoadFailed([LoadError("", 1, "fichier vide")])
-    builder = _Builder(check_aliases="&" in text)
+    builder = _NodeBuilder(check_aliases="&" in text)
     data = builder.build(root, (), 0)
     if builder.errors:
         raise LoadFailed(builder.errors)
@@ -332,7 +333,7 @@ def _translate(problem: str) -> str:
     return problem
 
 
-class _Builder:
+class _NodeBuilder:
     """Plain data from the node tree, with the line of every path; errors collected.
 
     ``check_aliases`` can be off when the text has no ``&``: without an anchor
@@ -367,8 +368,7 @@ class _Builder:
             self.error(path, node, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")
             return None
         tag = node.tag
-        kind = type(node)
-        if kind is ScalarNode:
+        if type(node) is ScalarNode:
             if tag is _PLAIN:
                 tag = _RESOLVED.get(node.value) or _resolve_plain(node.value)
                 if tag is TAG_STR:
@@ -379,11 +379,12 @@ class _Builder:
         if tag not in ALLOWED_TAGS:
             self.error(path, node, f"étiquette YAML {tag!r} refusée (aucune étiquette spéciale n'est acceptée)")
             return None
-        if kind is MappingNode:
+        if type(node) is MappingNode:
             return self._mapping(node, path, depth)
-        if kind is SequenceNode:
+        if type(node) is SequenceNode:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node, path, tag)  # type: ignore[arg-type]
+        assert isinstance(node, ScalarNode)  # PyYAML has no other kind of node
+        return self._scalar(node, path, tag)
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from cdv_prog.core.findings import LoadError, format_path
 from cdv_prog.core.vocab import suggest
@@ -35,7 +35,7 @@ _TYPES = {
 }
 
 
-def message_fr(err: dict[str, Any], known_keys: Iterable[str] = ()) -> str:
+def message_fr(err: Mapping[str, Any], known_keys: Iterable[str] = ()) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     loc = err.get("loc") or ()
@@ -68,7 +68,7 @@ def message_fr(err: dict[str, Any], known_keys: Iterable[str] = ()) -> str:
     return str(err.get("msg", kind))
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def _short(value: object, limit: int = 60) -> str:
     """A user value quoted in a message: hostile files may hold megabytes in one field."""
     text = str(value)
     return text if len(text) <= limit else text[:limit] + "…"
@@ -85,7 +85,9 @@ def _builtin_types() -> frozenset[str]:
 _BUILTIN_TYPES = _builtin_types()
 
 
-def translate(exc: ValidationError, loaded: Loaded | None, prefix: tuple = (), model: Any = None) -> list[LoadError]:
+def translate(
+    exc: ValidationError, loaded: Loaded | None, prefix: tuple = (), model: type[BaseModel] | None = None
+) -> list[LoadError]:
     """Turn a pydantic ValidationError into French LoadErrors naming field and line."""
     out: list[LoadError] = []
     for err in exc.errors(include_url=False):
@@ -97,10 +99,8 @@ def translate(exc: ValidationError, loaded: Loaded | None, prefix: tuple = (), m
     return out
 
 
-def known_keys(model: Any, loc: tuple) -> list[str]:
+def known_keys(model: type[BaseModel] | None, loc: tuple) -> list[str]:
     """Field names (aliases) of the sub-model where an unknown key sits."""
-    from pydantic import BaseModel
-
     current = model
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -116,10 +116,8 @@ def known_keys(model: Any, loc: tuple) -> list[str]:
     return []
 
 
-def _inner_model(annotation: Any) -> Any:
+def _inner_model(annotation: object) -> type[BaseModel] | None:
     from typing import get_args
-
-    from pydantic import BaseModel
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

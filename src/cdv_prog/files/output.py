@@ -24,6 +24,7 @@ the command line turns it into exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -150,7 +151,5 @@ def _write_atomic(target: Path, raw: bytes, mode: int, replace: bool, verify: Ca
                 raise AlreadyExists(f"{target} existe déjà") from None
             os.replace(temp, final)
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-        except FileNotFoundError:
-            pass

@@ -20,12 +20,13 @@ runs sequentially.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.report import DossierReport
@@ -33,14 +34,22 @@ from cdv_prog.files.dossiers import check_file, check_files, filter_reports
 from cdv_prog.files.loader import LoadError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from cdv_prog.core.ruleset import JeuDeRegles
 
 MIN_FILES_PER_JOB = 100  # below this many files per process, starting processes costs more than it saves
 MAX_CHUNK = 64  # files per task: big enough to amortise the exchange, small enough to balance the load
 IN_FLIGHT_PER_JOB = 4  # chunks submitted ahead per process: bounds the memory held by finished reports
 
+
+class _WorkerState(TypedDict, total=False):
+    regles: JeuDeRegles
+    dossiers: bool  # send back the dossiers too (else only their amounts)
+
+
 # Set in the parent just before the workers are forked, read by them.
-_WORKER_STATE: dict[str, Any] = {}
+_WORKER_STATE: _WorkerState = {}
 
 
 def cpu_count() -> int:
@@ -100,15 +109,14 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
     from concurrent.futures import ProcessPoolExecutor
 
     size = chunk_size(len(files), jobs)
-    _WORKER_STATE.update(regles=regles, dossiers=dossiers)
-    try:
+    _WORKER_STATE["regles"] = regles
+    _WORKER_STATE["dossiers"] = dossiers
+    with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()  # nothing pending may be copied into the workers
-    except (OSError, ValueError):
-        pass
     context = multiprocessing.get_context("fork")
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init)
     try:
-        pending: deque = deque()
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
         for chunk in chunks(files, size):
             pending.append(executor.submit(_check_chunk, chunk))
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
@@ -117,7 +125,8 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
             yield from map(unpack, pending.popleft().result())
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-        _WORKER_STATE.clear()
+        _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
+        _WORKER_STATE.pop("dossiers", None)
 
 
 def _worker_init() -> None:

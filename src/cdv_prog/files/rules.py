@@ -4,26 +4,31 @@ A rules path is a file or a folder of ``*.yaml`` files (top level only, so
 ``rules/tests/`` is not read as rules); the sections of several files are
 merged, and a code defined twice is an error. Every error names file, line and
 key, in French; :class:`RulesError` carries them all.
+
+The rules of a section are built by :func:`build_rules`, which the test files
+of ``cdv regles tester`` also use for the rules they declare: the same checks,
+the same messages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from cdv_prog import kinds
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ALWAYS, Dated, is_dated
 from cdv_prog.core.findings import RuleProblem, format_path
 from cdv_prog.core.money import AmountError, parse_amount
-from cdv_prog.core.ruleset import JeuDeRegles, Referentiel, Regle, RuleKind, RulesError
-from cdv_prog.core.vocab import GRAVITES, suggest
+from cdv_prog.core.ruleset import JeuDeRegles, QuartierDef, Referentiel, Regle, RuleKind, RulesError
+from cdv_prog.core.vocab import GRAVITES, Code, Gravite, Portee, suggest
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import known_keys, message_fr
 
@@ -65,13 +70,13 @@ def load_rules(path: Path, display: str | None = None) -> JeuDeRegles:
     files = rules_files(path)
     if not files:
         raise RulesError([RuleProblem(shown_root, None, "", "aucun fichier de règles (*.yaml) dans ce dossier")])
-    builder = _Builder(path, shown_root)
+    builder = _RulesBuilder(path, shown_root)
     for file in files:
         builder.add_file(file)
     return builder.finish()
 
 
-class _Builder:
+class _RulesBuilder:
     def __init__(self, root: Path, shown_root: str):
         self.root = root
         self.shown_root = shown_root
@@ -163,10 +168,7 @@ class _Builder:
         self.problems.append(RuleProblem(name, line, format_path(path), message))
 
     def validation_errors(self, exc: ValidationError, prefix: tuple, model: Any) -> None:
-        for err in exc.errors(include_url=False):
-            loc = prefix + tuple(err.get("loc", ()))
-            known = known_keys(model, tuple(err.get("loc", ()))) if model is not None else ()
-            self.problem(loc, message_fr(err, known))
+        report_validation(exc, prefix, model, self.problem)
 
     def finish(self) -> JeuDeRegles:
         if self.problems:
@@ -206,124 +208,186 @@ class _Builder:
         return rs
 
     def _enveloppes(self, rs: JeuDeRegles) -> None:
-        for code, raw in (self.merged.get("enveloppes") or {}).items():
-            path = ("enveloppes", code)
-            if code not in rs.financeurs:
-                self.problem(path, f"financeur inconnu « {code} » ; codes connus : {', '.join(rs.financeurs)}")
-                continue
-            if raw is None:
-                rs.enveloppes[code] = None
-                continue
-            dated = Dated.of(raw)
-            ok = True
-            for year, value in dated.values:
-                where = path if year == ALWAYS else path + (year,)
-                if value is None:
-                    continue
-                try:
-                    parse_amount(value)
-                except AmountError as exc:
-                    self.problem(where, str(exc))
-                    ok = False
-            if isinstance(raw, dict) and not is_dated(raw):
-                self.problem(path, "une enveloppe est un montant ou des montants datés {année: montant}")
-                ok = False
-            if ok:
-                rs.enveloppes[code] = Dated(tuple((y, None if v is None else parse_amount(v)) for y, v in dated.values))
+        rs.enveloppes = build_enveloppes(rs, self.merged.get("enveloppes") or {}, self.problem)
 
     def _rules(self, rs: JeuDeRegles, section: str) -> dict[str, Regle]:
-        out: dict[str, Regle] = {}
-        for rule_id, raw in (self.merged.get(section) or {}).items():
-            path = (section, rule_id)
-            if not isinstance(rule_id, str) or not _id_ok(rule_id):
-                self.problem(path, f"identifiant de règle « {rule_id} » invalide (minuscules, chiffres et tirets)")
-                continue
-            if not isinstance(raw, dict):
-                self.problem(path, "une règle est un ensemble de clés (type, gravite, source, paramètres…)")
-                continue
-            rule = self._rule(rs, section, rule_id, raw)
-            if rule is not None:
-                out[rule_id] = rule
-        return out
+        return build_rules(rs, section, self.merged.get(section) or {}, self.problem)
 
-    def _rule(self, rs: JeuDeRegles, section: str, rule_id: str, raw: dict[str, Any]) -> Regle | None:
-        path = (section, rule_id)
-        before = len(self.problems)
-        type_name = raw.get("type")
-        portee = "programmation" if section == "programmation" else "dossier"
-        registry = kinds.registry(portee)
-        kind = registry.get(type_name) if isinstance(type_name, str) else None
-        if type_name is None:
-            self.problem(path, "clé « type » manquante (le genre de règle)")
-        elif kind is None:
-            hint = suggest(type_name, registry)
-            self.problem(
-                path + ("type",),
-                f"genre de règle inconnu « {type_name} »{hint} ; genres connus : {', '.join(registry)}",
-            )
-        if section == "programmation" and "si" in raw:
-            self.problem(
-                path + ("si",),
-                "« si » ne s'applique qu'aux règles de dossier ; une règle de programmation "
-                "porte sur tout l'exercice (ses paramètres disent quels dossiers elle compte)",
-            )
-        gravite = raw.get("gravite")
-        if gravite not in GRAVITES:
-            self.problem(
-                path + ("gravite",),
-                f"gravité « {gravite} » invalide ; valeurs possibles : {', '.join(GRAVITES)}"
-                if gravite is not None
-                else "clé « gravite » manquante (bloquant, avertissement ou information)",
-            )
-        source = raw.get("source")
-        if not isinstance(source, str) or not source.strip():
-            self.problem(
-                path + ("source",), "clé « source » manquante ou vide : citer la phrase du contrat dont vient la règle"
-            )
-        for key in ("titre", "description", "conseil"):
-            if key in raw and not isinstance(raw[key], str):
-                self.problem(path + (key,), "doit être un texte")
-        condition = Condition()
-        if "si" in raw:
+
+# --------------------------------------------------------------------------- building rules (shared)
+
+Signaler = Callable[[tuple, str], None]
+_Quartiers = Annotated[dict[Code, QuartierDef], Field(min_length=1)]
+"""Where a rule problem goes: (path of the key in its YAML file, French message)."""
+
+SI_PROGRAMMATION = (
+    "« si » ne s'applique qu'aux règles de dossier ; une règle de programmation "
+    "porte sur tout l'exercice (ses paramètres disent quels dossiers elle compte)"
+)
+
+
+def build_enveloppes(
+    rs: JeuDeRegles, raw_enveloppes: Mapping[Any, Any], signaler: Signaler
+) -> dict[str, Dated[Decimal | None] | None]:
+    """The ``enveloppes`` section: financeur → amount or dated amounts (``None``: « non renseignée »)."""
+    out: dict[str, Dated[Decimal | None] | None] = {}
+    for code, raw in raw_enveloppes.items():
+        path = ("enveloppes", code)
+        if code not in rs.financeurs:
+            signaler(path, f"financeur inconnu « {code} » ; codes connus : {', '.join(rs.financeurs)}")
+            continue
+        if raw is None:
+            out[code] = None
+            continue
+        dated = Dated.of(raw)
+        ok = True
+        for year, value in dated.values:
+            where = path if year == ALWAYS else path + (year,)
+            if value is None:
+                continue
             try:
-                condition = Condition.model_validate(raw["si"] if raw["si"] is not None else {}, context={"regles": rs})
-            except ValidationError as exc:
-                self.validation_errors(exc, path + ("si",), Condition)
-        params = {k: v for k, v in raw.items() if k not in RULE_KEYS}
-        if kind is not None:
-            self._check_params(rs, path, kind, params)
-        if len(self.problems) > before or kind is None:
-            return None
-        return Regle(
-            id=rule_id,
-            type=type_name,
-            kind=kind,
-            gravite=gravite,
-            source=source.strip(),
-            condition=condition,
-            parametres_bruts={k: Dated.of(v) for k, v in params.items()},
-            titre=raw.get("titre"),
-            description=raw.get("description"),
-            conseil=raw.get("conseil"),
-        )
+                parse_amount(value)
+            except AmountError as exc:
+                signaler(where, str(exc))
+                ok = False
+        if isinstance(raw, dict) and not is_dated(raw):
+            signaler(path, "une enveloppe est un montant ou des montants datés {année: montant}")
+            ok = False
+        if ok:
+            out[code] = Dated(tuple((y, None if v is None else parse_amount(v)) for y, v in dated.values))
+    return out
 
-    def _check_params(self, rs: JeuDeRegles, path: tuple, kind: RuleKind, params: dict[str, Any]) -> None:
-        model = kind.Parametres
-        known = {(f.alias or n) for n, f in model.model_fields.items()}
-        dated = {k: Dated.of(v) for k, v in params.items()}
-        for k in params:
-            if k not in known:
-                hint = suggest(k, sorted(known | set(RULE_KEYS)))
-                self.problem(path + (k,), f"paramètre inconnu « {k} » pour le genre {kind.TYPE}{hint}")
-        if any(k not in known for k in params):
-            return
-        seen: set[str] = set()
-        for problem in parameter_problems(model, dated, rs):
-            where = path + problem.chemin
-            key = f"{where}{problem.message}"
-            if key not in seen:
-                seen.add(key)
-                self.problem(where, problem.message)
+
+def build_quartiers(raw_quartiers: Any, signaler: Signaler) -> dict[str, QuartierDef] | None:
+    """A ``quartiers`` section (code → {nom, statut}) checked as in a rules file; None when invalid."""
+    try:
+        return dict(TypeAdapter(_Quartiers).validate_python(raw_quartiers))
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = tuple(err.get("loc", ()))
+            known = known_keys(QuartierDef, loc[1:]) if len(loc) > 1 else ()
+            signaler(("quartiers", *loc), message_fr(dict(err), known))
+        return None
+
+
+def report_validation(exc: ValidationError, prefix: tuple, model: Any, signaler: Signaler) -> None:
+    """Each error of a pydantic validation, in French, at ``prefix`` + its location."""
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(err.get("loc", ()))
+        known = known_keys(model, tuple(err.get("loc", ()))) if model is not None else ()
+        signaler(loc, message_fr(dict(err), known))
+
+
+def build_rules(rs: JeuDeRegles, section: str, raw_rules: Mapping[Any, Any], signaler: Signaler) -> dict[str, Regle]:
+    """The rules of a ``regles`` or ``programmation`` section, checked against the référentiels of ``rs``.
+
+    Used by the rules loader and by the test files that declare their own rules
+    (``cdv regles tester``): the same checks, the same French messages. Each
+    problem goes to ``signaler`` with the path of its key, ``(section, id, …)``;
+    a rule with a problem is left out of the result.
+    """
+    out: dict[str, Regle] = {}
+    for rule_id, raw in raw_rules.items():
+        path = (section, rule_id)
+        if not isinstance(rule_id, str) or not _id_ok(rule_id):
+            signaler(path, f"identifiant de règle « {rule_id} » invalide (minuscules, chiffres et tirets)")
+            continue
+        if not isinstance(raw, dict):
+            signaler(path, "une règle est un ensemble de clés (type, gravite, source, paramètres…)")
+            continue
+        rule = build_rule(rs, section, rule_id, raw, signaler)
+        if rule is not None:
+            out[rule_id] = rule
+    return out
+
+
+def build_rule(rs: JeuDeRegles, section: str, rule_id: str, raw: dict[str, Any], signaler: Signaler) -> Regle | None:
+    """One rule of section ``regles`` (a dossier kind) or ``programmation`` (a programmation kind), or None."""
+    path = (section, rule_id)
+    problems = 0
+
+    def problem(where: tuple, message: str) -> None:
+        nonlocal problems
+        problems += 1
+        signaler(where, message)
+
+    type_name = raw.get("type")
+    portee: Portee = "programmation" if section == "programmation" else "dossier"
+    registry = kinds.registry(portee)
+    kind = registry.get(type_name) if isinstance(type_name, str) else None
+    if type_name is None:
+        problem(path, "clé « type » manquante (le genre de règle)")
+    elif kind is None:
+        hint = suggest(type_name, registry)
+        problem(
+            path + ("type",),
+            f"genre de règle inconnu « {type_name} »{hint} ; genres connus : {', '.join(registry)}",
+        )
+    if section == "programmation" and "si" in raw:
+        problem(path + ("si",), SI_PROGRAMMATION)
+    gravite = raw.get("gravite")
+    if gravite not in GRAVITES:
+        problem(
+            path + ("gravite",),
+            f"gravité « {gravite} » invalide ; valeurs possibles : {', '.join(GRAVITES)}"
+            if gravite is not None
+            else "clé « gravite » manquante (bloquant, avertissement ou information)",
+        )
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        problem(path + ("source",), "clé « source » manquante ou vide : citer la phrase du contrat dont vient la règle")
+    for key in ("titre", "description", "conseil"):
+        if key in raw and not isinstance(raw[key], str):
+            problem(path + (key,), "doit être un texte")
+    condition: Condition | None = Condition()
+    if "si" in raw:
+        condition = build_condition(rs, raw["si"], path + ("si",), problem)
+    params = {k: v for k, v in raw.items() if k not in RULE_KEYS}
+    if kind is not None:
+        check_parameters(rs, path, kind, params, problem)
+    if problems or kind is None or condition is None or not isinstance(source, str):
+        return None
+    return Regle(
+        id=rule_id,
+        type=kind.TYPE,
+        kind=kind,
+        gravite=cast(Gravite, gravite),
+        source=source.strip(),
+        condition=condition,
+        parametres_bruts={k: Dated.of(v) for k, v in params.items()},
+        titre=raw.get("titre"),
+        description=raw.get("description"),
+        conseil=raw.get("conseil"),
+    )
+
+
+def build_condition(rs: JeuDeRegles, raw: Any, path: tuple, signaler: Signaler) -> Condition | None:
+    """The ``si:`` of a dossier rule (``~`` is no condition), or None after signalling its problems."""
+    try:
+        return Condition.model_validate(raw if raw is not None else {}, context={"regles": rs})
+    except ValidationError as exc:
+        report_validation(exc, path, Condition, signaler)
+        return None
+
+
+def check_parameters(rs: JeuDeRegles, path: tuple, kind: RuleKind, params: dict[str, Any], signaler: Signaler) -> None:
+    """Signal unknown parameters of a kind, then every value its ``Parametres`` refuses (each year)."""
+    model = kind.Parametres
+    known = {(f.alias or n) for n, f in model.model_fields.items()}
+    dated = {k: Dated.of(v) for k, v in params.items()}
+    for k in params:
+        if k not in known:
+            hint = suggest(k, sorted(known | set(RULE_KEYS)))
+            signaler(path + (k,), f"paramètre inconnu « {k} » pour le genre {kind.TYPE}{hint}")
+    if any(k not in known for k in params):
+        return
+    seen: set[str] = set()
+    for problem in parameter_problems(model, dated, rs):
+        where = path + problem.chemin
+        key = f"{where}{problem.message}"
+        if key not in seen:
+            seen.add(key)
+            signaler(where, problem.message)
 
 
 @dataclass(frozen=True)
@@ -358,7 +422,7 @@ def parameter_problems(
                 where: tuple[str | int, ...] = (name,) if name is not None else ()
                 if name is not None and name in bruts and bruts[name].is_dated:
                     where += (max(y for y in bruts[name].years() if y <= year),)
-                yield ParameterProblem(name, where + loc[1:], message_fr(err, known))
+                yield ParameterProblem(name, where + loc[1:], message_fr(dict(err), known))
 
 
 def _id_ok(rule_id: str) -> bool:

@@ -7,7 +7,7 @@
   present, the amount proposed or voted (``accorde``) — grouped by action
   number in order of first appearance.
 
-Each action becomes an :class:`ActionImportee`: the dossier data in SPEC §1
+Each action becomes an :class:`ActionImportee`: the dossier data in the model's
 order, where each value came from (row, column), and the problems found. An
 action with a problem is not written.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdv_prog.importer.cellules import CelluleInvalide, FormuleSansValeur, vide
+from cdv_prog.importer.champs import CHAMPS_DOSSIER, LIGNES, Champ
 from cdv_prog.importer.conversion import Conversion
 from cdv_prog.importer.correspondance import CHAMPS_ACTION, OBLIGATOIRES, Correspondance
 from cdv_prog.importer.entetes import Plan
@@ -94,7 +95,7 @@ class Lecture:
     autres_exercices: int = 0  # rows left aside because their exercice column names another year
 
 
-class _Builder:
+class _ActionsBuilder:
     def __init__(self, feuille: Feuille, plan: Plan, conv: Conversion, corr: Correspondance, exercice: int):
         self.feuille = feuille
         self.plan = plan
@@ -164,7 +165,7 @@ class _Builder:
                 continue
             probe = ActionImportee(None, [ligne])
             if "exercice" in self.plan.champs:
-                year, origin = self.lire(ligne, "exercice", probe)
+                year, _origin = self.lire(ligne, "exercice", probe)
                 if year is not None and year != self.exercice:
                     lecture.autres_exercices += 1
                     continue
@@ -323,7 +324,9 @@ class _Builder:
                     )
                 )
             else:
-                ordered = {k: parts[k] for k in ("financeur", "dispositif", "montant", "accorde") if k in parts}
+                ordered: dict[str, Any] = {
+                    k: parts[k] for k in ("financeur", "dispositif", "montant", "accorde") if k in parts
+                }
                 out.append((ordered, origins))
         return out
 
@@ -333,68 +336,54 @@ class _Builder:
         values: dict[str, tuple[Any, Origine]],
         lines: list[tuple[dict[str, Any], dict[str, Origine]]],
     ) -> tuple[dict[str, Any], dict[str, Origine]]:
-        """The dossier mapping in SPEC §1 order, and the origin of each value."""
+        """The dossier mapping in the model's order, and the origin of each value."""
         origins: dict[str, Origine] = {"id": Origine(action.lignes[0], self.plan.colonne("id"))}
-        data: dict[str, Any] = {"id": action.id, "exercice": self.exercice}
-
-        def put(target: dict[str, Any], key: str, champ: str, path: str, wrap: Any = None) -> None:
-            if champ in values:
-                value, origin = values[champ]
-                if value is None or value == []:
-                    return
-                target[key] = wrap(value) if wrap else value
-                origins[path] = origin
-
-        put(data, "intitule", "intitule", "intitule")
-        porteur: dict[str, Any] = {}
-        for key in ("nom", "type", "siret"):
-            put(porteur, key, f"porteur.{key}", f"porteur.{key}")
-        data["porteur"] = porteur
-        act: dict[str, Any] = {}
-        for key in (
-            "defi",
-            "objectif",
-            "axes",
-            "quartiers",
-            "debut",
-            "fin",
-            "innovante",
-            "parentalite",
-            "renouvellement",
-        ):
-            put(act, key, f"action.{key}", f"action.{key}")
-        put(act, "cpo", "action.cpo", "action.cpo", wrap=lambda years: {"annees": years})
-        data["action"] = act
-        budget: dict[str, Any] = {}
-        for key in ("total", "autres-produits", "contributions-nature"):
-            put(budget, key, f"budget.{key}", f"budget.{key}")
-        data["budget"] = budget
-        data["financements"] = []
-        for i, (line, line_origins) in enumerate(lines):
-            data["financements"].append(line)
-            for key, origin in line_origins.items():
-                origins[f"financements[{i}].{key}"] = origin
-            origins[f"financements[{i}]"] = line_origins.get("financeur", next(iter(line_origins.values())))
-        put(data, "pieces", "pieces", "pieces")
-        put(data, "elan", "elan", "elan")
-        put(
-            data,
-            "bilan-precedent",
-            "bilan-precedent.envoye-le",
-            "bilan-precedent.envoye-le",
-            wrap=lambda d: {"envoye-le": d},
-        )
+        data: dict[str, Any] = {}
+        for champ in CHAMPS_DOSSIER:
+            if champ.nom == "id":
+                data["id"] = action.id
+            elif champ.nom == "exercice":
+                data["exercice"] = self.exercice
+            else:
+                _place(data, champ, values, origins)
+            if champ.cles[0] == "budget" and LIGNES not in data:  # the lines come right after the budget
+                data[LIGNES] = []
+                for i, (line, line_origins) in enumerate(lines):
+                    data[LIGNES].append(line)
+                    for key, origin in line_origins.items():
+                        origins[f"{LIGNES}[{i}].{key}"] = origin
+                    origins[f"{LIGNES}[{i}]"] = line_origins.get("financeur", next(iter(line_origins.values())))
         return data, origins
 
 
-def _show(value: Any) -> str:
+def _place(
+    data: dict[str, Any], champ: Champ, values: dict[str, tuple[Any, Origine]], origins: dict[str, Origine]
+) -> None:
+    """Put a champ's value at its place in the dossier; a required part is written even when empty."""
+    if champ.cles[0] in REQUIRED_PARTS:
+        data.setdefault(champ.cles[0], {})
+    value, origin = values.get(champ.nom, (None, None))
+    if value is None or value == [] or origin is None:
+        return
+    target = data
+    for key in champ.cles[:-1]:
+        target = target.setdefault(key, {})
+    target[champ.cles[-1]] = value
+    origins[champ.nom] = origin
+
+
+# Parts of the dossier that are always written (required sub-models), even when no column feeds them.
+REQUIRED_PARTS = ("porteur", "action", "budget")
+
+
+def _show(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
 
 
 def lire_actions(feuille: Feuille, plan: Plan, conv: Conversion, corr: Correspondance, exercice: int) -> Lecture:
-    builder = _Builder(feuille, plan, conv, corr, exercice)
+    builder = _ActionsBuilder(feuille, plan, conv, corr, exercice)
     lecture = builder.lignes_par_action()
     for action in lecture.actions:
         if action.id is not None:

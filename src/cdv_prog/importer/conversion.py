@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.core.vocab import TYPES_PORTEUR
+from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR
 from cdv_prog.importer import cellules
 from cdv_prog.importer.cellules import CelluleInvalide
 from cdv_prog.importer.correspondance import CHAMPS, Chargee, CorrespondanceInvalide, Table, problem
@@ -63,8 +63,8 @@ class Conversion:
         self.separateurs = tuple(corr.separateurs)
         objectifs = {code: nom for d in regles.defis.values() for code, nom in d.objectifs.items()}
         quartiers = {code: [code, q.nom] for code, q in regles.quartiers.items()}
-        quartiers["hors-qpv"] = ["hors-qpv", "hors QPV"]
-        self.connus = {
+        quartiers[HORS_QPV] = [HORS_QPV, "hors QPV"]
+        self.connus: dict[str, list[str]] = {
             "financeurs": list(regles.financeurs),
             "quartiers": list(quartiers),
             "defis": list(regles.defis),

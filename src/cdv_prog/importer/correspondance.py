@@ -19,54 +19,19 @@ from pydantic_core import PydanticCustomError
 
 from cdv_prog.core.findings import format_path
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file, load_yaml_text
+from cdv_prog.importer.champs import CHAMPS_DOSSIER, CHAMPS_FINANCEMENT
 
 MAX_MOTIF = 200
 FICHIER_DEFAUT = "mapping-defaut.yaml"
 
-# Dossier fields a column can feed, with the kind of value each one holds.
-CHAMPS_ACTION: dict[str, str] = {
-    "id": "numero",
-    "exercice": "exercice",
-    "intitule": "texte",
-    "porteur.nom": "texte",
-    "porteur.type": "type-porteur",
-    "porteur.siret": "siret",
-    "action.defi": "defi",
-    "action.objectif": "objectif",
-    "action.axes": "axes",
-    "action.quartiers": "quartiers",
-    "action.debut": "date",
-    "action.fin": "date",
-    "action.innovante": "booleen",
-    "action.parentalite": "booleen",
-    "action.renouvellement": "booleen",
-    "action.cpo": "annees",
-    "budget.total": "montant",
-    "budget.autres-produits": "montant",
-    "budget.contributions-nature": "montant",
-    "pieces": "pieces",
-    "elan": "booleen",
-    "bilan-precedent.envoye-le": "date",
-}
-CHAMPS_LIGNE: dict[str, str] = {
-    "financement.financeur": "financeur",
-    "financement.dispositif": "texte",
-    "financement.montant": "montant",
-    "financement.accorde": "montant",
-}
+# Dossier fields a column can feed, with the kind of value each one holds: from the Dossier model.
+CHAMPS_ACTION: dict[str, str] = {c.nom: c.lecture for c in CHAMPS_DOSSIER}
+CHAMPS_LIGNE: dict[str, str] = {c.nom: c.lecture for c in CHAMPS_FINANCEMENT}
 CHAMPS: dict[str, str] = {**CHAMPS_ACTION, **CHAMPS_LIGNE}
-# Required in every imported dossier: a column or a default value must provide them.
-OBLIGATOIRES = (
-    "id",
-    "intitule",
-    "porteur.nom",
-    "action.defi",
-    "action.quartiers",
-    "action.debut",
-    "action.fin",
-    "budget.total",
-)
-OBLIGATOIRES_LIGNE = ("financement.financeur", "financement.montant")
+# Required in every imported dossier: a column or a default value must provide them
+# (the exercice is given by --exercice).
+OBLIGATOIRES = tuple(c.nom for c in CHAMPS_DOSSIER if c.obligatoire and c.nom != "exercice")
+OBLIGATOIRES_LIGNE = tuple(c.nom for c in CHAMPS_FINANCEMENT if c.obligatoire)
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=80)]
 Nom = Annotated[str, Field(min_length=1, max_length=200)]
@@ -84,7 +49,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _keys_as_text(value: Any) -> Any:
+def _keys_as_text(value: object) -> object:
     if isinstance(value, dict):
         return {(k if isinstance(k, str) else str(k)): v for k, v in value.items()}
     return value
@@ -111,7 +76,7 @@ class Table(_Strict):
     motifs: list[Motif] = []
 
 
-def _noms_colonne(value: Any) -> Any:
+def _noms_colonne(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
@@ -122,12 +87,13 @@ def _python_name(champ: str) -> str:
     return champ.replace(".", "__").replace("-", "_")
 
 
-Colonnes = create_model(  # type: ignore[call-overload]
+# Models built at run time from CHAMPS: mypy cannot type their fields (nor use them as annotations).
+Colonnes = create_model(  # type: ignore[call-overload]  # a run-time union is no static type form
     "Colonnes",
     __base__=_Strict,
     **{_python_name(c): (NomsColonne | None, Field(default=None, alias=c)) for c in CHAMPS},
 )
-Valeurs = create_model(  # type: ignore[call-overload]
+Valeurs = create_model(  # type: ignore[call-overload]  # same: fields built at run time
     "Valeurs",
     __base__=_Strict,
     **{_python_name(c): (Any, Field(default=None, alias=c)) for c in CHAMPS if c != "id"},
@@ -144,8 +110,8 @@ class Correspondance(_Strict):
         ",",
         "+",
     ]
-    colonnes: Colonnes  # type: ignore[valid-type]
-    valeurs: Valeurs = Field(default_factory=Valeurs)  # type: ignore[valid-type]
+    colonnes: Colonnes
+    valeurs: Valeurs = Field(default_factory=Valeurs)
     financeurs: Table = Table()
     quartiers: Table = Table()
     defis: Table = Table()

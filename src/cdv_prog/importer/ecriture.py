@@ -1,6 +1,6 @@
 """Writing dossier files: a small YAML emitter, the schema header, atomic writes.
 
-The emitter writes the dossier in SPEC §1 order, in the style of the example
+The emitter writes the dossier in the order of ``docs/dossier.md``, in the style of the example
 dossiers (block mappings, code lists in flow style, one financement per list
 item). Text that a YAML reader could take for something else (a number, a
 boolean such as ``no``/``on``, a date, a null…) is double-quoted. Amounts are
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,7 @@ def montant(value: Decimal) -> str:
     return f"{exact:f}"
 
 
-def scalaire(value: Any) -> str:
+def scalaire(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -153,7 +153,13 @@ class DejaPresent(Exception):
     """The target file exists and replacing was not asked for."""
 
 
-def ecrit_atomique(target: Path, text: str, remplacer: bool, verifie: Any = None, entrees: Iterable[Path] = ()) -> None:
+def ecrit_atomique(
+    target: Path,
+    text: str,
+    remplacer: bool,
+    verifie: Callable[[Path], object] | None = None,
+    entrees: Iterable[Path] = (),
+) -> None:
     """Write ``text`` to ``target`` through the one write path (:mod:`cdv_prog.files.output`).
 
     ``verifie(temp_path)`` may raise to stop before the file takes its place.

@@ -10,7 +10,6 @@ merged cells is read on its lower row). Column names are compared simplified
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from cdv_prog.importer.cellules import FormuleSansValeur, vide
 from cdv_prog.importer.conversion import Conversion
@@ -48,7 +47,7 @@ class Plan:
         return out
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     if vide(value) or isinstance(value, FormuleSansValeur):
         return None
     return simplifie(str(value)) or None
@@ -160,11 +159,11 @@ def plan(feuille: Feuille, corr: Correspondance, conv: Conversion, disposition: 
             "aucune colonne de financeur reconnue (en-têtes comme « État », « Ville », « Agglo », « CAF »…)"
         )
     if problems:
-        found = ", ".join(f"{lettre_colonne(c)} « {court(t, 30)} »" for c, t in sorted(p.entetes.items())) or "aucun"
+        vus = ", ".join(f"{lettre_colonne(c)} « {court(t, 30)} »" for c, t in sorted(p.entetes.items())) or "aucun"
         raise EnteteIntrouvable(
             f"{where}, ligne d'en-tête {feuille.numero(index)} (disposition {wanted}) : "
             + " ; ".join(problems)
-            + f". En-têtes trouvés : {found}. Ajoutez les noms de colonnes à la correspondance "
+            + f". En-têtes trouvés : {vus}. Ajoutez les noms de colonnes à la correspondance "
             "(section colonnes) ou une valeur par défaut (section valeurs)."
         )
     return p

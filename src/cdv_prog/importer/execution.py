@@ -2,7 +2,7 @@
 
 :class:`Import` is used by the CLI in two steps: :meth:`Import.preparer` (any
 problem there is a usage error: missing file, bad mapping, no header row…)
-then :meth:`Import.resultats`, one :class:`Resultat` per action in sheet order.
+then :meth:`Import.resultats`, one :class:`ResultatImport` per action in sheet order.
 Every dossier is validated by the same models as ``cdv check`` before it is
 written, written atomically, re-read with :func:`cdv_prog.batch.read_dossier`
 before it takes its place, and never replaces an existing file unless asked.
@@ -50,7 +50,7 @@ class Options:
 
 # statut: ecrit | remplace | inchange | ignore ; with --essai: a-ecrire | a-remplacer | inchange | ignore
 @dataclass
-class Resultat:
+class ResultatImport:
     id: str | None
     statut: str
     fichier: Path | None = None
@@ -104,7 +104,7 @@ class Import:
         self.lecture = lire_actions(feuille, self.plan, conv, corr, opts.exercice)
         self.schema = schema_ref(opts.vers)
 
-    def resultats(self) -> Iterator[Resultat]:
+    def resultats(self) -> Iterator[ResultatImport]:
         assert self.lecture is not None and self.feuille is not None
         if not self.options.essai and any(a.id is not None and not a.problemes for a in self.lecture.actions):
             try:
@@ -119,19 +119,19 @@ class Import:
 
     # ----------------------------------------------------------------- one action
 
-    def _one(self, action: ActionImportee, names: dict[str, str]) -> Resultat:
+    def _one(self, action: ActionImportee, names: dict[str, str]) -> ResultatImport:
         assert self.feuille is not None and self.plan is not None
         if action.problemes or action.id is None:
-            return Resultat(action.id, "ignore", problemes=action.problemes)
+            return ResultatImport(action.id, "ignore", problemes=action.problemes)
         try:
             dossier = Dossier.model_validate(action.donnees, context={"regles": self.regles})
         except ValidationError as exc:
             from cdv_prog.files.messages import translate
 
             problems = [probleme_de(self.feuille, self.plan, action, e.champ, e.message) for e in translate(exc, None)]
-            return Resultat(action.id, "ignore", problemes=problems)
+            return ResultatImport(action.id, "ignore", problemes=problems)
         if action.id.startswith("."):
-            return Resultat(
+            return ResultatImport(
                 action.id,
                 "ignore",
                 problemes=[
@@ -148,7 +148,7 @@ class Import:
         target = self.options.vers / f"{action.id}.yaml"
         key = os.path.normcase(action.id).lower()
         if key in names:
-            return Resultat(
+            return ResultatImport(
                 action.id,
                 "ignore",
                 target,
@@ -169,7 +169,7 @@ class Import:
         if self.options.essai:
             return self._essai(action, dossier, target, text, existing)
         if existing == text:
-            return Resultat(action.id, "inchange", target, texte=text)
+            return ResultatImport(action.id, "inchange", target, texte=text)
         if existing is not None and not self.options.remplacer:
             return self._deja(action, target)
 
@@ -187,11 +187,11 @@ class Import:
         except DejaPresent:
             return self._deja(action, target)
         except OutputRefused as exc:
-            return Resultat(
+            return ResultatImport(
                 action.id, "ignore", target, [probleme_de(self.feuille, self.plan, action, "", str(exc), "ecriture")]
             )
         except _Relecture as exc:  # pragma: no cover - would be a bug of the emitter
-            return Resultat(
+            return ResultatImport(
                 action.id,
                 "ignore",
                 target,
@@ -207,7 +207,7 @@ class Import:
                 ],
             )
         except OSError as exc:
-            return Resultat(
+            return ResultatImport(
                 action.id,
                 "ignore",
                 target,
@@ -222,7 +222,7 @@ class Import:
                     )
                 ],
             )
-        return Resultat(action.id, "remplace" if existing is not None else "ecrit", target, texte=text)
+        return ResultatImport(action.id, "remplace" if existing is not None else "ecrit", target, texte=text)
 
     def _entrees(self) -> list[Path]:
         """The files this import reads: never written over."""
@@ -233,7 +233,7 @@ class Import:
 
     def _essai(
         self, action: ActionImportee, dossier: Dossier, target: Path, text: str, existing: str | None
-    ) -> Resultat:
+    ) -> ResultatImport:
         from cdv_prog.files.loader import LoadFailed, load_yaml_text
 
         try:
@@ -241,7 +241,8 @@ class Import:
         except (LoadFailed, ValidationError):  # pragma: no cover - would be a bug of the emitter
             reread = None
         if reread != dossier:  # pragma: no cover
-            return Resultat(
+            assert self.feuille is not None and self.plan is not None
+            return ResultatImport(
                 action.id,
                 "ignore",
                 target,
@@ -257,14 +258,14 @@ class Import:
                 ],
             )
         if existing == text:
-            return Resultat(action.id, "inchange", target, texte=text)
+            return ResultatImport(action.id, "inchange", target, texte=text)
         if existing is not None and not self.options.remplacer:
             return self._deja(action, target)
-        return Resultat(action.id, "a-remplacer" if existing is not None else "a-ecrire", target, texte=text)
+        return ResultatImport(action.id, "a-remplacer" if existing is not None else "a-ecrire", target, texte=text)
 
-    def _deja(self, action: ActionImportee, target: Path) -> Resultat:
+    def _deja(self, action: ActionImportee, target: Path) -> ResultatImport:
         assert self.feuille is not None and self.plan is not None
-        return Resultat(
+        return ResultatImport(
             action.id,
             "ignore",
             target,
@@ -300,13 +301,10 @@ class Import:
 
 
 def _ranges(numbers: list[int]) -> str:
-    parts: list[str] = []
-    start = prev = None
-    for n in numbers + [None]:  # type: ignore[list-item]
-        if start is not None and n == prev + 1:  # type: ignore[operator]
-            prev = n
-            continue
-        if start is not None:
-            parts.append(str(start) if start == prev else f"{start} à {prev}")
-        start = prev = n
-    return ", ".join(parts)
+    runs: list[list[int]] = []  # [first, last] of each run of consecutive numbers
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(first) if first == last else f"{first} à {last}" for first, last in runs)

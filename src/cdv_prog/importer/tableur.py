@@ -163,13 +163,13 @@ def _first_rows(ws: Any) -> list[Ligne]:
     return rows
 
 
-def _is_formula(value: Any) -> bool:
+def _is_formula(value: object) -> bool:
     if isinstance(value, str):
         return value.startswith("=")
     return type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
-def _formula_text(value: Any) -> str:
+def _formula_text(value: object) -> str:
     return value if isinstance(value, str) else str(getattr(value, "text", "") or "formule")
 
 
@@ -219,18 +219,19 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
         rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ET.ParseError, OSError, zipfile.BadZipFile):
         return {}
-    targets = {}
+    targets: dict[str | None, str] = {}
     for rel in rels:
         if _local(rel.tag) == "Relationship":
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             targets[rel.get("Id")] = target
-    out = {}
+    out: dict[str, str] = {}
     for el in workbook.iter():
         if _local(el.tag) == "sheet":
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-            if rid in targets and el.get("name") is not None:
-                out[el.get("name")] = targets[rid]
+            name = el.get("name")
+            if rid in targets and name is not None:
+                out[name] = targets[rid]
     return out
 
 
@@ -260,7 +261,7 @@ def _scan_sheet(path: Path, inner: str | None) -> tuple[bool, list[tuple[int, in
             except (ValueError, TypeError):
                 return
             if None not in bounds:
-                merges.append(bounds)  # type: ignore[arg-type]
+                merges.append(bounds)
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start

@@ -54,7 +54,7 @@ class Parametres(BaseParametres):
     dossiers: Condition = Condition()
     financeurs_minimum: Annotated[int, Field(ge=1, le=50, alias="financeurs-minimum")] = 1
     minimum: Annotated[int, Field(ge=1, le=50)] = 1
-    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]
+    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
     libelle: Annotated[str, Field(min_length=1, max_length=200)] = "dossier répondant aux critères"
 
 

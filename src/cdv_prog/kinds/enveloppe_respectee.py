@@ -46,24 +46,26 @@ class Parametres(BaseParametres):
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
     concernes = [
-        t for t in ctx.financeurs if t.enveloppe is not None and (p.financeurs is None or t.financeur in p.financeurs)
+        (t, t.enveloppe)
+        for t in ctx.financeurs
+        if t.enveloppe is not None and (p.financeurs is None or t.financeur in p.financeurs)
     ]
     if not concernes:
         return sans_objet(f"aucune enveloppe renseignée pour l'exercice {ctx.exercice}")
-    depasses = [t for t in concernes if t.depassement]
+    depasses = [(t, enveloppe) for t, enveloppe in concernes if t.depassement]
     if depasses:
         return echec(
             " ; ".join(
-                f"{ctx.nom(t.financeur)} : {euros(t.retenu)} retenus pour une enveloppe de {euros(t.enveloppe)} "
-                f"(dépassement de {euros(t.retenu - t.enveloppe)})"
-                for t in depasses
+                f"{ctx.nom(t.financeur)} : {euros(t.retenu)} retenus pour une enveloppe de {euros(enveloppe)} "
+                f"(dépassement de {euros(t.retenu - enveloppe)})"
+                for t, enveloppe in depasses
             )
         )
     return ok(
         "dans l'enveloppe : "
         + ", ".join(
-            f"{ctx.nom(t.financeur)} {euros(t.retenu)} sur {euros(t.enveloppe)}"
+            f"{ctx.nom(t.financeur)} {euros(t.retenu)} sur {euros(enveloppe)}"
             + (f" ({percent(t.taux)})" if t.taux is not None else "")
-            for t in concernes
+            for t, enveloppe in concernes
         )
     )

@@ -42,7 +42,7 @@ CHAMP: Final = "financements"  # dossier field the rule is about (line of a find
 class Parametres(BaseParametres):
     minimum: Annotated[int, Field(ge=1, le=50)]
     parmi: Annotated[list[CodeFinanceur], Field(min_length=1)] | None = None
-    sauf: list[CodeFinanceur] = []
+    sauf: list[CodeFinanceur] = []  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

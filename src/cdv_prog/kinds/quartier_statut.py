@@ -42,8 +42,8 @@ CHAMP: Final = "action.quartiers"  # dossier field the rule is about (line of a 
 
 
 class Parametres(BaseParametres):
-    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]
-    quartiers: list[CodeQuartier] = []
+    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
+    quartiers: list[CodeQuartier] = []  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
 
 
 def _label(ctx: Contexte, code: str) -> str:

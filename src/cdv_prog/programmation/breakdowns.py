@@ -38,7 +38,7 @@ def partager(amount: Decimal, parts: int) -> list[Decimal]:
 
 
 @dataclass
-class Ligne:
+class LigneRepartition:
     """One row of a breakdown: a quartier, a défi, a type of porteur…"""
 
     cle: str | None
@@ -68,7 +68,7 @@ class Repartition:
     code: str  # JSON key: quartiers, defis, objectifs, porteurs, cpo, renouvellement
     titre: str  # « Montants retenus par quartier »
     colonne: str  # heading of the rows' column: « Quartier »
-    lignes: list[Ligne]
+    lignes: list[LigneRepartition]
     note: str | None = None
 
     def to_dict(self, ordre: list[str]) -> dict[str, Any]:
@@ -92,12 +92,12 @@ class _Axe:
         autre: str = "non précisé",
     ):
         self.code, self.titre, self.colonne, self.note, self.autre = code, titre, colonne, note, autre
-        self.rows: dict[str | None, Ligne] = {cle: Ligne(cle, libelle) for cle, libelle in rows}
+        self.rows: dict[str | None, LigneRepartition] = {cle: LigneRepartition(cle, libelle) for cle, libelle in rows}
 
-    def ligne(self, cle: str | None) -> Ligne:
+    def ligne(self, cle: str | None) -> LigneRepartition:
         found = self.rows.get(cle)
         if found is None:
-            found = self.rows[cle] = Ligne(cle, self.autre if cle is None else cle)
+            found = self.rows[cle] = LigneRepartition(cle, self.autre if cle is None else cle)
         return found
 
     def ajouter(self, cle: str | None, totaux: dict[str, Decimal]) -> None:
@@ -165,7 +165,7 @@ class Repartitions:
         for code in quartiers:
             self.quartiers.ligne(code).dossiers += 1
         for financeur, amount in totaux.items():
-            for code, share in zip(quartiers, partager(amount, len(quartiers))):
+            for code, share in zip(quartiers, partager(amount, len(quartiers)), strict=True):
                 self.quartiers.ligne(code).ajouter(financeur, share)
         for axe, key in self._simple:
             axe.ajouter(key(dossier), totaux)

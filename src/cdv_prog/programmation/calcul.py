@@ -77,7 +77,7 @@ class Programmation:
 
     @property
     def exit_code(self) -> int:
-        """SPEC §4: 1 when a dossier is inéligible or invalide, an enveloppe exceeded, a bloquant rule fails."""
+        """1 if a dossier is inéligible or invalide, an enveloppe exceeded, a bloquant rule fails (docs/rapports.md)."""
         return 1 if (self.resume.exit_code or self.depassement or self.bloquants) else 0
 
 

@@ -114,5 +114,5 @@ class TotauxParExercice:
 
     @property
     def exit_code(self) -> int:
-        """1 when an enveloppe is exceeded (SPEC §4); the dossiers' verdicts are the caller's Resume."""
+        """1 when an enveloppe is exceeded (``docs/rapports.md``); the dossiers' verdicts are the caller's Resume."""
         return 1 if self.depassement else 0

@@ -10,7 +10,8 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from cdv_prog.workflow.doc import Block, Bullets, Code, Heading, Inline, Para, Quote, Table, build
+from cdv_prog.workflow.doc import build
+from cdv_prog.workflow.document import Block, Bullets, Code, Heading, Inline, Para, Quote, Table
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles

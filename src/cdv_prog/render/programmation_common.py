@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from cdv_prog.programmation.calcul import Programmation
 
 NON_RENSEIGNEE = "non renseignée"
-VERDICTS = {"eligible": "éligible", "ineligible": "inéligible", "invalide": "invalide"}
-STATUTS = {"ok": "conforme", "echec": "en échec", "sans-objet": "sans objet"}
 DEMANDE_NOTE = (
     "Demandé : dossiers valides de l'exercice, éligibles ou non ; retenu (accordé, sinon demandé) : dossiers "
     "éligibles seulement ; dossiers : dossiers éligibles que le financeur finance."
@@ -22,7 +20,7 @@ DEMANDE_NOTE = (
 
 
 @dataclass(frozen=True)
-class Entete:
+class EnteteRapport:
     """Facts a report states about itself: what it covers and with which rules and tool."""
 
     exercice: int
@@ -32,7 +30,7 @@ class Entete:
     version: str
 
     @classmethod
-    def of(cls, prog: Programmation, regles: JeuDeRegles) -> Entete:
+    def of(cls, prog: Programmation, regles: JeuDeRegles) -> EnteteRapport:
         from cdv_prog import __version__
 
         return cls(

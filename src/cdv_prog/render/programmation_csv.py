@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from cdv_prog.core.money import CENT, TAUX_PLACES
 
 if TYPE_CHECKING:
-    from cdv_prog.render.registry import Sortie
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.render.registry import Sortie
 
 COLONNES = (
     "exercice",

@@ -15,13 +15,12 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros
+from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
 from cdv_prog.programmation.breakdowns import Repartition
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
     NON_RENSEIGNEE,
-    STATUTS,
-    VERDICTS,
-    Entete,
+    EnteteRapport,
     etat,
     montant,
     resume_text,
@@ -29,10 +28,10 @@ from cdv_prog.render.programmation_common import (
 )
 
 if TYPE_CHECKING:
-    from cdv_prog.render.registry import Sortie
     from cdv_prog.core.montants import TotalFinanceur
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.render.registry import Sortie
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2733;
@@ -152,7 +151,7 @@ def _constats(prog: Programmation) -> str:
     for c in prog.constats:
         cls = c.statut if c.statut != "echec" else ("echec" if c.gravite == "bloquant" else "reserve")
         items.append(
-            f'<li class="{cls}"><strong>{escape(c.regle)}</strong> ({escape(c.gravite)}, {STATUTS[c.statut]}) : '
+            f'<li class="{cls}"><strong>{escape(c.regle)}</strong> ({escape(c.gravite)}, {STATUTS_FR[c.statut]}) : '
             f'{escape(c.message)}<div class="source">Source : {escape(c.source)}</div></li>'
         )
     return f"<section><h2>Règles de programmation</h2><ul>{''.join(items)}</ul></section>"
@@ -198,7 +197,7 @@ def _ecartes(prog: Programmation) -> str:
     for d in ecartes:
         motifs = "".join(f"<li>{escape(m)}</li>" for m in d.motifs)
         items.append(
-            f"<li><strong>{escape(d.id or '(sans id)')}</strong> — {VERDICTS[d.verdict]} — "
+            f"<li><strong>{escape(d.id or '(sans id)')}</strong> — {VERDICTS_FR[d.verdict]} — "
             f"<code>{escape(d.fichier)}</code><ul>{motifs}</ul></li>"
         )
     return (
@@ -208,7 +207,7 @@ def _ecartes(prog: Programmation) -> str:
 
 
 def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
-    e = Entete.of(prog, regles)
+    e = EnteteRapport.of(prog, regles)
     header = (
         f"<header><h1>Programmation de l'exercice {prog.exercice}</h1><p>{escape(e.contrat)}</p>"
         f'<dl class="meta"><dt>Exercice</dt><dd>{prog.exercice}</dd>'

@@ -1,6 +1,6 @@
-"""``cdv programmation --format json``: SPEC §4 keys first, then the extra views.
+"""``cdv programmation --format json`` (``docs/rapports.md``): summary keys first, then the extra views.
 
-Keys: ``exercice``, ``financeurs``, ``dossiers`` (SPEC §4, exactly); then
+Keys: ``exercice``, ``financeurs``, ``dossiers`` (the summary, exactly); then
 ``constats`` (programmation rules), ``repartitions``, ``engagements-cpo``,
 ``ecartes`` (inéligible and invalide dossiers with their reasons) and
 ``regles`` (rules file names, SHA-256, cdv version). Amounts are numbers
@@ -12,17 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cdv_prog.render.json_stream import dumps
-from cdv_prog.render.programmation_common import Entete
+from cdv_prog.render.programmation_common import EnteteRapport
 
 if TYPE_CHECKING:
-    from cdv_prog.render.registry import Sortie
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.render.registry import Sortie
 
 
 def document(prog: Programmation, regles: JeuDeRegles) -> dict[str, Any]:
     ordre = list(regles.financeurs)
-    entete = Entete.of(prog, regles)
+    entete = EnteteRapport.of(prog, regles)
     return {
         "exercice": prog.exercice,
         "financeurs": [f.to_dict() for f in prog.financeurs],

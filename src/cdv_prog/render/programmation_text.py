@@ -11,16 +11,17 @@ from rich.table import Table
 from rich.text import Text
 
 from cdv_prog.core.money import euros
-from cdv_prog.render.programmation_common import DEMANDE_NOTE, VERDICTS, Entete, etat, montant, resume_text, taux
+from cdv_prog.core.vocab import VERDICTS_FR
+from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport, etat, montant, resume_text, taux
 
 if TYPE_CHECKING:
-    from cdv_prog.render.registry import Sortie
     from cdv_prog.core.montants import TotalFinanceur
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.breakdowns import Repartition
     from cdv_prog.programmation.calcul import Programmation
     from cdv_prog.programmation.commitments import Engagements
     from cdv_prog.programmation.totals import TotauxParExercice
+    from cdv_prog.render.registry import Sortie
 
 WIDTH = 120  # when not on a terminal: wide enough for the tables, and the same everywhere
 
@@ -69,7 +70,7 @@ def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
 
 def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     """The whole report on a rich console."""
-    entete = Entete.of(prog, regles)
+    entete = EnteteRapport.of(prog, regles)
     console.print(f"Programmation de l'exercice {prog.exercice}", style="bold")
     console.print(escape(entete.contrat), soft_wrap=True)
     console.print(
@@ -153,7 +154,9 @@ def _ecartes(console: Console, prog: Programmation) -> None:
     for d in ecartes:
         style = "red" if d.verdict == "ineligible" else "magenta"
         console.print(
-            f"  {escape(d.id or '(sans id)')}  {VERDICTS[d.verdict]}  {escape(d.fichier)}", style=style, soft_wrap=True
+            f"  {escape(d.id or '(sans id)')}  {VERDICTS_FR[d.verdict]}  {escape(d.fichier)}",
+            style=style,
+            soft_wrap=True,
         )
         for motif in d.motifs:
             console.print(f"    - {escape(motif)}", style=style, soft_wrap=True)

@@ -16,15 +16,16 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
 from cdv_prog.programmation.breakdowns import NOTE_QUARTIERS
-from cdv_prog.render.programmation_common import DEMANDE_NOTE, STATUTS, VERDICTS, Entete
+from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport
 
 if TYPE_CHECKING:
-    from cdv_prog.render.registry import Sortie
     from openpyxl.worksheet.worksheet import Worksheet
 
     from cdv_prog.core.ruleset import JeuDeRegles
-    from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.programmation.calcul import LigneDossier, Programmation
+    from cdv_prog.render.registry import Sortie
 
 EURO = '#,##0.00 "€"'
 POURCENT = "0.00%"
@@ -99,9 +100,9 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     headers += ["Total demandé", "Total retenu", "Motifs"]
     first_amount = 6
 
-    def dossier_row(d) -> list[Any]:
+    def dossier_row(d: LigneDossier) -> list[Any]:
         retenu = d.retenu or {}
-        row = [d.id, d.fichier, d.intitule, d.porteur, VERDICTS[d.verdict], _oui(d.cpo)]
+        row: list[Any] = [d.id, d.fichier, d.intitule, d.porteur, VERDICTS_FR[d.verdict], _oui(d.cpo)]
         row += [retenu.get(c) for c in codes]
         row += [
             sum(d.demande.values(), Decimal(0)) if d.demande is not None else None,
@@ -152,12 +153,12 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
         wb,
         "Constats",
         ("Règle", "Gravité", "Statut", "Message", "Source"),
-        ([c.regle, c.gravite, STATUTS[c.statut], c.message, c.source] for c in prog.constats),
+        ([c.regle, c.gravite, STATUTS_FR[c.statut], c.message, c.source] for c in prog.constats),
         {},
         {0: 28, 3: 90, 4: 90},
     )
 
-    entete = Entete.of(prog, regles)
+    entete = EnteteRapport.of(prog, regles)
     _sheet(
         wb,
         "Informations",

@@ -137,29 +137,31 @@ def diff_lines(c: Comparaison) -> list[str]:
     else:
         lines.append(f"Changements des règles ({len(chgts)}) :")
         current = None
-        for c in chgts:
-            head = (c.section, c.code)
-            what = SECTIONS_FR.get(c.section, c.section)
+        for chg in chgts:
+            head = (chg.section, chg.code)
+            what = SECTIONS_FR.get(chg.section, chg.section)
             when = (
                 ""
-                if c.annees is None
-                else (f", {c.annees[0]}" if c.annees[0] == c.annees[1] else f", {c.annees[0]}-{c.annees[1]}")
+                if chg.annees is None
+                else (f", {chg.annees[0]}" if chg.annees[0] == chg.annees[1] else f", {chg.annees[0]}-{chg.annees[1]}")
             )
-            if c.nature != "modification" and c.cle is None and c.annees is None:
-                label = f" — {c.libelle}" if c.libelle else ""
-                lines.append(f"  {_NATURES[c.nature]} {what} {c.code}{label} : {c.nature}")
+            if chg.nature != "modification" and chg.cle is None and chg.annees is None:
+                label = f" — {chg.libelle}" if chg.libelle else ""
+                lines.append(f"  {_NATURES[chg.nature]} {what} {chg.code}{label} : {chg.nature}")
                 current = None
                 continue
-            if c.section == "enveloppes":
-                lines.append(f"  {_NATURES[c.nature]} enveloppe {c.code}{when} : {c.avant_texte} → {c.apres_texte}")
+            if chg.section == "enveloppes":
+                lines.append(
+                    f"  {_NATURES[chg.nature]} enveloppe {chg.code}{when} : {chg.avant_texte} → {chg.apres_texte}"
+                )
                 current = None
                 continue
             if head != current:
-                label = f" — {c.libelle}" if c.libelle else ""
-                lines.append(f"  ~ {what} {c.code}{label}")
+                label = f" — {chg.libelle}" if chg.libelle else ""
+                lines.append(f"  ~ {what} {chg.code}{label}")
                 current = head
-            key = c.cle or "valeur"
-            lines.append(f"      {key}{when} : {c.avant_texte} → {c.apres_texte}")
+            key = chg.cle or "valeur"
+            lines.append(f"      {key}{when} : {chg.avant_texte} → {chg.apres_texte}")
     if impact is None:
         lines += ["", "Aucun dossier donné : impact sur les dossiers non calculé."]
         return lines
@@ -199,9 +201,9 @@ def diff_lines(c: Comparaison) -> list[str]:
             ecart = ret["apres"] - ret["avant"]
             sign = "+" if ecart > 0 else ""
             rows.append([row["nom"], *envs, demande, euros(ret["avant"]), euros(ret["apres"]), f"{sign}{euros(ecart)}"])
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for r in [header, *rows]:
-            cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(r))]
+        widths = [max(len(cols[i]) for cols in [header, *rows]) for i in range(len(header))]
+        for cols in [header, *rows]:
+            cells = [cols[0].ljust(widths[0])] + [cols[i].rjust(widths[i]) for i in range(1, len(cols))]
             lines.append("  " + "  ".join(cells).rstrip())
     return lines
 

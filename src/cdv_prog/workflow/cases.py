@@ -1,7 +1,9 @@
-"""Test cases of a rule set, written in YAML beside the rules (``cdv regles tester``).
+"""Test cases of a rule set, written in YAML (``cdv regles tester``; format: ``docs/cas-de-test.md``).
 
 Modelled on OpenFisca's YAML tests: readable by whoever writes the lettre de
-cadrage. A test file (``rules/tests/*.yaml``) is either a list of cases, or::
+cadrage. The same format serves the cases beside the rules (``rules/tests/``)
+and the cases of every rule kind (``tests/kinds/<type>.yaml``). A test file is
+either a list of cases, or::
 
     description: Plancher de 500 € par financeur      # optional, free text
     base:                                             # optional: the dossier the cases start from
@@ -9,6 +11,12 @@ cadrage. A test file (``rules/tests/*.yaml``) is either a list of cases, or::
       exercice: 2025
       ...
     # base-fichier: ../../data/dossiers/2025/CDV-2025-001.yaml   (instead of base; relative to this file)
+    regles:                                           # optional: the file's own dossier rules
+      plancher: {type: montant-minimum, gravite: bloquant, source: essai, minimum: 500}
+    programmation:                                    # optional: the file's own programmation rules
+      enveloppes: {type: enveloppe-respectee, gravite: bloquant, source: essai}
+    enveloppes: {agglo: 185000, etat: ~}             # optional: the file's own enveloppes
+    quartiers: {q1: {nom: Q1, statut: qpv}}           # optional: the file's own quartiers
     parametres: {plancher-financeur: {minimum: 1000}} # optional: overrides for every case of the file
     cas:
       - nom: plancher atteint tout juste               # required, shown in the report
@@ -17,20 +25,42 @@ cadrage. A test file (``rules/tests/*.yaml``) is either a list of cases, or::
             - {financeur: etat, montant: 500}
         # dossier: {...}            a whole dossier instead of the base
         # dossier-fichier: x.yaml   a dossier file instead of the base (relative to this file)
-        parametres: {plancher-financeur: {minimum: 1000}}   # optional: « et si le plancher passait à 1 000 € ? »
-        attendu:                                      # required: verdict and/or rule statuts
+        # dossiers: [{id: A, ...}, {id: B, ...}]   several dossiers, each merged onto the case's dossier
+        parametres: {plancher-financeur: {minimum: 1000, si: {cpo: true}}}   # « et si… ? »
+        attendu:                                      # required: verdict and/or statuts
           verdict: eligible                           # eligible | ineligible | invalide
           regles: {plancher-financeur: ok, caf-pieces: sans-objet}   # ok | echec | sans-objet
+          programmation: {enveloppe-respectee: ok}    # the programmation rules over the case's dossiers
+
+The rules are those of the rule set given to the runner, unless the file gives
+``regles:`` and/or ``programmation:`` (same shape as in a rules file): its cases
+are then judged with the référentiels (contrat, financeurs, quartiers, défis,
+enveloppes, pièces…) of that rule set but only the file's rules (a section the
+file leaves out means no rule of that scope). These rules are built by
+:func:`cdv_prog.files.rules.build_rules`, so they are checked exactly as in a
+rules file. A file that gives ``enveloppes:`` (same shape as the section of a
+rules file) has its cases judged against those enveloppes instead of the rule
+set's, and one that gives ``quartiers:`` has its own géographie: cases of the
+programmation rules then do not depend on the year's lettre de cadrage.
 
 ``modifications`` follows JSON Merge Patch (RFC 7386): mappings are merged key
 by key, any other value (a list such as ``financements``) replaces the old one,
 and ``~`` (null) removes the key. ``parametres`` replaces parameters of named
-rules (a value, or dated values ``{2026: 1000}``) and may set their ``gravite``;
-the shared rule set is never modified: each override builds its own copy, and
-the new values are validated by the rule kind, with their line on error.
+rules (a value, or dated values ``{2026: 1000}``) and may set their ``gravite``
+and, for a dossier rule, their condition ``si``; the shared rule set is never
+modified: each override builds its own copy, and the new values are validated
+as in a rules file, with their line on error.
+
+``dossiers`` (for the programmation rules) lists dossier fragments, each merged
+onto the case's dossier (the base, after ``modifications``) and each with its
+own ``id``; they share one exercice, that of the programmation computed from
+their reports (:func:`cdv_prog.core.engine.juger`,
+:func:`cdv_prog.programmation.calcul.calculer`) and compared with
+``attendu.programmation``. ``attendu.verdict`` and ``attendu.regles`` are about
+one dossier: a case with several ``dossiers`` cannot give them.
 
 Every key is checked: an unknown key, an unknown rule id or parameter, an
-unreadable dossier file is an error naming file, line and key.
+invalid rule, an unreadable dossier file is an error naming file, line and key.
 """
 
 from __future__ import annotations
@@ -40,23 +70,34 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from cdv_prog.core.dated import Dated
-from cdv_prog.core.engine import evaluer, verdict
-from cdv_prog.core.findings import LoadError, format_path
+from cdv_prog.core.engine import juger
+from cdv_prog.core.findings import Constat, LoadError, format_path
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.core.vocab import GRAVITES, suggest
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import translate
-from cdv_prog.files.rules import parameter_problems
+from cdv_prog.files.rules import (
+    SI_PROGRAMMATION,
+    build_condition,
+    build_enveloppes,
+    build_quartiers,
+    build_rules,
+    parameter_problems,
+)
+
+if TYPE_CHECKING:
+    from cdv_prog.core.report import DossierReport
 
 Statut = Literal["ok", "echec", "sans-objet"]
 Verdict = Literal["eligible", "ineligible", "invalide"]
 Overrides = dict[str, dict[str, Any]]
+Changes = dict[str, dict[str, tuple[Any, tuple]]]  # rule id → key → (raw value, its path in the test file)
 
 
 class _Strict(BaseModel):
@@ -66,12 +107,14 @@ class _Strict(BaseModel):
 class Attendu(_Strict):
     verdict: Verdict | None = None
     regles: dict[str, Statut] = {}
+    programmation: dict[str, Statut] = {}
 
     @model_validator(mode="after")
     def _something(self) -> Attendu:
-        if self.verdict is None and not self.regles:
+        if self.verdict is None and not self.regles and not self.programmation:
             raise PydanticCustomError(
-                "attendu", "indiquer le « verdict » attendu et/ou le statut attendu de « regles »"
+                "attendu",
+                "indiquer le « verdict » attendu et/ou le statut attendu de « regles » ou de « programmation »",
             )
         return self
 
@@ -82,6 +125,7 @@ class Cas(_Strict):
     dossier: dict[str, Any] | None = None
     dossier_fichier: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="dossier-fichier")
     modifications: dict[str, Any] | None = None
+    dossiers: Annotated[list[dict[str, Any]], Field(min_length=1)] | None = None
     parametres: Overrides = {}
     attendu: Attendu
 
@@ -96,6 +140,10 @@ class Entete(_Strict):
     description: str | None = None
     base: dict[str, Any] | None = None
     base_fichier: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="base-fichier")
+    regles: dict[Any, Any] | None = None
+    programmation: dict[Any, Any] | None = None
+    enveloppes: dict[Any, Any] | None = None
+    quartiers: dict[Any, Any] | None = None
     parametres: Overrides = {}
     cas: Annotated[list[Any], Field(min_length=1)]
 
@@ -143,13 +191,14 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def with_overrides(
     regles: JeuDeRegles,
-    overrides: dict[str, dict[str, tuple[Any, tuple]]],
+    overrides: Changes,
     line_of: Callable[[tuple], int | None],
     rule_paths: dict[str, tuple] | None = None,
 ) -> JeuDeRegles:
-    """A copy of the rule set with some parameters (or gravités) replaced; the original is untouched.
+    """A copy of the rule set with some parameters, gravités or conditions replaced; the original is untouched.
 
     ``overrides`` maps rule id → key → (raw value, path of that value in the test file);
+    a dossier rule is looked for first, then a programmation rule of that id.
     ``rule_paths`` gives the path of each rule id in the test file (for errors about the rule itself).
     Raises CaseError naming the override's line when a rule, key or value is wrong.
     """
@@ -159,28 +208,38 @@ def with_overrides(
         errors.append(LoadError(format_path(path), line_of(path), message))
 
     new_rules = dict(regles.regles)
+    new_programmation = dict(regles.programmation)
     for rule_id, changes in overrides.items():
         rule_path = (rule_paths or {}).get(rule_id) or (
             next(iter(changes.values()))[1][:-1] if changes else ("parametres", rule_id)
         )
-        regle = regles.regles.get(rule_id)
+        programmation = rule_id not in regles.regles and rule_id in regles.programmation
+        regle = regles.programmation[rule_id] if programmation else regles.regles.get(rule_id)
         if regle is None:
-            error(rule_path, f"règle inconnue « {rule_id} »{suggest(rule_id, regles.regles)}")
+            error(rule_path, f"règle inconnue « {rule_id} »{suggest(rule_id, [*regles.regles, *regles.programmation])}")
             continue
         model = regle.kind.Parametres
         known = {(f.alias or n) for n, f in model.model_fields.items()}
         bruts = dict(regle.parametres_bruts)
         gravite = regle.gravite
+        condition = regle.condition
         for key, (raw, path) in changes.items():
             if key == "gravite":
                 if raw in GRAVITES:
                     gravite = raw
                 else:
                     error(path, f"gravité « {raw} » invalide ; valeurs possibles : {', '.join(GRAVITES)}")
+            elif key == "si":
+                if programmation:
+                    error(path, SI_PROGRAMMATION)
+                else:
+                    built = build_condition(regles, raw, path, error)
+                    condition = built if built is not None else condition
             elif key in known:
                 bruts[key] = Dated.of(raw)
             else:
-                hint = suggest(key, sorted(known | {"gravite"}))
+                extra = {"gravite"} if programmation else {"gravite", "si"}
+                hint = suggest(key, sorted(known | extra))
                 error(path, f"paramètre inconnu « {key} » pour la règle {rule_id} (genre {regle.type}){hint}")
         seen: set[str] = set()
         for problem in parameter_problems(model, bruts, regles):
@@ -191,10 +250,23 @@ def with_overrides(
             if message not in seen:
                 seen.add(message)
                 error(where, message)
-        new_rules[rule_id] = dataclasses.replace(regle, parametres_bruts=bruts, gravite=gravite, _cache={})
+        changed = dataclasses.replace(regle, parametres_bruts=bruts, gravite=gravite, condition=condition, _cache={})
+        (new_programmation if programmation else new_rules)[rule_id] = changed
     if errors:
         raise CaseError(errors)
-    return dataclasses.replace(regles, regles=new_rules)
+    return dataclasses.replace(regles, regles=new_rules, programmation=new_programmation)
+
+
+@dataclass
+class _Fichier:
+    """What the cases of one test file share."""
+
+    path: Path
+    loaded: Loaded
+    base: Any  # the base dossier (plain data), or None
+    regles: JeuDeRegles  # the rules of the file, before any override
+    overrides: Changes  # the file's ``parametres``
+    avec_parametres: JeuDeRegles  # the rules of the file with its ``parametres``
 
 
 class Runner:
@@ -236,6 +308,31 @@ class Runner:
             self._dossier_files[target] = data
         return copy.deepcopy(self._dossier_files[target])
 
+    def _own_rules(self, entete: Entete, loaded: Loaded) -> JeuDeRegles:
+        """The runner's référentiels with only the rules the file declares (``regles``, ``programmation``),
+        and its own ``enveloppes`` when it gives them."""
+        errors: list[LoadError] = []
+
+        def signal(path: tuple, message: str) -> None:
+            errors.append(LoadError(format_path(path), loaded.line_of(path), message))
+
+        rules = self.regles
+        if entete.quartiers is not None:
+            quartiers = build_quartiers(entete.quartiers, signal)
+            if quartiers is not None:
+                rules = dataclasses.replace(rules, quartiers=quartiers)
+        if entete.enveloppes is not None:
+            rules = dataclasses.replace(rules, enveloppes=build_enveloppes(rules, entete.enveloppes, signal))
+        if {"regles", "programmation"} & entete.model_fields_set:
+            rules = dataclasses.replace(
+                rules,
+                regles=build_rules(rules, "regles", entete.regles or {}, signal),
+                programmation=build_rules(rules, "programmation", entete.programmation or {}, signal),
+            )
+        if errors:
+            raise CaseError(errors)
+        return rules
+
     def run_file(self, path: Path, shown: str) -> list[CaseResult]:
         chemin = str(path)
 
@@ -273,23 +370,29 @@ class Runner:
                     LoadError(
                         "",
                         1,
-                        "un fichier de cas de test est une liste de cas, ou des clés « base », « parametres », « cas »",
+                        "un fichier de cas de test est une liste de cas, ou des clés « base », « regles », « cas »…",
                     )
                 ]
             )
 
-        base: Any = entete.base
         try:
+            base: Any = entete.base
             if entete.base_fichier is not None:
                 base = self._dossier_file(path, entete.base_fichier, ("base-fichier",), loaded)
+            regles = self.regles
+            if {"regles", "programmation", "enveloppes", "quartiers"} & entete.model_fields_set:
+                regles = self._own_rules(entete, loaded)
             file_overrides = {
                 rid: {k: (v, ("parametres", rid, k)) for k, v in ch.items()} for rid, ch in entete.parametres.items()
             }
             file_paths = {rid: ("parametres", rid) for rid in entete.parametres}
-            file_rules = (
-                with_overrides(self.regles, file_overrides, loaded.line_of, file_paths)
-                if file_overrides
-                else self.regles
+            fichier = _Fichier(
+                path,
+                loaded,
+                base,
+                regles,
+                file_overrides,
+                with_overrides(regles, file_overrides, loaded.line_of, file_paths) if file_overrides else regles,
             )
         except CaseError as exc:
             return file_error(exc.errors)
@@ -297,14 +400,14 @@ class Runner:
         results = []
         for i, raw in enumerate(entete.cas):
             where = prefix + (i,)
-            nom = raw.get("nom") if isinstance(raw, dict) and isinstance(raw.get("nom"), str) else f"cas n°{i + 1}"
+            nom = raw["nom"] if isinstance(raw, dict) and isinstance(raw.get("nom"), str) else f"cas n°{i + 1}"
             line = loaded.line_of(where)
             try:
                 try:
                     cas = Cas.model_validate(raw)
                 except ValidationError as exc:
                     raise CaseError(translate(exc, loaded, prefix=where, model=Cas)) from None
-                details = self._run_case(path, loaded, where, cas, base, file_overrides, file_rules)
+                details = self._run_case(fichier, where, cas)
             except CaseError as exc:
                 results.append(CaseResult(shown, chemin, nom, line, "error", [_error_text(e) for e in exc.errors]))
                 continue
@@ -313,73 +416,154 @@ class Runner:
 
     # ---------------------------------------------------------------- one case
 
-    def _run_case(
-        self,
-        path: Path,
-        loaded: Loaded,
-        where: tuple,
-        cas: Cas,
-        base: Any,
-        file_overrides: dict,
-        file_rules: JeuDeRegles,
-    ) -> list[str]:
+    def _run_case(self, fichier: _Fichier, where: tuple, cas: Cas) -> list[str]:
+        loaded = fichier.loaded
+
+        def error(path: tuple, message: str) -> LoadError:
+            return LoadError(format_path(path), loaded.line_of(path), message)
+
         if cas.dossier is not None:
             data: Any = copy.deepcopy(cas.dossier)
         elif cas.dossier_fichier is not None:
-            data = self._dossier_file(path, cas.dossier_fichier, where + ("dossier-fichier",), loaded)
-        elif base is not None:
-            data = copy.deepcopy(base)
+            data = self._dossier_file(fichier.path, cas.dossier_fichier, where + ("dossier-fichier",), loaded)
+        elif fichier.base is not None:
+            data = copy.deepcopy(fichier.base)
         else:
             raise CaseError(
-                [
-                    LoadError(
-                        format_path(where),
-                        loaded.line_of(where),
-                        "pas de dossier : donner « dossier » ou « dossier-fichier », ou une « base » au fichier",
-                    )
-                ]
+                [error(where, "pas de dossier : donner « dossier » ou « dossier-fichier », ou une « base » au fichier")]
             )
         if cas.modifications:
             data = merge_patch(data, cas.modifications)
+        lot = [data] if cas.dossiers is None else _lot(data, cas.dossiers, where, error)
+        if len(lot) > 1:
+            given = [key for key in ("verdict", "regles") if key in cas.attendu.model_fields_set]
+            if given:
+                raise CaseError(
+                    [
+                        error(
+                            where + ("attendu", key),
+                            f"« {key} » porte sur un seul dossier : avec plusieurs « dossiers », "
+                            "seul « programmation » est attendu",
+                        )
+                        for key in given
+                    ]
+                )
 
-        regles = file_rules
+        regles = fichier.avec_parametres
         if cas.parametres:
-            merged = {rid: dict(ch) for rid, ch in file_overrides.items()}
-            paths = {rid: ("parametres", rid) for rid in file_overrides}
+            merged = {rid: dict(ch) for rid, ch in fichier.overrides.items()}
+            paths = {rid: ("parametres", rid) for rid in fichier.overrides}
             for rid, ch in cas.parametres.items():
                 merged.setdefault(rid, {}).update({k: (v, where + ("parametres", rid, k)) for k, v in ch.items()})
                 paths[rid] = where + ("parametres", rid)
-            regles = with_overrides(self.regles, merged, loaded.line_of, paths)
+            regles = with_overrides(fichier.regles, merged, loaded.line_of, paths)
 
-        unknown = [rid for rid in cas.attendu.regles if rid not in regles.regles]
-        if unknown:
-            errors = []
-            for rid in unknown:
-                p = where + ("attendu", "regles", rid)
-                message = f"règle inconnue « {rid} »{suggest(rid, regles.regles)}"
-                errors.append(LoadError(format_path(p), loaded.line_of(p), message))
+        errors = []
+        for section, expected, known in (
+            ("regles", cas.attendu.regles, regles.regles),
+            ("programmation", cas.attendu.programmation, regles.programmation),
+        ):
+            for rid in expected:
+                if rid not in known:
+                    message = f"règle inconnue « {rid} »{suggest(rid, known)}"
+                    if section == "programmation" and rid in regles.regles:
+                        message = f"« {rid} » est une règle de dossier : l'attendre dans « regles »"
+                    elif section == "regles" and rid in regles.programmation:
+                        message = f"« {rid} » est une règle de programmation : l'attendre dans « programmation »"
+                    errors.append(error(where + ("attendu", section, rid), message))
+        if errors:
             raise CaseError(errors)
-        return compare(data, regles, cas.attendu)
+        return compare_lot(lot, regles, cas.attendu)
+
+
+def _lot(
+    data: Any, fragments: list[dict[str, Any]], where: tuple, error: Callable[[tuple, str], LoadError]
+) -> list[Any]:
+    """The dossiers of a programmation case: each fragment merged onto the case's dossier.
+
+    Each fragment gives its own ``id``, and all share one exercice (a programmation is that of one exercice).
+    """
+    errors = []
+    lot = []
+    ids: dict[Any, int] = {}
+    exercices: dict[Any, int] = {}
+    for j, fragment in enumerate(fragments):
+        path = where + ("dossiers", j)
+        if fragment.get("id") is None:
+            errors.append(error(path, "chaque dossier de « dossiers » donne son propre « id »"))
+            continue
+        dossier = merge_patch(data, fragment)
+        ident = dossier.get("id")
+        if ident in ids:
+            errors.append(error(path + ("id",), f"« {ident} » est déjà l'id du dossier n°{ids[ident] + 1}"))
+        ids.setdefault(ident, j)
+        exercice = dossier.get("exercice")
+        if exercices and exercice not in exercices:
+            first = next(iter(exercices))
+            errors.append(
+                error(
+                    path + ("exercice",) if "exercice" in fragment else path,
+                    f"exercice {exercice} : les dossiers d'un cas sont d'un seul exercice, "
+                    f"celui du dossier n°{exercices[first] + 1} ({first})",
+                )
+            )
+        exercices.setdefault(exercice, j)
+        lot.append(dossier)
+    if errors:
+        raise CaseError(errors)
+    return lot
 
 
 def compare(data: Any, regles: JeuDeRegles, attendu: Attendu) -> list[str]:
     """Differences between what the rules give for this dossier data and what is expected."""
+    return compare_lot([data], regles, attendu)
+
+
+def compare_lot(lot: list[Any], regles: JeuDeRegles, attendu: Attendu) -> list[str]:
+    """Differences between what the rules give for these dossiers (plain data) and what is expected.
+
+    ``attendu.verdict`` and ``attendu.regles`` are about the one dossier of ``lot``;
+    ``attendu.programmation`` about the programmation of their exercice, computed
+    from all of them as ``cdv programmation`` would.
+    """
     from cdv_prog.core.dossier import Dossier
 
-    try:
-        dossier = Dossier.model_validate(data, context={"regles": regles})
-    except ValidationError as exc:
-        errors = translate(exc, None, model=Dossier)
-        shown = " ; ".join(f"[{e.champ}] {e.message}" if e.champ else e.message for e in errors[:3])
-        if len(errors) > 3:
-            shown += f" ; … ({len(errors)} erreurs)"
-        if attendu.verdict == "invalide" and not attendu.regles:
-            return []
-        if attendu.verdict is not None and attendu.verdict != "invalide":
-            return [f"verdict : attendu {attendu.verdict}, obtenu invalide ({shown})"]
-        return [f"dossier invalide, aucune règle évaluée ({shown})"]
-    constats = evaluer(dossier, regles)
-    obtenu = verdict(constats)
+    reports: list[DossierReport] = []
+    dossiers: list[Dossier] = []
+    for data in lot:
+        ident = data.get("id") if isinstance(data, dict) else None
+        try:
+            dossier = Dossier.model_validate(data, context={"regles": regles})
+        except ValidationError as exc:
+            errors = translate(exc, None, model=Dossier)
+            shown = " ; ".join(f"[{e.champ}] {e.message}" if e.champ else e.message for e in errors[:3])
+            if len(errors) > 3:
+                shown += f" ; … ({len(errors)} erreurs)"
+            if len(lot) > 1:
+                return [f"dossier « {ident} » invalide, programmation non calculée ({shown})"]
+            if attendu.verdict == "invalide" and not attendu.regles and not attendu.programmation:
+                return []
+            if attendu.verdict is not None and attendu.verdict != "invalide":
+                return [f"verdict : attendu {attendu.verdict}, obtenu invalide ({shown})"]
+            return [f"dossier invalide, aucune règle évaluée ({shown})"]
+        dossiers.append(dossier)
+        reports.append(juger(dossier, regles, f"{ident}"))
+    diffs = []
+    if len(reports) == 1:
+        diffs += _dossier_diffs(reports[0].constats, reports[0].verdict, attendu)
+    if attendu.programmation:
+        from cdv_prog.programmation.calcul import calculer
+
+        exercice = dossiers[0].exercice
+        by_id = {c.regle: c for c in calculer(reports, regles, exercice).constats}
+        for rid, statut in attendu.programmation.items():
+            c = by_id[rid]
+            if c.statut != statut:
+                diffs.append(f"{rid} (programmation {exercice}) : attendu {statut}, obtenu {c.statut} ({c.message})")
+    return diffs
+
+
+def _dossier_diffs(constats: list[Constat], obtenu: str, attendu: Attendu) -> list[str]:
     diffs = []
     if attendu.verdict is not None and attendu.verdict != obtenu:
         bloquants = [c for c in constats if c.statut == "echec" and c.gravite == "bloquant"]

@@ -14,8 +14,10 @@ Two parts, both pure computation over loaded rule sets and dossier reports:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,7 +87,9 @@ def _years(old: JeuDeRegles, new: JeuDeRegles) -> list[int]:
     return list(range(first, last + 1))
 
 
-def _ranges(years: list[int], before, after) -> list[tuple[int, int, Any, Any]]:
+def _ranges(
+    years: list[int], before: Callable[[int], Any], after: Callable[[int], Any]
+) -> list[tuple[int, int, Any, Any]]:
     """Consecutive years where ``before(y) != after(y)``, grouped when the values stay the same."""
     out: list[tuple[int, int, Any, Any]] = []
     for y in years:
@@ -99,7 +103,7 @@ def _ranges(years: list[int], before, after) -> list[tuple[int, int, Any, Any]]:
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     if a is ABSENT or b is ABSENT:
         return a is b
     if isinstance(a, bool) != isinstance(b, bool):  # true is not 1
@@ -107,17 +111,19 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _dated_value(dated: Dated[Any] | None, year: int, default: Any = ABSENT) -> Any:
+def _dated_value(dated: Dated[object] | None, year: int, default: object = ABSENT) -> Any:
     if dated is None:
         return default
     return dated.at(year) if dated.has(year) else ABSENT
 
 
-def _codes(old: dict, new: dict) -> list[str]:
+def _codes(old: Mapping[str, object], new: Mapping[str, object]) -> list[str]:
     return list(old) + [c for c in new if c not in old]
 
 
-def _referentiel(section: str, old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) -> list[Changement]:
+def _referentiel(
+    section: str, old: Mapping[str, object], new: Mapping[str, object], fields: tuple[str, ...]
+) -> list[Changement]:
     out = []
     for code in _codes(old, new):
         o, n = old.get(code), new.get(code)
@@ -145,7 +151,7 @@ def _referentiel(section: str, old: dict[str, Any], new: dict[str, Any], fields:
     return out
 
 
-def _txt(value: Any, how: str = "autre", none: str = "—") -> str:
+def _txt(value: object, how: str = "autre", none: str = "—") -> str:
     if value is ABSENT:
         return "(aucune valeur)"
     if value is None:
@@ -202,8 +208,8 @@ def _rules(section: str, old: JeuDeRegles, new: JeuDeRegles, years: list[int]) -
         names = list(o.parametres_bruts) + [p for p in n.parametres_bruts if p not in o.parametres_bruts]
         for name in names:
             how = nature(n.kind, name) if name in n.parametres_bruts else nature(o.kind, name)
-            before = lambda y, r=o, p=name: _param(r, p, y)  # noqa: E731
-            after = lambda y, r=n, p=name: _param(r, p, y)  # noqa: E731
+            before = functools.partial(_param, o, name)
+            after = functools.partial(_param, n, name)
             for first, last, a, b in _ranges(years, before, after):
                 out.append(
                     Changement(
@@ -230,10 +236,10 @@ def changes(old: JeuDeRegles, new: JeuDeRegles) -> list[Changement]:
         in_a, in_b = code in old.enveloppes, code in new.enveloppes
         a_dated, b_dated = old.enveloppes.get(code), new.enveloppes.get(code)
 
-        def before(y: int, d=a_dated, present=in_a) -> Any:
+        def before(y: int, d: Dated[Decimal | None] | None = a_dated, present: bool = in_a) -> Any:
             return _dated_value(d, y, None) if present else ABSENT
 
-        def after(y: int, d=b_dated, present=in_b) -> Any:
+        def after(y: int, d: Dated[Decimal | None] | None = b_dated, present: bool = in_b) -> Any:
             return _dated_value(d, y, None) if present else ABSENT
 
         for first, last, a, b in _ranges(years, before, after):
@@ -301,7 +307,7 @@ class Impact:
     avant: dict[int, Totaux] = field(default_factory=dict)
     apres: dict[int, Totaux] = field(default_factory=dict)
 
-    def add(self, old: Any, new: Any) -> None:
+    def add(self, old: DossierReport, new: DossierReport) -> None:
         self.examines += 1
         exercice = old.exercice if old.exercice is not None else new.exercice
         if exercice is not None:

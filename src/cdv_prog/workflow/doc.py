@@ -1,157 +1,38 @@
-"""The French reference of a rule set (``cdv regles doc``), in Markdown or HTML.
+"""The content of the French reference of a rule set (``cdv regles doc``).
 
 Built from the rules YAML (titre, gravité, ``si``, parameters by year, source,
-conseil), the référentiels and enveloppes, and each rule kind's docstring, whose
-three parts — « Ce que la règle vérifie : », « Pourquoi : », « Exemple : » —
-are parsed by :func:`parse_kind_doc`. The document is first built as a list of
-simple blocks, then written as Markdown or as a self-contained HTML page
-(everything escaped, no external resource). Deterministic: no dates.
+conseil), the référentiels and enveloppes, and each rule kind's docstring (read
+by :mod:`.document`), as a list of blocks that :mod:`cdv_prog.render.doc`
+writes as Markdown or as a self-contained HTML page. Deterministic: no dates.
 """
 
 from __future__ import annotations
 
-import re
-import textwrap
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from cdv_prog.core.dated import Dated
 from cdv_prog.core.money import euros
 from cdv_prog.core.ruleset import JeuDeRegles, Regle
-from cdv_prog.core.vocab import GRAVITES_FR, GROUPES_FR
+from cdv_prog.core.vocab import GRAVITES_FR, GROUPES_FR, HORS_QPV
+from cdv_prog.workflow.document import (
+    Block,
+    Bullets,
+    Heading,
+    Inline,
+    Para,
+    Quote,
+    Table,
+    parse_kind_doc,
+    rst_blocks,
+    rst_inline,
+)
 from cdv_prog.workflow.values import condition_text, nature, show
 
-SECTION_TITLES = {
-    "Ce que la règle vérifie": "verifie",
-    "Pourquoi": "pourquoi",
-    "Exemple": "exemple",
-}
-_HEADER_RE = re.compile(r"^(Ce que la règle vérifie|Pourquoi|Exemple)\s*:\s*$")
 GRAVITES_PROGRAMMATION_FR = {
     "bloquant": "bloquant — un échec empêche de valider la programmation en l'état",
     "avertissement": "avertissement — un échec est signalé au COPIL",
     "information": "information — ne bloque jamais",
 }
-
-
-@dataclass(frozen=True)
-class KindDoc:
-    """A kind's docstring, parsed: summary line and its three parts (dedented text)."""
-
-    resume: str
-    verifie: str
-    pourquoi: str
-    exemple: str
-
-    @property
-    def complete(self) -> bool:
-        return all(part.strip() for part in (self.resume, self.verifie, self.pourquoi, self.exemple))
-
-
-def parse_kind_doc(doc: str | None) -> KindDoc:
-    lines = (doc or "").strip("\n").splitlines()
-    resume = lines[0].strip() if lines else ""
-    parts: dict[str, list[str]] = {}
-    current = None
-    for line in lines[1:]:
-        m = _HEADER_RE.match(line)
-        if m and not line[:1].isspace():
-            current = SECTION_TITLES[m.group(1)]
-            parts[current] = []
-        elif current is not None:
-            parts[current].append(line)
-    text = {k: textwrap.dedent("\n".join(v)).strip("\n") for k, v in parts.items()}
-    return KindDoc(resume, text.get("verifie", ""), text.get("pourquoi", ""), text.get("exemple", ""))
-
-
-# --------------------------------------------------------------------------- document blocks
-
-Inline = list[tuple[str, str]]  # (style, text); style: "" | "code" | "strong"
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    anchor: str = ""
-
-
-@dataclass(frozen=True)
-class Para:
-    inline: Inline
-
-
-@dataclass(frozen=True)
-class Code:
-    lang: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Quote:
-    inline: Inline
-
-
-@dataclass(frozen=True)
-class Bullets:
-    items: list[Inline]
-
-
-@dataclass(frozen=True)
-class Table:
-    header: list[str]
-    rows: list[list[Inline]]
-
-
-Block = Union[Heading, Para, Code, Quote, Bullets, Table]
-
-
-def rst_inline(text: str) -> Inline:
-    """``code`` and **strong** spans of a docstring; the rest stays text (lines joined)."""
-    text = " ".join(text.split())
-    out: Inline = []
-    for i, part in enumerate(re.split(r"``(.+?)``", text)):
-        if i % 2:
-            out.append(("code", part))
-            continue
-        for j, sub in enumerate(re.split(r"\*\*(.+?)\*\*", part)):
-            if sub:
-                out.append(("strong" if j % 2 else "", sub))
-    return out
-
-
-def rst_blocks(text: str) -> list[Block]:
-    """Paragraphs and ``.. code-block:: lang`` blocks of a docstring part."""
-    blocks: list[Block] = []
-    lines = text.splitlines()
-    para: list[str] = []
-
-    def flush() -> None:
-        if para:
-            blocks.append(Para(rst_inline(" ".join(para))))
-            para.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = re.match(r"^(\s*)\.\. code-block::\s*(\S*)\s*$", line)
-        if m:
-            flush()
-            indent = len(m.group(1))
-            i += 1
-            code: list[str] = []
-            while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent):
-                code.append(lines[i])
-                i += 1
-            blocks.append(Code(m.group(2) or "text", textwrap.dedent("\n".join(code)).strip("\n")))
-            continue
-        if line.strip():
-            para.append(line.strip())
-        else:
-            flush()
-        i += 1
-    flush()
-    return blocks
 
 
 def _t(text: str) -> Inline:
@@ -162,7 +43,7 @@ def _c(text: str) -> Inline:
     return [("code", text)]
 
 
-def _by_years(dated: Dated[Any], first: int, last: int, how: str) -> str:
+def _by_years(dated: Dated[object], first: int, last: int, how: str) -> str:
     """The value in force each year of the period, grouped: ``2024-2025 : 500,00 € ; 2026-2030 : 1 000,00 €``."""
     if not dated.is_dated:
         return show(dated.values[0][1], how)
@@ -299,7 +180,7 @@ def build(rs: JeuDeRegles, shown_path: str, version: str) -> list[Block]:
     blocks.append(Heading(2, "Quartiers", "quartiers"))
     statuts = {"qpv": "quartier prioritaire (QPV)", "veille": "quartier de veille"}
     q_rows = [[_c(code), _t(q.nom), _t(statuts.get(q.statut, q.statut))] for code, q in rs.quartiers.items()]
-    q_rows.append([_c("hors-qpv"), _t("Hors géographie prioritaire (code réservé aux dossiers)"), _t("aucun")])
+    q_rows.append([_c(HORS_QPV), _t("Hors géographie prioritaire (code réservé aux dossiers)"), _t("aucun")])
     blocks.append(Table(["Code", "Nom", "Statut"], q_rows))
     blocks.append(Heading(2, "Défis et objectifs", "defis"))
     d_rows = []

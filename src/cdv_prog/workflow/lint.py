@@ -68,7 +68,7 @@ def lint(rs: JeuDeRegles, root: Path, shown_root: str | None = None) -> list[Fin
         fichier, ligne = locate(path)
         out.append(Finding(fichier, ligne, format_path(path), message, niveau))
 
-    def dated_checks(path: tuple, dated: Dated[Any], what: str, absent: str) -> None:
+    def dated_checks(path: tuple, dated: Dated[object], what: str, absent: str) -> None:
         for year in dated.years():
             if not first <= year <= last:
                 add(
@@ -81,9 +81,9 @@ def lint(rs: JeuDeRegles, root: Path, shown_root: str | None = None) -> list[Fin
             before = f"{first}" if years[0] - 1 == first else f"{first}-{years[0] - 1}"
             add("information", path, f"aucune valeur de {what} avant {years[0]} : {absent} pour {before}")
 
-    for code, dated in rs.enveloppes.items():
-        if dated is not None:
-            dated_checks(("enveloppes", code), dated, f"l'enveloppe « {code} »", "non renseignée")
+    for code, enveloppe in rs.enveloppes.items():
+        if enveloppe is not None:
+            dated_checks(("enveloppes", code), enveloppe, f"l'enveloppe « {code} »", "non renseignée")
 
     for section, rules in (("regles", rs.regles), ("programmation", rs.programmation)):
         for rule_id, regle in rules.items():

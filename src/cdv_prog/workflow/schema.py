@@ -19,15 +19,22 @@ Output is deterministic: sorted keys, no timestamps.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from cdv_prog.core.money import valider_montant
-from cdv_prog.core.vocab import Portee
+from cdv_prog.core.vocab import HORS_QPV, Portee
 from cdv_prog.kinds.base import valider_fraction
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from pydantic_core import core_schema
+
+    from cdv_prog.core.ruleset import JeuDeRegles, RuleKind
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CODE_PATTERN = "^[a-z0-9][a-z0-9.-]*$"
@@ -54,10 +61,10 @@ FRACTION: dict[str, Any] = {
 class _Generator(GenerateJsonSchema):
     """pydantic's generator, with our amount and fraction types described as they are typed."""
 
-    def function_before_schema(self, schema: Any) -> Any:
+    def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         from cdv_prog.core.conditions import _one_or_many
 
-        func = (schema.get("function") or {}).get("function")
+        func = schema["function"].get("function")
         if func is valider_montant:
             return copy.deepcopy(AMOUNT)
         if func is valider_fraction:
@@ -86,10 +93,8 @@ def _clean(node: Any) -> Any:
             for b in branches:
                 b[std] = bound
     if "anyOf" in out and isinstance(out.get("default"), str):
-        try:
+        with contextlib.suppress(ValueError):
             out["default"] = json.loads(out["default"])
-        except ValueError:
-            pass
     props = out.get("properties")
     if isinstance(props, dict):
         for prop in props.values():
@@ -98,7 +103,7 @@ def _clean(node: Any) -> Any:
     return out
 
 
-def _model_schema(model: Any) -> dict[str, Any]:
+def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
     return _clean(model.model_json_schema(by_alias=True, schema_generator=_Generator))
 
 
@@ -108,50 +113,6 @@ def dumps(schema: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- dossier
-
-_DOSSIER_DOC: dict[tuple[str, str], str] = {
-    ("Dossier", "id"): "Identifiant unique du dossier dans un lot (lettres, chiffres, . _ -), ex. CDV-2025-014.",
-    ("Dossier", "exercice"): "Année de l'exercice (année civile), dans la période du contrat.",
-    ("Dossier", "intitule"): "Intitulé de l'action.",
-    ("Dossier", "porteur"): "Le porteur de l'action (le plus souvent une association).",
-    ("Dossier", "action"): "L'action : défi, quartiers, dates, CPO…",
-    ("Dossier", "budget"): "Budget prévisionnel de l'action (Cerfa n°12156).",
-    (
-        "Dossier",
-        "financements",
-    ): "Financements demandés, une ligne par financeur et dispositif (plusieurs lignes peuvent nommer le même financeur).",
-    ("Dossier", "pieces"): "Codes des pièces fournies (attestation-prefecture, liste-bureau, rib…).",
-    ("Dossier", "elan"): "Dossier aussi déposé sur la plateforme Elan (REAAP).",
-    ("Dossier", "bilan-precedent"): "Bilan de l'action de l'année précédente envoyé à la CAF.",
-    ("Porteur", "nom"): "Nom du porteur.",
-    ("Porteur", "type"): "Nature juridique du porteur.",
-    ("Porteur", "siret"): "SIRET, 14 chiffres, entre guillemets (clé de contrôle vérifiée).",
-    ("Action", "defi"): "Défi du contrat de ville.",
-    ("Action", "objectif"): "Objectif opérationnel, qui doit appartenir au défi.",
-    ("Action", "axes"): "Axes transversaux.",
-    ("Action", "quartiers"): "Quartiers de l'action (au moins un), ou hors-qpv.",
-    ("Action", "debut"): "Date de début (AAAA-MM-JJ).",
-    ("Action", "fin"): "Date de fin (AAAA-MM-JJ), au plus tôt le début.",
-    ("Action", "innovante"): "Action innovante (bonus financier possible hors CPO).",
-    ("Action", "parentalite"): "Action de soutien à la parentalité.",
-    ("Action", "renouvellement"): "Renouvellement d'une action financée l'année précédente.",
-    ("Action", "cpo"): "Présent si l'action relève d'une convention pluriannuelle d'objectifs.",
-    ("Cpo", "annees"): "Années couvertes par la CPO (3 années consécutives).",
-    ("Budget", "total"): "Total des charges de l'action (comptes 60 à 68), hors contributions en nature.",
-    ("Budget", "autres-produits"): "Ressources hors subventions (ventes, participations, fonds propres…).",
-    (
-        "Budget",
-        "contributions-nature",
-    ): "Contributions volontaires en nature (comptes 86/87), jamais comptées dans les parts.",
-    ("Financement", "financeur"): "Code du financeur.",
-    ("Financement", "dispositif"): "Dispositif, texte libre (BOP 147, FIPD, REAAP, CLAS…).",
-    ("Financement", "montant"): "Montant demandé.",
-    (
-        "Financement",
-        "accorde",
-    ): "Montant proposé ou accordé dans la programmation (remplace le montant demandé dans les calculs).",
-    ("BilanPrecedent", "envoye-le"): "Date d'envoi du bilan (AAAA-MM-JJ).",
-}
 
 
 def _node(schema: dict[str, Any], model: str, prop: str) -> dict[str, Any] | None:
@@ -171,7 +132,7 @@ def _string_branch(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def dossier_schema(regles: Any = None) -> dict[str, Any]:
+def dossier_schema(regles: JeuDeRegles | None = None) -> dict[str, Any]:
     """JSON Schema of a dossier file; with a rule set, its codes are offered as completions."""
     from cdv_prog.core.dossier import Dossier
 
@@ -180,10 +141,6 @@ def dossier_schema(regles: Any = None) -> dict[str, Any]:
     schema["$schema"] = DRAFT
     schema["title"] = "Dossier de demande de subvention — contrat de ville (cdv)"
     schema["description"] = "Un dossier par fichier YAML : une action, un exercice, son budget et ses financements."
-    for (model, prop), text in _DOSSIER_DOC.items():
-        node = _node(schema, model, prop)
-        if node is not None:
-            node["description"] = text
     if regles is not None:
         first, last = regles.contrat.periode
         node = _node(schema, "Dossier", "exercice")
@@ -191,7 +148,7 @@ def dossier_schema(regles: Any = None) -> dict[str, Any]:
             node.update({"minimum": first, "maximum": last})
         enums = {
             ("Financement", "financeur"): list(regles.financeurs),
-            ("Action", "quartiers"): [*regles.quartiers, "hors-qpv"],
+            ("Action", "quartiers"): [*regles.quartiers, HORS_QPV],
             ("Action", "defi"): list(regles.defis),
             ("Action", "objectif"): [o for d in regles.defis.values() for o in d.objectifs],
             ("Action", "axes"): list(regles.axes),
@@ -245,7 +202,7 @@ COMMON_RULE_KEYS: dict[str, dict[str, Any]] = {
 }
 
 
-def kind_parameters(kind: Any) -> tuple[dict[str, dict[str, Any]], list[str], dict[str, Any]]:
+def kind_parameters(kind: RuleKind) -> tuple[dict[str, dict[str, Any]], list[str], dict[str, Any]]:
     """(properties, required names, $defs) of a kind's parameters, each property as typed in YAML."""
     schema = _model_schema(kind.Parametres)
     return schema.get("properties", {}), list(schema.get("required", [])), schema.get("$defs", {})

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
+from cdv_prog.core.conditions import Condition, phrase
 from cdv_prog.core.dated import ALWAYS, Dated
-from cdv_prog.core.money import euros, percent, valider_montant
+from cdv_prog.core.money import euros, nombre_json, percent, valider_montant
+from cdv_prog.core.ruleset import JeuDeRegles, RuleKind
 from cdv_prog.kinds.base import valider_fraction
 
 
-def nature(kind: ModuleType | None, name: str) -> str:
+def nature(kind: RuleKind | None, name: str) -> str:
     """``montant``, ``fraction`` or ``autre``: how a kind's parameter is to be read."""
     if kind is None:
         return "autre"
@@ -30,7 +31,7 @@ def nature(kind: ModuleType | None, name: str) -> str:
     return "autre"
 
 
-def show(value: Any, how: str = "autre") -> str:
+def show(value: object, how: str = "autre") -> str:
     """A parameter value in French: ``500,00 €``, ``50 %``, ``etat, ville``, ``true``…"""
     if value is None:
         return "—"
@@ -52,19 +53,19 @@ def show(value: Any, how: str = "autre") -> str:
     return str(value)
 
 
-def show_dated(dated: Dated[Any], how: str = "autre") -> str:
+def show_dated(dated: Dated[object], how: str = "autre") -> str:
     """``500,00 €`` or ``500,00 € à partir de 2024 ; 1 000,00 € à partir de 2026``."""
     if not dated.is_dated:
         return show(dated.values[0][1], how)
     return " ; ".join(f"{show(v, how)} à partir de {y}" for y, v in dated.values if y != ALWAYS)
 
 
-def to_json(value: Any) -> Any:
-    """Plain JSON data: Decimal → number (float only here, at the JSON edge), dates → ISO text."""
+def to_json(value: object) -> Any:
+    """Plain JSON data: Decimal → number (:func:`~cdv_prog.core.money.nombre_json`), dates → ISO text."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+        return nombre_json(value)
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
     if isinstance(value, dict):
@@ -74,42 +75,18 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
-_CONDITION_WORDS: dict[str, tuple[str, str]] = {
-    "cpo": ("l'action est sous CPO", "l'action n'est pas sous CPO"),
-    "innovante": ("l'action est innovante", "l'action n'est pas innovante"),
-    "parentalite": (
-        "l'action est une action de soutien à la parentalité",
-        "l'action n'est pas une action de parentalité",
-    ),
-    "renouvellement": (
-        "l'action renouvelle une action financée l'année précédente",
-        "l'action n'est pas un renouvellement",
-    ),
-    "elan": ("le dossier est déposé sur la plateforme Elan", "le dossier n'est pas déposé sur Elan"),
-    "cpo-apres-premiere-annee": (
-        "l'action est sous CPO et l'exercice est après la première année de la CPO",
-        "l'action n'est pas sous CPO, ou c'est la première année de la CPO",
-    ),
-}
-
-
-def condition_parts(condition: Any, regles: Any) -> list[str]:
+def condition_parts(condition: Condition, regles: JeuDeRegles | None) -> list[str]:
     """The ``si:`` of a rule in words, one part per condition given (all must hold)."""
     parts = []
-    data = condition.model_dump(by_alias=True, exclude_none=True)
-    for key, value in data.items():
-        if key == "finance":
-            noms = [regles.nom_court(c) if regles is not None else c for c in value]
-            verb = "finance" if len(noms) == 1 else "financent"
-            parts.append(f"{' et '.join(noms)} {verb} le dossier")
-        elif key in _CONDITION_WORDS and isinstance(value, bool):
-            parts.append(_CONDITION_WORDS[key][0 if value else 1])
-        else:  # a condition added later without its words here: still shown, plainly
-            parts.append(f"{key} : {show(value)}")
+    if condition.finance is not None:
+        noms = [regles.nom_court(c) if regles is not None else c for c in condition.finance]
+        verb = "finance" if len(noms) == 1 else "financent"
+        parts.append(f"{' et '.join(noms)} {verb} le dossier")
+    parts += [phrase(key, wanted) for key, wanted in condition.drapeaux().items()]
     return parts
 
 
-def condition_text(condition: Any, regles: Any) -> str:
+def condition_text(condition: Condition, regles: JeuDeRegles | None) -> str:
     """``toujours`` or ``quand CAF finance le dossier et l'action est …``."""
     parts = condition_parts(condition, regles)
     return "quand " + " et ".join(parts) if parts else "toujours"
