@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from cdv_prog.programmation.breakdowns import Repartitions, partager
 from cdv_prog.programmation.calcul import calculer
-from cdv_prog.programmation.commitments import EngagementsCpo
+from cdv_prog.programmation.engagements import EngagementsCpo
+from cdv_prog.programmation.repartitions import Repartitions, partager
 
 D = Decimal
 QPV3 = ["grazailles", "fleming-la-reille", "viguier-saint-jacques"]

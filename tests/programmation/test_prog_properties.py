@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.engine import juger as check_dossier
 from cdv_prog.programmation.calcul import calculer
-from cdv_prog.programmation.totals import Totaux
+from cdv_prog.programmation.totaux import Totaux
 
 FINANCEURS = ["etat", "ville", "agglo", "caf", "habitat-audois", "prive"]
 QUARTIERS = ["grazailles", "fleming-la-reille", "viguier-saint-jacques", "aiguille-trebes", "hors-qpv"]

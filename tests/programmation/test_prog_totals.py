@@ -10,7 +10,7 @@ import pytest
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport
 from cdv_prog.programmation.calcul import calculer
-from cdv_prog.programmation.totals import Totaux, TotauxParExercice
+from cdv_prog.programmation.totaux import Totaux, TotauxParExercice
 
 D = Decimal
 

@@ -33,7 +33,7 @@ def check(
     """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
     from cdv_prog.core.report import Resume
     from cdv_prog.files.parallel import check_reports
-    from cdv_prog.programmation.totals import TotauxParExercice
+    from cdv_prog.programmation.totaux import TotauxParExercice
     from cdv_prog.render.registry import CheckRun, check_renderer
 
     if format not in CHECK:

@@ -12,9 +12,9 @@ from cdv_prog.core.engine import evaluer_programmation
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport, Resume
-from cdv_prog.programmation.breakdowns import Repartition, Repartitions
-from cdv_prog.programmation.commitments import Engagements, EngagementsCpo
-from cdv_prog.programmation.totals import Totaux
+from cdv_prog.programmation.engagements import Engagements, EngagementsCpo
+from cdv_prog.programmation.repartitions import Repartition, Repartitions
+from cdv_prog.programmation.totaux import Totaux
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros
 from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
-from cdv_prog.programmation.breakdowns import Repartition
+from cdv_prog.programmation.repartitions import Repartition
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
     NON_RENSEIGNEE,

@@ -17,10 +17,10 @@ from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport, et
 if TYPE_CHECKING:
     from cdv_prog.core.montants import TotalFinanceur
     from cdv_prog.core.ruleset import JeuDeRegles
-    from cdv_prog.programmation.breakdowns import Repartition
     from cdv_prog.programmation.calcul import Programmation
-    from cdv_prog.programmation.commitments import Engagements
-    from cdv_prog.programmation.totals import TotauxParExercice
+    from cdv_prog.programmation.engagements import Engagements
+    from cdv_prog.programmation.repartitions import Repartition
+    from cdv_prog.programmation.totaux import TotauxParExercice
     from cdv_prog.render.registry import Sortie
 
 WIDTH = 120  # when not on a terminal: wide enough for the tables, and the same everywhere

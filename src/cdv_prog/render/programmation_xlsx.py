@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
-from cdv_prog.programmation.breakdowns import NOTE_QUARTIERS
+from cdv_prog.programmation.repartitions import NOTE_QUARTIERS
 from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport
 
 if TYPE_CHECKING:

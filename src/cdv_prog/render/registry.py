@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cdv_prog.core.report import DossierReport, Resume
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
-    from cdv_prog.programmation.totals import TotauxParExercice
+    from cdv_prog.programmation.totaux import TotauxParExercice
 
 CHECK: dict[str, str] = {
     "text": "cdv_prog.render.check_text:render",

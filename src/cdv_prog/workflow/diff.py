@@ -25,7 +25,7 @@ from cdv_prog.core.dated import Dated
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.ruleset import JeuDeRegles, Regle
-from cdv_prog.programmation.totals import Totaux
+from cdv_prog.programmation.totaux import Totaux
 from cdv_prog.workflow.values import condition_text, nature, show, to_json
 
 
