@@ -207,10 +207,8 @@ def test_usage_errors_exit_2_without_traceback(args, cdv) -> None:
 
 def test_exercice_filter(cdv) -> None:
     result = cdv("check", "data/dossiers", "--exercice", "2026", "--format", "json")
-    assert result.code == 0
-    doc = result.json()
-    assert doc["dossiers"] == []
-    assert doc["resume"]["total"] == 0
+    assert result.code == 2 and result.out == ""  # nothing was checked (tests/test_batch_experience.py)
+    assert "exercice 2026" in result.err
     kept = cdv("check", "data/dossiers/2025/CDV-2025-001.yaml", "--exercice", "2025", "--format", "json").json()
     assert [d["id"] for d in kept["dossiers"]] == ["CDV-2025-001"]
 

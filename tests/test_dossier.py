@@ -132,7 +132,7 @@ def test_unknown_key_suggests_the_right_one(make_dossier, regles) -> None:
         ({"elan": "yes"}, "elan"),
         ({"elan": 1}, "elan"),
         ({"action": {"innovante": "on"}}, "action.innovante"),
-        ({"action": {"debut": "2025-01-01"}}, "action.debut"),
+        ({"action": {"debut": "1er janvier 2025"}}, "action.debut"),  # "2025-01-01" and "01/01/2025" are dates
         ({"action": {"quartiers": "grazailles"}}, "action.quartiers"),
         ({"action": {"quartiers": []}}, "action.quartiers"),
         ({"action": {"cpo": {"annees": ["2025"]}}}, "action.cpo.annees[0]"),

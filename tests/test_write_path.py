@@ -60,8 +60,13 @@ COMMANDES: dict[str, Callable[[Path], list[str | Path]]] = {
         "-o",
         t,
     ],
+    "check -o": lambda t: ["check", "dossiers", "--rules", "rules", "-o", t],
+    "check --format json -o": lambda t: ["check", "dossiers", "--rules", "rules", "--format", "json", "-o", t],
     "regles doc -o": lambda t: ["regles", "doc", "rules", "-o", t],
     "regles tester --junit": lambda t: ["regles", "tester", "rules", "--junit", t],
+    "regles tester -o": lambda t: ["regles", "tester", "rules", "-o", t],
+    "regles verifier -o": lambda t: ["regles", "verifier", "rules", "-o", t],
+    "regles diff -o": lambda t: ["regles", "diff", "rules", "rules", "dossiers", "-o", t],
     "schema dossier -o": lambda t: ["schema", "dossier", "--rules", "rules", "-o", t],
     "schema regles -o": lambda t: ["schema", "regles", "--rules", "rules", "-o", t],
 }
@@ -74,7 +79,7 @@ TEST_CASE_FILE = Path("rules") / "tests" / "plancher-financeur.yaml"
 
 def _inputs(commande: str) -> list[Path]:
     found = [RULES_FILE]
-    if commande.startswith("programmation"):
+    if commande.startswith(("programmation", "check", "regles diff")):
         found.append(DOSSIER_FILE)
     if commande.startswith("regles tester"):
         found.append(TEST_CASE_FILE)
@@ -93,7 +98,7 @@ def test_an_input_is_never_written_over(run, work: Path, commande: str, entree: 
     elif acces == "chemin-detourne":
         target = Path(entree.parts[0]) / ".." / entree  # rules/../rules/regles.yaml
     else:
-        target = Path(f"sortie-{acces}.html")
+        target = Path(f"sortie-{acces}")  # no extension: any command may write any of its formats there
         if acces == "lien-symbolique":
             (work / target).symlink_to(work / entree)
         else:
@@ -135,9 +140,9 @@ def test_a_device_is_written_into_never_replaced(run, work: Path, commande: str)
 
 
 def test_importer_never_writes_a_dossier_over_a_rules_file(run, work: Path) -> None:
-    """The dossier « 1 » would go to rules/1.yaml, a rules file the import reads: even --remplacer refuses."""
-    (work / "rules" / "regles.yaml").rename(work / "rules" / "1.yaml")
-    before = (work / "rules" / "1.yaml").read_bytes()
+    """The dossier « 1 » would go to rules/CDV-2025-001.yaml, a rules file the import reads: even --remplacer refuses."""
+    (work / "rules" / "regles.yaml").rename(work / "rules" / "CDV-2025-001.yaml")
+    before = (work / "rules" / "CDV-2025-001.yaml").read_bytes()
     book = work / "programmation.csv"
     header = "N°;Intitulé;Porteur;Quartier(s);Défi;Date de début;Date de fin;Budget total;État;Ville"
     book.write_text(
@@ -147,4 +152,4 @@ def test_importer_never_writes_a_dossier_over_a_rules_file(run, work: Path) -> N
     result = run("importer", book, "--exercice", "2025", "--vers", "rules", "--rules", "rules", "--remplacer")
     assert result.code == 1, result.err
     assert "refus" in result.err
-    assert (work / "rules" / "1.yaml").read_bytes() == before
+    assert (work / "rules" / "CDV-2025-001.yaml").read_bytes() == before

@@ -161,3 +161,120 @@ def test_decoupe_listes():
         "Viguier St Jacques",
         "Bastide / Pont-Vieux",
     ]
+
+
+# --------------------------------------------------------------------------- French dates (both sides)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("15/01/2025", dt.date(2025, 1, 15)),
+        ("29/02/2024", dt.date(2024, 2, 29)),  # leap year
+        ("28/02/2025", dt.date(2025, 2, 28)),
+        ("30/04/2025", dt.date(2025, 4, 30)),
+        ("31/12/2025", dt.date(2025, 12, 31)),
+        ("01/01/2025", dt.date(2025, 1, 1)),
+        ("15/01/2025 00:00:00", dt.date(2025, 1, 15)),  # a date exported with its midnight
+        ("15.01.2025", dt.date(2025, 1, 15)),
+        ("15-01-2025", dt.date(2025, 1, 15)),
+    ],
+)
+def test_french_dates(cell, expected):
+    assert cellules.date(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("29/02/2025", "février 2025 a 28 jours"),
+        ("31/04/2025", "avril 2025 a 30 jours"),
+        ("32/01/2025", "janvier 2025 a 31 jours"),
+        ("00/01/2025", "pas de jour 0"),
+        ("15/13/2025", "pas de mois 13"),
+        ("15/00/2025", "pas de mois 0"),
+        ("2025-02-30", "février 2025 a 28 jours"),
+        ("15/01/25", "quatre chiffres"),
+        ("15/01/2025 14:30", "n'est pas une date"),
+    ],
+)
+def test_impossible_dates_are_refused_in_french(cell, reason):
+    with pytest.raises(CelluleInvalide) as info:
+        cellules.date(cell)
+    assert reason in str(info.value)
+    assert "date" in str(info.value)
+
+
+# --------------------------------------------------------------------------- ambiguous amounts (both sides)
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"), [("4.000", "4000"), ("4.000 €", "4000"), ("1,500", "1500"), ("1.500", "1500")]
+)
+def test_a_dot_or_comma_then_three_digits_is_ambiguous(cell, written):
+    with pytest.raises(CelluleInvalide) as info:
+        cellules.montant(cell)
+    message = str(info.value)
+    assert "ambigu" in message and written in message
+    assert f'"{int(written):,} €"'.replace(",", " ") in message  # how to write it: "4 000 €"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("4000", Decimal("4000")),
+        ("4 000", Decimal("4000")),
+        ("4 000 €", Decimal("4000")),
+        ("4.00", Decimal("4")),
+        ("4,50", Decimal("4.50")),
+        ("1500,5", Decimal("1500.50")),
+        (4000.0, Decimal("4000")),  # a number cell: no ambiguity
+        (4000, Decimal("4000")),
+        (1234.56, Decimal("1234.56")),
+    ],
+)
+def test_unambiguous_amounts(cell, expected):
+    assert cellules.montant(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["12,3456", "4.0000", 1234.567, 0.001, "1.000.000", "4.000,00"])
+def test_more_than_two_decimals_or_dotted_thousands_are_refused(cell):
+    with pytest.raises(CelluleInvalide):
+        cellules.montant(cell)
+
+
+def test_a_mapping_default_written_4_000_is_ambiguous_too():
+    """A YAML number ``4.000`` in the mapping's defaults reaches the reader as Decimal("4.000")."""
+    with pytest.raises(CelluleInvalide) as info:
+        cellules.montant(Decimal("4.000"))
+    assert "ambigu" in str(info.value)
+
+
+# --------------------------------------------------------------------------- « nothing », lists
+
+
+@pytest.mark.parametrize("cell", [None, "", "  ", "-", " - ", "--", "–", "—", "néant", "Néant", "NEANT"])
+def test_nothing_marks_are_empty(cell):
+    assert cellules.vide(cell)
+
+
+@pytest.mark.parametrize("cell", [0, "0", "-5", "x", "Néant de rien", False])
+def test_values_are_not_empty(cell):
+    assert not cellules.vide(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "items"),
+    [
+        ("La Conte / Viguier", ["La Conte", "Viguier"]),
+        ("La Conte et Viguier", ["La Conte", "Viguier"]),
+        ("La Conte ET Viguier", ["La Conte", "Viguier"]),
+        ("Berriac", ["Berriac"]),  # « et » only as a word
+        ("Bastide Ouest et", ["Bastide Ouest"]),
+        ("La Conte\nViguier", ["La Conte", "Viguier"]),
+        ("La Conte\r\nViguier", ["La Conte", "Viguier"]),
+        ("La\x07 Conte", ["La Conte"]),
+    ],
+)
+def test_list_items(cell, items):
+    assert cellules.elements(cell, (";", ",", "+", "/", " et ")) == items

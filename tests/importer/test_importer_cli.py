@@ -25,9 +25,10 @@ def test_import_writes_files_and_lists_them(cdv, book, tmp_path):
     out = tmp_path / "dossiers"
     result = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
     assert result.code == 0, result.err
-    assert result.out.splitlines() == [str(out / "1.yaml"), str(out / "2.yaml")]
-    assert sorted(_files(out)) == ["1.yaml", "2.yaml"]
+    assert result.out.splitlines() == [str(out / "CDV-2025-001.yaml"), str(out / "CDV-2025-002.yaml")]
+    assert sorted(_files(out)) == ["CDV-2025-001.yaml", "CDV-2025-002.yaml"]
     assert "2 dossier(s) écrit(s), 0 ignoré(s)" in result.err
+    assert "numéros d'action sans préfixe : identifiants CDV-2025-NNN" in " ".join(result.err.split())
 
 
 def test_skipped_rows_give_exit_1_and_the_others_are_written(cdv, xlsx, tmp_path):
@@ -35,7 +36,7 @@ def test_skipped_rows_give_exit_1_and_the_others_are_written(cdv, xlsx, tmp_path
     out = tmp_path / "dossiers"
     result = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
     assert result.code == 1
-    assert sorted(_files(out)) == ["1.yaml"]
+    assert sorted(_files(out)) == ["CDV-2025-001.yaml"]
     assert "1 dossier(s) écrit(s), 2 ignoré(s)" in " ".join(result.err.split())
     assert "Traceback" not in result.err
 
@@ -58,18 +59,18 @@ def test_essai_writes_nothing_and_shows_the_files(cdv, book, tmp_path):
 def test_existing_files_are_kept_unless_remplacer(cdv, xlsx, tmp_path):
     out = tmp_path / "dossiers"
     out.mkdir()
-    (out / "1.yaml").write_text("# écrit à la main\n", encoding="utf-8")
+    (out / "CDV-2025-001.yaml").write_text("# écrit à la main\n", encoding="utf-8")
     book = xlsx([ENTETE_ACTION, action_row(1), action_row(2)])
     kept = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
     assert kept.code == 1
-    assert (out / "1.yaml").read_text(encoding="utf-8") == "# écrit à la main\n"
-    assert (out / "2.yaml").exists()
+    assert (out / "CDV-2025-001.yaml").read_text(encoding="utf-8") == "# écrit à la main\n"
+    assert (out / "CDV-2025-002.yaml").exists()
     trial = cdv("importer", book, "--exercice", "2025", "--vers", out, "--essai", "--remplacer", "--rules", RULES)
-    assert trial.code == 0 and (out / "1.yaml").read_text(encoding="utf-8") == "# écrit à la main\n"
+    assert trial.code == 0 and (out / "CDV-2025-001.yaml").read_text(encoding="utf-8") == "# écrit à la main\n"
     replaced = cdv("importer", book, "--exercice", "2025", "--vers", out, "--remplacer", "--rules", RULES)
     assert replaced.code == 0
-    assert (out / "1.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server:")
-    assert sorted(_files(out)) == ["1.yaml", "2.yaml"]  # no temporary file left behind
+    assert (out / "CDV-2025-001.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server:")
+    assert sorted(_files(out)) == ["CDV-2025-001.yaml", "CDV-2025-002.yaml"]  # no temporary file left behind
 
 
 def test_rerun_is_unchanged_and_byte_identical(cdv, book, tmp_path):
@@ -94,7 +95,7 @@ def test_input_file_is_never_modified(cdv, book, tmp_path):
 def test_default_output_folder(cdv, book, tmp_path):
     result = cdv("importer", book, "--exercice", "2025", "--rules", RULES, cwd=tmp_path)
     assert result.code == 0
-    assert sorted(_files(tmp_path / "data" / "dossiers" / "2025")) == ["1.yaml", "2.yaml"]
+    assert sorted(_files(tmp_path / "data" / "dossiers" / "2025")) == ["CDV-2025-001.yaml", "CDV-2025-002.yaml"]
 
 
 def test_schema_header_points_to_the_repository_schema(cdv, book, tmp_path):
@@ -102,7 +103,7 @@ def test_schema_header_points_to_the_repository_schema(cdv, book, tmp_path):
     (tmp_path / "schemas" / "dossier.schema.json").write_text("{}")
     out = tmp_path / "data" / "dossiers" / "2025"
     cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
-    first = (out / "1.yaml").read_text(encoding="utf-8").splitlines()[0]
+    first = (out / "CDV-2025-001.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=../../../schemas/dossier.schema.json"
 
 
@@ -206,7 +207,7 @@ def test_entry_point_exit_codes(cdv, book, tmp_path):
     """The console script's ``main()``: no traceback, exit codes as documented (the real process: test_smoke.py)."""
     out = tmp_path / "o"
     ok = cdv("importer", book, "--exercice", "2025", "--vers", out, "--rules", RULES)
-    assert ok.code == 0 and sorted(_files(out)) == ["1.yaml", "2.yaml"]
+    assert ok.code == 0 and sorted(_files(out)) == ["CDV-2025-001.yaml", "CDV-2025-002.yaml"]
     bad = cdv("importer", tmp_path / "absent.csv", "--exercice", "2025", "--vers", out)
     assert bad.code == 2 and "Traceback" not in bad.err
 

@@ -39,8 +39,8 @@ def test_one_row_per_action(xlsx, run_import, regles, tmp_path):
     )
     run = run_import(book)
     assert run.imp.plan.disposition == "par-action"
-    assert run.statuts() == {"1": "ecrit", "2": "ecrit"}
-    first = _dossier(tmp_path / "dossiers" / "1.yaml", regles)
+    assert run.statuts() == {"CDV-2025-001": "ecrit", "CDV-2025-002": "ecrit"}
+    first = _dossier(tmp_path / "dossiers" / "CDV-2025-001.yaml", regles)
     assert first.action.quartiers == ["la-conte-ozanam-sainte-marie", "viguier-saint-jacques"]
     assert first.action.debut == dt.date(2025, 9, 1) and first.action.fin == dt.date(2025, 12, 31)
     assert first.budget.total == Decimal("3500.50") and first.budget.autres_produits == Decimal("500.50")
@@ -49,7 +49,7 @@ def test_one_row_per_action(xlsx, run_import, regles, tmp_path):
         ("ville", Decimal("1000")),
         ("agglo", Decimal("1000")),
     ]
-    second = _dossier(tmp_path / "dossiers" / "2.yaml", regles)
+    second = _dossier(tmp_path / "dossiers" / "CDV-2025-002.yaml", regles)
     assert second.action.defi == "habiter"
     assert [(f.financeur, f.montant) for f in second.financements] == [
         ("ville", Decimal("2000")),
@@ -59,9 +59,9 @@ def test_one_row_per_action(xlsx, run_import, regles, tmp_path):
 
 
 def test_written_file_layout(xlsx, run_import, tmp_path):
-    book = xlsx([ENTETE_ACTION, action_row(1, total=3000.5, etat=1000.5)])
+    book = xlsx([ENTETE_ACTION, action_row("25-001", total=3000.5, etat=1000.5)])
     run_import(book)
-    text = (tmp_path / "dossiers" / "1.yaml").read_text(encoding="utf-8")
+    text = (tmp_path / "dossiers" / "25-001.yaml").read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "# yaml-language-server: $schema=schemas/dossier.schema.json"
     assert lines[1].startswith(
@@ -69,7 +69,7 @@ def test_written_file_layout(xlsx, run_import, tmp_path):
     )
     keys = [line.split(":")[0] for line in lines[2:] if line and not line.startswith((" ", "#"))]
     assert keys == ["id", "exercice", "intitule", "porteur", "action", "budget", "financements"]
-    assert 'id: "1"' in lines  # a number-like id is quoted
+    assert 'id: "25-001"' in lines  # a number-like id is quoted
     assert "  total: 3000.50" in lines  # exact, two decimals
     assert "    montant: 1000" in lines  # whole euros without decimals
     assert "  debut: 2025-09-01" in lines
@@ -95,7 +95,7 @@ def test_merged_header_rows_title_and_trailing_empty_rows(xlsx, run_import):
     )
     run = run_import(book)
     assert run.imp.feuille.numero(run.imp.plan.ligne_entete) == 4
-    assert run.statuts() == {"1": "ecrit", "2": "ecrit"}
+    assert run.statuts() == {"CDV-2025-001": "ecrit", "CDV-2025-002": "ecrit"}
 
 
 def test_two_row_header_with_vertical_merges(xlsx, run_import, tmp_path, regles):
@@ -105,30 +105,30 @@ def test_two_row_header_with_vertical_merges(xlsx, run_import, tmp_path, regles)
     merges = [f"{c}1:{c}2" for c in "ABCDEFGHI"] + ["J1:M1"]
     book = xlsx([top, bottom, action_row(7, caf=500, total=3500)], merges=merges)
     run = run_import(book)
-    assert run.statuts() == {"7": "ecrit"}
-    dossier = _dossier(tmp_path / "dossiers" / "7.yaml", regles)
+    assert run.statuts() == {"CDV-2025-007": "ecrit"}
+    dossier = _dossier(tmp_path / "dossiers" / "CDV-2025-007.yaml", regles)
     assert {f.financeur for f in dossier.financements} == {"etat", "ville", "agglo", "caf"}
 
 
 def test_formula_cell_without_cached_value_is_reported(xlsx, run_import, tmp_path):
     book = xlsx([ENTETE_ACTION, action_row(1, total="=SUM(J2:M2)"), action_row(2)])
     run = run_import(book)
-    assert run.statuts() == {"1": "ignore", "2": "ecrit"}
+    assert run.statuts() == {"CDV-2025-001": "ignore", "CDV-2025-002": "ecrit"}
     assert run.problemes() == [(2, "H", "budget.total", "formule-sans-valeur")]
-    assert not (tmp_path / "dossiers" / "1.yaml").exists()
+    assert not (tmp_path / "dossiers" / "CDV-2025-001.yaml").exists()
 
 
 def test_blank_template_rows_with_formulas_are_skipped(xlsx, run_import):
     """Rows holding only formulas (a prepared template) are not actions."""
     book = xlsx([ENTETE_ACTION, action_row(1), [None] * 7 + ["=SUM(J3:M3)"], [None] * 7 + ["=SUM(J4:M4)"]])
     run = run_import(book)
-    assert run.statuts() == {"1": "ecrit"}
+    assert run.statuts() == {"CDV-2025-001": "ecrit"}
 
 
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (action_row(None, intitule="TOTAL"), [(2, "A", "id", "numero-manquant")]),
+        (action_row(None, intitule="Atelier sans numéro"), [(2, "A", "id", "numero-manquant")]),
         (action_row(1, etat="beaucoup"), [(2, "J", "financement.montant", "valeur-invalide")]),
         (action_row(1, etat=1000.005), [(2, "J", "financement.montant", "valeur-invalide")]),
         (action_row(1, debut="31/12/2025", fin="01/09/2025"), [(2, "G", "action.fin", "dossier-invalide")]),
@@ -146,21 +146,21 @@ def test_bad_rows_name_row_column_and_field(xlsx, run_import, row, expected, tmp
     run = run_import(book)
     assert run.problemes() == expected
     assert [r.statut for r in run.resultats] == ["ignore", "ecrit"]
-    assert sorted(p.name for p in (tmp_path / "dossiers").iterdir()) == ["99.yaml"]
+    assert sorted(p.name for p in (tmp_path / "dossiers").iterdir()) == ["CDV-2025-099.yaml"]
 
 
 def test_duplicate_action_number(xlsx, run_import, tmp_path):
     book = xlsx([ENTETE_ACTION, action_row(5), action_row(6), action_row(5, intitule="Autre")])
     run = run_import(book)
-    assert run.statuts() == {"5": "ignore", "6": "ecrit"}
+    assert run.statuts() == {"CDV-2025-005": "ignore", "CDV-2025-006": "ecrit"}
     assert run.problemes() == [(4, "A", "id", "doublon")]
-    assert not (tmp_path / "dossiers" / "5.yaml").exists()
+    assert not (tmp_path / "dossiers" / "CDV-2025-005.yaml").exists()
 
 
 def test_zero_and_empty_amounts_make_no_line(xlsx, run_import, tmp_path, regles):
     book = xlsx([ENTETE_ACTION, action_row(1, etat=0, ville=1500, agglo=1500, caf=None)])
     run_import(book)
-    dossier = _dossier(tmp_path / "dossiers" / "1.yaml", regles)
+    dossier = _dossier(tmp_path / "dossiers" / "CDV-2025-001.yaml", regles)
     assert [f.financeur for f in dossier.financements] == ["ville", "agglo"]
 
 
@@ -170,13 +170,12 @@ def test_id_model_and_sheet_choice(xlsx, run_import, tmp_path):
     mapping = tmp_path / "c.yaml"
     from cdv_prog.importer.correspondance import texte_defaut
 
-    mapping.write_text(
-        texte_defaut().replace('modele-id: "{numero}"', 'modele-id: "CDV-{exercice}-{numero:03}"'), encoding="utf-8"
-    )
+    mapping.write_text(texte_defaut() + '\nmodele-id: "PV-{exercice}-{numero:04}"\n', encoding="utf-8")
     run = run_import(book, correspondance=mapping)
     assert run.imp.feuille.nom == "Programmation"  # the sheet with the header, not the first one
-    assert run.statuts() == {"CDV-2025-014": "ecrit"}
-    assert (tmp_path / "dossiers" / "CDV-2025-014.yaml").exists()
+    assert run.statuts() == {"PV-2025-0014": "ecrit"}
+    assert (tmp_path / "dossiers" / "PV-2025-0014.yaml").exists()
+    assert not any("sans préfixe" in avis for avis in run.imp.lecture.avis)  # a chosen model: nothing to say
 
 
 def test_named_sheet_must_exist(xlsx, run_import):
@@ -220,8 +219,8 @@ def test_per_action_csv(csv_file, run_import, tmp_path, regles):
         ],
     ]
     run = run_import(csv_file(rows, delimiter=","))
-    assert run.statuts() == {"3": "ecrit"}
-    assert _dossier(tmp_path / "dossiers" / "3.yaml", regles).budget.total == Decimal("3000")
+    assert run.statuts() == {"CDV-2025-003": "ecrit"}
+    assert _dossier(tmp_path / "dossiers" / "CDV-2025-003.yaml", regles).budget.total == Decimal("3000")
 
 
 def _with_cached_values(path, values: dict[str, str]) -> None:
@@ -234,7 +233,9 @@ def _with_cached_values(path, values: dict[str, str]) -> None:
         items = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     xml = items[inner].decode("utf-8")
     for ref, value in values.items():
-        xml, count = re.subn(rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>', rf"\g<1><v>{value}</v>", xml)
+        kind = "" if re.fullmatch(r"[0-9.]+", value) else ' t="str"'  # a text result is typed as such
+        pattern = rf'(<c r="{ref}")([^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>'
+        xml, count = re.subn(pattern, rf"\g<1>{kind}\g<2><v>{value}</v>", xml)
         assert count == 1, ref
     items[inner] = xml.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -253,6 +254,19 @@ def test_formula_cells_with_stored_values_are_read(xlsx, run_import, regles, tmp
     )  # template row: only a formula (stored 0)
     _with_cached_values(book, {"H2": "3000", "H3": "3000.5000000001", "H4": "0"})
     run = run_import(book)
-    assert run.statuts() == {"1": "ecrit", "2": "ignore"}
+    assert run.statuts() == {"CDV-2025-001": "ecrit", "CDV-2025-002": "ignore"}
     assert run.problemes() == [(3, "H", "budget.total", "valeur-invalide")]  # more than two decimals
-    assert _dossier(tmp_path / "dossiers" / "1.yaml", regles).budget.total == Decimal("3000")
+    assert _dossier(tmp_path / "dossiers" / "CDV-2025-001.yaml", regles).budget.total == Decimal("3000")
+
+
+def test_a_row_of_calculated_values_is_an_action(xlsx, run_import, regles, tmp_path):
+    """A programmation sheet filled by formulas (« =Saisie!A2 »…): before, its rows were skipped as blank."""
+    cached = {"A2": "5", "B2": "Atelier", "C2": "Asso", "D2": "La Conte", "E2": "Grandir", "F2": "01/09/2025"}
+    cached |= {"G2": "31/12/2025", "H2": "3000", "J2": "1000", "K2": "1000", "L2": "1000"}
+    formulas = [f"=Saisie!{ref}" for ref in ("A2", "B2", "C2", "D2", "E2", "F2", "G2", "H2")]
+    row = [*formulas, None, "=Saisie!J2", "=Saisie!K2", "=Saisie!L2"]
+    book = xlsx([ENTETE_ACTION, row, [None] * 7 + ["=SUM(J3:M3)"]])
+    _with_cached_values(book, cached | {"H3": "0"})  # row 3: a prepared template row, calculated 0
+    run = run_import(book)
+    assert run.statuts() == {"CDV-2025-005": "ecrit"}
+    assert _dossier(tmp_path / "dossiers" / "CDV-2025-005.yaml", regles).intitule == "Atelier"

@@ -13,15 +13,29 @@ from importer_tableaux import ENTETE_ACTION
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.files.dossiers import read_dossier
 from cdv_prog.files.rules import load_rules
+from cdv_prog.importer import cellules
+from cdv_prog.importer.cellules import CelluleInvalide
 from cdv_prog.importer.execution import Import, Options
 
 RULES = load_rules(Path(__file__).resolve().parents[2] / "rules")
+
+
+def _texte(cell: str) -> str | None:
+    """What the importer keeps of a text cell (control characters out), or None for no text:
+    empty, a « nothing » mark such as « - », or a spreadsheet error such as « #NAME? »."""
+    if cellules.vide(cell):
+        return None
+    try:
+        return cellules.texte(cell) or None
+    except CelluleInvalide:
+        return None
+
 
 texts = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff"),
     min_size=1,
     max_size=30,
-).filter(lambda t: t.split() != [])
+).filter(lambda t: _texte(t) is not None)
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999999.99"), places=2)
 
 
@@ -66,7 +80,7 @@ def test_row_values_survive_the_import(intitule, porteur, etat, ville, french):
         assert [r.statut for r in results] == ["ecrit"], [str(p) for r in results for p in r.problemes]
         dossier = read_dossier(Path(tmp) / "out" / "A-1.yaml", RULES)
     assert isinstance(dossier, Dossier)
-    assert dossier.intitule == " ".join(intitule.split())
-    assert dossier.porteur.nom == " ".join(porteur.split())
+    assert dossier.intitule == _texte(intitule)
+    assert dossier.porteur.nom == _texte(porteur)
     assert [(f.financeur, f.montant) for f in dossier.financements] == [("etat", etat), ("ville", ville)]
     assert dossier.budget.total == total

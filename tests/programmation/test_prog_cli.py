@@ -132,7 +132,7 @@ def test_output_refuses_inputs(cdv, dossiers, tight_rules, tmp_path) -> None:
     link.symlink_to(dossier)
     res = cdv("programmation", dossiers / "2025", "-f", "json", "-o", link)
     assert res.code == 2 and dossier.read_bytes().startswith(b"id:")
-    res = cdv("programmation", dossiers / "2025", "-o", tmp_path / "absent" / "r.html")
-    assert res.code == 2 and "n'existe pas" in res.err
+    res = cdv("programmation", dossiers / "2025", "-o", tmp_path / "absent" / "r.html")  # -o creates its folder
+    assert res.code == 0 and (tmp_path / "absent" / "r.html").read_bytes().startswith(b"<!")
     res = cdv("programmation", dossiers / "2025", "-o", tmp_path)
     assert res.code == 2 and "répertoire" in res.err

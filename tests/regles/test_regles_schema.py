@@ -77,7 +77,7 @@ def _example() -> dict:
         lambda d: d["financements"][0].update(montant="12,345"),
         lambda d: d["action"].update(quartiers=["grazaille"]),
         lambda d: d["action"].update(quartiers=[]),
-        lambda d: d["action"].update(debut="01/09/2025"),
+        lambda d: d["action"].update(debut="1er septembre 2025"),  # "01/09/2025" is a date (JJ/MM/AAAA)
         lambda d: d.update(exercice=2040),
         lambda d: d.update(elan="yes"),
         lambda d: d["budget"].update(total=0),

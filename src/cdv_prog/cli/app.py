@@ -2,7 +2,10 @@
 
 Payload on stdout, everything else on stderr. Exit codes: 0 all fine; 1
 problems in the data (a dossier inéligible or invalide, an enveloppe
-exceeded); 2 usage error. Each command lives in its own module of this
+exceeded); 2 usage error — in French, rebuilt from click's exception
+(:mod:`cdv_prog.cli.french`); a group called without its command (``cdv``,
+``cdv regles``) shows its help on stderr and exits 2, as click does. ``-o/--output
+FICHIER`` is the report file in every command. Each command lives in its own module of this
 package and is registered here — the one place that imports them all, so
 there is no import circle.
 """
@@ -11,18 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated
 
 import typer
+import typer.main
+from typer._click.core import Command
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from cdv_prog.cli import check, importer, programmation, regles, schema
-from cdv_prog.cli.common import err_console, new_app
-
-if TYPE_CHECKING:
-    from typer._click.exceptions import ClickException, UsageError
+from cdv_prog.cli.common import err_console, new_app, prepare_streams
+from cdv_prog.cli.french import french_completion, usage_message
+from cdv_prog.files.interrupt import Interrupted, interruptible
 
 app = new_app(
-    "cdv", "cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements."
+    "cdv",
+    "cdv — règles du contrat de ville en code : éligibilité des dossiers et programmation des financements.",
+    completion=True,
 )
 
 
@@ -51,27 +58,22 @@ app.command("schema")(schema.schema)
 app.command("importer")(importer.importer)
 
 
-_CLICK_FR = {
-    "No such option": "option inconnue",
-    "No such command": "commande inconnue",
-    "Missing argument": "argument manquant",
-    "Missing option": "option manquante",
-    "Invalid value for": "valeur invalide pour",
-    "is not one of": "n'est pas parmi",
-    "is not a valid integer": "n'est pas un entier valide",
-    "Option '{}' requires an argument": "l'option exige une valeur",
-    "requires an argument": "exige une valeur",
-    "Got unexpected extra argument": "argument en trop",
-    "Did you mean": "Vouliez-vous dire",
-    "Value error, ": "",
-    "Input should be a valid integer, unable to parse string as an integer": "doit être un nombre entier",
-}
+def command() -> Command:
+    """The click command tree of ``cdv``, as ``main()`` runs it (help and completion options in French)."""
+    root = typer.main.get_command(app)
+    french_completion(root)
+    return root
 
 
-def _french(message: str) -> str:
-    for en, fr in _CLICK_FR.items():
-        message = message.replace(en, fr)
-    return message
+def _plain(message: str) -> str:
+    """A click message in French, its quoted values shown as they are (not read as rich markup), each bounded."""
+    import re
+
+    from rich.markup import escape
+
+    from cdv_prog.core.texte import LIMIT, short
+
+    return escape(re.sub(rf"\S{{{LIMIT + 1},}}", lambda m: short(m.group()), message))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,25 +82,38 @@ def main(argv: list[str] | None = None) -> int:
 
     # cdv uses no pydantic plugin: skip their discovery (an entry-point scan, ~15 ms at each start)
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    # typer vendors click in recent releases: find its exception classes through typer itself
-    mro = typer.BadParameter.__mro__
-    usage_error = cast("type[UsageError]", next(c for c in mro if c.__name__ == "UsageError"))
-    click_exception = cast("type[ClickException]", next(c for c in mro if c.__name__ == "ClickException"))
+    prepare_streams()  # a cp1252 or ASCII standard output shows stand-ins, never fails on « ✘ »
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="cdv")
-    except usage_error as exc:
+        with interruptible():  # SIGTERM, SIGHUP, Ctrl-C: Interrupted, below; cleanups (worker processes) run
+            result = command().main(args=argv, standalone_mode=False, prog_name="cdv")
+    except NoArgsIsHelpError as exc:  # a group without its command: its help, a usage error (exit 2) as in click
         console = err_console()
-        if exc.ctx is not None:
-            console.print(exc.ctx.get_usage(), highlight=False, markup=False)
-        console.print(f"[bold red]Erreur d'utilisation :[/] {_french(exc.format_message())}", highlight=False)
-        console.print("Aide : cdv --help", highlight=False)
+        for line in exc.ctx.get_help().splitlines():  # line by line: the console writes out a newline
+            console.print(line, highlight=False, markup=False)
+        console.print(
+            f"[bold red]Erreur d'utilisation :[/] commande manquante : {_plain(exc.ctx.command_path)} COMMANDE, "
+            "l'une de celles ci-dessus",
+            highlight=False,
+        )
         return _exit(2)
-    except click_exception as exc:
-        err_console().print(f"[bold red]Erreur :[/] {_french(exc.format_message())}", highlight=False)
+    except UsageError as exc:
+        console = err_console()
+        for line in exc.ctx.get_usage().splitlines() if exc.ctx is not None else ():
+            console.print(line, highlight=False, markup=False)
+        console.print(f"[bold red]Erreur d'utilisation :[/] {_plain(usage_message(exc))}", highlight=False)
+        path = exc.ctx.command_path if exc.ctx is not None else "cdv"
+        console.print(f"Aide : {_plain(path)} --help", highlight=False)
+        return _exit(2)
+    except ClickException as exc:
+        err_console().print(f"[bold red]Erreur :[/] {_plain(exc.format_message())}", highlight=False)
         return _exit(2)
     except (KeyboardInterrupt, typer.Abort):
         err_console().print("Interrompu.")
         return _exit(130)
+    except Interrupted as exc:  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            err_console().print("Interrompu.", highlight=False)
+        return _exit(exc.exit_code)
     except BrokenPipeError:
         return _exit(1)
     except Exception as exc:  # a bug of cdv: a French message and the details, never a bare traceback

@@ -2,33 +2,62 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cdv_prog.cli.common import (
+    PROGRESS_MIN_FILES,
     ExerciceOpt,
     JobsOpt,
     PathsArg,
     RulesOpt,
+    announce_rules,
+    check_report_target,
     err_console,
     fail_usage,
     find_files,
     load_ruleset,
+    nothing_to_check,
+    output_help,
+    output_option,
+    progress,
+    report_format,
+    stderr_is_own_terminal,
+    write_payload,
+    write_report,
 )
-from cdv_prog.render.registry import CHECK, Sortie, choices
+from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie, choices
 
-FORMAT_HELP = "Format de sortie : text, json, ou github (annotations ::error/::warning pour la CI)."
+if TYPE_CHECKING:
+    from cdv_prog.core.report import WalkError
+
+FORMAT_HELP = (
+    "Format de sortie : text, json, ou github (annotations ::error/::warning pour la CI). "
+    "Défaut : text, ou celui qu'indique l'extension de --output."
+)
+OUTPUT_HELP = output_help(CHECK)
+PROBLEMES_HELP = (
+    "Format text : n'affiche que les dossiers à problème (inéligibles, invalides, éligibles avec réserves) ; "
+    "le résumé est inchangé."
+)
+QUIET_HELP = "Format text : n'affiche que le résumé (et ce qui explique un code de sortie 1)."
 
 
 def check(
     paths: PathsArg = None,
     rules: RulesOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", metavar=choices(CHECK), help=FORMAT_HELP)] = "text",
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", metavar=choices(CHECK), help=FORMAT_HELP, show_default=False)
+    ] = None,
+    output: Annotated[Path | None, output_option(OUTPUT_HELP)] = None,
     exercice: ExerciceOpt = None,
     jobs: JobsOpt = None,
+    problemes_seulement: Annotated[bool, typer.Option("--problemes-seulement", help=PROBLEMES_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
 ) -> None:
     """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
     from cdv_prog.core.report import Resume
@@ -36,21 +65,47 @@ def check(
     from cdv_prog.programmation.totaux import TotauxParExercice
     from cdv_prog.render.registry import CheckRun, check_renderer
 
-    if format not in CHECK:
-        raise fail_usage(f"format inconnu « {format} » ; formats possibles : {', '.join(CHECK)}")
+    format = report_format(CHECK, format, output)
+    if (quiet or problemes_seulement) and format != "text":
+        option = "--quiet" if quiet else "--problemes-seulement"
+        raise fail_usage(f"{option} ne vaut que pour le format text (demandé : {format})")
     regles = load_ruleset(rules)
-    files = find_files(paths or [Path("data/dossiers")])
+    announce_rules(rules, regles)
+    roots = paths or [Path("data/dossiers")]
+    non_lus: list[WalkError] = []
+    files = find_files(roots, non_lus)
+    if not files and not non_lus:
+        raise nothing_to_check(roots, exercice, 0)
+    inputs = [*files, *regles.fichiers]
+    dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
+    if output is not None:  # refused before the run, not after
+        check_report_target(output, inputs, dirs)
     # the totals need only the dossiers' amounts: a parallel batch sends back just those
     reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=False)
-    run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(), [])
-    for chunk in check_renderer(format)(run.totaux.follow(run.resume.follow(reports)), run):
-        sys.stdout.write(chunk)
+    # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
+    own_terminal = quiet or output is not None or stderr_is_own_terminal()
+    bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
+    reports = progress(reports, len(files), bar, "Vérification des dossiers")
+    if exercice is not None and not non_lus:
+        first = next(reports, None)  # none of that exercice: nothing was checked (no payload, exit 2)
+        if first is None:
+            raise nothing_to_check(roots, exercice, len(files))
+        reports = itertools.chain([first], reports)
+    detail = "resume" if quiet else "problemes" if problemes_seulement else "tout"
+    run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(output is not None), [], non_lus, detail)
+    chunks = check_renderer(format)(run.totaux.follow(run.resume.follow(reports)), run)
+    if output is not None:  # streamed into the temporary file, renamed at the end: memory stays bounded
+        write_report(output, chunks, inputs, dirs, announce="Rapport écrit")
+    else:
+        for_people = format in TEXT_FORMATS  # JSON goes out as UTF-8 bytes, whatever the terminal's encoding
+        for chunk in chunks:
+            write_payload(chunk, for_people=for_people)
     sys.stdout.flush()
     if run.messages:
         console = err_console()
         for line in run.messages:
             console.print(line, markup=False, highlight=False)
-    raise typer.Exit(max(run.resume.exit_code, run.totaux.exit_code))
+    raise typer.Exit(run.exit_code)
 
 
 def sortie(to_file: bool = False) -> Sortie:

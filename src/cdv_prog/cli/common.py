@@ -1,31 +1,45 @@
 """What every command shares: the app factory, the error console, usage errors, common options.
 
-Only typer and the standard library are imported at module level: ``cdv
---help`` and ``cdv check FILE`` start fast, and each command imports what it
-needs when it runs.
+Only typer, the standard library and :mod:`cdv_prog.core.texte` are imported at
+module level: ``cdv --help`` and ``cdv check FILE`` start fast, and each
+command imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+from cdv_prog.core.texte import ascii_fallback, short, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from cdv_prog.core.report import WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-def new_app(name: str, help: str) -> typer.Typer:
-    """A typer app (``cdv`` or one of its command groups) with the settings they all share."""
-    return typer.Typer(
+def new_app(name: str, help: str, *, completion: bool = False) -> typer.Typer:
+    """A typer app (``cdv`` or one of its command groups) with the settings they all share.
+
+    Help and usage errors in French (:mod:`cdv_prog.cli.french`); ``completion``: the
+    ``--install-completion`` and ``--show-completion`` options (the root app only). A group called
+    without a command shows its help on standard error and exits 2, as click does.
+    """
+    from cdv_prog.cli.french import SUBCOMMAND_METAVAR, FrenchGroup, FrenchTyper, install
+
+    install()
+    return FrenchTyper(
         name=name,
         help=help,
+        cls=FrenchGroup,
+        subcommand_metavar=SUBCOMMAND_METAVAR,
+        suggest_commands=False,  # FrenchGroup suggests, in French
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=completion,
         context_settings={"help_option_names": ["-h", "--help"]},
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
@@ -33,14 +47,28 @@ def new_app(name: str, help: str) -> typer.Typer:
 
 
 def err_console() -> Console:
-    """The console of messages (standard error): the payload alone goes to standard output."""
+    """The console of messages (standard error): the payload alone goes to standard output.
+
+    Every text it prints goes through :func:`cdv_prog.core.texte.visible` first: a control
+    character or an undecodable byte of a value (a file name, an option) is shown written out,
+    never sent to the terminal. Values interpolated into markup must still be escaped
+    (:func:`rich.markup.escape`) — or printed with ``markup=False``.
+    """
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)  # no wrapping inside file paths
+    class _Messages(Console):
+        def print(self, *objects: Any, **options: Any) -> None:
+            super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **options)
+
+    return _Messages(stderr=True, highlight=False, soft_wrap=True)  # no wrapping inside file paths
 
 
 def fail_usage(message: str) -> typer.Exit:
-    """Print a French usage error; the caller raises the returned exit (code 2)."""
+    """Print a French usage error; the caller raises the returned exit (code 2).
+
+    ``message`` is plain text (no markup): a value quoted in it is shown as it is, written out
+    by :func:`err_console` where it holds control characters; bound it with :func:`short`.
+    """
     from rich.markup import escape
 
     err_console().print(f"[bold red]Erreur :[/] {escape(message)}", highlight=False)
@@ -79,17 +107,90 @@ def load_ruleset(rules: Path | None) -> JeuDeRegles:
         raise typer.Exit(2) from None
 
 
-def find_files(paths: list[Path]) -> list[Path]:
-    """The dossier files under ``paths``, or exit 2 naming the missing path."""
+def find_files(paths: list[Path], unread: list[WalkError] | None = None) -> list[Path]:
+    """The dossier files under ``paths``, or exit 2 naming the missing path.
+
+    A folder that could not be searched is appended to ``unread`` when given
+    (the caller shows it in its output and exits 1); without ``unread`` it is
+    printed on standard error at once (:func:`warn_unread`).
+    """
     from cdv_prog.files.dossiers import MissingPath, discover
 
+    errors: list[WalkError] = []
     try:
-        return discover(paths)
+        files = discover(paths, errors)
     except MissingPath as exc:
         raise fail_usage(f"chemin introuvable : {exc}") from None
+    if unread is None:
+        warn_unread(errors)
+    else:
+        unread.extend(errors)
+    return files
+
+
+def warn_unread(unread: list[WalkError]) -> None:
+    """On standard error, each folder that could not be searched: its path and the French reason."""
+    if not unread:
+        return
+    from rich.markup import escape
+
+    console = err_console()
+    for error in unread:
+        console.print(f"[bold red]Erreur de lecture :[/] {escape(str(error))}", highlight=False)
+
+
+def nothing_to_check(paths: list[Path], exercice: int | None, found: int) -> typer.Exit:
+    """Say what was searched when no dossier is left to check; the caller raises the returned exit (code 2).
+
+    ``found``: the dossier files found under ``paths`` (with ``exercice``, none was of that year).
+    """
+    where = ", ".join(str(p) for p in paths)
+    if found == 0:
+        return fail_usage(f"aucun dossier à vérifier : aucun fichier *.yaml ou *.yml trouvé dans {where}")
+    return fail_usage(
+        f"aucun dossier de l'exercice {exercice} à vérifier parmi les {found} fichier(s) trouvé(s) dans {where}"
+    )
+
+
+def announce_rules(rules: Path | None, regles: JeuDeRegles) -> None:
+    """One line on standard error: the rule set used (its folder, or the shipped one) and its fingerprint.
+
+    Written plainly (no rich): ``cdv check --format json`` imports no rendering library.
+    """
+    import sys
+
+    if rules is not None:
+        shown = visible(str(rules))  # a control character of the path is written out, not sent
+    elif (Path.cwd() / "rules").is_dir():  # picked up from the current folder (load_ruleset does the same)
+        shown = visible(str(default_rules()))
+    else:
+        shown = "règles livrées avec cdv"
+    sys.stderr.write(f"Règles : {shown} (empreinte {regles.empreinte[:12]})\n")
+    sys.stderr.flush()
 
 
 T = TypeVar("T")
+
+PROGRESS_MIN_FILES = 100  # below that, reading takes less than a moment: no bar flickering by
+
+
+def stderr_is_own_terminal() -> bool:
+    """Standard error is a terminal, and standard output is not that same terminal.
+
+    Only then may a progress bar be drawn on standard error while the payload
+    streams out (on the same terminal, the bar would tear the payload's lines).
+    """
+    import os
+    import sys
+
+    try:
+        if not sys.stderr.isatty():
+            return False
+        if not sys.stdout.isatty():
+            return True
+        return not os.path.samestat(os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno()))
+    except (OSError, ValueError):  # a closed or replaced stream: no bar
+        return False
 
 
 def progress(items: Iterable[T], total: int, shown: bool, label: str) -> Iterator[T]:
@@ -101,15 +202,31 @@ def progress(items: Iterable[T], total: int, shown: bool, label: str) -> Iterato
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    # no redirection: what the caller writes on stdout meanwhile (a streamed payload) stays on stdout
+    bar_on_stderr = Progress(
+        *columns, console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False
+    )
+    with bar_on_stderr as bar:
         task = bar.add_task(label, total=total)
         for item in items:
             yield item
             bar.advance(task)
 
 
-def write_report(target: Path, data: bytes | str, inputs: list[Path], roots: list[Path]) -> None:
-    """Write a report file through the one write path, or exit 2 with a French message."""
+def write_report(
+    target: Path,
+    data: bytes | str | Iterable[str],
+    inputs: list[Path],
+    roots: list[Path],
+    *,
+    announce: str | None = None,
+) -> None:
+    """Write a report file through the one write path, or exit 2 with a French message.
+
+    ``data``: the report, or its chunks as they are rendered (written as they come, atomically all the
+    same). Missing parent folders are created. ``announce``: what was written (« Rapport écrit »),
+    followed by the file's name on standard error.
+    """
     from cdv_prog.files.output import OutputRefused, write_output
 
     try:
@@ -118,6 +235,75 @@ def write_report(target: Path, data: bytes | str, inputs: list[Path], roots: lis
         raise fail_usage(str(exc)) from None
     except OSError as exc:
         raise fail_usage(f"impossible d'écrire {target} : {exc.strerror or exc}") from None
+    if announce is not None:
+        err_console().print(f"{announce} : {target}", highlight=False, markup=False)
+
+
+def check_report_target(target: Path, inputs: list[Path], roots: list[Path]) -> None:
+    """Refuse ``--output`` before the work starts (exit 2): an input, a YAML file, a folder…
+
+    A target whose folder does not exist yet is checked when written (:func:`write_report` creates it).
+    """
+    import os
+
+    from cdv_prog.files.output import OutputRefused, check_output
+
+    if not os.path.isdir(os.path.dirname(os.path.realpath(target))):
+        return
+    try:
+        check_output(target, inputs, roots)
+    except OutputRefused as exc:
+        raise fail_usage(str(exc)) from None
+
+
+def report_format(formats: Collection[str], chosen: str | None, output: Path | None) -> str:
+    """The format of a report: ``--format``, else the one the extension of ``--output`` names, else the default.
+
+    Exit 2 (French message) on an unknown format, or on an extension that names another format
+    (``-o copil.xlsx --format text``) or one the command does not write; a notice on standard error
+    when the extension is unknown (the default format is written).
+    """
+    from cdv_prog.render.registry import FormatIncompatible, output_format
+
+    if chosen is not None and chosen not in formats:
+        raise fail_usage(f"format inconnu « {short(chosen)} » ; formats possibles : {', '.join(formats)}")
+    try:
+        name, notice = output_format(formats, chosen, output)
+    except FormatIncompatible as exc:
+        raise fail_usage(str(exc)) from None
+    if notice is not None:
+        err_console().print(f"Note : {notice}", highlight=False, markup=False)
+    return name
+
+
+def output_option(help: str) -> Any:
+    """``-o/--output FICHIER``: the one declaration of the report file, the same in every command.
+
+    ``-o -`` is standard output, as in most command line tools.
+    """
+    return typer.Option("--output", "-o", metavar="FICHIER", help=help, show_default=False, callback=_dash_is_stdout)
+
+
+def _dash_is_stdout(value: Path | None) -> Path | None:
+    return None if value is not None and str(value) == "-" else value
+
+
+def output_help(formats: Iterable[str], what: str = "le rapport", *, format_option: bool = True) -> str:
+    """The help of ``-o/--output``: the same words in every command, with the extensions its formats have."""
+    from cdv_prog.render.registry import EXTENSIONS, TEXT_FORMATS
+
+    names = list(formats)
+    by_format: dict[str, list[str]] = {}
+    for extension, content in EXTENSIONS.items():
+        fitting = [n for n in names if ("text" if n in TEXT_FORMATS else n) == content]
+        if fitting:
+            by_format.setdefault(fitting[0], []).append(extension)
+    chosen = ", ".join(f"{name} ({' '.join(extensions)})" for name, extensions in by_format.items())
+    return (
+        f"Écrit {what} dans ce fichier plutôt que sur la sortie standard (écriture atomique ; refuse d'écraser "
+        f"un fichier lu, dossier ou règles). {'Sans --format, son' if format_option else 'Son'} extension choisit "
+        f"le format : {chosen} ; une autre extension : {names[0]}."
+    )
 
 
 def rules_inputs(path: Path) -> tuple[list[Path], list[Path]]:
@@ -131,17 +317,69 @@ def rules_inputs(path: Path) -> tuple[list[Path], list[Path]]:
 
 
 def out(line: str) -> None:
-    """One line of payload on standard output."""
+    """One line of text for people on standard output, its control characters written out (``visible``)."""
+    write_payload(visible(line) + "\n", for_people=True)
+
+
+FALLBACK_ERRORS = "cdv-ascii"
+"""The codec error handler of the standard streams: :func:`cdv_prog.core.texte.ascii_fallback`."""
+
+
+def _fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return ascii_fallback(exc.object[exc.start : exc.end]), exc.end
+
+
+def prepare_streams() -> None:
+    """Standard output and error never fail on a character they cannot encode.
+
+    A ``cp1252`` file (``cdv check … > resultat.txt`` on Windows), ``PYTHONIOENCODING=ascii``, or
+    a UTF-8 stream given a byte of a file name that is not UTF-8: what cannot be encoded is
+    shown as :func:`~cdv_prog.core.texte.ascii_fallback` says (``✘`` → ``x``, ``é`` → ``e``),
+    instead of a ``UnicodeEncodeError``. Data (JSON…) does not go through this: see
+    :func:`write_payload`.
+    """
+    import codecs
+    import contextlib
     import sys
 
-    sys.stdout.write(line + "\n")
+    try:
+        codecs.lookup_error(FALLBACK_ERRORS)
+    except LookupError:
+        codecs.register_error(FALLBACK_ERRORS, _fallback)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or detached stream: left as it is
+                reconfigure(errors=FALLBACK_ERRORS)
+
+
+def write_payload(data: bytes | str, *, for_people: bool) -> None:
+    """The payload on standard output: text for people, or data.
+
+    * text for people (``--format text``, ``github``, Markdown): through the stream, in the
+      encoding it can show, with ASCII stand-ins for the rest (:func:`prepare_streams`);
+    * data (JSON, CSV, HTML, xlsx): its own bytes, UTF-8 as JSON requires, whatever the
+      terminal's encoding — a stand-in character would change the data.
+    """
+    import sys
+
+    buffer = getattr(sys.stdout, "buffer", None)
+    if for_people or buffer is None:
+        sys.stdout.write(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
+        return
+    sys.stdout.flush()
+    buffer.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
 
 
 PathsArg = Annotated[
     list[Path] | None,
     typer.Argument(
+        metavar="CHEMIN",
         help="Fichiers de dossiers ou répertoires (recherche récursive des *.yaml, *.yml). Défaut : data/dossiers.",
         show_default=False,
+        readable=False,  # an unreadable file is an « invalide » report, as inside a folder (not a usage error)
     ),
 ]
 RulesOpt = Annotated[
@@ -149,13 +387,21 @@ RulesOpt = Annotated[
     typer.Option(
         "--rules",
         "-r",
+        metavar="RÈGLES",
         help="Fichier ou répertoire de règles. Défaut : ./rules s'il existe, sinon les règles livrées avec cdv.",
         show_default=False,
+        readable=False,  # an unreadable rules file: the loader's French reason, with its name
     ),
 ]
 ExerciceOpt = Annotated[
     int | None,
-    typer.Option("--exercice", "-e", help="Ne vérifier que les dossiers de cet exercice (année).", show_default=False),
+    typer.Option(
+        "--exercice",
+        "-e",
+        metavar="ANNÉE",
+        help="Ne vérifier que les dossiers de cet exercice (année).",
+        show_default=False,
+    ),
 ]
 
 JobsOpt = Annotated[
@@ -163,6 +409,7 @@ JobsOpt = Annotated[
     typer.Option(
         "--jobs",
         "-j",
+        metavar="N",
         min=1,
         show_default=False,
         help="Nombre de processus. Défaut : un par processeur pour les gros lots (200 fichiers et plus), sinon 1.",

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from cdv_prog.cli.common import RulesOpt, err_console, fail_usage, load_ruleset
+from cdv_prog.cli.common import RulesOpt, err_console, fail_usage, load_ruleset, out
 
 
 class Disposition(StrEnum):
@@ -36,18 +36,26 @@ _STATUTS = {
 def importer(
     fichier: Annotated[
         Path | None,
-        typer.Argument(help="Classeur .xlsx ou fichier .csv (programmation, export DAUPHIN).", show_default=False),
+        typer.Argument(
+            metavar="FICHIER",
+            help="Classeur .xlsx ou fichier .csv (programmation, export DAUPHIN).",
+            show_default=False,
+        ),
     ] = None,
     exercice: Annotated[
         int | None,
-        typer.Option("--exercice", "-e", help="Exercice (année) des dossiers importés.", show_default=False),
+        typer.Option(
+            "--exercice", "-e", metavar="ANNÉE", help="Exercice (année) des dossiers importés.", show_default=False
+        ),
     ] = None,
     vers: Annotated[
         Path | None,
         typer.Option(
             "--vers",
-            "-o",
-            help="Répertoire où écrire les dossiers. Défaut : data/dossiers/<exercice>.",
+            "-d",
+            metavar="RÉPERTOIRE",
+            help="Dossier de destination : le répertoire où écrire les fichiers de dossier (-d comme destination ; "
+            "-o est, dans toutes les commandes, le fichier du rapport). Défaut : data/dossiers/<exercice>.",
             show_default=False,
         ),
     ] = None,
@@ -56,6 +64,7 @@ def importer(
         typer.Option(
             "--correspondance",
             "-c",
+            metavar="FICHIER",
             help="Fichier de correspondance (colonnes, libellés des financeurs et des quartiers). Défaut : la correspondance livrée avec cdv.",
             show_default=False,
         ),
@@ -64,6 +73,7 @@ def importer(
         str | None,
         typer.Option(
             "--feuille",
+            metavar="NOM",
             help="Feuille du classeur à lire. Défaut : la première qui a la colonne du numéro d'action.",
             show_default=False,
         ),
@@ -72,6 +82,7 @@ def importer(
         Disposition | None,
         typer.Option(
             "--disposition",
+            metavar="auto|par-action|par-financement",
             help="par-action (une ligne par action, une colonne par financeur) ou par-financement (une ligne par financeur, export DAUPHIN). Défaut : celle de la correspondance (auto : reconnue aux en-têtes).",
             show_default=False,
         ),
@@ -144,6 +155,8 @@ def importer(
         console.print("Colonnes reconnues :", highlight=False)
         for line in run.plan.description():
             console.print("  " + escape(line), highlight=False)
+    for avis in run.lecture.avis:  # rows and columns left aside, ids given: said once, with or without --essai
+        console.print("[bold yellow]Avis :[/] " + escape(avis), highlight=False)
     counts = {"ecrit": 0, "inchange": 0, "ignore": 0}
     try:
         for res in run.resultats():
@@ -156,11 +169,11 @@ def importer(
                 continue
             counts["inchange" if res.statut == "inchange" else "ecrit"] += 1
             if essai:
-                sys.stdout.write(f"# ---- {res.fichier} ({_STATUTS[res.statut]})\n")
+                out(f"# ---- {res.fichier} ({_STATUTS[res.statut]})")
                 if res.statut != "inchange":
                     sys.stdout.write(res.texte or "")
             else:
-                sys.stdout.write(f"{res.fichier}\n")
+                out(str(res.fichier))  # one path a line: a control character in it is written out
                 if res.statut != "ecrit":
                     console.print(escape(f"{res.fichier} : {_STATUTS[res.statut]}"), highlight=False)
     except ImportImpossible as exc:

@@ -20,52 +20,67 @@ from cdv_prog.cli.common import (
     JobsOpt,
     PathsArg,
     RulesOpt,
-    err_console,
+    announce_rules,
+    check_report_target,
     fail_usage,
     find_files,
     load_ruleset,
+    nothing_to_check,
+    output_help,
+    output_option,
     progress,
+    report_format,
+    warn_unread,
+    write_payload,
+    write_report,
 )
-from cdv_prog.render.registry import PROGRAMMATION, choices
+from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS, choices
 
 EXERCICE_HELP = "Exercice (année) de la programmation. Défaut : celui des dossiers, s'ils en ont un seul."
-FORMAT_HELP = "Format : text, json, csv (une ligne par financeur), xlsx (classeur) ou html (rapport autonome)."
-PROGRESS_MIN_FILES = 100  # below that, reading takes less than a moment: no bar flickering by
-OUTPUT_HELP = (
-    "Écrit le rapport dans ce fichier (écriture atomique ; refuse d'écraser un dossier ou un fichier de règles)."
+FORMAT_HELP = (
+    "Format : text, json, csv (une ligne par financeur), xlsx (classeur) ou html (rapport autonome). "
+    "Défaut : text, ou celui qu'indique l'extension de --output (copil.xlsx : classeur)."
 )
+PROGRESS_MIN_FILES = 100  # below that, reading takes less than a moment: no bar flickering by
+OUTPUT_HELP = output_help(PROGRAMMATION)
 
 
 def programmation(
     paths: PathsArg = None,
     rules: RulesOpt = None,
-    exercice: Annotated[int | None, typer.Option("--exercice", "-e", help=EXERCICE_HELP, show_default=False)] = None,
-    format: Annotated[str, typer.Option("--format", "-f", metavar=choices(PROGRAMMATION), help=FORMAT_HELP)] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP, show_default=False)] = None,
+    exercice: Annotated[
+        int | None, typer.Option("--exercice", "-e", metavar="ANNÉE", help=EXERCICE_HELP, show_default=False)
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", metavar=choices(PROGRAMMATION), help=FORMAT_HELP, show_default=False),
+    ] = None,
+    output: Annotated[Path | None, output_option(OUTPUT_HELP)] = None,
     jobs: JobsOpt = None,
 ) -> None:
     """Programmation d'un exercice : par financeur, enveloppe, demandé, retenu, solde, taux ; répartitions, CPO."""
     from cdv_prog.cli.check import sortie
-    from cdv_prog.files.output import OutputRefused, check_output, write_output
+    from cdv_prog.core.report import WalkError
     from cdv_prog.files.parallel import check_reports
     from cdv_prog.programmation.calcul import AucunExercice, PlusieursExercices, calculer, calculer_exercice_unique
     from cdv_prog.render.registry import programmation_renderer
 
-    if format not in PROGRAMMATION:
-        raise fail_usage(f"format inconnu « {format} » ; formats possibles : {', '.join(PROGRAMMATION)}")
+    format = report_format(PROGRAMMATION, format, output)
     regles = load_ruleset(rules)
+    announce_rules(rules, regles)
     roots = paths or [Path("data/dossiers")]
-    files = find_files(roots)
+    non_lus: list[WalkError] = []  # folders that could not be searched: printed on stderr, exit code 1
+    files = find_files(roots, non_lus)
+    warn_unread(non_lus)
     first, last = regles.contrat.periode
     if exercice is not None and not first <= exercice <= last:
         raise fail_usage(f"exercice {exercice} hors de la période du contrat ({first}-{last})")
+    if not files:
+        raise nothing_to_check(roots, exercice, 0)
     inputs = [*files, *regles.fichiers]
     dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
-    if output is not None:
-        try:
-            check_output(output, inputs, dirs)
-        except OutputRefused as exc:
-            raise fail_usage(str(exc)) from None
+    if output is not None:  # refused before the run, not after
+        check_report_target(output, inputs, dirs)
     elif format == "xlsx" and sys.stdout.isatty():
         raise fail_usage("un classeur xlsx ne s'affiche pas dans un terminal : ajouter --output FICHIER.xlsx")
 
@@ -74,6 +89,8 @@ def programmation(
     reports = progress(check_reports(files, regles, exercice, jobs=jobs), len(files), shown, "Lecture des dossiers")
     if exercice is not None:
         prog = calculer(reports, regles, exercice)
+        if prog.resume.total == 0:
+            raise nothing_to_check(roots, exercice, len(files))
     else:
         try:
             prog = calculer_exercice_unique(reports, regles)
@@ -89,14 +106,8 @@ def programmation(
 
     payload = programmation_renderer(format)(prog, regles, sortie(to_file=output is not None))
     if output is not None:
-        try:
-            write_output(output, payload, inputs, dirs)
-        except OutputRefused as exc:
-            raise fail_usage(str(exc)) from None
-        except OSError as exc:
-            raise fail_usage(f"écriture de {output} impossible : {exc.strerror or exc}") from None
-        err_console().print(f"Rapport écrit : {output}", highlight=False, markup=False)
+        write_report(output, payload, inputs, dirs, announce="Rapport écrit")
     else:
-        sys.stdout.buffer.write(payload)
+        write_payload(payload, for_people=format in TEXT_FORMATS)
     sys.stdout.flush()
-    raise typer.Exit(prog.exit_code)
+    raise typer.Exit(max(prog.exit_code, 1 if non_lus else 0))

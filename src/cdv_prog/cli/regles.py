@@ -16,16 +16,22 @@ from cdv_prog.cli.common import (
     ExerciceOpt,
     JobsOpt,
     RulesOpt,
+    check_report_target,
     default_rules,
     err_console,
     fail_usage,
     find_files,
     load_ruleset,
     new_app,
+    output_help,
+    output_option,
+    report_format,
     rules_inputs,
+    write_payload,
     write_report,
 )
-from cdv_prog.render.registry import DIFF, TESTER, VERIFIER, choices, load
+from cdv_prog.core.texte import short
+from cdv_prog.render.registry import DIFF, TESTER, TEXT_FORMATS, VERIFIER, choices, load
 
 regles_app = new_app(
     "regles", "Les règles d'une lettre de cadrage : les vérifier, les tester, les comparer, les documenter."
@@ -34,20 +40,32 @@ regles_app = new_app(
 RulesPathArg = Annotated[
     Path | None,
     typer.Argument(
+        metavar="RÈGLES",
         help="Fichier ou répertoire de règles. Défaut : ./rules s'il existe, sinon les règles livrées avec cdv.",
         show_default=False,
+        readable=False,  # an unreadable rules file: the loader's French reason, with its name
     ),
 ]
+DOC_FORMATS = ("markdown", "html")  # the reference (render/doc.py): Markdown, or a self-contained HTML page
+DOC_OUTPUT_HELP = output_help(DOC_FORMATS, "la référence", format_option=False)
 
 
-def _format(registry: dict[str, str], name: str) -> None:
-    if name not in registry:
-        raise fail_usage(f"format inconnu « {name} » ; formats possibles : {', '.join(registry)}")
-
-
-def _print(payload: bytes) -> None:
-    sys.stdout.buffer.write(payload)
+def _print(payload: bytes, format: str) -> None:
+    """Text for people in the terminal's encoding (with stand-ins), JSON as UTF-8 bytes."""
+    write_payload(payload, for_people=format in TEXT_FORMATS)
     sys.stdout.flush()
+
+
+def _emit(payload: bytes, format: str, output: Path | None, inputs: list[Path], roots: list[Path]) -> None:
+    """The report on standard output, or in ``-o FICHIER`` through the one write path."""
+    if output is None:
+        _print(payload, format)
+    else:
+        write_report(output, payload, inputs, roots, announce="Rapport écrit")
+
+
+def _format_help(text: str) -> str:
+    return f"{text} Défaut : text, ou celui qu'indique l'extension de --output."
 
 
 # --------------------------------------------------------------------------- verifier
@@ -57,22 +75,24 @@ def _print(payload: bytes) -> None:
 def verifier(
     path: RulesPathArg = None,
     format: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             "-f",
             metavar=choices(VERIFIER),
-            help="Format de sortie : text, json, ou github (annotations pour la CI).",
+            help=_format_help("Format de sortie : text, json, ou github (annotations pour la CI)."),
+            show_default=False,
         ),
-    ] = "text",
+    ] = None,
+    output: Annotated[Path | None, output_option(output_help(VERIFIER))] = None,
 ) -> None:
     """Valide un fichier ou un répertoire de règles, sans aucun dossier. Code de sortie 0 si valide, 2 sinon."""
     from cdv_prog.workflow.lint import verifier as verify
 
-    _format(VERIFIER, format)
+    format = report_format(VERIFIER, format, output)
     target = path if path is not None else default_rules()
     result = verify(target)
-    _print(load(VERIFIER, format)(result))
+    _emit(load(VERIFIER, format)(result), format, output, *rules_inputs(target))
     if format == "github":
         summary = (
             f"Règles valides : {result.resume}"
@@ -91,6 +111,7 @@ def lancer_tests(
     path: Annotated[
         Path | None,
         typer.Argument(
+            metavar="CAS",
             help="Répertoire de règles (ses cas sont dans tests/), répertoire ou fichier de cas de test. Défaut : ./rules.",
             show_default=False,
         ),
@@ -100,6 +121,7 @@ def lancer_tests(
         Path | None,
         typer.Option(
             "--junit",
+            metavar="FICHIER",
             help="Écrit aussi le résultat au format JUnit XML dans ce fichier (pour la CI).",
             show_default=False,
         ),
@@ -107,25 +129,32 @@ def lancer_tests(
     filtre: Annotated[
         str | None,
         typer.Option(
-            "--filtre", "-k", help="Ne lancer que les cas dont « fichier › nom » contient ce texte.", show_default=False
+            "--filtre",
+            "-k",
+            metavar="TEXTE",
+            help="Ne lancer que les cas dont « fichier › nom » contient ce texte.",
+            show_default=False,
         ),
     ] = None,
     format: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             "-f",
             metavar=choices(TESTER),
-            help="text, ou github : ajoute une annotation ::error par cas en échec.",
+            help=_format_help("text, ou github : ajoute une annotation ::error par cas en échec."),
+            show_default=False,
         ),
-    ] = "text",
+    ] = None,
+    output: Annotated[Path | None, output_option(output_help(TESTER))] = None,
 ) -> None:
     """Lance les cas de test YAML des règles (rules/tests/*.yaml) : une ligne par cas, puis « N passed, N failed »."""
-    from cdv_prog.files.output import OutputRefused, check_output
     from cdv_prog.render.junit import junit_xml
     from cdv_prog.workflow.cases import Runner, find_test_files, rules_beside, shown_name
 
-    _format(TESTER, format)
+    format = report_format(TESTER, format, output)
+    if junit is not None:
+        report_format(("xml",), None, junit)  # --junit resultats.html: refused, as for -o
     target = path if path is not None else default_rules()
     if not target.exists():
         raise fail_usage(f"chemin introuvable : {target}")
@@ -137,11 +166,9 @@ def lancer_tests(
     regles = load_ruleset(rules_path)
     inputs = [*files, *regles.fichiers]
     roots = sorted({f.parent for f in inputs} | {target} if target.is_dir() else {f.parent for f in inputs})
-    if junit is not None and junit.parent.is_dir():  # refused before the run, not after
-        try:
-            check_output(junit, inputs, roots)
-        except OutputRefused as exc:
-            raise fail_usage(str(exc)) from None
+    for report in (junit, output):  # refused before the run, not after
+        if report is not None:
+            check_report_target(report, inputs, roots)
     runner = Runner(regles)
     results = [
         r
@@ -149,11 +176,11 @@ def lancer_tests(
         for r in runner.run_file(file, shown_name(file, target))
         if not filtre or filtre.casefold() in f"{r.fichier} › {r.nom}".casefold()
     ]
-    _print(load(TESTER, format)(results))
+    _emit(load(TESTER, format)(results), format, output, inputs, roots)
     if junit is not None:
         write_report(junit, junit_xml(results), inputs, roots)
     if filtre and not results:
-        raise fail_usage(f"aucun cas ne correspond au filtre « {filtre} »")
+        raise fail_usage(f"aucun cas ne correspond au filtre « {short(filtre)} »")
     raise typer.Exit(0 if all(r.passed for r in results) else 1)
 
 
@@ -162,35 +189,103 @@ def lancer_tests(
 
 @regles_app.command("diff")
 def diff(
-    old: Annotated[Path, typer.Argument(help="Règles actuelles (fichier ou répertoire).", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="Nouvelles règles (fichier ou répertoire).", show_default=False)],
+    old: Annotated[
+        Path,
+        typer.Argument(
+            metavar="ANCIENNES", help="Règles actuelles (fichier ou répertoire).", show_default=False, readable=False
+        ),
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(
+            metavar="NOUVELLES", help="Nouvelles règles (fichier ou répertoire).", show_default=False, readable=False
+        ),
+    ],
     dossiers: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Dossiers (fichiers ou répertoires) sur lesquels comparer les deux jeux de règles.", show_default=False
+            metavar="CHEMIN",
+            help="Dossiers (fichiers ou répertoires) sur lesquels comparer les deux jeux de règles.",
+            show_default=False,
+            readable=False,  # an unreadable dossier is an « invalide » report, as in cdv check
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", metavar=choices(DIFF), help="Format de sortie : text ou json.")
-    ] = "text",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar=choices(DIFF),
+            help=_format_help("Format de sortie : text ou json."),
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path | None, output_option(output_help(DIFF))] = None,
     exercice: ExerciceOpt = None,
     jobs: JobsOpt = None,
+    projeter_sur: Annotated[
+        int | None,
+        typer.Option(
+            "--projeter-sur",
+            metavar="ANNÉE",
+            help=(
+                "Juge les dossiers comme si leur exercice était cette année : paramètres datés et enveloppes "
+                "de cette année (pour voir l'effet d'un changement qui commence plus tard). Les fichiers ne "
+                "changent pas et les dates des dossiers ne sont pas décalées."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Ce que change une nouvelle lettre de cadrage : règles et paramètres modifiés (par année), dossiers dont le verdict ou une règle change, totaux par financeur."""
-    from cdv_prog.workflow.diff import Comparaison, Impact, changes, pairs
+    from cdv_prog.workflow.diff import (
+        Comparaison,
+        Impact,
+        annee_de_projection_invalide,
+        changes,
+        pairs,
+        projeter,
+        remarques,
+    )
 
-    _format(DIFF, format)
+    format = report_format(DIFF, format, output)
     old_rules = load_ruleset(old)
     new_rules = load_ruleset(new)
+    inputs = [*old_rules.fichiers, *new_rules.fichiers]
+    if projeter_sur is not None:
+        refused = annee_de_projection_invalide(projeter_sur, old_rules, new_rules)
+        if refused is not None:
+            raise fail_usage(refused)
     impact = None
     if dossiers:
         files = find_files(dossiers)
-        impact = Impact(old_rules, new_rules)
-        for a, b in pairs(files, old_rules, new_rules, exercice, jobs):
+        inputs += files
+        if output is not None:  # refused before the run, not after
+            check_report_target(output, inputs, _roots(inputs, dossiers))
+        judged_old, judged_new = old_rules, new_rules
+        if projeter_sur is not None:
+            judged_old, judged_new = projeter(old_rules, projeter_sur), projeter(new_rules, projeter_sur)
+        impact = Impact(judged_old, judged_new)
+        for a, b in pairs(files, judged_old, judged_new, exercice, jobs):
             impact.add(a, b)
-    result = Comparaison(str(old), str(new), old_rules, new_rules, changes(old_rules, new_rules), impact)
-    _print(load(DIFF, format)(result))
+    changements = changes(old_rules, new_rules)
+    result = Comparaison(
+        str(old),
+        str(new),
+        old_rules,
+        new_rules,
+        changements,
+        impact,
+        projection=projeter_sur if impact is not None else None,
+        remarques=tuple(remarques(changements, impact, projeter_sur)),
+    )
+    _emit(load(DIFF, format)(result), format, output, inputs, _roots(inputs, dossiers or []))
     raise typer.Exit(0)
+
+
+def _roots(inputs: list[Path], folders: list[Path]) -> list[Path]:
+    """The folders a command reads from: those named on its command line, and those of its input files."""
+    return sorted({*folders, *(p.parent for p in inputs)})
 
 
 # --------------------------------------------------------------------------- doc
@@ -201,25 +296,19 @@ def doc(
     path: RulesPathArg = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Fichier à écrire : HTML autonome si le nom finit par .html, Markdown sinon. Défaut : Markdown sur la sortie standard.",
-            show_default=False,
-        ),
+        output_option(DOC_OUTPUT_HELP),
     ] = None,
 ) -> None:
     """Référence en français des règles : chaque règle (ce qu'elle vérifie, pourquoi, paramètres par année, gravité, source), financeurs, quartiers, enveloppes."""
     from cdv_prog.render.doc import render
 
+    fmt = report_format(DOC_FORMATS, None, output)
     target = path if path is not None else default_rules()
     regles = load_ruleset(target)
     if output is None:
-        sys.stdout.write(render(regles, str(target), "markdown"))
+        write_payload(render(regles, str(target), "markdown"), for_people=True)
         sys.stdout.flush()
         raise typer.Exit(0)
-    fmt = "html" if output.suffix.lower() in (".html", ".htm") else "markdown"
     inputs, roots = rules_inputs(target)
-    write_report(output, render(regles, str(target), fmt), inputs, roots)
-    err_console().print(f"Documentation écrite : {output}", highlight=False, markup=False)
+    write_report(output, render(regles, str(target), fmt), inputs, roots, announce="Documentation écrite")
     raise typer.Exit(0)

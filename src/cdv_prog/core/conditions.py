@@ -43,7 +43,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "l'action renouvelle une action financée l'année précédente",
         "l'action n'est pas un renouvellement",
     ),
-    "elan": ("le dossier est déposé sur la plateforme Elan", "le dossier n'est pas déposé sur Elan"),
+    "elan": ("le dossier est déposé sur la plateforme Elan", "le dossier n'est pas déposé sur la plateforme Elan"),
     "cpo-apres-premiere-annee": (
         "l'action est sous CPO et l'exercice est après la première année de la CPO",
         "l'action n'est pas sous CPO, ou c'est la première année de la CPO",

@@ -3,18 +3,97 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, ANNEES, annee_invalide
 from cdv_prog.core.money import ZERO, Montant
 from cdv_prog.core.vocab import Code, CodeAxe, CodeDefi, CodeFinanceur, CodeQuartier, Texte, TypePorteur
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+
+# --------------------------------------------------------------------------- years and dates
+
+_DATE_FR = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]+)$")
+_DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+
+
+def lire_date(value: object) -> object:
+    """A date as people write it: ``2025-01-15`` (a YAML date), or the text ``15/01/2025`` (also ``15.01.2025``).
+
+    A two-digit year (``15/01/25``) is refused, not guessed; an impossible date
+    (``31/02/2025``) is refused with its reason. Anything else is left to the
+    model, which says what a date looks like.
+    """
+    if not isinstance(value, str) or len(value) > 40:
+        return value
+    text = value.strip()
+    fr = _DATE_FR.match(text)
+    iso = _DATE_ISO.match(text)
+    if fr is not None:
+        day, month, year = fr.groups()
+        if len(year) != 4:
+            raise PydanticCustomError(
+                "date",
+                "date « {v} » : l'année s'écrit avec quatre chiffres (JJ/MM/AAAA, par exemple 15/01/2025)",
+                {"v": text},
+            )
+    elif iso is not None:
+        year, month, day = iso.groups()
+    else:
+        return value
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise PydanticCustomError("date", "date inexistante « {v} » (JJ/MM/AAAA ou AAAA-MM-JJ)", {"v": text}) from None
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if annee_invalide(value.year) is not None:
+        raise PydanticCustomError(
+            "date",
+            "date du {d} : année hors des années acceptées ({r}) : faute de frappe ?",
+            {"d": f"{value:%d/%m/%Y}", "r": ANNEES},
+        )
+    return value
+
+
+def _annee(value: int) -> int:
+    reason = annee_invalide(value)
+    if reason is not None:
+        raise PydanticCustomError("annee", "{r}", {"r": reason})
+    return value
+
+
+Date = Annotated[
+    dt.date,
+    BeforeValidator(lire_date),
+    AfterValidator(_date_in_range),
+    WithJsonSchema(
+        {"type": "string", "anyOf": [{"format": "date"}, {"pattern": r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}$"}]}
+    ),
+]
+"""A date of a dossier: ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``, in the accepted years."""
+Annee = Annotated[
+    int, AfterValidator(_annee), WithJsonSchema({"type": "integer", "minimum": ANNEE_MIN, "maximum": ANNEE_MAX})
+]
+"""A year of a dossier (exercice, CPO years), in the accepted years."""
 
 
 class Porteur(_Strict):
@@ -26,7 +105,7 @@ class Porteur(_Strict):
 
 
 class Cpo(_Strict):
-    annees: Annotated[list[int], Field(min_length=1, max_length=10)] = Field(
+    annees: Annotated[list[Annee], Field(min_length=1, max_length=10)] = Field(
         description="Années couvertes par la CPO (3 années consécutives)."
     )
 
@@ -38,8 +117,8 @@ class Action(_Strict):
     quartiers: Annotated[list[CodeQuartier], Field(min_length=1)] = Field(
         description="Quartiers de l'action (au moins un), ou hors-qpv."
     )
-    debut: dt.date = Field(description="Date de début (AAAA-MM-JJ).")
-    fin: dt.date = Field(description="Date de fin (AAAA-MM-JJ), au plus tôt le début.")
+    debut: Date = Field(description="Date de début (AAAA-MM-JJ ou JJ/MM/AAAA).")
+    fin: Date = Field(description="Date de fin (AAAA-MM-JJ ou JJ/MM/AAAA), au plus tôt le début.")
     innovante: bool = Field(default=False, description="Action innovante (bonus financier possible hors CPO).")
     parentalite: bool = Field(default=False, description="Action de soutien à la parentalité.")
     renouvellement: bool = Field(default=False, description="Renouvellement d'une action financée l'année précédente.")
@@ -106,8 +185,8 @@ class Financement(_Strict):
 
 
 class BilanPrecedent(_Strict):
-    envoye_le: dt.date | None = Field(
-        description="Date d'envoi du bilan (AAAA-MM-JJ).", default=None, alias="envoye-le"
+    envoye_le: Date | None = Field(
+        description="Date d'envoi du bilan (AAAA-MM-JJ ou JJ/MM/AAAA).", default=None, alias="envoye-le"
     )
 
 
@@ -115,7 +194,10 @@ class Dossier(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)] = Field(
         description="Identifiant unique du dossier dans un lot (lettres, chiffres, . _ -), ex. CDV-2025-014."
     )
-    exercice: int = Field(description="Année de l'exercice (année civile), dans la période du contrat.")
+    exercice: int = Field(
+        description="Année de l'exercice (année civile), dans la période du contrat.",
+        json_schema_extra={"minimum": ANNEE_MIN, "maximum": ANNEE_MAX},
+    )
     intitule: Texte = Field(description="Intitulé de l'action.")
     porteur: Porteur = Field(description="Le porteur de l'action (le plus souvent une association).")
     action: Action = Field(description="L'action : défi, quartiers, dates, CPO…")
@@ -134,6 +216,9 @@ class Dossier(_Strict):
     @field_validator("exercice")
     @classmethod
     def _exercice_in_period(cls, exercice: int, info: ValidationInfo) -> int:
+        reason = annee_invalide(exercice)
+        if reason is not None:
+            raise PydanticCustomError("exercice", "exercice : {r}", {"r": reason})
         regles = (info.context or {}).get("regles")
         if regles is not None:
             first, last = regles.contrat.periode

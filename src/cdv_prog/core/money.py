@@ -13,12 +13,16 @@ from typing import Annotated
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from cdv_prog.core.texte import short
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000")  # 1 000 milliards : au-delà, c'est une faute de frappe
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 _AMOUNT_RE = re.compile(r"^[0-9]+([.,][0-9]+)?$")
+_AMBIGUOUS_RE = re.compile(r"^([0-9]+)[.,]([0-9]{3})$")  # 4.000, 1,500: thousands or decimals?
+_SEVERAL_RE = re.compile(r"^[0-9]+(?:[.,][0-9]+){2,}$")  # 1.000.000, 1.000,50: a dot never groups thousands
 
 
 class AmountError(ValueError):
@@ -26,10 +30,16 @@ class AmountError(ValueError):
 
 
 def parse_amount(value: object) -> Decimal:
-    """``1200``, ``Decimal("12.5")``, ``"12 000,50"``, ``"12 000,50 €"`` → Decimal.
+    """``1200``, ``Decimal("12.5")``, ``"12 000,50"``, ``"12 000,50 €"`` → Decimal (at the cent).
 
-    Refuses booleans, floats, negative numbers, more than two decimals,
-    infinities and NaN.
+    Refuses booleans, floats, negative numbers, infinities and NaN, more than
+    two decimals whatever the zeros (``4.5000``), and the ambiguous forms
+    (``docs/dossier.md``, « Montants »): a dot is never a thousands separator,
+    and an amount whose only separator is a dot or a comma followed by exactly
+    three digits (``4.000``, ``"4.000 €"``, ``"1,500"``, ``1.500``) could mean
+    four thousand or four euros. A YAML number such as ``1.500`` reaches here
+    as ``Decimal("1.500")``, read from its text: its three decimal places are
+    still there to be judged.
     """
     if isinstance(value, bool):
         raise AmountError("un montant doit être un nombre, pas true/false")
@@ -37,22 +47,31 @@ def parse_amount(value: object) -> Decimal:
         amount = Decimal(value)
     elif isinstance(value, Decimal):
         amount = value
+        exponent = value.as_tuple().exponent
+        if value.is_finite() and isinstance(exponent, int) and exponent < -2 and value >= 0:
+            _refuse_decimals(format(value, "f"), format(value, "f"))
     elif isinstance(value, float):
         raise AmountError("montant en virgule flottante refusé : écrire le nombre tel quel ou entre guillemets")
     elif isinstance(value, str):
         text = value.strip()
         if text.endswith("€"):
-            text = text[:-1]
-        text = text.translate(_SPACES)
+            text = text[:-1].rstrip()
         if text.upper().startswith("EUR"):
-            text = text[3:]
+            text = text[3:].lstrip()
         if text.upper().endswith("EUR"):
-            text = text[:-3]
-        if text.startswith("-"):
-            raise AmountError(f"montant négatif « {value} » : un montant est toujours positif ou nul")
-        if not _AMOUNT_RE.match(text):
-            raise AmountError(f'« {value[:40]} » n\'est pas un montant (exemples : 12000, 12000.50, "12 000,50 €")')
-        amount = Decimal(text.replace(",", "."))
+            text = text[:-3].rstrip()
+        compact = text.translate(_SPACES)
+        if compact.startswith("-"):
+            raise AmountError(f"montant négatif « {_short(value)} » : un montant est toujours positif ou nul")
+        if _AMBIGUOUS_RE.match(text):
+            _refuse_decimals(text, _short(value))
+        if _SEVERAL_RE.match(compact):
+            raise AmountError(_several_separators(compact, _short(value)))
+        if not _AMOUNT_RE.match(compact):
+            raise AmountError(f'« {_short(value)} » n\'est pas un montant (exemples : 12000, 12000.50, "12 000,50 €")')
+        if len(compact.replace(",", ".").partition(".")[2]) > 2:
+            raise AmountError(f"« {_short(value)} » a plus de deux décimales : un montant s'écrit au centime près")
+        amount = Decimal(compact.replace(",", "."))
     else:
         raise AmountError("un montant doit être un nombre")
     if not amount.is_finite():
@@ -66,8 +85,51 @@ def parse_amount(value: object) -> Decimal:
     except InvalidOperation:
         raise AmountError("montant illisible") from None
     if exact != amount:
-        raise AmountError(f"« {value} » a plus de deux décimales : un montant s'écrit au centime près")
+        raise AmountError(f"« {_short(value)} » a plus de deux décimales : un montant s'écrit au centime près")
     return exact
+
+
+def _short(value: object) -> str:
+    """The value quoted in a message, within the one bound of quoted values (:func:`cdv_prog.core.texte.short`)."""
+    return short(value)
+
+
+def _how(amount: Decimal, cents: bool = False) -> str:
+    """How to write an amount: ``pour 4 000 € : écrire 4000 ou "4 000 €"`` (with its cents if ``cents``)."""
+    shown = euros(amount)
+    if not cents and amount == amount.to_integral_value():
+        shown = shown.removesuffix(",00 €") + " €"
+        plain = f"{amount.to_integral_value():f}"
+    else:
+        plain = f"{amount.quantize(CENT):f}"
+    return f'pour {shown} : écrire {plain} ou "{shown}"'
+
+
+def _refuse_decimals(text: str, shown: str) -> None:
+    """Raise for a number with three decimals or more: ambiguous when exactly three, else too precise."""
+    match = _AMBIGUOUS_RE.match(text)
+    if match is None:
+        raise AmountError(f"« {shown} » a plus de deux décimales : un montant s'écrit au centime près")
+    whole, three = match.groups()
+    readings = [_how(Decimal(whole + three))]
+    if three.endswith("0"):  # 4.500 may be 4,50 €; 4.123 cannot be an amount in euros
+        readings.append(_how(Decimal(f"{whole}.{three[:2]}"), cents=True))
+    raise AmountError(
+        f"« {shown} » est ambigu : un point ou une virgule suivi de trois chiffres peut séparer les milliers "
+        f"ou les décimales ; {' ; '.join(readings)}"
+    )
+
+
+def _several_separators(compact: str, shown: str) -> str:
+    """The message for ``1.000.000``, ``1.000,50``, ``12,000.50``: a dot never separates thousands."""
+    head, _, tail = compact.rpartition(compact[max(compact.rfind("."), compact.rfind(","))])
+    digits = head.replace(".", "").replace(",", "")
+    cents = len(tail) <= 2  # the last separator is then the decimal one
+    meant = Decimal(f"{digits}.{tail}").quantize(CENT) if cents else Decimal(digits + tail)
+    hint = f" ; {_how(meant, cents=cents)}" if meant <= MAX_AMOUNT else ""
+    return (
+        f"« {shown} » : un point ou une virgule ne sépare jamais les milliers (ils se séparent par des espaces){hint}"
+    )
 
 
 _FRENCH_DIGITS = str.maketrans(",.", " ,")

@@ -60,6 +60,24 @@ class DossierReport:
         return [c for c in self.constats if c.gravite == "information" and c.statut == "ok"]
 
 
+@dataclass(frozen=True)
+class WalkError:
+    """A folder (or a path given) that could not be searched for dossiers: its dossiers were not checked.
+
+    Not a dossier, so never counted in the :class:`Resume`; it makes the exit
+    code 1 and every format shows it (JSON key ``erreurs-lecture``).
+    """
+
+    chemin: str
+    message: str  # the French reason: « permission refusée », « nom de fichier trop long »…
+
+    def to_dict(self) -> dict[str, str]:
+        return {"chemin": self.chemin, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.chemin} : {self.message}"
+
+
 def invalide(
     fichier: str, erreurs: list[LoadError], id: str | None = None, exercice: int | None = None
 ) -> DossierReport:

@@ -13,11 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from cdv_prog.core.conditions import Condition
-from cdv_prog.core.dated import Dated
+from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, Dated, annee_invalide
 from cdv_prog.core.findings import Resultat, RuleProblem
 from cdv_prog.core.vocab import Code, Gravite, GroupeFinanceur, Portee, StatutQuartier
 
@@ -53,12 +53,19 @@ class _Strict(BaseModel):
 
 class ContratDef(_Strict):
     nom: Texte
-    periode: Annotated[list[int], Field(min_length=2, max_length=2)]
+    periode: Annotated[
+        list[Annotated[int, WithJsonSchema({"type": "integer", "minimum": ANNEE_MIN, "maximum": ANNEE_MAX})]],
+        Field(min_length=2, max_length=2),
+    ]
     sigle: str | None = None
 
     @field_validator("periode")
     @classmethod
     def _ordered(cls, periode: list[int]) -> list[int]:
+        for year in periode:
+            reason = annee_invalide(year)
+            if reason is not None:
+                raise PydanticCustomError("periode", "période du contrat : {r}", {"r": reason})
         if periode[0] > periode[1]:
             raise PydanticCustomError("periode", "la période doit aller de la première à la dernière année")
         return periode
@@ -125,9 +132,13 @@ class Regle:
             else:
                 missing.append(name)
         if missing:
+            names = ", ".join(f"« {name} »" for name in missing)
+            starts = [min(years) for name in missing if (years := self.parametres_bruts[name].years())]
             result: tuple[BaseModel | None, str | None] = (
                 None,
-                f"pas de valeur de {', '.join(missing)} pour l'exercice {exercice}",
+                f"la règle ne s'applique qu'à partir de {max(starts)} (aucune valeur de {names} pour {exercice})"
+                if starts
+                else f"la règle ne s'applique pas (aucune valeur de {names})",
             )
         else:
             result = (self.kind.Parametres.model_validate(values, context={"regles": regles}), None)

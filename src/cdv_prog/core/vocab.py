@@ -10,10 +10,12 @@ set's référentiels, and the « vouliez-vous dire » suggestion.
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 Statut = Literal["ok", "echec", "sans-objet"]
@@ -53,6 +55,10 @@ GROUPES_FR: dict[str, str] = {
     "autre": "autre",
     "prive": "privé",
 }
+STATUTS_QUARTIER_FR: dict[str, tuple[str, str]] = {  # (singular, plural)
+    "qpv": ("quartier prioritaire (QPV)", "quartiers prioritaires (QPV)"),
+    "veille": ("quartier de veille", "quartiers de veille"),
+}
 TYPES_PORTEUR_FR: dict[str, str] = {
     "association": "Associations",
     "collectivite": "Collectivités",
@@ -73,8 +79,54 @@ def suggest(word: object, known: Iterable[str]) -> str:
     return f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
 
 
+_CODE_RE = re.compile(CODE_PATTERN)
+
+
+def code_corrige(value: str) -> str | None:
+    """``value`` written as a code (lower case, no accent, a hyphen for a space), or None if it cannot be."""
+    if len(value) > 80:
+        return None
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[\s_'’]+", "-", ascii_text.strip().lower()).strip("-")
+    return text if _CODE_RE.match(text) else None
+
+
+def indication_code(value: str, known: Iterable[str] = ()) -> str:
+    """How to write a malformed code: ``les codes s'écrivent en minuscules : ville``, and the closest known code."""
+    fixed = code_corrige(value)
+    if fixed is None:
+        return "un code s'écrit en minuscules sans accent, chiffres, points et tirets (par exemple grazailles)"
+    codes = list(known)
+    hint = suggest(fixed, codes) if codes and fixed not in codes else ""
+    if fixed == value.strip().lower():
+        return f"les codes s'écrivent en minuscules : {fixed}{hint}"
+    return f"les codes s'écrivent en minuscules, sans accent ni espace : {fixed}{hint}"
+
+
 # Référentiels a rule set may leave out: without them, their codes are not checked.
 OPTIONAL_REFERENTIELS = ("defis", "axes")
+
+
+def _written(section: str, label: str) -> BeforeValidator:
+    """Validator: a code with capitals, accents or spaces (``Ville``) says how codes are written.
+
+    With the rule set as validation context, the hint names the closest known code.
+    """
+
+    def check(value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str) or _CODE_RE.match(value) or len(value) > 80:
+            return value
+        regles = (info.context or {}).get("regles")
+        known = list(getattr(regles, section)) if regles is not None else []
+        if section == "quartiers" and known:
+            known.append(HORS_QPV)
+        raise PydanticCustomError(
+            "code_mal_ecrit",
+            "{label} « {value} » mal écrit : {hint}",
+            {"label": label, "value": value, "hint": indication_code(value, known)},
+        )
+
+    return BeforeValidator(check)
 
 
 def _known(section: str, label: str) -> AfterValidator:
@@ -88,18 +140,18 @@ def _known(section: str, label: str) -> AfterValidator:
         if not known and section in OPTIONAL_REFERENTIELS:
             return value
         if value not in known and not (section == "quartiers" and value == HORS_QPV):
-            codes = ", ".join(sorted(known) + ([HORS_QPV] if section == "quartiers" else []))
+            codes = sorted(known) + ([HORS_QPV] if section == "quartiers" else [])
             raise PydanticCustomError(
                 "code_inconnu",
-                "{label} inconnu « {value} » ; codes connus : {codes}",
-                {"label": label, "value": value, "codes": codes},
+                "{label} inconnu « {value} »{hint} ; codes connus : {codes}",
+                {"label": label, "value": value, "hint": suggest(value, codes), "codes": ", ".join(codes)},
             )
         return value
 
     return AfterValidator(check)
 
 
-CodeFinanceur = Annotated[Code, _known("financeurs", "financeur")]
-CodeQuartier = Annotated[Code, _known("quartiers", "quartier")]
-CodeDefi = Annotated[Code, _known("defis", "défi")]
-CodeAxe = Annotated[Code, _known("axes", "axe transversal")]
+CodeFinanceur = Annotated[Code, _written("financeurs", "financeur"), _known("financeurs", "financeur")]
+CodeQuartier = Annotated[Code, _written("quartiers", "quartier"), _known("quartiers", "quartier")]
+CodeDefi = Annotated[Code, _written("defis", "défi"), _known("defis", "défi")]
+CodeAxe = Annotated[Code, _written("axes", "axe transversal"), _known("axes", "axe transversal")]

@@ -8,7 +8,9 @@ set's référentiels, then running the engine. A bad file becomes an
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -17,9 +19,9 @@ from pydantic import ValidationError
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import LoadError
-from cdv_prog.core.report import DossierReport
+from cdv_prog.core.report import DossierReport, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.loader import LoadFailed, load_yaml_file
+from cdv_prog.files.loader import LoadFailed, load_yaml_file, os_error_fr
 from cdv_prog.files.messages import translate
 
 SUFFIXES = (".yaml", ".yml")
@@ -29,20 +31,47 @@ class MissingPath(Exception):
     """A path given on the command line does not exist."""
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
+class UnreadablePath(Exception):
+    """A folder could not be searched, and the caller gave no list to note it in (never skipped in silence)."""
+
+    def __init__(self, error: WalkError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> list[Path]:
     """Dossier files under the given paths: files as given, folders searched recursively.
 
     Folders are walked in sorted order without following symbolic links to
-    folders (no loops); a missing path raises MissingPath.
+    folders (no loops); a missing path raises MissingPath. A folder that
+    cannot be searched (permission refused, vanished meanwhile, path too
+    long…) is never skipped in silence: it is appended to ``errors`` with its
+    French reason, or raises UnreadablePath when no list is given. A path given
+    that cannot even be examined is kept as a file when it names one (reading
+    it then says why, as an ``invalide`` report), else noted the same way.
     """
+
+    def note(error: WalkError) -> None:
+        if errors is None:
+            raise UnreadablePath(error)
+        errors.append(error)
+
     out: list[Path] = []
     seen: set[str] = set()
     for root in paths:
-        if not root.exists() and not root.is_symlink():
+        kind = _kind(root)
+        if kind is None:
             raise MissingPath(str(root))
-        if root.is_dir():
+        if isinstance(kind, OSError):
+            note(WalkError(str(root), f"chemin illisible ({os_error_fr(kind)}) : rien n'y a été vérifié"))
+            continue
+        if kind == "folder":
             found = []
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+            def unreadable(exc: OSError, root: Path = root) -> None:
+                note(WalkError(exc.filename or str(root), _walk_message(exc)))
+
+            for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
                 dirnames.sort()
                 for name in filenames:
                     if name.endswith(SUFFIXES) and not name.startswith("."):
@@ -59,6 +88,26 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 seen.add(key)
                 out.append(f)
     return out
+
+
+def _kind(root: Path) -> str | OSError | None:
+    """``"folder"``, ``"file"`` (anything to read as a dossier), None (missing), or why it cannot be examined."""
+    try:
+        return "folder" if stat.S_ISDIR(os.stat(root).st_mode) else "file"
+    except OSError as exc:
+        if os.path.islink(root) or exc.errno == errno.ELOOP:
+            return "file"  # a broken link or a loop of links: reading it says so
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        if root.name.endswith(SUFFIXES):
+            return "file"  # named like a dossier (name too long, access refused…): reading it says why
+        return exc
+
+
+def _walk_message(exc: OSError) -> str:
+    """Why a folder could not be listed, in French: its dossiers are not checked."""
+    reason = "disparu pendant la recherche" if exc.errno == errno.ENOENT else os_error_fr(exc)
+    return f"répertoire non parcouru ({reason}) : ses dossiers ne sont pas vérifiés"
 
 
 def read_dossier(path: Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None) -> Dossier | DossierReport:

@@ -29,6 +29,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cdv_prog.core.findings import LoadError, PathParts, format_path
+from cdv_prog.core.texte import short
 
 try:  # libyaml's parser and composer (C): same events, much faster
     from yaml._yaml import CParser as _Parser
@@ -377,7 +378,7 @@ class _NodeBuilder:
             if tag == TAG_STR:
                 return node.value
         if tag not in ALLOWED_TAGS:
-            self.error(path, node, f"étiquette YAML {tag!r} refusée (aucune étiquette spéciale n'est acceptée)")
+            self.error(path, node, f"étiquette YAML {short(tag)!r} refusée (aucune étiquette spéciale n'est acceptée)")
             return None
         if type(node) is MappingNode:
             return self._mapping(node, path, depth)
@@ -405,7 +406,9 @@ class _NodeBuilder:
                     continue
                 if ktag not in ALLOWED_TAGS:
                     self.error(
-                        path, key_node, f"étiquette YAML {ktag!r} refusée (aucune étiquette spéciale n'est acceptée)"
+                        path,
+                        key_node,
+                        f"étiquette YAML {short(ktag)!r} refusée (aucune étiquette spéciale n'est acceptée)",
                     )
                     continue
                 key = self._scalar(key_node, path, ktag)
@@ -414,7 +417,7 @@ class _NodeBuilder:
             if key in out:
                 first = lines.get(path + (key,))
                 where = f" (déjà présente ligne {first})" if first else ""
-                self.error(path + (key,), key_node, f"clé « {key} » en double{where}")
+                self.error(path + (key,), key_node, f"clé « {short(key)} » en double{where}")
                 continue
             kpath = path + (key,)
             lines[kpath] = key_node.start_mark.line + 1
@@ -441,11 +444,11 @@ class _NodeBuilder:
             low = text.lower()
             if low in ("true", "false"):
                 return low == "true"
-            self.error(path, node, f"booléen invalide « {text} » : écrire true ou false")
+            self.error(path, node, f"booléen invalide « {short(text)} » : écrire true ou false")
             return None
         if tag == TAG_INT:
             if not _INT_RE.match(text) or len(text) > 30:
-                self.error(path, node, f"entier invalide « {text[:40]} »")
+                self.error(path, node, f"entier invalide « {short(text)} »")
                 return None
             return int(text)
         if tag == TAG_FLOAT:
@@ -453,16 +456,16 @@ class _NodeBuilder:
                 low = text.lower()
                 return Decimal("NaN") if "nan" in low else Decimal("-Infinity" if low.startswith("-") else "Infinity")
             if not _FLOAT_RE.match(text) or len(text) > 40:
-                self.error(path, node, f"nombre invalide « {text[:40]} »")
+                self.error(path, node, f"nombre invalide « {short(text)} »")
                 return None
             try:
                 return Decimal(text)
             except InvalidOperation:
-                self.error(path, node, f"nombre invalide « {text[:40]} »")
+                self.error(path, node, f"nombre invalide « {short(text)} »")
                 return None
         if tag == TAG_DATE:
             if not _DATE_RE.match(text):
-                self.error(path, node, f"date invalide « {text[:40]} » : format attendu AAAA-MM-JJ")
+                self.error(path, node, f"date invalide « {short(text)} » : format attendu AAAA-MM-JJ")
                 return None
             y, m, d = (int(p) for p in text.split("-"))
             try:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from cdv_prog.core.findings import LoadError, format_path
-from cdv_prog.core.vocab import suggest
+from cdv_prog.core.texte import short
+from cdv_prog.core.vocab import CODE_PATTERN, indication_code, suggest
 from cdv_prog.files.loader import Loaded
 
 _TYPES = {
@@ -41,12 +43,13 @@ def message_fr(err: Mapping[str, Any], known_keys: Iterable[str] = ()) -> str:
     loc = err.get("loc") or ()
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
-        return f"clé inconnue « {key} »{suggest(key, known_keys)}"
+        return f"clé inconnue « {_short(key)} »{suggest(key, known_keys)}"
     if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("' or '", "' ou '")  # pydantic writes « 'a', 'b' or 'c' »
-        return f"valeur « {_short(err.get('input'))} » non autorisée ; valeurs possibles : {expected}"
+        expected = str(ctx.get("expected", ""))
+        allowed = re.findall(r"'([^']*)'", expected) or [expected.replace(" or ", " ou ")]  # « 'a', 'b' or 'c' »
+        return _not_allowed(err.get("input"), allowed)
     if kind == "string_pattern_mismatch":
-        return f"valeur « {_short(err.get('input'))} » mal formée"
+        return _malformed(err.get("input"), str(ctx.get("pattern", "")))
     if kind == "string_too_long":
         return f"texte trop long : au plus {ctx.get('max_length')} caractères"
     if kind == "too_short":
@@ -68,10 +71,40 @@ def message_fr(err: Mapping[str, Any], known_keys: Iterable[str] = ()) -> str:
     return str(err.get("msg", kind))
 
 
-def _short(value: object, limit: int = 60) -> str:
-    """A user value quoted in a message: hostile files may hold megabytes in one field."""
+def _not_allowed(value: object, allowed: list[str]) -> str:
+    """``valeur « Association » non autorisée (vouliez-vous dire « association » ?) ; valeurs possibles : …``."""
     text = str(value)
-    return text if len(text) <= limit else text[:limit] + "…"
+    hint = ""
+    if len(text) <= 80:
+        same = [a for a in allowed if a.casefold() == text.strip().casefold()]
+        hint = f" (vouliez-vous dire « {same[0]} » ?)" if same else suggest(text, allowed)
+    return f"valeur « {_short(value)} » non autorisée{hint} ; valeurs possibles : {', '.join(allowed)}"
+
+
+_ALTERNATIVES = re.compile(r"^\^\(([a-z0-9-]+(?:\|[a-z0-9-]+)+)\)\$$")  # ^(qpv|veille)$
+_PATTERNS_FR = {
+    r"^[0-9]{14}$": 'le SIRET s\'écrit avec ses 14 chiffres, sans espace, entre guillemets (par exemple "73282932000074")',
+    r"^[A-Za-z0-9._-]+$": "un identifiant s'écrit avec des lettres sans accent, des chiffres, . _ et - (par exemple CDV-2025-014)",
+}
+
+
+def _malformed(value: object, pattern: str) -> str:
+    """A value refused by a pattern, with how it should be written (codes, listed values, SIRET, identifiant)."""
+    if pattern == CODE_PATTERN and isinstance(value, str):
+        return f"code « {_short(value)} » mal écrit : {indication_code(value)}"
+    alternatives = _ALTERNATIVES.match(pattern)
+    if alternatives is not None:
+        return _not_allowed(value, alternatives.group(1).split("|"))
+    how = _PATTERNS_FR.get(pattern)
+    return f"valeur « {_short(value)} » mal formée" + (f" : {how}" if how else "")
+
+
+def _short(value: object) -> str:
+    """A user value quoted in a message: hostile files may hold megabytes in one field.
+
+    The one bound of quoted values, for every room: :func:`cdv_prog.core.texte.short`.
+    """
+    return short(value)
 
 
 def _builtin_types() -> frozenset[str]:

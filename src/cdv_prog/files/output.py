@@ -1,8 +1,9 @@
 """The one write path: every file cdv writes goes through :func:`write_output`.
 
-``-o``/``--output`` of ``cdv programmation``, ``cdv regles doc`` and ``cdv
-schema``, ``--junit`` of ``cdv regles tester``, and each dossier written by
-``cdv importer`` (its ``--vers`` folder) all follow the same rules:
+``-o``/``--output`` of ``cdv check``, ``cdv programmation``, ``cdv regles
+doc`` and ``cdv schema``, ``--junit`` of ``cdv regles tester``, and each
+dossier written by ``cdv importer`` (its ``--vers``/``-d`` folder) all follow
+the same rules:
 
 * **never over an input**: the target is refused when it is — by its name, a
   symbolic link or a hard link — one of the files the command reads
@@ -28,7 +29,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -92,7 +93,7 @@ def _new_file_mode() -> int:
 
 def write_output(
     target: Path,
-    data: bytes | str,
+    data: bytes | str | Iterable[str] | Iterable[bytes],
     inputs: Iterable[Path] = (),
     roots: Iterable[Path] = (),
     *,
@@ -108,8 +109,13 @@ def write_output(
     place. With ``replace=False`` an existing target is never touched
     (:class:`AlreadyExists`). With ``make_parents``, missing parent folders
     are created. OSError on failure (disk full, permissions).
+
+    ``data`` may be an iterable of chunks (text or bytes), consumed only after
+    the target passed the checks and written as they come: a streamed report
+    (``cdv check -o``) goes to the temporary file without being held in memory,
+    and an exception while producing it leaves the target untouched.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = _chunks(data)
     if make_parents and not os.path.lexists(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
     check_output(target, inputs, roots, yaml_ok=yaml_ok)
@@ -121,19 +127,33 @@ def write_output(
         if not replace:
             raise AlreadyExists(f"{target} existe déjà")
         with open(target, "wb") as fh:  # a device or a pipe: written into, never replaced
-            fh.write(raw)
+            for chunk in raw:
+                fh.write(chunk)
             fh.flush()
         return
     _write_atomic(target, raw, st.st_mode & 0o7777 if st is not None else _new_file_mode(), replace, verify)
 
 
-def _write_atomic(target: Path, raw: bytes, mode: int, replace: bool, verify: Callable[[Path], object] | None) -> None:
+def _chunks(data: bytes | str | Iterable[str] | Iterable[bytes]) -> Iterator[bytes]:
+    if isinstance(data, str):
+        yield data.encode("utf-8")
+    elif isinstance(data, bytes):
+        yield data
+    else:
+        for chunk in data:
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+
+def _write_atomic(
+    target: Path, raw: Iterable[bytes], mode: int, replace: bool, verify: Callable[[Path], object] | None
+) -> None:
     fd, name = tempfile.mkstemp(dir=os.path.dirname(os.path.realpath(target)), prefix=f".{target.name}.", suffix=".tmp")
     temp = Path(name)
     final = Path(os.path.realpath(target))  # through a symbolic link: its target is replaced, not the link
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
+            for chunk in raw:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(temp, mode)

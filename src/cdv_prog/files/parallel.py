@@ -15,7 +15,10 @@ checked in a worker then come back with their ``montants`` and without the
 dossier itself (``report.dossier`` is None).
 
 Worker processes are started with ``fork``, on Linux; elsewhere the batch
-runs sequentially.
+runs sequentially. No worker outlives the batch: when it ends early (an
+error, Ctrl-C, SIGTERM or SIGHUP to the parent) the workers are stopped at
+once, and a worker whose parent dies anyway (SIGKILL) is killed by the kernel
+(``PR_SET_PDEATHSIG``) or, failing that, notices it and exits.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.report import DossierReport
 from cdv_prog.files.dossiers import check_file, check_files, filter_reports
+from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ IN_FLIGHT_PER_JOB = 4  # chunks submitted ahead per process: bounds the memory h
 class _WorkerState(TypedDict, total=False):
     regles: JeuDeRegles
     dossiers: bool  # send back the dossiers too (else only their amounts)
+    parent: int  # the parent's pid: a worker whose parent is gone exits
 
 
 # Set in the parent just before the workers are forked, read by them.
@@ -111,33 +116,86 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
     size = chunk_size(len(files), jobs)
     _WORKER_STATE["regles"] = regles
     _WORKER_STATE["dossiers"] = dossiers
+    _WORKER_STATE["parent"] = os.getpid()
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()  # nothing pending may be copied into the workers
     context = multiprocessing.get_context("fork")
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init)
+    finished = False
     try:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
-        for chunk in chunks(files, size):
-            pending.append(executor.submit(_check_chunk, chunk))
-            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+        # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
+        with interruptible(on_signal=_stop_workers):
+            pending: deque[Future[list[dict[str, Any]]]] = deque()
+            for chunk in chunks(files, size):
+                pending.append(executor.submit(_check_chunk, chunk))
+                if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                    yield from map(unpack, pending.popleft().result())
+            while pending:
                 yield from map(unpack, pending.popleft().result())
-        while pending:
-            yield from map(unpack, pending.popleft().result())
+        finished = True
     finally:
+        if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
+            _stop_workers()
         executor.shutdown(wait=True, cancel_futures=True)
         _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
         _WORKER_STATE.pop("dossiers", None)
+        _WORKER_STATE.pop("parent", None)
+
+
+def _stop_workers() -> None:
+    """Terminate this process's worker processes now (their chunks are abandoned)."""
+    import multiprocessing
+
+    for process in multiprocessing.active_children():
+        with contextlib.suppress(OSError):
+            process.terminate()
 
 
 def _worker_init() -> None:
     """In a worker: standard output goes nowhere (only the parent writes the payload),
-    and Ctrl-C is left to the parent, which stops the batch."""
+    Ctrl-C is left to the parent, which stops the batch, SIGTERM and SIGHUP end the
+    worker (not the parent's handlers, inherited by the fork), and the worker dies with its parent."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _die_with_parent(_WORKER_STATE["parent"])
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Never outlive the parent: the kernel kills this worker when the parent dies (Linux
+    ``PR_SET_PDEATHSIG``); if that cannot be armed, a watcher thread checks ``getppid``."""
+    import signal
+
+    armed = False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # no C library to call, or no prctl in it
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:

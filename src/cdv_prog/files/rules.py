@@ -24,11 +24,12 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from cdv_prog import kinds
 from cdv_prog.core.conditions import Condition
-from cdv_prog.core.dated import ALWAYS, Dated, is_dated
+from cdv_prog.core.dated import ALWAYS, ANNEE_MIN, Dated, annee_invalide, is_dated
 from cdv_prog.core.findings import RuleProblem, format_path
 from cdv_prog.core.money import AmountError, parse_amount
 from cdv_prog.core.ruleset import JeuDeRegles, QuartierDef, Referentiel, Regle, RuleKind, RulesError
-from cdv_prog.core.vocab import GRAVITES, Code, Gravite, Portee, suggest
+from cdv_prog.core.texte import short
+from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, suggest
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import known_keys, message_fr
 
@@ -113,7 +114,9 @@ class _RulesBuilder:
             if section not in SECTIONS:
                 hint = suggest(section, SECTIONS)
                 self.problems.append(
-                    RuleProblem(name, loaded.line_of((section,)), str(section), f"section inconnue « {section} »{hint}")
+                    RuleProblem(
+                        name, loaded.line_of((section,)), str(section), f"section inconnue « {short(section)} »{hint}"
+                    )
                 )
                 continue
             if section in MAPPING_SECTIONS:
@@ -138,7 +141,7 @@ class _RulesBuilder:
                                 name,
                                 loaded.line_of((section, code)),
                                 format_path((section, code)),
-                                f"« {code} » est déjà défini dans {other}",
+                                f"« {short(code)} » est déjà défini dans {other}",
                             )
                         )
                         continue
@@ -188,6 +191,9 @@ class _RulesBuilder:
         except ValidationError as exc:
             self.validation_errors(exc, (), Referentiel)
             raise RulesError(self.problems) from None
+        if HORS_QPV in ref.quartiers:
+            self.problem(("quartiers", HORS_QPV), HORS_QPV_RESERVE)
+            raise RulesError(self.problems)
         rs = JeuDeRegles(
             contrat=ref.contrat,
             financeurs=dict(ref.financeurs),
@@ -220,6 +226,10 @@ Signaler = Callable[[tuple, str], None]
 _Quartiers = Annotated[dict[Code, QuartierDef], Field(min_length=1)]
 """Where a rule problem goes: (path of the key in its YAML file, French message)."""
 
+HORS_QPV_RESERVE = (
+    f"le code « {HORS_QPV} » est réservé aux dossiers (action hors de la géographie prioritaire) : "
+    "donner un autre code à ce quartier"
+)
 SI_PROGRAMMATION = (
     "« si » ne s'applique qu'aux règles de dossier ; une règle de programmation "
     "porte sur tout l'exercice (ses paramètres disent quels dossiers elle compte)"
@@ -234,15 +244,15 @@ def build_enveloppes(
     for code, raw in raw_enveloppes.items():
         path = ("enveloppes", code)
         if code not in rs.financeurs:
-            signaler(path, f"financeur inconnu « {code} » ; codes connus : {', '.join(rs.financeurs)}")
+            signaler(path, f"financeur inconnu « {short(code)} » ; codes connus : {', '.join(rs.financeurs)}")
             continue
         if raw is None:
             out[code] = None
             continue
         dated = Dated.of(raw)
-        ok = True
+        ok = not year_problems(path, dated, signaler)
         for year, value in dated.values:
-            where = path if year == ALWAYS else path + (year,)
+            where = path if year is ALWAYS else path + (year,)
             if value is None:
                 continue
             try:
@@ -258,8 +268,22 @@ def build_enveloppes(
     return out
 
 
+def year_problems(path: tuple, dated: Dated[Any], signaler: Signaler) -> int:
+    """Signal each year of a dated value outside the accepted years (``-1``, ``9999``…); their number."""
+    problems = 0
+    for year in dated.years():
+        reason = annee_invalide(year)
+        if reason is not None:
+            signaler(path + (year,), reason)
+            problems += 1
+    return problems
+
+
 def build_quartiers(raw_quartiers: Any, signaler: Signaler) -> dict[str, QuartierDef] | None:
     """A ``quartiers`` section (code → {nom, statut}) checked as in a rules file; None when invalid."""
+    if isinstance(raw_quartiers, dict) and HORS_QPV in raw_quartiers:
+        signaler(("quartiers", HORS_QPV), HORS_QPV_RESERVE)
+        return None
     try:
         return dict(TypeAdapter(_Quartiers).validate_python(raw_quartiers))
     except ValidationError as exc:
@@ -290,7 +314,7 @@ def build_rules(rs: JeuDeRegles, section: str, raw_rules: Mapping[Any, Any], sig
     for rule_id, raw in raw_rules.items():
         path = (section, rule_id)
         if not isinstance(rule_id, str) or not _id_ok(rule_id):
-            signaler(path, f"identifiant de règle « {rule_id} » invalide (minuscules, chiffres et tirets)")
+            signaler(path, f"identifiant de règle « {short(rule_id)} » invalide (minuscules, chiffres et tirets)")
             continue
         if not isinstance(raw, dict):
             signaler(path, "une règle est un ensemble de clés (type, gravite, source, paramètres…)")
@@ -321,7 +345,7 @@ def build_rule(rs: JeuDeRegles, section: str, rule_id: str, raw: dict[str, Any],
         hint = suggest(type_name, registry)
         problem(
             path + ("type",),
-            f"genre de règle inconnu « {type_name} »{hint} ; genres connus : {', '.join(registry)}",
+            f"genre de règle inconnu « {short(type_name)} »{hint} ; genres connus : {', '.join(registry)}",
         )
     if section == "programmation" and "si" in raw:
         problem(path + ("si",), SI_PROGRAMMATION)
@@ -329,7 +353,7 @@ def build_rule(rs: JeuDeRegles, section: str, rule_id: str, raw: dict[str, Any],
     if gravite not in GRAVITES:
         problem(
             path + ("gravite",),
-            f"gravité « {gravite} » invalide ; valeurs possibles : {', '.join(GRAVITES)}"
+            f"gravité « {short(gravite)} » invalide ; valeurs possibles : {', '.join(GRAVITES)}"
             if gravite is not None
             else "clé « gravite » manquante (bloquant, avertissement ou information)",
         )
@@ -378,7 +402,7 @@ def check_parameters(rs: JeuDeRegles, path: tuple, kind: RuleKind, params: dict[
     for k in params:
         if k not in known:
             hint = suggest(k, sorted(known | set(RULE_KEYS)))
-            signaler(path + (k,), f"paramètre inconnu « {k} » pour le genre {kind.TYPE}{hint}")
+            signaler(path + (k,), f"paramètre inconnu « {short(k)} » pour le genre {kind.TYPE}{hint}")
     if any(k not in known for k in params):
         return
     seen: set[str] = set()
@@ -405,11 +429,17 @@ def parameter_problems(
     """Validate a kind's parameters for every year one of them changes, as they will be used.
 
     A parameter given as ``{2024: 500, 2026: "x"}`` is checked for 2024 and for
-    2026; an error names the year its value applies from. Used by the rules
+    2026; an error names the year its value applies from. A year outside the
+    accepted years (``-1``, ``9999``) is an error of its own. Used by the rules
     loader and by the test cases' what-if overrides alike.
     """
     known = sorted((f.alias or n) for n, f in model.model_fields.items())
-    years = sorted({y for d in bruts.values() for y in d.years()}) or [ALWAYS]
+    wrong_years = [(key, y, why) for key, d in bruts.items() for y in d.years() if (why := annee_invalide(y))]
+    for key, wrong, why in wrong_years:  # -1, 9999: refused, never taken for another year or for « undated »
+        yield ParameterProblem(key, (key, wrong), why)
+    if wrong_years:
+        return
+    years = sorted({y for d in bruts.values() for y in d.years()}) or [ANNEE_MIN]  # undated: any year will do
     for year in years:
         if any(not d.has(year) for d in bruts.values()):
             continue

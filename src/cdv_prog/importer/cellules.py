@@ -10,12 +10,13 @@ decimal text and must be a whole number of cents).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from cdv_prog.core.money import CENT, MAX_AMOUNT, AmountError, parse_amount
-from cdv_prog.importer.texte import court
+from cdv_prog.importer.texte import court, sans_controle
 
 
 class CelluleInvalide(ValueError):
@@ -56,8 +57,18 @@ _ERREURS_TABLEUR = (
 )
 
 
+# What people type for « nothing » in a spreadsheet cell (Excel's accounting format shows 0 as « - »).
+RIEN = frozenset({"-", "--", "–", "—", "−", "néant", "neant"})
+
+
 def vide(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """An empty cell: nothing, blanks, or a « nothing » mark (:data:`RIEN`: ``-``, ``—``, ``néant``…)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return not text or text.casefold() in RIEN
+    return False
 
 
 def _controle(value: object) -> None:
@@ -84,7 +95,7 @@ def texte(value: object) -> str:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return " ".join(str(value).split())
+    return sans_controle(str(value))
 
 
 def numero(value: object) -> str:
@@ -98,7 +109,7 @@ def numero(value: object) -> str:
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         raise CelluleInvalide("un numéro d'action est attendu, pas une date")
-    return str(value).strip()
+    return sans_controle(str(value))
 
 
 def entier(value: object, quoi: str = "nombre entier") -> int:
@@ -141,12 +152,27 @@ def montant(value: object) -> Decimal:
         raise CelluleInvalide(str(exc)) from None
 
 
-_DATE_FR = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})\s*$")
+_DATE_FR = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:\s+00:00(?::00)?)?\s*$")
 _DATE_ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ]00:00(?::00)?)?\s*$")
+_DATE_COURTE = re.compile(r"^\s*[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}\s*$")
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def date(value: object) -> dt.date:
-    """A date cell, or text ``JJ/MM/AAAA`` or ``AAAA-MM-JJ``."""
+    """A date cell, or text ``JJ/MM/AAAA`` (French order) or ``AAAA-MM-JJ``; an impossible date is refused."""
     _controle(value)
     if isinstance(value, dt.datetime):
         return value.date()
@@ -159,17 +185,38 @@ def date(value: object) -> dt.date:
         else:
             m = _DATE_ISO.match(value)
             if not m:
+                if _DATE_COURTE.match(value):
+                    raise CelluleInvalide(
+                        f"date « {court(value, 40)} » : l'année s'écrit avec quatre chiffres (JJ/MM/AAAA, par exemple 15/01/2025)"
+                    )
                 raise CelluleInvalide(f"« {court(value, 40)} » n'est pas une date (JJ/MM/AAAA ou AAAA-MM-JJ)")
             y, mth, d = (int(g) for g in m.groups())
-        try:
-            return dt.date(y, mth, d)
-        except ValueError:
-            raise CelluleInvalide(f"date inexistante « {value.strip()} »") from None
+        return _date_exacte(y, mth, d, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise CelluleInvalide(
             f"« {value} » est un nombre, pas une date : donnez à la cellule un format de date (JJ/MM/AAAA)"
         )
     raise CelluleInvalide(f"« {court(value, 40)} » n'est pas une date")
+
+
+def _date_exacte(y: int, mth: int, d: int, value: str) -> dt.date:
+    """The date, or the French reason it does not exist (« le 29 février 2025 n'existe pas »)."""
+    shown = court(value.strip(), 40)
+    if not 1 <= mth <= 12:
+        raise CelluleInvalide(f"date inexistante « {shown} » : il n'y a pas de mois {mth} (JJ/MM/AAAA)")
+    if d < 1:
+        raise CelluleInvalide(f"date inexistante « {shown} » : il n'y a pas de jour {d} (JJ/MM/AAAA)")
+    if y < 1:
+        raise CelluleInvalide(f"date inexistante « {shown} » : il n'y a pas d'année {y}")
+    try:
+        return dt.date(y, mth, d)
+    except ValueError:
+        import calendar
+
+        last = calendar.monthrange(y, mth)[1]
+        raise CelluleInvalide(
+            f"date inexistante « {shown} » : {MOIS[mth - 1]} {y} a {last} jours (JJ/MM/AAAA)"
+        ) from None
 
 
 _OUI = {"oui", "o", "x", "vrai", "true", "1", "yes", "y"}
@@ -227,9 +274,32 @@ def annees(value: object, separateurs: tuple[str, ...]) -> list[int] | None:
     return out
 
 
+def elements(value: object, separateurs: tuple[str, ...]) -> list[str]:
+    """The items of a list cell (quartiers, axes, pièces), split before its blanks are collapsed."""
+    _controle(value)
+    if isinstance(value, bool):
+        raise CelluleInvalide("une liste est attendue, pas VRAI/FAUX")
+    if not isinstance(value, str):
+        return [texte(value)]
+    return [item for item in (sans_controle(part) for part in decoupe(value, separateurs)) if item]
+
+
 def decoupe(text: str, separateurs: tuple[str, ...]) -> list[str]:
-    """Split a list cell on the separators (and line breaks); empty items dropped."""
-    parts = [text]
-    for sep in separateurs + ("\n", "\r"):
-        parts = [piece for part in parts for piece in part.split(sep)]
-    return [p.strip() for p in parts if p.strip()]
+    """Split a list cell on the separators (and line breaks); empty items dropped.
+
+    A separator made of letters (« et ») separates only as a word of its own,
+    whatever its case: « La Conte et Viguier » is two items, « Berriac » one.
+    """
+    return [p.strip() for p in _separateurs(separateurs).split(text) if p.strip()]
+
+
+@functools.lru_cache(maxsize=16)
+def _separateurs(separateurs: tuple[str, ...]) -> re.Pattern[str]:
+    parts = ["\n", "\r"]
+    for sep in separateurs:
+        word = sep.strip() or sep
+        if word.isalpha():
+            parts.append(rf"(?<!\S){re.escape(word)}(?!\S)")
+        else:
+            parts.append(re.escape(word))
+    return re.compile("|".join(parts), re.IGNORECASE)

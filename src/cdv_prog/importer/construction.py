@@ -14,16 +14,19 @@ action with a problem is not written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from cdv_prog.importer import cellules
 from cdv_prog.importer.cellules import CelluleInvalide, FormuleSansValeur, vide
 from cdv_prog.importer.champs import CHAMPS_DOSSIER, LIGNES, Champ
 from cdv_prog.importer.conversion import Conversion
-from cdv_prog.importer.correspondance import CHAMPS_ACTION, OBLIGATOIRES, Correspondance
+from cdv_prog.importer.correspondance import CHAMPS, CHAMPS_ACTION, OBLIGATOIRES, Correspondance
 from cdv_prog.importer.entetes import Plan
 from cdv_prog.importer.tableur import Feuille
-from cdv_prog.importer.texte import court, lettre_colonne, simplifie
+from cdv_prog.importer.texte import court, lettre_colonne, neutralise, plages, simplifie
 
 LIBELLES = {
     "id": "numéro d'action",
@@ -71,7 +74,7 @@ class Probleme:
             if self.entete:
                 col += f" (« {court(self.entete, 40)} »)"
             parts.append(col)
-        return ", ".join(parts) + f" : {self.message}"
+        return neutralise(", ".join(parts) + f" : {self.message}")  # a file or sheet name may hold control characters
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,11 @@ class ActionImportee:
 class Lecture:
     actions: list[ActionImportee]
     autres_exercices: int = 0  # rows left aside because their exercice column names another year
+    avis: list[str] = field(default_factory=list)  # what was left aside or decided, one French line each
+
+
+# A total row's label, simplified: « Total », « TOTAL GÉNÉRAL », « Sous-total Grandir », « Totaux ».
+_TOTAL = re.compile(r"^(sous )?(total|totaux)\b")
 
 
 class _ActionsBuilder:
@@ -160,6 +168,12 @@ class _ActionsBuilder:
     def lignes_par_action(self) -> Lecture:
         lecture = Lecture([])
         groups: dict[str, ActionImportee] = {}
+        numeros: dict[str, str] = {}  # id → the action number it was made from
+        automatiques: list[tuple[str, str]] = []  # (number, id) given the automatic id, the first ones
+        nombre_automatiques = 0
+        sums: dict[int, Decimal] = {}  # amount column → sum of its amounts since the header (or the last total)
+        ignored: dict[int, _Ignoree] = {}  # column no field reads → its values left aside
+        lues = self.plan.colonnes_lues()
         for ligne in range(self.plan.ligne_entete + 1, len(self.feuille.lignes)):
             if not self.feuille.saisies[ligne] or self.repeated_header(ligne):
                 continue
@@ -170,6 +184,13 @@ class _ActionsBuilder:
                     lecture.autres_exercices += 1
                     continue
             value, col = self.cellule(ligne, "id")
+            total = self.total(ligne, value, sums)
+            if total is not None:
+                lecture.avis.append(f"ligne {self.feuille.numero(ligne)} : ligne de total{total} laissée de côté")
+                sums.clear()
+                continue
+            self.add_sums(ligne, sums)
+            self.note_ignored(ligne, lues, ignored)
             numero = None
             if value is not None:
                 try:
@@ -182,7 +203,7 @@ class _ActionsBuilder:
                         self.probleme(
                             ligne,
                             col,
-                            "numéro d'action manquant (ligne de total ou ligne incomplète ? complétez-la ou supprimez-la)",
+                            "numéro d'action manquant (ligne incomplète ? complétez-la ou supprimez-la)",
                             "id",
                             "numero-manquant",
                         )
@@ -190,13 +211,126 @@ class _ActionsBuilder:
                 lecture.actions.append(probe)
                 continue
             ident = self.corr.fixe_id(numero, self.exercice)
+            if self.corr.id_automatique(numero) and ident not in numeros:
+                nombre_automatiques += 1
+                if len(automatiques) < 2:
+                    automatiques.append((numero, ident))
+            first = numeros.setdefault(ident, numero)
+            if first != numero:
+                probe.problemes.append(
+                    self.probleme(
+                        ligne,
+                        col,
+                        f"numéro d'action « {court(numero, 30)} » : même identifiant {ident} que le numéro "
+                        f"« {court(first, 30)} » d'une ligne plus haut",
+                        "id",
+                        "doublon",
+                    )
+                )
             action = groups.get(ident)
             if action is None:
                 action = groups[ident] = ActionImportee(ident, [])
                 lecture.actions.append(action)
             action.lignes.append(ligne)
             action.problemes.extend(probe.problemes)
+        if automatiques:
+            exemples = ", ".join(f"« {n} » → {i}" for n, i in automatiques)
+            exemples += "…" if nombre_automatiques > len(automatiques) else ""
+            lecture.avis.insert(
+                0,
+                f"numéros d'action sans préfixe : identifiants CDV-{self.exercice}-NNN ({exemples}) ; pour garder "
+                "les numéros tels quels ou choisir un autre format, modele-id dans la correspondance",
+            )
+        lecture.avis.extend(self.avis_ignored(ignored))
         return lecture
+
+    # ------------------------------------------------------------- totals and columns left aside
+
+    def amount_columns(self) -> list[int]:
+        """The columns holding amounts: the financeurs' (par-action) and those of amount fields."""
+        cols = [c for c, _code in self.plan.financeurs]
+        for champ, found in self.plan.champs.items():
+            if CHAMPS.get(champ) == "montant":
+                cols.extend(found)
+        return cols
+
+    def amount(self, ligne: int, col: int) -> Decimal | None:
+        """The amount of a cell as a total row is checked (a float sum rounded to the cent), or None."""
+        value = self.feuille.cellule(ligne, col)
+        if vide(value):
+            return None
+        if isinstance(value, float) and value == value and abs(value) < 1e15:
+            return Decimal(repr(value)).quantize(Decimal("0.01"))
+        try:
+            return cellules.montant(value)
+        except CelluleInvalide:
+            return None
+
+    def add_sums(self, ligne: int, sums: dict[int, Decimal]) -> None:
+        for col in self.amount_columns():
+            amount = self.amount(ligne, col)
+            if amount is not None:
+                sums[col] = sums.get(col, Decimal(0)) + amount
+
+    def total(self, ligne: int, id_value: Any, sums: dict[int, Decimal]) -> str | None:
+        """Whether a row is a total row: None if not, else what shows it (`` (« TOTAL »)`` or nothing).
+
+        A total row has a label « Total », « TOTAL GÉNÉRAL », « Sous-total… » (in the
+        number column or, without a number, in any cell), or it has no number, no
+        intitulé, no porteur, and each of its amounts is the sum of its column above.
+        """
+        if id_value is not None:
+            if isinstance(id_value, str) and _TOTAL.match(simplifie(id_value[:100])):
+                return f" (« {court(id_value, 40)} »)"
+            return None
+        row = self.feuille.lignes[ligne]
+        label = next((v for v in row if isinstance(v, str) and _TOTAL.match(simplifie(v[:100]))), None)
+        if label is not None:
+            return f" (« {court(label, 40)} »)"
+        if any(self.cellule(ligne, champ)[0] is not None for champ in ("intitule", "porteur.nom")):
+            return None
+        checked = 0
+        for col in self.amount_columns():
+            value = self.feuille.cellule(ligne, col)
+            if vide(value):
+                continue
+            if self.amount(ligne, col) != sums.get(col):
+                return None
+            checked += 1
+        return "" if checked and any(sums.values()) else None
+
+    def note_ignored(self, ligne: int, lues: set[int], ignored: dict[int, _Ignoree]) -> None:
+        """Remember the values of the columns no field reads (reported once per column)."""
+        for col, value in enumerate(self.feuille.lignes[ligne]):
+            if col in lues or vide(value):
+                continue
+            entry = ignored.setdefault(col, _Ignoree())
+            entry.count += 1
+            if len(entry.rows) < 200:
+                entry.rows.append(self.feuille.numero(ligne))
+            entry.montants = entry.montants and _ressemble_montant(value)
+            if entry.exemple is None:
+                entry.exemple = value
+
+    def avis_ignored(self, ignored: dict[int, _Ignoree]) -> list[str]:
+        out = []
+        for col, entry in sorted(ignored.items()):
+            header = self.plan.entetes.get(col)
+            rows = plages(entry.rows) + (", …" if entry.count > len(entry.rows) else "")
+            where = f"colonne {lettre_colonne(col)} " + (f"« {court(header, 40)} »" if header else "(sans en-tête)")
+            text = (
+                f"{where} non lue : {entry.count} valeur(s) laissée(s) de côté, ligne(s) {rows} "
+                f"(par exemple « {court(_show(entry.exemple), 30)} »)"
+            )
+            if header and entry.montants and self.plan.disposition == "par-action":
+                text += (
+                    f" ; si ce sont des montants demandés à un financeur, ajoutez « {court(header, 40)} » à la "
+                    "correspondance (section financeurs, noms)"
+                )
+            elif header:
+                text += " ; pour l'importer, ajoutez ce nom de colonne à la correspondance (section colonnes)"
+            out.append(text)
+        return out
 
     # ------------------------------------------------------------- building
 
@@ -380,6 +514,28 @@ def _show(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+@dataclass
+class _Ignoree:
+    """The values of one column that no field reads."""
+
+    count: int = 0
+    rows: list[int] = field(default_factory=list)  # their row numbers, the first ones
+    montants: bool = True  # all of them read as amounts
+    exemple: Any = None
+
+
+def _ressemble_montant(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    try:
+        cellules.montant(value)
+    except CelluleInvalide:
+        return False
+    return True
 
 
 def lire_actions(feuille: Feuille, plan: Plan, conv: Conversion, corr: Correspondance, exercice: int) -> Lecture:

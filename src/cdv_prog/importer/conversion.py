@@ -15,10 +15,17 @@ from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR
 from cdv_prog.importer import cellules
 from cdv_prog.importer.cellules import CelluleInvalide
-from cdv_prog.importer.correspondance import CHAMPS, Chargee, CorrespondanceInvalide, Table, problem
+from cdv_prog.importer.correspondance import (
+    CHAMPS,
+    LONGUEUR_LIBELLE,
+    Chargee,
+    CorrespondanceInvalide,
+    Table,
+    problem,
+)
 from cdv_prog.importer.texte import court, simplifie
 
-MAX_LIBELLE = 500
+MAX_LIBELLE = LONGUEUR_LIBELLE  # a label is compared on its first characters only: every search stays short
 
 
 class Resolveur:
@@ -28,22 +35,36 @@ class Resolveur:
         self.noms = {simplifie(k): v for k, v in table.noms.items()}
         self.interne = interne
         self.motifs = [(re.compile(m.motif, re.IGNORECASE), m.code) for m in table.motifs]
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def exact(self, label: str) -> str | None:
+        """The code of a label known by its name (the mapping's names, then the rule set's), or None."""
+        simple = simplifie(label.strip()[:MAX_LIBELLE])
+        return self.noms.get(simple) or self.interne.get(simple)
+
+    def candidats(self, label: str) -> tuple[str, ...]:
+        """The code of a known name; else every code whose patterns match, in the patterns' order."""
+        raw = label.strip()[:MAX_LIBELLE]  # the cache's keys are bounded too
+        if raw in self._cache:
+            return self._cache[raw]
+        found = self.exact(raw)
+        if found is not None:
+            codes: tuple[str, ...] = (found,)
+        else:
+            simple = simplifie(raw)
+            matched: list[str] = []
+            for rx, code in self.motifs:
+                if code not in matched and (rx.search(raw) or rx.search(simple)):
+                    matched.append(code)
+            codes = tuple(matched)
+        if len(self._cache) < 10000:
+            self._cache[raw] = codes
+        return codes
 
     def code(self, label: str) -> str | None:
-        if label in self._cache:
-            return self._cache[label]
-        raw = label.strip()[:MAX_LIBELLE]
-        simple = simplifie(raw)
-        found = self.noms.get(simple) or self.interne.get(simple)
-        if found is None:
-            for rx, code in self.motifs:
-                if rx.search(raw) or rx.search(simple):
-                    found = code
-                    break
-        if len(self._cache) < 10000:
-            self._cache[label] = found
-        return found
+        """The code of a label: its known name, else the first matching pattern (None when unknown)."""
+        codes = self.candidats(label)
+        return codes[0] if codes else None
 
 
 def _interne(pairs: dict[str, list[str]]) -> dict[str, str]:
@@ -166,9 +187,27 @@ class Conversion:
         return found
 
     def codes(self, section: str, value: Any, quoi: str) -> list[str]:
-        items = value if isinstance(value, list) else cellules.decoupe(cellules.texte(value), self.separateurs)
+        """A list cell's codes: a label known whole is one item, else the items between separators.
+
+        An item that matches the patterns of several codes is refused (it likely
+        names several values without a separator): never reduced to the first.
+        """
+        if isinstance(value, list):
+            items = value
+        else:
+            text = cellules.texte(value)
+            whole = self.resolveurs[section].exact(text)
+            items = [text] if whole is not None else cellules.elements(value, self.separateurs)
         out: list[str] = []
         for item in items:
+            text = cellules.texte(item)
+            found = self.resolveurs[section].candidats(text)
+            if len(found) > 1:
+                raise CelluleInvalide(
+                    f"{quoi} « {court(text)} » : correspond à plusieurs codes ({', '.join(found)}) ; séparez-les "
+                    f"par « ; » dans la cellule, ou ajoutez ce libellé à la correspondance (section {section}, noms)",
+                    "libelle-ambigu",
+                )
             code = self.code(section, item, quoi)
             if code not in out:
                 out.append(code)

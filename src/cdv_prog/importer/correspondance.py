@@ -8,6 +8,7 @@ for users to copy and edit.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +23,8 @@ from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file, load_yaml_
 from cdv_prog.importer.champs import CHAMPS_DOSSIER, CHAMPS_FINANCEMENT
 
 MAX_MOTIF = 200
+LONGUEUR_LIBELLE = 200  # characters of a label that names and patterns are compared with
+COUT_MAX_MOTIF = 16 * LONGUEUR_LIBELLE**2  # backtracking paths a pattern may try at one position of a label
 FICHIER_DEFAUT = "mapping-defaut.yaml"
 
 # Dossier fields a column can feed, with the kind of value each one holds: from the Dossier model.
@@ -66,7 +69,72 @@ class Motif(_Strict):
             re.compile(motif)
         except re.error as exc:
             raise PydanticCustomError("motif", "motif (expression régulière) invalide : {e}", {"e": str(exc)}) from None
+        raison = risque_motif(motif)
+        if raison is not None:
+            raise PydanticCustomError("motif", "motif refusé : {r}", {"r": raison})
         return motif
+
+
+class _MotifRisque(Exception):
+    """A pattern shape whose search can take exponential time (French reason)."""
+
+
+def risque_motif(motif: str) -> str | None:
+    """Why searching ``motif`` could run for minutes (catastrophic backtracking), or None.
+
+    Refused: a quantifier or an alternative inside a repeated group (``(a+)+``,
+    ``(a|ab)*``, ``(a?){20}``: exponential), a back-reference, and a pattern whose
+    repetitions in a row could try more than :data:`COUT_MAX_MOTIF` ways at one
+    position of a :data:`LONGUEUR_LIBELLE`-character label (``.*.*.*x``: polynomial).
+    """
+    parser = importlib.import_module("re._parser")  # the standard library's parser of `re`
+    try:
+        tree = parser.parse(motif)
+        cost = _cout(tree, repeated=False)
+    except _MotifRisque as exc:
+        return str(exc)
+    except re.error:  # an invalid pattern: re.compile says why
+        return None
+    if cost > COUT_MAX_MOTIF:
+        return (
+            "trop de répétitions (*, +, ?, {m,n}) à la suite, la recherche pourrait durer des minutes ; "
+            "simplifiez-le (par exemple « ETAT » ou « ETAT.*VILLE »)"
+        )
+    return None
+
+
+def _cout(seq: Any, repeated: bool) -> int:
+    """Ways a sequence of the parsed pattern may try to match at one position (bounded), and shape checks."""
+    unbounded = importlib.import_module("re._constants").MAXREPEAT
+    total = 1
+    for op, av in seq:
+        name = getattr(op, "name", str(op))
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = av
+            if repeated and low != high:
+                raise _MotifRisque("quantificateurs imbriqués (comme « (a+)+ ») : la recherche peut durer des heures")
+            if high > 1:
+                _cout(body, repeated=True)
+                ways = LONGUEUR_LIBELLE if high >= unbounded else high - low + 1
+                cost = 1 if low == high else min(ways, LONGUEUR_LIBELLE)
+            else:  # « ? »: the body, or nothing
+                cost = _cout(body, repeated) + (0 if low == high else 1)
+        elif name == "BRANCH":
+            if repeated:
+                raise _MotifRisque(
+                    "alternative dans un groupe répété (comme « (a|ab)* ») : la recherche peut durer des heures"
+                )
+            cost = sum(_cout(alt, repeated) for alt in av[1])
+        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT"):
+            cost = _cout(av[-1], repeated)
+        elif name == "ATOMIC_GROUP":
+            cost = _cout(av, repeated)
+        elif name in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE"):
+            raise _MotifRisque("référence arrière (\\1, (?P=nom)) non permise dans un motif")
+        else:
+            cost = 1
+        total = min(total * cost, COUT_MAX_MOTIF + 1)
+    return total
 
 
 class Table(_Strict):
@@ -104,11 +172,14 @@ class Correspondance(_Strict):
     disposition: Literal["auto", "par-action", "par-financement"] = "auto"
     feuille: Nom | None = None
     ligne_entete: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, alias="ligne-entete")
-    modele_id: Annotated[str, Field(min_length=1, max_length=100)] = Field(default="{numero}", alias="modele-id")
+    # None: a number made of digits only gives CDV-<exercice>-NNN (ID_AUTOMATIQUE), any other is kept as it is.
+    modele_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(default=None, alias="modele-id")
     separateurs: Annotated[list[Annotated[str, Field(min_length=1, max_length=5)]], Field(max_length=10)] = [
         ";",
         ",",
         "+",
+        "/",
+        " et ",
     ]
     colonnes: Colonnes
     valeurs: Valeurs = Field(default_factory=Valeurs)
@@ -122,7 +193,9 @@ class Correspondance(_Strict):
 
     @field_validator("modele_id")
     @classmethod
-    def _modele(cls, modele: str) -> str:
+    def _modele(cls, modele: str | None) -> str | None:
+        if modele is None:
+            return None
         rest = _PLACEHOLDER.sub("", modele)
         if "{numero" not in modele:
             raise PydanticCustomError("modele", "le modèle d'identifiant doit contenir {numero}")
@@ -140,17 +213,28 @@ class Correspondance(_Strict):
     def valeur(self, champ: str) -> Any:
         return getattr(self.valeurs, _python_name(champ), None)
 
+    def id_automatique(self, numero: str) -> bool:
+        """Whether ``numero`` gets the automatic id (no modele-id, a number of digits only)."""
+        return self.modele_id is None and numero.isascii() and numero.isdigit()
+
     def fixe_id(self, numero: str, exercice: int) -> str:
+        modele = self.modele_id
+        if modele is None:
+            if not self.id_automatique(numero):
+                return numero
+            modele = ID_AUTOMATIQUE
+
         def repl(m: re.Match[str]) -> str:
             if m.group(1) == "exercice":
                 return str(exercice)
             width = m.group(2)
             return numero.zfill(int(width)) if width and numero.isdigit() else numero
 
-        return _PLACEHOLDER.sub(repl, self.modele_id)
+        return _PLACEHOLDER.sub(repl, modele)
 
 
 _PLACEHOLDER = re.compile(r"\{(numero|exercice)(?::0([1-9]))?\}")
+ID_AUTOMATIQUE = "CDV-{exercice}-{numero:03}"  # the id of a bare action number, without modele-id
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cdv_prog.core.money import CENT
+from cdv_prog.importer.texte import neutralise
 
 SCHEMA = Path("schemas") / "dossier.schema.json"
 
@@ -141,10 +142,17 @@ def schema_ref(dossier: Path) -> str:
     return SCHEMA.as_posix()
 
 
+def commentaire(text: str) -> str:
+    """A YAML comment's text: one line, every control character or non-printable one written out (``\\x1b``)."""
+    shown = neutralise(" ".join(text.split()))
+    return "".join(ch if _printable(ch) else f"\\u{ord(ch):04x}" for ch in shown)
+
+
 def yaml_dossier(data: dict[str, Any], schema: str, provenance: str | None = None) -> str:
-    lines = [f"# yaml-language-server: $schema={schema}"]
+    """The dossier file's text; its comments hold no control character (:func:`commentaire`)."""
+    lines = ["# yaml-language-server: $schema=" + commentaire(schema)]
     if provenance:
-        lines.append("# " + " ".join(provenance.split()))
+        lines.append("# " + commentaire(provenance))
     _block(data, 0, lines)
     return "\n".join(lines) + "\n"
 

@@ -34,15 +34,21 @@ class Plan:
         cols = self.champs.get(champ)
         return cols[0] if cols else None
 
+    def colonnes_lues(self) -> set[int]:
+        """The columns some field or financeur reads; the others' values are reported as left aside."""
+        return {c for cols in self.champs.values() for c in cols} | {c for c, _code in self.financeurs}
+
     def description(self) -> list[str]:
         used = {c: champ for champ, cols in self.champs.items() for c in cols}
         out = []
-        for col in sorted(set(used) | {c for c, _ in self.financeurs}):
+        for col in sorted(set(used) | {c for c, _ in self.financeurs} | set(self.entetes)):
             header = court(self.entetes.get(col, ""), 40)
             if col in used:
                 what = used[col]
-            else:
+            elif col in {c for c, _ in self.financeurs}:
                 what = "montant demandé à " + next(code for c, code in self.financeurs if c == col)
+            else:
+                what = "non lue (aucun champ ni financeur de ce nom dans la correspondance)"
             out.append(f"{lettre_colonne(col)} « {header} » → {what}")
         return out
 

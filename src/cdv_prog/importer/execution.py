@@ -26,12 +26,14 @@ from cdv_prog.importer.correspondance import CorrespondanceInvalide, charger
 from cdv_prog.importer.ecriture import DejaPresent, ecrit_atomique, schema_ref, yaml_dossier
 from cdv_prog.importer.entetes import EnteteIntrouvable, Plan, plan, trouve_entete
 from cdv_prog.importer.tableur import Feuille, TableurIllisible, ouvrir
+from cdv_prog.importer.texte import neutralise, plages
 
 
 class ImportImpossible(Exception):
     """A usage error: the import cannot start. ``lignes`` are French messages."""
 
     def __init__(self, lignes: list[str]):
+        lignes = [neutralise(line) for line in lignes]  # a file name or a cell may hold control characters
         super().__init__("\n".join(lignes))
         self.lignes = lignes
 
@@ -297,14 +299,4 @@ class Import:
         if self.feuille.nom is not None:
             where += f", feuille « {self.feuille.nom} »"
         label = "ligne" if len(rows) == 1 else "lignes"
-        return f"Importé par cdv importer depuis {where}, {label} {_ranges(rows)}."
-
-
-def _ranges(numbers: list[int]) -> str:
-    runs: list[list[int]] = []  # [first, last] of each run of consecutive numbers
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ", ".join(str(first) if first == last else f"{first} à {last}" for first, last in runs)
+        return f"Importé par cdv importer depuis {where}, {label} {plages(rows, limit=len(rows))}."

@@ -44,6 +44,7 @@ from pydantic import Field
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.context import ContexteProgrammation, DossierRetenu
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
+from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "cpo-par-quartier"
@@ -65,9 +66,10 @@ def _retenu(ctx: ContexteProgrammation, p: Parametres, retenu: DossierRetenu) ->
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
     cibles = [code for code, q in ctx.regles.quartiers.items() if q.statut in p.statuts]
-    statuts = " ou ".join(p.statuts)
+    statut = " ou ".join(STATUTS_QUARTIER_FR[s][0] for s in p.statuts)
+    statuts = " ou ".join(STATUTS_QUARTIER_FR[s][1] for s in p.statuts)
     if not cibles:
-        return sans_objet(f"aucun quartier de statut {statuts} dans les règles")
+        return sans_objet(f"aucun {statut} dans les règles")
     trouves: dict[str, list[str]] = {code: [] for code in cibles}
     for retenu in ctx.dossiers:
         if _retenu(ctx, p, retenu):
@@ -75,9 +77,7 @@ def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
             for code in dict.fromkeys(dossier.action.quartiers):
                 if code in trouves:
                     trouves[code].append(dossier.id)
-    attendu = (
-        f"minimum {p.minimum} par quartier, soit {p.minimum * len(cibles)} pour les {len(cibles)} quartiers {statuts}"
-    )
+    attendu = f"minimum {p.minimum} par quartier, soit {p.minimum * len(cibles)} pour les {len(cibles)} {statuts}"
     ids = sorted({i for found in trouves.values() for i in found})
     liste = f" ; {len(ids)} trouvé(s) : {', '.join(ids)}" if ids else " ; aucun trouvé"
     manquants = [code for code in cibles if len(trouves[code]) < p.minimum]
@@ -85,4 +85,4 @@ def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
         noms = ", ".join(ctx.regles.quartiers[c].nom for c in manquants)
         manque = "pas de" if p.minimum == 1 else f"moins de {p.minimum}"
         return echec(f"{manque} « {p.libelle} » à {noms} ({attendu}){liste}")
-    return ok(f"chaque quartier {statuts} compte au moins {p.minimum} « {p.libelle} » ({attendu}){liste}")
+    return ok(f"chaque {statut} compte au moins {p.minimum} « {p.libelle} » ({attendu}){liste}")

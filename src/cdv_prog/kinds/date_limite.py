@@ -45,6 +45,11 @@ CHAMPS = {
     "action.debut": lambda d: d.action.debut,
     "action.fin": lambda d: d.action.fin,
 }
+DATES = {  # each date in words, for the messages (the field stays the finding's location)
+    "bilan-precedent.envoye-le": "date d'envoi du bilan de l'année précédente",
+    "action.debut": "date de début de l'action",
+    "action.fin": "date de fin de l'action",
+}
 
 
 class Parametres(BaseParametres):
@@ -63,7 +68,8 @@ class Parametres(BaseParametres):
 
 
 def echeance(p: Parametres, exercice: int) -> dt.date:
-    year = exercice + p.decalage_annees
+    """The deadline for an exercice; never outside the calendar (years are bounded at load anyway)."""
+    year = min(max(exercice + p.decalage_annees, dt.MINYEAR), dt.MAXYEAR)
     try:
         return dt.date(year, p.mois, p.jour)
     except ValueError:  # 29 February of a common year
@@ -73,8 +79,9 @@ def echeance(p: Parametres, exercice: int) -> dt.date:
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     limit = echeance(p, ctx.exercice)
     value = CHAMPS[p.champ](ctx.dossier)
+    what = DATES[p.champ]
     if value is None:
-        return echec(f"{p.champ} non renseigné ; attendu au plus tard le {limit:%d/%m/%Y}")
+        return echec(f"{what} non renseignée ; attendue au plus tard le {limit:%d/%m/%Y}")
     if value <= limit:
-        return ok(f"{p.champ} : {value:%d/%m/%Y}, au plus tard le {limit:%d/%m/%Y}")
-    return echec(f"{p.champ} : {value:%d/%m/%Y}, après l'échéance du {limit:%d/%m/%Y}")
+        return ok(f"{what} : {value:%d/%m/%Y}, au plus tard le {limit:%d/%m/%Y}")
+    return echec(f"{what} : {value:%d/%m/%Y}, après l'échéance du {limit:%d/%m/%Y}")

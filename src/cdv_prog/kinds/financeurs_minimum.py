@@ -55,7 +55,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         where = "en dehors de " + ctx.noms(p.sauf) if p.sauf else "au total"
     n = len(found)
     who = f" ({ctx.noms(found)})" if found else ""
-    detail = f"{n} financeur{'s' if n > 1 else ''} {where}{who}"
+    detail = f"{n if n else 'aucun'} financeur{'s' if n > 1 else ''} {where}{who}"
     if n >= p.minimum:
         return ok(f"{detail}, minimum {p.minimum}")
     return echec(f"{detail} ; il en faut au moins {p.minimum}")

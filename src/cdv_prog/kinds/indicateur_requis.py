@@ -18,13 +18,15 @@ Exemple :
           champ: elan
           si: {finance: caf, parentalite: true}
 
-    Action de parentalité financée par la CAF avec ``elan: false`` → réserve.
+    Action de parentalité financée par la CAF avec ``elan: false`` → réserve
+    « le dossier n'est pas déposé sur la plateforme Elan ».
 """
 
 from __future__ import annotations
 
 from typing import Final, Literal
 
+from cdv_prog.core.conditions import phrase
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.kinds.base import Parametres as BaseParametres
@@ -48,7 +50,5 @@ class Parametres(BaseParametres):
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     actual = CHAMPS[p.champ](ctx.dossier)
-    shown = "true" if actual else "false"
-    if actual == p.valeur:
-        return ok(f"{p.champ} : {shown}")
-    return echec(f"{p.champ} vaut {shown} ; attendu : {'true' if p.valeur else 'false'}")
+    said = phrase(p.champ.removeprefix("action."), actual)  # « le dossier n'est pas déposé sur la plateforme Elan »
+    return ok(said) if actual == p.valeur else echec(said)

@@ -40,8 +40,14 @@ class Parametres(BaseParametres):
     pieces: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 
+def _piece(ctx: Contexte, code: str) -> str:
+    """``Relevé d'identité bancaire (rib)``: the référentiel's words, then the code to write in the dossier."""
+    nom = ctx.regles.pieces.get(code)
+    return f"{nom} ({code})" if nom else code
+
+
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     missing = [piece for piece in p.pieces if piece not in ctx.dossier.pieces]
     if missing:
-        return echec("pièce(s) manquante(s) : " + ", ".join(missing))
-    return ok("pièces présentes : " + ", ".join(p.pieces))
+        return echec("pièce(s) manquante(s) : " + ", ".join(_piece(ctx, c) for c in missing))
+    return ok("pièces présentes : " + ", ".join(_piece(ctx, c) for c in p.pieces))

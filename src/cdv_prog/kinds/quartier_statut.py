@@ -33,6 +33,7 @@ from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
 from cdv_prog.kinds.base import CodeQuartier
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
@@ -47,20 +48,26 @@ class Parametres(BaseParametres):
 
 
 def _label(ctx: Contexte, code: str) -> str:
+    """``L'Aiguille (Trèbes) (quartier de veille)``; ``hors géographie prioritaire`` for ``hors-qpv``."""
     q = ctx.regles.quartiers.get(code)
-    return f"{q.nom} ({q.statut})" if q else "hors QPV"
+    return f"{q.nom} ({STATUTS_QUARTIER_FR[q.statut][0]})" if q else "hors géographie prioritaire"
+
+
+def _nom(ctx: Contexte, code: str) -> str:
+    q = ctx.regles.quartiers.get(code)
+    return q.nom if q else code
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     quartiers = ctx.dossier.action.quartiers
-    matching = [
-        c
-        for c in quartiers
-        if (c in ctx.regles.quartiers and ctx.regles.quartiers[c].statut in p.statuts) or c in p.quartiers
-    ]
-    statuts = " ou ".join([*p.statuts, *(_label(ctx, c) for c in p.quartiers)])
+    by_statut = [c for c in quartiers if c in ctx.regles.quartiers and ctx.regles.quartiers[c].statut in p.statuts]
+    matching = [c for c in quartiers if c in by_statut or c in p.quartiers]
+    wanted = " ou ".join(STATUTS_QUARTIER_FR[s][0] for s in p.statuts)
+    also = ", ".join(_nom(ctx, c) for c in p.quartiers)
     if matching:
-        return ok(f"quartier(s) {statuts} : " + ", ".join(_label(ctx, c) for c in matching))
+        shown = ", ".join(_nom(ctx, c) if c in by_statut else _label(ctx, c) for c in matching)
+        return ok(f"action en {wanted}{f' ou à {also}' if also else ''} : {shown}")
     return echec(
-        f"aucun quartier {statuts} ; quartier(s) de l'action : " + ", ".join(_label(ctx, c) for c in quartiers)
+        f"aucun quartier de l'action n'est un {wanted}{f' ni {also}' if also else ''} : "
+        + ", ".join(_label(ctx, c) for c in dict.fromkeys(quartiers))
     )

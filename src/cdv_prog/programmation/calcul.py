@@ -33,6 +33,7 @@ class LigneDossier:
     demande: dict[str, Decimal] | None = None
     retenu: dict[str, Decimal] | None = None
     motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
+    echecs: tuple[Constat, ...] = ()  # the failed bloquant rules themselves (reports name them by title)
 
     @classmethod
     def of(cls, report: DossierReport) -> LigneDossier:
@@ -49,6 +50,7 @@ class LigneDossier:
             m.demandes,
             m.retenus,
             tuple(f"{c.regle} : {c.message}" for c in report.echecs),
+            tuple(report.echecs),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
@@ -74,6 +74,18 @@ def encode_report(report: DossierReport, pad: str = ITEM_PAD) -> str:
 
 
 def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
-    """``{"dossiers": [...], "resume": {...}, "totaux": {...}}``, one dossier at a time."""
+    """``{"dossiers": [...], "resume": {...}, "totaux": {...}}``, one dossier at a time.
+
+    When a folder could not be searched, ``"erreurs-lecture": [{"chemin", "message"}, …]``
+    comes after ``resume`` (the key is absent otherwise).
+    """
     items = (encode_report(report) for report in reports)
-    return stream("dossiers", items, lambda: {"resume": run.resume.to_dict(), "totaux": run.totaux.to_dict()})
+    return stream("dossiers", items, lambda: _tail(run))
+
+
+def _tail(run: CheckRun) -> dict[str, Any]:
+    tail: dict[str, Any] = {"resume": run.resume.to_dict()}
+    if run.non_lus:
+        tail["erreurs-lecture"] = [error.to_dict() for error in run.non_lus]
+    tail["totaux"] = run.totaux.to_dict()
+    return tail

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
-from cdv_prog.core.report import DossierReport, Resume
+from cdv_prog.core.report import DossierReport
+from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import VERDICTS_FR
+from cdv_prog.render.programmation_common import titre_regle
 from cdv_prog.render.registry import CheckRun, Sortie
+from cdv_prog.render.rich_text import markup, plain
+
+if TYPE_CHECKING:
+    from cdv_prog.core.findings import Constat
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 STYLES = {
     "eligible": ("bold green", "✔"),
@@ -28,14 +35,20 @@ def console_on(buffer: io.StringIO, sortie: Sortie) -> Console:
 
 
 def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
-    """Per dossier its block; then the summary and, for several dossiers, the totals per financeur."""
+    """Per dossier its block; then the summary and, for several dossiers, the totals per financeur.
+
+    ``run.detail``: ``"problemes"`` leaves out the éligible dossiers without
+    réserve, ``"resume"`` every dossier and the totals (the summary is the same).
+    """
     buffer = io.StringIO()
     console = console_on(buffer, run.sortie)
     for report in reports:
-        dossier(console, report)
+        if run.detail == "resume" or (run.detail == "problemes" and not _problem(report)):
+            continue  # counted all the same: the reports stream through the summary's accumulators
+        dossier(console, report, run.regles)
         yield _drain(buffer)
-    summary(console, run.resume)
-    if run.resume.total > 1:
+    summary(console, run)
+    if run.resume.total > 1 and run.detail != "resume":
         from cdv_prog.render.programmation_text import totaux as totaux_table
 
         totaux_table(console, run.totaux)
@@ -49,42 +62,68 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def dossier(console: Console, report: DossierReport) -> None:
+def dossier(console: Console, report: DossierReport, regles: JeuDeRegles | None = None) -> None:
+    """A dossier's block: verdict, file, reading errors, failed rules (named by title) and informations."""
     style, mark = STYLES[report.verdict]
     head = Text()
     head.append(f"{mark} ", style=style)
-    head.append(report.id or "(sans id)", style="bold")
+    head.append(plain(short(report.id)) if report.id else "(sans id)", style="bold")
     head.append("  ")
     head.append(VERDICTS_FR[report.verdict], style=style)
     if report.verdict == "eligible" and report.reserves:
         head.append(f" avec {len(report.reserves)} réserve(s)", style="yellow")
-    head.append(f"  {report.fichier}", style="dim")
+    head.append(f"  {plain(report.fichier)}", style="dim")
     console.print(head, soft_wrap=True)
     for err in report.erreurs:
-        console.print(f"    {escape(str(err))}", style="magenta", highlight=False, soft_wrap=True)
+        console.print(f"    {markup(err)}", style="magenta", highlight=False, soft_wrap=True)
     for c in report.echecs:
-        _constat(console, "✘", c.regle, c.message, c.source, "red")
+        _constat(console, "✘", c, regles, "red")
     for c in report.reserves:
-        _constat(console, "réserve", c.regle, c.message, c.source, "yellow")
+        _constat(console, "réserve", c, regles, "yellow")
     for c in report.informations:
-        console.print(f"    ℹ {escape(c.regle)} : {escape(c.message)}", style="cyan", highlight=False, soft_wrap=True)
+        console.print(_regle_line("    ℹ ", c, regles, "cyan"), soft_wrap=True)
 
 
-def _constat(console: Console, mark: str, regle: str, message: str, source: str, style: str) -> None:
-    console.print(f"    {mark} {escape(regle)} : {escape(message)}", style=style, highlight=False, soft_wrap=True)
-    console.print(f"      Source : {escape(source)}", style="dim", highlight=False, soft_wrap=True)
+def _regle_line(lead: str, c: Constat, regles: JeuDeRegles | None, style: str) -> Text:
+    """« ✘ Titre de la règle (id) : message », the id in second place (dim); the id alone without a title."""
+    line = Text(lead, style=style)
+    titre = titre_regle(regles, c.regle)
+    line.append(plain(titre), style=style)
+    if titre != c.regle:
+        line.append(f" ({plain(c.regle)})", style="dim")
+    line.append(f" : {plain(c.message)}", style=style)
+    return line
 
 
-def summary(console: Console, resume: Resume) -> None:
-    if resume.total == 0:
+def _constat(console: Console, mark: str, c: Constat, regles: JeuDeRegles | None, style: str) -> None:
+    console.print(_regle_line(f"    {mark} ", c, regles, style), soft_wrap=True)
+    console.print(f"      Source : {markup(c.source)}", style="dim", highlight=False, soft_wrap=True)
+
+
+def _problem(report: DossierReport) -> bool:
+    """What ``--problemes-seulement`` shows: an inéligible or invalide dossier, or one with réserves."""
+    return report.verdict != "eligible" or bool(report.reserves)
+
+
+def summary(console: Console, run: CheckRun) -> None:
+    """The folders not searched, the summary line, and a line for each other reason of an exit code of 1."""
+    from cdv_prog.render.check_summary import summary_reasons
+
+    resume = run.resume
+    if resume.total == 0 and not run.non_lus:
         console.print("Aucun dossier à vérifier.", style="yellow")
         return
+    if run.detail != "resume":
+        console.print()
+    for error in run.non_lus:
+        console.print(f"⚠ {markup(error)}", style="bold magenta", soft_wrap=True)
     parts = [
         f"{resume.total} dossier(s)",
         f"{resume.eligible} éligible(s)" + (f" dont {resume.reserves} avec réserves" if resume.reserves else ""),
         f"{resume.ineligible} inéligible(s)",
         f"{resume.invalide} invalide(s)",
     ]
-    style = "bold green" if resume.exit_code == 0 else "bold red"
-    console.print()
+    style = "bold green" if run.exit_code == 0 else "bold red"
     console.print("Résumé : " + ", ".join(parts), style=style, highlight=False, soft_wrap=True)
+    for line in summary_reasons(run):
+        console.print(markup(line), style="bold red", highlight=False, soft_wrap=True)

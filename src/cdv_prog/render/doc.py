@@ -10,6 +10,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
+from cdv_prog.core.texte import visible
 from cdv_prog.workflow.doc import build
 from cdv_prog.workflow.document import Block, Bullets, Code, Heading, Inline, Para, Quote, Table
 
@@ -110,6 +111,6 @@ def render(rs: JeuDeRegles, shown_path: str, fmt: str = "markdown") -> str:
     from cdv_prog import __version__
 
     blocks = build(rs, shown_path, __version__)
-    if fmt == "html":
-        return to_html(blocks, f"Règles — {rs.contrat.nom}")
-    return to_markdown(blocks)
+    text = to_html(blocks, f"Règles — {rs.contrat.nom}") if fmt == "html" else to_markdown(blocks)
+    # a control character or an undecodable byte of the rules (or of their path) is shown written out
+    return "\n".join(visible(line) for line in text.split("\n"))

@@ -16,6 +16,8 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from cdv_prog.core.texte import visible
+
 if TYPE_CHECKING:
     from cdv_prog.core.findings import RuleProblem
     from cdv_prog.core.report import DossierReport
@@ -52,18 +54,24 @@ def annotation_path(path: str) -> str:
 def command(
     level: str, message: str, file: str | None = None, line: int | None = None, title: str | None = None
 ) -> str:
-    """One workflow command line (without the newline)."""
+    """One workflow command line (without the newline).
+
+    Control characters, bidi controls and undecodable bytes of the values are written out
+    (:func:`~cdv_prog.core.texte.visible`); the newlines of a message of several lines are kept
+    (escaped ``%0A``: GitHub shows them as line breaks of the one annotation).
+    """
     if level not in LEVELS:
         raise ValueError(level)
     props = []
     if file:
-        props.append(f"file={escape_property(annotation_path(file))}")
+        props.append(f"file={escape_property(visible(annotation_path(file)))}")
         if line:
             props.append(f"line={int(line)}")
     if title:
-        props.append(f"title={escape_property(title)}")
+        props.append(f"title={escape_property(visible(title))}")
     head = f"::{level}" + (" " + ",".join(props) if props else "")
-    return f"{head}::{escape_data(message)}"
+    lines = "\n".join(visible(part) for part in message.split("\n"))
+    return f"{head}::{escape_data(lines)}"
 
 
 def champ_of(regles: JeuDeRegles, rule_id: str, exercice: int | None) -> str | None:
@@ -104,14 +112,22 @@ def rule_problem_commands(problems: list[RuleProblem], level: str = "error") -> 
 
 def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
     """``cdv check --format github``: the annotations on stdout; the summary goes to stderr."""
+    from cdv_prog.render.check_summary import exceeded_lines, summary_reasons
+
     for report in reports:
         lines = list(dossier_commands(report, run.regles))
         if lines:
             yield "\n".join(lines) + "\n"
+    # neither is about a line of a dossier file: annotations without file=
+    tail = [command("error", str(e), title="erreur de lecture") for e in run.non_lus]
+    tail += [command("error", line, title="enveloppe dépassée") for line in exceeded_lines(run)]
+    if tail:
+        yield "\n".join(tail) + "\n"
     r = run.resume
     run.messages.append(
         f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
     )
+    run.messages.extend(summary_reasons(run))
 
 
 def verifier(v: Verification) -> bytes:
@@ -130,8 +146,9 @@ def tester(results: list[CaseResult]) -> bytes:
 
     lines = []
     for r in results:
-        lines += result_lines(r)
+        lines += [visible(line) for line in result_lines(r)]
         if not r.passed:
-            lines.append(command("error", "\n".join(r.details), r.chemin, r.ligne, f"cas de test : {r.nom}"))
+            details = "\n".join(visible(d) for d in r.details)  # one line each: their own newlines written out
+            lines.append(command("error", details, r.chemin, r.ligne, f"cas de test : {r.nom}"))
     lines.append(summary_line(results))
     return "".join(line + "\n" for line in lines).encode("utf-8")

@@ -2,6 +2,10 @@
 
 The ``dossiers`` list is streamed one item at a time, so memory does not grow
 with the batch; the keys after it (``resume``…) are written at the end.
+
+One difference: a lone surrogate (a byte of a file name that is not UTF-8)
+cannot be written in UTF-8, so it is written out as ``\\xNN``
+(:func:`cdv_prog.core.texte.representable_json`): the document stays valid JSON.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import Any, TextIO
+
+from cdv_prog.core.texte import representable_json
 
 
 def dumps(value: Any) -> str:
@@ -20,7 +26,7 @@ def dumps(value: Any) -> str:
     escaper, for the plain types reports are made of (dict, list, str, int,
     bool, None, float); anything else goes through :mod:`json` itself.
     """
-    return _encode(value, "")
+    return representable_json(_encode(value, ""))
 
 
 def _encode(value: Any, pad: str) -> str:
@@ -74,12 +80,13 @@ def stream(key: str, items: Iterable[dict[str, Any] | str], tail: Callable[[], d
     yield "{\n  " + _key(key) + ": ["
     first = True
     for item in items:
-        yield ("\n    " if first else ",\n    ") + (item if type(item) is str else _encode(item, "    "))
+        text = item if type(item) is str else _encode(item, "    ")
+        yield ("\n    " if first else ",\n    ") + representable_json(text)
         first = False
     end = "]" if first else "\n  ]"
     for k, v in tail().items():
         end += ",\n  " + _key(k) + ": " + _encode(v, "  ")
-    yield end + "\n}\n"
+    yield representable_json(end + "\n}\n")
 
 
 def write_stream(

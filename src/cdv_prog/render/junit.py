@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdv_prog.core.texte import visible
 from cdv_prog.workflow.cases import CaseResult
 
 
@@ -21,11 +22,12 @@ def junit_xml(results: list[CaseResult], name: str = "cdv regles tester") -> byt
     suites: dict[str, list[CaseResult]] = {}
     for r in results:
         suites.setdefault(r.fichier, []).append(r)
+    # XML 1.0 cannot hold most control characters, nor an undecodable byte: each is written out (visible)
     for fichier, rs in suites.items():
-        suite = ET.SubElement(root, "testsuite", {"name": fichier, **counts(rs)})
-        classname = fichier.rsplit(".", 1)[0].replace("/", ".")
+        suite = ET.SubElement(root, "testsuite", {"name": visible(fichier), **counts(rs)})
+        classname = visible(fichier.rsplit(".", 1)[0].replace("/", "."))
         for r in rs:
-            attrs = {"classname": classname, "name": r.nom, "file": r.chemin}
+            attrs = {"classname": classname, "name": visible(r.nom), "file": visible(r.chemin)}
             if r.ligne:
                 attrs["line"] = str(r.ligne)
             case = ET.SubElement(suite, "testcase", attrs)
@@ -35,10 +37,10 @@ def junit_xml(results: list[CaseResult], name: str = "cdv regles tester") -> byt
                     case,
                     tag,
                     {
-                        "message": r.details[0] if r.details else tag,
+                        "message": visible(r.details[0]) if r.details else tag,
                         "type": "echec" if tag == "failure" else "cas-invalide",
                     },
                 )
-                child.text = "\n".join(r.details)
+                child.text = "\n".join(visible(d) for d in r.details)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

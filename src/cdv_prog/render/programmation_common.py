@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros, percent
+from cdv_prog.core.texte import visible
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
-    from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.programmation.calcul import LigneDossier, Programmation
 
 NON_RENSEIGNEE = "non renseignée"
 DEMANDE_NOTE = (
@@ -40,6 +42,59 @@ class EnteteRapport:
     @property
     def regles(self) -> str:
         return ", ".join(self.fichiers_regles)
+
+
+def titre_regle(regles: JeuDeRegles | None, regle_id: str) -> str:
+    """How a report names a rule for a person: its ``titre``, else its id (the id goes in second place)."""
+    if regles is None:
+        return regle_id
+    regle = regles.regles.get(regle_id) or regles.programmation.get(regle_id)
+    return regle.titre if regle is not None and regle.titre else regle_id
+
+
+def nom_regle(regles: JeuDeRegles | None, regle_id: str) -> str:
+    """A rule named in one plain text (a spreadsheet cell, an annotation): « Titre (id) », or the id alone."""
+    titre = titre_regle(regles, regle_id)
+    return regle_id if titre == regle_id else f"{titre} ({regle_id})"
+
+
+@dataclass(frozen=True)
+class Motif:
+    """Why a dossier is set aside: a failed bloquant rule (``regle``, its ``titre``) or a reading error."""
+
+    message: str
+    regle: str | None = None
+    titre: str | None = None
+
+    def texte(self) -> str:
+        """In one plain text: « Titre (id) : message », or the reading error."""
+        if self.regle is None:
+            return self.message
+        named = self.regle if self.titre == self.regle else f"{self.titre} ({self.regle})"
+        return f"{named} : {self.message}"
+
+
+def motifs(dossier: LigneDossier, regles: JeuDeRegles | None) -> list[Motif]:
+    """The reasons a dossier is set aside, each failed rule named by its title."""
+    if dossier.echecs:
+        return [Motif(c.message, c.regle, titre_regle(regles, c.regle)) for c in dossier.echecs]
+    return [Motif(m) for m in dossier.motifs]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a text cell as a formula (OWASP « CSV injection »)."""
+
+
+def cellule(text: str | Sequence[str]) -> str:
+    """A free text as a spreadsheet cell (xlsx, CSV): shown as it is, never run as a formula.
+
+    Control characters and undecodable bytes are written out (:func:`~cdv_prog.core.texte.visible`);
+    a text that starts like a formula (``=HYPERLINK(…)``, ``+``, ``-``, ``@``) gets a leading ``'``,
+    as OWASP recommends. A sequence of texts is one cell of several lines (the reasons of a dossier).
+    Amounts are not texts: they stay numbers and never come here.
+    """
+    shown = visible(text) if isinstance(text, str) else "\n".join(visible(line) for line in text)
+    return "'" + shown if shown.startswith(FORMULA_STARTS) else shown
 
 
 def montant(amount: Decimal | None) -> str:

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import CENT, TAUX_PLACES
+from cdv_prog.render.programmation_common import cellule
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -47,8 +48,8 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
         writer.writerow(
             [
                 prog.exercice,
-                f.financeur,
-                regles.financeurs[f.financeur].nom,
+                cellule(f.financeur),  # texts: written out, never a formula (amounts stay numbers)
+                cellule(regles.financeurs[f.financeur].nom),
                 nombre(f.enveloppe),
                 nombre(f.demande),
                 nombre(f.retenu),

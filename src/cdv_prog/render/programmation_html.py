@@ -9,12 +9,13 @@ dossiers set aside with their reasons. Every text is escaped.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from html import escape
 from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros
+from cdv_prog.core.texte import short, visible
 from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
 from cdv_prog.programmation.repartitions import Repartition
 from cdv_prog.render.programmation_common import (
@@ -23,8 +24,10 @@ from cdv_prog.render.programmation_common import (
     EnteteRapport,
     etat,
     montant,
+    motifs,
     resume_text,
     taux,
+    titre_regle,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ tr.vide td{color:#7a8794}caption{caption-side:bottom;text-align:left;font-size:.
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #c9d3de;border-radius:4px;padding:.5rem}
 .chart h3{margin:0 0 .3rem;font-size:1rem}.ok{color:#1c6b33}.echec{color:#9b1c1c}.reserve{color:#8a5a00}
 .sans-objet{color:#7a8794}.source{font-size:.8rem;color:#52606d}.resume{font-weight:600}
-li{margin-bottom:.4rem}
+li{margin-bottom:.4rem}small.id{font-family:monospace;font-size:.75rem;color:#52606d}
 """
 
 BAR_AREA = 300
@@ -55,6 +58,20 @@ LABEL_W = 80
 VALUE_W = 120
 BAR_H = 18
 GAP = 8
+
+
+def escape(text: str) -> str:
+    """Text or attribute value of the page: HTML-escaped (quotes too), control characters and
+    undecodable bytes written out (:func:`~cdv_prog.core.texte.visible`)."""
+    return html.escape(visible(text), quote=True)
+
+
+def _regle(regle_id: str, regles: JeuDeRegles) -> str:
+    """A rule named for a person: its title in bold, its id after it in small; the id alone without a title."""
+    titre = titre_regle(regles, regle_id)
+    if titre == regle_id:
+        return f"<strong>{escape(regle_id)}</strong>"
+    return f'<strong>{escape(titre)}</strong> <small class="id">{escape(regle_id)}</small>'
 
 
 def _n(x: float) -> str:
@@ -144,14 +161,14 @@ def _financeurs(prog: Programmation, regles: JeuDeRegles) -> str:
     return f'<section><h2>Financements par financeur</h2>{table}<div class="charts">{charts}</div></section>'
 
 
-def _constats(prog: Programmation) -> str:
+def _constats(prog: Programmation, regles: JeuDeRegles) -> str:
     if not prog.constats:
         return ""
     items = []
     for c in prog.constats:
         cls = c.statut if c.statut != "echec" else ("echec" if c.gravite == "bloquant" else "reserve")
         items.append(
-            f'<li class="{cls}"><strong>{escape(c.regle)}</strong> ({escape(c.gravite)}, {STATUTS_FR[c.statut]}) : '
+            f'<li class="{cls}">{_regle(c.regle, regles)} ({escape(c.gravite)}, {STATUTS_FR[c.statut]}) : '
             f'{escape(c.message)}<div class="source">Source : {escape(c.source)}</div></li>'
         )
     return f"<section><h2>Règles de programmation</h2><ul>{''.join(items)}</ul></section>"
@@ -189,16 +206,21 @@ def _repartition(rep: Repartition) -> str:
     return f"<h3>{escape(rep.titre)}</h3>" + _table((rep.colonne, "Dossiers", "Retenu"), rows, rep.note)
 
 
-def _ecartes(prog: Programmation) -> str:
+def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
     ecartes = prog.ecartes
     if not ecartes:
         return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
     items = []
     for d in ecartes:
-        motifs = "".join(f"<li>{escape(m)}</li>" for m in d.motifs)
+        reasons = "".join(
+            f"<li>{escape(m.message)}</li>"
+            if m.regle is None
+            else f"<li>{_regle(m.regle, regles)} : {escape(m.message)}</li>"
+            for m in motifs(d, regles)
+        )
         items.append(
-            f"<li><strong>{escape(d.id or '(sans id)')}</strong> — {VERDICTS_FR[d.verdict]} — "
-            f"<code>{escape(d.fichier)}</code><ul>{motifs}</ul></li>"
+            f"<li><strong>{escape(short(d.id)) if d.id else '(sans id)'}</strong> — {VERDICTS_FR[d.verdict]} — "
+            f"<code>{escape(d.fichier)}</code><ul>{reasons}</ul></li>"
         )
     return (
         f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
@@ -219,12 +241,12 @@ def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
         [
             f'<p class="resume">{escape(resume_text(prog))}</p>',
             _financeurs(prog, regles),
-            _constats(prog),
+            _constats(prog, regles),
             _engagements(prog, regles),
             "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
             + "".join(_repartition(r) for r in prog.repartitions)
             + "</section>",
-            _ecartes(prog),
+            _ecartes(prog, regles),
         ]
     )
     return (

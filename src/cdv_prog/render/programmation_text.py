@@ -6,13 +6,23 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from cdv_prog.core.money import euros
+from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import VERDICTS_FR
-from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport, etat, montant, resume_text, taux
+from cdv_prog.render.programmation_common import (
+    DEMANDE_NOTE,
+    EnteteRapport,
+    etat,
+    montant,
+    motifs,
+    resume_text,
+    taux,
+    titre_regle,
+)
+from cdv_prog.render.rich_text import markup, plain
 
 if TYPE_CHECKING:
     from cdv_prog.core.montants import TotalFinanceur
@@ -40,7 +50,7 @@ def table_financeurs(financeurs: Iterable[TotalFinanceur], regles: JeuDeRegles, 
     for f in financeurs:
         style = "bold red" if f.depassement else ("dim" if f.enveloppe is None else "")
         table.add_row(
-            escape(regles.nom_court(f.financeur)),
+            markup(regles.nom_court(f.financeur)),
             montant(f.enveloppe),
             euros(f.demande),
             euros(f.retenu),
@@ -72,23 +82,34 @@ def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     """The whole report on a rich console."""
     entete = EnteteRapport.of(prog, regles)
     console.print(f"Programmation de l'exercice {prog.exercice}", style="bold")
-    console.print(escape(entete.contrat), soft_wrap=True)
+    console.print(markup(entete.contrat), soft_wrap=True)
     console.print(
-        f"Règles : {escape(entete.regles)} (SHA-256 {entete.empreinte}) — cdv {entete.version}",
+        f"Règles : {markup(entete.regles)} (SHA-256 {entete.empreinte}) — cdv {entete.version}",
         style="dim",
         soft_wrap=True,
     )
     console.print(resume_text(prog), style="bold green" if prog.exit_code == 0 else "bold red")
     console.print()
     console.print(table_financeurs(prog.financeurs, regles, "Financements par financeur"))
-    _constats(console, prog)
+    _constats(console, prog, regles)
     _engagements(console, prog.engagements, regles)
     for rep in prog.repartitions:
         _repartition(console, rep)
-    _ecartes(console, prog)
+    _ecartes(console, prog, regles)
 
 
-def _constats(console: Console, prog: Programmation) -> None:
+def _regle(lead: str, regle_id: str, message: str, regles: JeuDeRegles, style: str) -> Text:
+    """« ✘ Titre de la règle (id) : message », the id in second place (dim); the id alone without a title."""
+    line = Text(lead, style=style)
+    titre = titre_regle(regles, regle_id)
+    line.append(plain(titre), style=style)
+    if titre != regle_id:
+        line.append(f" ({plain(regle_id)})", style="dim")
+    line.append(f" : {plain(message)}", style=style)
+    return line
+
+
+def _constats(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     if not prog.constats:
         return
     console.print()
@@ -100,8 +121,8 @@ def _constats(console: Console, prog: Programmation) -> None:
             mark, style = "✔", "green"
         else:
             mark, style = "–", "dim"
-        console.print(f"  {mark} {escape(c.regle)} : {escape(c.message)}", style=style, soft_wrap=True)
-        console.print(f"    Source : {escape(c.source)}", style="dim", soft_wrap=True)
+        console.print(_regle(f"  {mark} ", c.regle, c.message, regles, style), soft_wrap=True)
+        console.print(f"    Source : {markup(c.source)}", style="dim", soft_wrap=True)
 
 
 def _engagements(console: Console, eng: Engagements, regles: JeuDeRegles) -> None:
@@ -116,35 +137,41 @@ def _engagements(console: Console, eng: Engagements, regles: JeuDeRegles) -> Non
         title=f"Engagements des CPO de {eng.exercice} pour les exercices suivants",
         title_justify="left",
         title_style="bold",
-        caption="Hypothèse : " + eng.hypothese,
+        caption="Hypothèse : " + markup(eng.hypothese),
         caption_justify="left",
     )
     table.add_column("Financeur")
     for year in eng.annees:
         _amount_columns(table, f"Engagé {year}", f"Enveloppe {year}", f"Part {year}")
     for f in eng.financeurs:
-        cells = [escape(regles.nom_court(f.financeur))]
+        cells = [markup(regles.nom_court(f.financeur))]
         for e in f.annees:
             cells += [euros(e.engage), montant(e.enveloppe), taux(e.taux)]
         table.add_row(*cells)
     console.print(table)
-    console.print(f"CPO concernées : {', '.join(eng.dossiers)}", style="dim", soft_wrap=True)
+    console.print(f"CPO concernées : {markup(', '.join(eng.dossiers))}", style="dim", soft_wrap=True)
 
 
 def _repartition(console: Console, rep: Repartition) -> None:
     console.print()
-    table = Table(title=rep.titre, title_justify="left", title_style="bold", caption=rep.note, caption_justify="left")
-    table.add_column(rep.colonne)
+    table = Table(
+        title=markup(rep.titre),
+        title_justify="left",
+        title_style="bold",
+        caption=markup(rep.note),
+        caption_justify="left",
+    )
+    table.add_column(markup(rep.colonne))
     table.add_column("Dossiers", justify="right")
     _amount_columns(table, "Retenu")
     for ligne in rep.lignes:
         table.add_row(
-            escape(ligne.libelle), str(ligne.dossiers), euros(ligne.retenu), style="dim" if ligne.dossiers == 0 else ""
+            markup(ligne.libelle), str(ligne.dossiers), euros(ligne.retenu), style="dim" if ligne.dossiers == 0 else ""
         )
     console.print(table)
 
 
-def _ecartes(console: Console, prog: Programmation) -> None:
+def _ecartes(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     ecartes = prog.ecartes
     console.print()
     if not ecartes:
@@ -154,12 +181,15 @@ def _ecartes(console: Console, prog: Programmation) -> None:
     for d in ecartes:
         style = "red" if d.verdict == "ineligible" else "magenta"
         console.print(
-            f"  {escape(d.id or '(sans id)')}  {VERDICTS_FR[d.verdict]}  {escape(d.fichier)}",
+            f"  {markup(short(d.id)) if d.id else '(sans id)'}  {VERDICTS_FR[d.verdict]}  {markup(d.fichier)}",
             style=style,
             soft_wrap=True,
         )
-        for motif in d.motifs:
-            console.print(f"    - {escape(motif)}", style=style, soft_wrap=True)
+        for motif in motifs(d, regles):
+            if motif.regle is None:
+                console.print(f"    - {markup(motif.message)}", style=style, soft_wrap=True)
+            else:
+                console.print(_regle("    - ", motif.regle, motif.message, regles, style), soft_wrap=True)
 
 
 def render_bytes(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
 from cdv_prog.programmation.repartitions import NOTE_QUARTIERS
-from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport
+from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport, cellule, motifs, titre_regle
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -41,16 +42,24 @@ def _sheet(
     formats: dict[int, str],
     widths: dict[int, int] | None = None,
 ) -> Worksheet:
-    """A sheet holding one table: bold frozen header, autofilter, number formats per column (0-based)."""
+    """A sheet holding one table: bold frozen header, autofilter, number formats per column (0-based).
+
+    Every text is a string cell (never a formula, whatever it starts with: :func:`cellule`, and the
+    cell's type set to ``s``); a tuple of texts is one cell of several lines; numbers stay numbers.
+    """
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
-    ws.append(list(headers))
+    ws.append([cellule(h) for h in headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append([cellule(v) if isinstance(v, (str, tuple)) else v for v in row])
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     for col, fmt in formats.items():
         for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
             cell.number_format = fmt
@@ -102,12 +111,13 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
 
     def dossier_row(d: LigneDossier) -> list[Any]:
         retenu = d.retenu or {}
-        row: list[Any] = [d.id, d.fichier, d.intitule, d.porteur, VERDICTS_FR[d.verdict], _oui(d.cpo)]
+        ident = short(d.id) if d.id is not None else None  # an invalide file's id may be of any length
+        row: list[Any] = [ident, d.fichier, d.intitule, d.porteur, VERDICTS_FR[d.verdict], _oui(d.cpo)]
         row += [retenu.get(c) for c in codes]
         row += [
             sum(d.demande.values(), Decimal(0)) if d.demande is not None else None,
             sum(retenu.values(), Decimal(0)) if d.retenu is not None else None,
-            "\n".join(d.motifs) or None,
+            tuple(m.texte() for m in motifs(d, regles)) or None,  # one line per reason, rules by title
         ]
         return row
 
@@ -152,10 +162,13 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     _sheet(
         wb,
         "Constats",
-        ("Règle", "Gravité", "Statut", "Message", "Source"),
-        ([c.regle, c.gravite, STATUTS_FR[c.statut], c.message, c.source] for c in prog.constats),
+        ("Règle", "Identifiant", "Gravité", "Statut", "Message", "Source"),
+        (
+            [titre_regle(regles, c.regle), c.regle, c.gravite, STATUTS_FR[c.statut], c.message, c.source]
+            for c in prog.constats
+        ),
         {},
-        {0: 28, 3: 90, 4: 90},
+        {0: 50, 1: 28, 4: 90, 5: 90},
     )
 
     entete = EnteteRapport.of(prog, regles)

@@ -12,18 +12,22 @@ renderers share one signature, given by the Protocol beside its registry:
   bytes out.
 
 Adding a format: one module (or function) and one line here; the command's
-``--format`` help and checks read the registry.
+``--format`` help and checks read the registry. The format a report file's
+extension names (``-o copil.xlsx``) is in :data:`EXTENSIONS`, one table for
+every command (:func:`output_format`).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
-    from cdv_prog.core.report import DossierReport, Resume
+    from pathlib import Path
+
+    from cdv_prog.core.report import DossierReport, Resume, WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
     from cdv_prog.programmation.totaux import TotauxParExercice
@@ -66,6 +70,70 @@ REGISTRIES: dict[str, dict[str, str]] = {
     "diff": DIFF,
 }
 
+# What a report file's extension says it holds (``-o copil.xlsx``: a workbook), for every command that
+# writes one: without --format, the extension chooses the format; a --format it contradicts is refused.
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".md": "text",
+    ".json": "json",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".html": "html",
+    ".htm": "html",
+    ".xml": "xml",  # JUnit (cdv regles tester --junit)
+    # formats cdv does not write: named so that ``-o copil.ods`` is refused, not filled with text
+    ".xls": "xls",
+    ".ods": "ods",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".odt": "odt",
+}
+# Formats that are plain text under another name: a .txt or .md file suits them as it suits ``text``.
+TEXT_FORMATS = frozenset({"text", "github", "markdown"})
+
+
+class FormatIncompatible(ValueError):
+    """The format asked for and the output file's extension disagree; the message is French and names both."""
+
+
+def output_format(formats: Iterable[str], chosen: str | None, target: Path | None) -> tuple[str, str | None]:
+    """The format of a report, and a notice for standard error (or ``None``).
+
+    ``formats``: the command's formats, its default first; ``chosen``: ``--format`` (``None`` when not
+    given); ``target``: ``--output`` (``None``: standard output). Without ``--format``, a known extension
+    chooses the format (:data:`EXTENSIONS`), an unknown one gives the default with a notice, no extension
+    (``/dev/stdout``, ``rapport``) the default. :class:`FormatIncompatible` when the extension names a
+    format the command does not write, or one that contradicts ``--format``.
+    """
+    names = list(formats)
+    default = chosen or names[0]
+    if target is None:
+        return default, None
+    extension = target.suffix.lower()
+    named = EXTENSIONS.get(extension)
+    if named is None:
+        if chosen is None and extension:
+            return default, f"extension {extension} inconnue : {target} est écrit au format {default} (voir --format)"
+        return default, None
+    if chosen is None:
+        fitting = [name for name in names if _content(name) == named]
+        if not fitting:
+            raise FormatIncompatible(
+                f"{target} : l'extension {extension} demande le format {named}, que cette commande n'écrit pas "
+                f"(formats possibles : {', '.join(names)})"
+            )
+        return fitting[0], None
+    if _content(chosen) != named:
+        raise FormatIncompatible(
+            f"--format {chosen} contredit l'extension {extension} de {target} (format {named}) : "
+            "changer l'un ou l'autre"
+        )
+    return chosen, None
+
+
+def _content(name: str) -> str:
+    return "text" if name in TEXT_FORMATS else name
+
 
 @dataclass
 class Sortie:
@@ -84,6 +152,15 @@ class CheckRun:
     totaux: TotauxParExercice
     sortie: Sortie
     messages: list[str]  # lines for standard error, printed by the command after the payload
+    # folders that could not be searched: their dossiers were not checked (exit code 1, shown by every format)
+    non_lus: list[WalkError] = field(default_factory=list)
+    # text format only: "tout" (every dossier), "problemes" (not the éligibles without réserve), "resume"
+    detail: str = "tout"
+
+    @property
+    def exit_code(self) -> int:
+        """0 all fine; 1 a dossier inéligible or invalide, an enveloppe exceeded, a folder not searched."""
+        return 1 if (self.resume.exit_code or self.totaux.exit_code or self.non_lus) else 0
 
 
 class CheckRenderer(Protocol):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cdv_prog.core.money import euros, montant_json
+from cdv_prog.core.texte import short, visible
 from cdv_prog.core.vocab import VERDICTS_FR
 from cdv_prog.render.json_stream import dumps
 from cdv_prog.workflow.cases import CaseResult
@@ -19,7 +20,8 @@ MARKS = {"erreur": "✘", "avertissement": "!", "information": "ℹ"}
 
 
 def _lines(lines: list[str]) -> bytes:
-    return "".join(line + "\n" for line in lines).encode("utf-8")
+    """The text of ``lines``, each shown as it is: control characters and undecodable bytes written out."""
+    return "".join(visible(line) + "\n" for line in lines).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- verifier
@@ -102,6 +104,8 @@ def diff_document(c: Comparaison) -> dict[str, Any]:
                 for key in ("enveloppe", "demande", "retenu"):
                     row[key] = {k: montant_json(v) for k, v in row[key].items()}
         doc["totaux"] = totaux
+        doc["projection"] = c.projection
+        doc["remarques"] = list(c.remarques)
         resume.update(
             {
                 "dossiers": impact.examines,
@@ -165,20 +169,28 @@ def diff_lines(c: Comparaison) -> list[str]:
     if impact is None:
         lines += ["", "Aucun dossier donné : impact sur les dossiers non calculé."]
         return lines
-    lines += [
-        "",
-        f"Dossiers : {impact.examines} examiné(s), {len(impact.dossiers)} changent, dont {impact.verdicts_changes} de verdict",
-    ]
+    lines.append("")
+    if c.projection is not None:
+        lines.append(
+            f"Projection : les dossiers sont jugés comme si leur exercice était {c.projection} (paramètres datés "
+            f"et enveloppes de {c.projection}) ; leurs fichiers ne changent pas et leurs dates ne sont pas décalées."
+        )
+    lines += [f"Remarque : {r}" for r in c.remarques]
+    lines.append(
+        f"Dossiers : {impact.examines} examiné(s), {len(impact.dossiers)} changent, dont {impact.verdicts_changes} de verdict"
+    )
     for d in impact.dossiers:
         va, vb = VERDICTS_FR.get(d.verdict_avant, d.verdict_avant), VERDICTS_FR.get(d.verdict_apres, d.verdict_apres)
         verdict = f"{va} → {vb}" if va != vb else f"{va} (inchangé)"
-        lines.append(f"  {d.id or '(sans id)'}  {verdict}  {d.fichier}")
+        lines.append(f"  {short(d.id) if d.id else '(sans id)'}  {verdict}  {d.fichier}")
         for r in d.regles:
             lines.append(f"      {r.regle} : {_STATUTS[r.avant]} → {_STATUTS[r.apres]} ({r.message})")
     for block in impact.totaux(old, new):
         lines += [
             "",
-            f"Totaux par financeur, exercice {block['exercice']} (demandé : dossiers valides ; retenu : dossiers éligibles)",
+            f"Totaux par financeur, exercice {block['exercice']}"
+            + (f" (projeté sur {c.projection})" if c.projection is not None else "")
+            + " (demandé : dossiers valides ; retenu : dossiers éligibles)",
         ]
         header = [
             "financeur",

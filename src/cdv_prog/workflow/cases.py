@@ -79,6 +79,7 @@ from cdv_prog.core.dated import Dated
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import Constat, LoadError, format_path
 from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import GRAVITES, suggest
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import translate
@@ -216,7 +217,8 @@ def with_overrides(
         programmation = rule_id not in regles.regles and rule_id in regles.programmation
         regle = regles.programmation[rule_id] if programmation else regles.regles.get(rule_id)
         if regle is None:
-            error(rule_path, f"règle inconnue « {rule_id} »{suggest(rule_id, [*regles.regles, *regles.programmation])}")
+            known_ids = [*regles.regles, *regles.programmation]
+            error(rule_path, f"règle inconnue « {short(rule_id)} »{suggest(rule_id, known_ids)}")
             continue
         model = regle.kind.Parametres
         known = {(f.alias or n) for n, f in model.model_fields.items()}
@@ -228,7 +230,7 @@ def with_overrides(
                 if raw in GRAVITES:
                     gravite = raw
                 else:
-                    error(path, f"gravité « {raw} » invalide ; valeurs possibles : {', '.join(GRAVITES)}")
+                    error(path, f"gravité « {short(raw)} » invalide ; valeurs possibles : {', '.join(GRAVITES)}")
             elif key == "si":
                 if programmation:
                     error(path, SI_PROGRAMMATION)
@@ -240,7 +242,7 @@ def with_overrides(
             else:
                 extra = {"gravite"} if programmation else {"gravite", "si"}
                 hint = suggest(key, sorted(known | extra))
-                error(path, f"paramètre inconnu « {key} » pour la règle {rule_id} (genre {regle.type}){hint}")
+                error(path, f"paramètre inconnu « {short(key)} » pour la règle {rule_id} (genre {regle.type}){hint}")
         seen: set[str] = set()
         for problem in parameter_problems(model, bruts, regles):
             where = changes[problem.nom][1] if problem.nom in changes else rule_path
@@ -287,7 +289,7 @@ class Runner:
                         LoadError(
                             format_path(path),
                             loaded.line_of(path),
-                            f"dossier « {name} » introuvable (chemin relatif au fichier de test : {target})",
+                            f"dossier « {short(name)} » introuvable (chemin relatif au fichier de test : {target})",
                         )
                     ]
                 )
@@ -301,7 +303,7 @@ class Runner:
                         LoadError(
                             format_path(path),
                             loaded.line_of(path),
-                            f"dossier « {name} » illisible : {where}{first.message}",
+                            f"dossier « {short(name)} » illisible : {where}{first.message}",
                         )
                     ]
                 ) from None
@@ -442,7 +444,7 @@ class Runner:
                     [
                         error(
                             where + ("attendu", key),
-                            f"« {key} » porte sur un seul dossier : avec plusieurs « dossiers », "
+                            f"« {short(key)} » porte sur un seul dossier : avec plusieurs « dossiers », "
                             "seul « programmation » est attendu",
                         )
                         for key in given
@@ -465,7 +467,7 @@ class Runner:
         ):
             for rid in expected:
                 if rid not in known:
-                    message = f"règle inconnue « {rid} »{suggest(rid, known)}"
+                    message = f"règle inconnue « {short(rid)} »{suggest(rid, known)}"
                     if section == "programmation" and rid in regles.regles:
                         message = f"« {rid} » est une règle de dossier : l'attendre dans « regles »"
                     elif section == "regles" and rid in regles.programmation:
@@ -495,7 +497,7 @@ def _lot(
         dossier = merge_patch(data, fragment)
         ident = dossier.get("id")
         if ident in ids:
-            errors.append(error(path + ("id",), f"« {ident} » est déjà l'id du dossier n°{ids[ident] + 1}"))
+            errors.append(error(path + ("id",), f"« {short(ident)} » est déjà l'id du dossier n°{ids[ident] + 1}"))
         ids.setdefault(ident, j)
         exercice = dossier.get("exercice")
         if exercices and exercice not in exercices:
@@ -540,7 +542,7 @@ def compare_lot(lot: list[Any], regles: JeuDeRegles, attendu: Attendu) -> list[s
             if len(errors) > 3:
                 shown += f" ; … ({len(errors)} erreurs)"
             if len(lot) > 1:
-                return [f"dossier « {ident} » invalide, programmation non calculée ({shown})"]
+                return [f"dossier « {short(ident)} » invalide, programmation non calculée ({shown})"]
             if attendu.verdict == "invalide" and not attendu.regles and not attendu.programmation:
                 return []
             if attendu.verdict is not None and attendu.verdict != "invalide":

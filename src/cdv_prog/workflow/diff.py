@@ -10,10 +10,18 @@ Two parts, both pure computation over loaded rule sets and dossier reports:
 * :class:`Impact` — both rule sets over the same dossiers: every dossier whose
   verdict or rule statuts change, and per exercice and financeur the totals
   requested (valid dossiers) and retained (eligible dossiers) under each.
+
+A change that starts after the dossiers' exercice (the plancher raised from
+2026, on 2025 dossiers) moves nothing by itself: :func:`projeter` gives the
+rule set as it stands in a year (``--projeter-sur 2026``: dated parameters
+and enveloppes of 2026, whatever the dossier's exercice; the dossiers' files
+and dates are untouched), and :func:`remarques` says when a change starts
+after the year the dossiers were judged for.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -304,6 +312,7 @@ class Impact:
     regles_apres: JeuDeRegles
     examines: int = 0
     dossiers: list[DossierChange] = field(default_factory=list)
+    exercices: set[int] = field(default_factory=set)  # the exercices of the dossiers examined
     avant: dict[int, Totaux] = field(default_factory=dict)
     apres: dict[int, Totaux] = field(default_factory=dict)
 
@@ -311,6 +320,7 @@ class Impact:
         self.examines += 1
         exercice = old.exercice if old.exercice is not None else new.exercice
         if exercice is not None:
+            self.exercices.add(exercice)
             self.avant.setdefault(exercice, Totaux(exercice, self.regles_avant)).add(old)
             self.apres.setdefault(exercice, Totaux(exercice, self.regles_apres)).add(new)
         a = {c.regle: c for c in old.constats}
@@ -339,8 +349,9 @@ class Impact:
             tb = self.apres.get(exercice) or Totaux(exercice, new)
             rows = []
             for code in _codes(old.financeurs, new.financeurs):
-                ea = old.enveloppe(code, exercice) if code in old.financeurs else None
-                eb = new.enveloppe(code, exercice) if code in new.financeurs else None
+                # the enveloppes the dossiers were judged against (those of the projection year, if any)
+                ea = self.regles_avant.enveloppe(code, exercice) if code in old.financeurs else None
+                eb = self.regles_apres.enveloppe(code, exercice) if code in new.financeurs else None
                 values = (
                     ta.demande.get(code, ZERO),
                     tb.demande.get(code, ZERO),
@@ -379,7 +390,11 @@ def pairs(
 
 @dataclass(frozen=True)
 class Comparaison:
-    """What ``cdv regles diff`` found: the changes of the rules, and their impact on dossiers if given."""
+    """What ``cdv regles diff`` found: the changes of the rules, and their impact on dossiers if given.
+
+    ``projection``: the year the dossiers were judged for (``--projeter-sur``), if any;
+    ``remarques``: what the reader should know to read the impact (:func:`remarques`).
+    """
 
     avant_chemin: str
     apres_chemin: str
@@ -387,3 +402,77 @@ class Comparaison:
     apres: JeuDeRegles
     changements: list[Changement]
     impact: Impact | None
+    projection: int | None = None
+    remarques: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- projection
+
+
+def _frozen(dated: Dated[Any], year: int) -> Dated[Any]:
+    """The value in force in ``year``, for every year (no value in ``year``: never any value)."""
+    return Dated(((None, dated.at(year)),)) if dated.has(year) else Dated(())
+
+
+def projeter(regles: JeuDeRegles, annee: int) -> JeuDeRegles:
+    """The rule set as it stands in ``annee``: each dated parameter and enveloppe takes its value of that year.
+
+    Judging a dossier of 2025 with ``projeter(regles, 2026)`` picks the
+    parameters and enveloppes of 2026; everything else about the dossier — its
+    exercice, its dates, the rules on them — stays as written.
+    """
+
+    def rules(section: dict[str, Regle]) -> dict[str, Regle]:
+        return {
+            rid: dataclasses.replace(
+                r, parametres_bruts={k: _frozen(d, annee) for k, d in r.parametres_bruts.items()}, _cache={}
+            )
+            for rid, r in section.items()
+        }
+
+    enveloppes = {code: None if d is None else _frozen(d, annee) for code, d in regles.enveloppes.items()}
+    return dataclasses.replace(
+        regles, regles=rules(regles.regles), programmation=rules(regles.programmation), enveloppes=enveloppes
+    )
+
+
+def annee_de_projection_invalide(annee: int, *jeux: JeuDeRegles) -> str | None:
+    """Why ``annee`` cannot be projected on (outside a contract period), or None."""
+    for regles in jeux:
+        first, last = regles.contrat.periode
+        if not first <= annee <= last:
+            return f"--projeter-sur {annee} : hors de la période du contrat ({first}-{last})"
+    return None
+
+
+def remarques(changements: Sequence[Changement], impact: Impact | None, projection: int | None) -> list[str]:
+    """A note for each change that starts after the year the dossiers were judged for.
+
+    Without projection, that year is the latest exercice of the dossiers
+    examined; a change from a later year cannot show on them, and the note
+    says how to see it (``--projeter-sur``).
+    """
+    if impact is None or not impact.exercices:
+        return []
+    judged = projection if projection is not None else max(impact.exercices)
+    shown = (
+        f"la projection est sur {projection}"
+        if projection is not None
+        else f"les dossiers examinés sont de {', '.join(str(e) for e in sorted(impact.exercices))}"
+    )
+    out: dict[tuple[str, str, str | None], str] = {}
+    for chg in changements:
+        if chg.annees is None or chg.annees[0] <= judged:
+            continue
+        key = (chg.section, chg.code, chg.cle)
+        if key in out:
+            continue
+        what = (
+            f"l'enveloppe {chg.code}"
+            if chg.section == "enveloppes"
+            else f"la {SECTIONS_FR.get(chg.section, chg.section)} {chg.code}" + (f" ({chg.cle})" if chg.cle else "")
+        )
+        start = chg.annees[0]
+        see = f"--projeter-sur {start} pour en voir l'effet"
+        out[key] = f"le changement de {what} s'applique à partir de {start} ; {shown} : {see}"
+    return list(out.values())

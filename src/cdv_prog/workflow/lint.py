@@ -9,20 +9,29 @@ know before the appel à projets opens, each finding with file, line and key:
 * ``erreur`` — a required document (``pieces`` parameter) that the rule set's
   ``pieces`` référentiel does not declare: a typo would make every dossier fail;
 * ``avertissement`` — a dated value whose year lies outside the contract period;
+  a figure in a rule's ``titre`` (« Plancher de 500 € ») that its parameters
+  contradict for some year of the period (:func:`stale_title`);
 * ``information`` — a rule or enveloppe that has no value for the first years of
   the period (so it is sans objet / non renseignée then), a rule without ``titre``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from cdv_prog.core.dated import Dated
+from pydantic import BaseModel
+
+from cdv_prog.core.dated import Dated, annee_invalide
 from cdv_prog.core.findings import RuleProblem, format_path
-from cdv_prog.core.ruleset import JeuDeRegles
+from cdv_prog.core.money import euros, percent, valider_montant
+from cdv_prog.core.ruleset import JeuDeRegles, Regle
+from cdv_prog.core.texte import short
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
+from cdv_prog.kinds.base import valider_fraction
 
 Niveau = Literal["erreur", "avertissement", "information"]
 NIVEAUX: tuple[Niveau, ...] = ("erreur", "avertissement", "information")
@@ -90,6 +99,8 @@ def lint(rs: JeuDeRegles, root: Path, shown_root: str | None = None) -> list[Fin
             path = (section, rule_id)
             if not regle.titre:
                 add("information", path, "pas de « titre » : la documentation affichera seulement l'identifiant")
+            for message in stale_title(regle, rs):
+                add("avertissement", path + ("titre",), message)
             for name, dated in regle.parametres_bruts.items():
                 dated_checks(path + (name,), dated, f"« {name} »", "la règle est sans objet")
                 if name == "pieces" and rs.pieces:
@@ -100,10 +111,102 @@ def lint(rs: JeuDeRegles, root: Path, shown_root: str | None = None) -> list[Fin
                                 add(
                                     "erreur",
                                     where,
-                                    f"pièce inconnue « {piece} » ; pièces du référentiel : {', '.join(rs.pieces)}",
+                                    f"pièce inconnue « {short(piece)} » ; pièces du référentiel : {', '.join(rs.pieces)}",
                                 )
     order = {n: i for i, n in enumerate(NIVEAUX)}
     return sorted(out, key=lambda f: (order[f.niveau], f.fichier, f.ligne or 0))
+
+
+# --------------------------------------------------------------------------- figures in titles
+
+_AMOUNT = re.compile(r"(?<![\d,.])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,(\d{1,2}))?\s*(?:€|euros?\b)")
+_PERCENT = re.compile(r"(?<![\d,.])(\d+(?:[.,]\d+)?)\s*%")
+_INTEGER = re.compile(r"(?<![\w,.])\d{1,9}(?![\w,.])")
+
+Nature = Literal["montant", "fraction", "entier"]
+
+
+def title_figures(titre: str) -> list[tuple[Nature, str, Decimal]]:
+    """The figures a title states: amounts in euros, percentages (as fractions), plain integers (not years)."""
+    out: list[tuple[Nature, str, Decimal]] = []
+    for m in _AMOUNT.finditer(titre):
+        whole = re.sub(r"\s", "", m.group(1))
+        out.append(("montant", m.group(0).strip(), Decimal(f"{whole}.{m.group(2)}" if m.group(2) else whole)))
+    rest = _AMOUNT.sub(" ", titre)
+    for m in _PERCENT.finditer(rest):
+        out.append(("fraction", m.group(0), Decimal(m.group(1).replace(",", ".")) / 100))
+    rest = _PERCENT.sub(" ", rest)
+    for m in _INTEGER.finditer(rest):
+        if len(m.group(0)) == 4 and annee_invalide(int(m.group(0))) is None:
+            continue  # « depuis 2024 »: a year, not a parameter
+        out.append(("entier", m.group(0), Decimal(m.group(0))))
+    return out
+
+
+def _nature(model: type[BaseModel], name: str) -> Nature | None:
+    """Whether a kind's parameter is an amount, a fraction or an integer (the figures a title may state)."""
+    field = model.model_fields[name]
+    for meta in field.metadata:
+        func = getattr(meta, "func", None)
+        if func is valider_montant:
+            return "montant"
+        if func is valider_fraction:
+            return "fraction"
+    return "entier" if field.annotation is int else None
+
+
+def _shown(nature: Nature, value: Decimal) -> str:
+    return euros(value) if nature == "montant" else percent(value) if nature == "fraction" else str(value)
+
+
+def stale_title(regle: Regle, rs: JeuDeRegles) -> list[str]:
+    """A message for each figure of the rule's title that some year of the contract period contradicts.
+
+    « Plancher de 500 € » on ``minimum: {2024: 500, 2026: 1000}`` → the title
+    announces 500 € but ``minimum`` is 1 000 € in 2026-2030. A figure is compared
+    with the parameters of its nature only (amounts, fractions, integers), with
+    their defaults; with no such parameter, there is nothing to compare.
+    """
+    figures = title_figures(regle.titre or "")
+    if not figures:
+        return []
+    model = regle.kind.Parametres
+    natures = {name: _nature(model, name) for name in model.model_fields}
+    first, last = rs.contrat.periode
+    by_year: dict[int, dict[Nature, list[tuple[str, Decimal]]]] = {}
+    for year in range(first, last + 1):
+        params, _ = regle.parametres(year, rs)
+        if params is None:
+            continue  # no value this year: the rule is sans objet, the title says nothing false
+        values: dict[Nature, list[tuple[str, Decimal]]] = {}
+        for name, nature in natures.items():
+            value = getattr(params, name)
+            if nature is not None and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                alias = model.model_fields[name].alias or name
+                values.setdefault(nature, []).append((alias, Decimal(value)))
+        by_year[year] = values
+    out = []
+    for nature, text, figure in figures:
+        wrong = [
+            (year, tuple(in_force[nature]))
+            for year, in_force in by_year.items()
+            if in_force.get(nature) and all(v != figure for _, v in in_force[nature])
+        ]
+        if not wrong:
+            continue
+        spans: list[list[Any]] = []  # [first year, last year, the values]
+        for year, said_values in wrong:
+            if spans and spans[-1][1] == year - 1 and spans[-1][2] == said_values:
+                spans[-1][1] = year
+            else:
+                spans.append([year, year, said_values])
+        said = " ; ".join(
+            " et ".join(f"« {alias} » vaut {_shown(nature, v)}" for alias, v in span_values)
+            + (f" en {a}" if a == b else f" en {a}-{b}")
+            for a, b, span_values in spans
+        )
+        out.append(f"le titre annonce « {text} », mais {said} : titre à mettre à jour ?")
+    return out
 
 
 @dataclass

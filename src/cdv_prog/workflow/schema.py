@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CODE_PATTERN = "^[a-z0-9][a-z0-9.-]*$"
-YEAR_PATTERN = "^[0-9]{4}$"
+YEAR_PATTERN = "^(20[0-9]{2}|2100)$"  # the accepted years, 2000-2100 (core.dated.ANNEE_MIN, ANNEE_MAX)
 
 AMOUNT: dict[str, Any] = {
     "anyOf": [
