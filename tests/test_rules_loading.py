@@ -139,7 +139,7 @@ FINANCEURS = {
     "habitat-audois": "bailleur",
     "marcou-habitat": "bailleur",
     "europe": "autre",
-    "prive": "autre",
+    "prive": "prive",
     "autre": "autre",
 }
 QUARTIERS = {
@@ -163,7 +163,7 @@ def test_referentiels_of_spec_3_3(regles) -> None:
     """The référentiels docs/dossier.md lists, as shipped; a lettre de cadrage may add more of each."""
     groupes = {code: f.groupe for code, f in regles.financeurs.items()}
     assert groupes.items() >= FINANCEURS.items()
-    assert set(groupes.values()) <= {"principal", "partenaire", "bailleur", "autre"}
+    assert set(groupes.values()) <= {"principal", "partenaire", "bailleur", "autre", "prive"}
     assert {code: q.statut for code, q in regles.quartiers.items()}.items() >= QUARTIERS.items()
     for defi, objectifs in OBJECTIFS.items():
         assert objectifs <= set(regles.defis[defi].objectifs), defi

@@ -29,7 +29,7 @@ class Contexte:
 
     @classmethod
     def of(cls, dossier: Dossier, regles: JeuDeRegles) -> Contexte:
-        return cls(dossier, regles, Montants.of(dossier))
+        return cls(dossier, regles, Montants.of(dossier, regles))
 
     @property
     def exercice(self) -> int:

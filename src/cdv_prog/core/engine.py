@@ -40,7 +40,7 @@ def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
 
 def evaluer(dossier: Dossier, regles: JeuDeRegles, montants: Montants | None = None) -> list[Constat]:
     """Every dossier rule of the set, in the order of the rules files."""
-    ctx = Contexte(dossier, regles, montants if montants is not None else Montants.of(dossier))
+    ctx = Contexte(dossier, regles, montants if montants is not None else Montants.of(dossier, regles))
     return [evaluer_regle(regle, ctx) for regle in regles.regles.values()]
 
 
@@ -57,7 +57,7 @@ def verdict(constats: list[Constat]) -> Verdict:
 
 def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str) -> DossierReport:
     """The report of a valid dossier: its amounts (computed here, once), constats and verdict."""
-    montants = Montants.of(dossier)
+    montants = Montants.of(dossier, regles)
     constats = evaluer(dossier, regles, montants)
     return DossierReport(
         fichier,

@@ -16,19 +16,23 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.money import ZERO, montant_json, taux_json
+from cdv_prog.core.vocab import Nature
 
 if TYPE_CHECKING:
-    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.core.dossier import Dossier, Financement
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 
 @dataclass(frozen=True, slots=True)
 class LigneMontant:
-    """One financement line: financeur, dispositif (free text), requested and retained amounts."""
+    """One financement line: financeur, dispositif (free text and matched code), nature, amounts."""
 
     financeur: str
-    dispositif: str | None
+    dispositif: str | None  # as written in the dossier
     demande: Decimal
     retenu: Decimal
+    code_dispositif: str | None = None  # the référentiel's dispositif it names, if any
+    nature: Nature = "specifique"  # crédits spécifiques, or droit commun
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,9 @@ class Montants:
     retenus: dict[str, Decimal]
 
     @classmethod
-    def of(cls, dossier: Dossier) -> Montants:
-        lignes = tuple(LigneMontant(f.financeur, f.dispositif, f.montant, f.retenu) for f in dossier.financements)
+    def of(cls, dossier: Dossier, regles: JeuDeRegles | None = None) -> Montants:
+        """The dossier's amounts; with the rule set, each line's dispositif and nature too."""
+        lignes = tuple(_ligne(f, regles) for f in dossier.financements)
         demandes: dict[str, Decimal] = {}
         retenus: dict[str, Decimal] = {}
         for ligne in lignes:
@@ -67,6 +72,13 @@ class Montants:
     @property
     def total_retenu(self) -> Decimal:
         return sum(self.retenus.values(), ZERO)
+
+
+def _ligne(f: Financement, regles: JeuDeRegles | None) -> LigneMontant:
+    if regles is None:
+        return LigneMontant(f.financeur, f.dispositif, f.montant, f.retenu)
+    code = regles.dispositif_de(f.dispositif)
+    return LigneMontant(f.financeur, f.dispositif, f.montant, f.retenu, code, regles.nature_ligne(f.financeur, code))
 
 
 def solde(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:

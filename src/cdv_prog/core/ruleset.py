@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, Dated, annee_invalide
 from cdv_prog.core.findings import Resultat, RuleProblem
-from cdv_prog.core.vocab import Code, Gravite, GroupeFinanceur, Portee, StatutQuartier
+from cdv_prog.core.vocab import Code, Gravite, GroupeFinanceur, Nature, Portee, StatutQuartier, normaliser
 
 Texte = Annotated[str, Field(min_length=1)]
 
@@ -75,6 +75,24 @@ class FinanceurDef(_Strict):
     nom: Texte
     groupe: GroupeFinanceur
     sigle: str | None = None
+    nature: Nature = "specifique"  # of its lines whose dispositif is unknown or absent
+    annuel: bool = False  # votes each year: never committed for later years by a CPO
+
+
+class DispositifDef(_Strict):
+    """A dispositif (BOP 147, FIPD, REAAP…): its financeur and its nature, and the names people write."""
+
+    nom: Texte
+    financeur: Code | list[Code] | None = None  # one or several; None: any financeur (« droit commun »)
+    nature: Nature
+    alias: list[Texte] = []
+
+    @property
+    def financeurs(self) -> list[str] | None:
+        """The financeurs whose lines may name this dispositif (None: any)."""
+        if self.financeur is None:
+            return None
+        return [self.financeur] if isinstance(self.financeur, str) else list(self.financeur)
 
 
 class QuartierDef(_Strict):
@@ -95,6 +113,7 @@ class Referentiel(_Strict):
     defis: dict[Code, DefiDef] = {}
     axes: dict[Code, Texte] = {}
     pieces: dict[Code, Texte] = {}
+    dispositifs: dict[Code, DispositifDef] = {}
 
 
 class RulesError(Exception):
@@ -160,6 +179,23 @@ class JeuDeRegles:
     fichiers: list[Path] = field(default_factory=list)
     empreinte: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    dispositifs: dict[str, DispositifDef] = field(default_factory=dict)
+    _index: dict[str, str] | None = field(default=None, repr=False, compare=False)
+
+    def dispositif_de(self, texte: str | None) -> str | None:
+        """The dispositif a line's free text names (its code or an alias; case, accents and spaces ignored)."""
+        if texte is None:
+            return None
+        if self._index is None:
+            self._index = index_dispositifs(self.dispositifs)
+        return self._index.get(normaliser(texte))
+
+    def nature_ligne(self, financeur: str, dispositif: str | None) -> Nature:
+        """A line's nature: its dispositif's, else its financeur's (default: crédits spécifiques)."""
+        if dispositif is not None:
+            return self.dispositifs[dispositif].nature
+        f = self.financeurs.get(financeur)
+        return f.nature if f is not None else "specifique"
 
     def nom_court(self, financeur: str) -> str:
         f = self.financeurs.get(financeur)
@@ -168,3 +204,12 @@ class JeuDeRegles:
     def enveloppe(self, financeur: str, exercice: int) -> Decimal | None:
         dated = self.enveloppes.get(financeur)
         return dated.at(exercice) if dated is not None else None
+
+
+def index_dispositifs(dispositifs: dict[str, DispositifDef]) -> dict[str, str]:
+    """Normalised code and aliases → dispositif code (the first one wins; the loader refuses overlaps)."""
+    index: dict[str, str] = {}
+    for code, d in dispositifs.items():
+        for name in (code, *d.alias):
+            index.setdefault(normaliser(name), code)
+    return index

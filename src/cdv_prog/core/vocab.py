@@ -25,6 +25,8 @@ GroupeFinanceur = Literal["principal", "partenaire", "bailleur", "autre", "prive
 StatutQuartier = Literal["qpv", "veille"]
 TypePorteur = Literal["association", "collectivite", "bailleur", "etablissement-public", "entreprise", "autre"]
 Portee = Literal["dossier", "programmation"]
+Nature = Literal["specifique", "droit-commun"]
+"""The nature of a financement line: crédits spécifiques politique de la ville, or droit commun."""
 
 GRAVITES: tuple[Gravite, ...] = ("bloquant", "avertissement", "information")
 VERDICTS: tuple[Verdict, ...] = ("eligible", "ineligible", "invalide")
@@ -37,6 +39,9 @@ TYPES_PORTEUR: tuple[TypePorteur, ...] = (
     "entreprise",
     "autre",
 )
+
+NATURES: tuple[Nature, ...] = ("specifique", "droit-commun")
+NATURES_FR: dict[str, str] = {"specifique": "crédits spécifiques", "droit-commun": "droit commun"}
 
 HORS_QPV = "hors-qpv"
 """The dossier-only quartier code of an action outside the géographie prioritaire."""
@@ -155,3 +160,14 @@ CodeFinanceur = Annotated[Code, _written("financeurs", "financeur"), _known("fin
 CodeQuartier = Annotated[Code, _written("quartiers", "quartier"), _known("quartiers", "quartier")]
 CodeDefi = Annotated[Code, _written("defis", "défi"), _known("defis", "défi")]
 CodeAxe = Annotated[Code, _written("axes", "axe transversal"), _known("axes", "axe transversal")]
+
+
+def normaliser(texte: str) -> str:
+    """A free text as it is matched against codes and aliases: case, accents and spaces ignored.
+
+    ``"BOP 147"``, ``"bop147"`` and ``"Bop  147"`` give the same key; so do
+    ``"Prestation de service"`` and ``"prestation-de-service"`` only if an alias
+    says so (hyphens are kept).
+    """
+    decomposed = unicodedata.normalize("NFKD", texte.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace())

@@ -29,11 +29,22 @@ from cdv_prog.core.findings import RuleProblem, format_path
 from cdv_prog.core.money import AmountError, parse_amount
 from cdv_prog.core.ruleset import JeuDeRegles, QuartierDef, Referentiel, Regle, RuleKind, RulesError
 from cdv_prog.core.texte import short
-from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, suggest
+from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, normaliser, suggest
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import known_keys, message_fr
 
-SECTIONS = ("contrat", "financeurs", "quartiers", "defis", "axes", "pieces", "enveloppes", "regles", "programmation")
+SECTIONS = (
+    "contrat",
+    "financeurs",
+    "quartiers",
+    "defis",
+    "axes",
+    "pieces",
+    "dispositifs",
+    "enveloppes",
+    "regles",
+    "programmation",
+)
 MAPPING_SECTIONS = SECTIONS[1:]
 RULE_KEYS = ("type", "gravite", "source", "si", "titre", "description", "conseil")
 
@@ -178,7 +189,7 @@ class _RulesBuilder:
             raise RulesError(self.problems)
         ref_data = {
             k: self.merged[k]
-            for k in ("contrat", "financeurs", "quartiers", "defis", "axes", "pieces")
+            for k in ("contrat", "financeurs", "quartiers", "defis", "axes", "pieces", "dispositifs")
             if k in self.merged
         }
         for required in ("contrat", "financeurs", "quartiers", "regles"):
@@ -205,7 +216,9 @@ class _RulesBuilder:
             regles={},
             fichiers=list(self.files),
             empreinte=self.digest.hexdigest(),
+            dispositifs=dict(ref.dispositifs),
         )
+        check_dispositifs(rs, self.problem)
         self._enveloppes(rs)
         rs.regles = self._rules(rs, "regles")
         rs.programmation = self._rules(rs, "programmation")
@@ -234,6 +247,30 @@ SI_PROGRAMMATION = (
     "« si » ne s'applique qu'aux règles de dossier ; une règle de programmation "
     "porte sur tout l'exercice (ses paramètres disent quels dossiers elle compte)"
 )
+
+
+def check_dispositifs(rs: JeuDeRegles, signaler: Signaler) -> None:
+    """Each dispositif names a known financeur; no name (code or alias) designates two dispositifs."""
+    seen: dict[str, tuple[str, str]] = {}
+    for code, d in rs.dispositifs.items():
+        for financeur in d.financeurs or ():
+            if financeur not in rs.financeurs:
+                signaler(
+                    ("dispositifs", code, "financeur"),
+                    f"financeur inconnu « {short(financeur)} »{suggest(financeur, rs.financeurs)} ; "
+                    f"codes connus : {', '.join(rs.financeurs)}",
+                )
+        for i, name in enumerate((code, *d.alias)):
+            key = normaliser(name)
+            other = seen.get(key)
+            if other is not None and other[0] != code:
+                where = ("dispositifs", code) if i == 0 else ("dispositifs", code, "alias", i - 1)
+                signaler(
+                    where,
+                    f"« {short(name)} » désigne déjà le dispositif « {other[0]} » (« {short(other[1])} ») : "
+                    "un nom ne peut désigner qu'un dispositif",
+                )
+            seen.setdefault(key, (code, name))
 
 
 def build_enveloppes(
