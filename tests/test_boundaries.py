@@ -22,7 +22,7 @@ SPEC_RULES = {
     "budget-equilibre": "bloquant",
     "quartier-prioritaire": "avertissement",
     "cpo-duree": "bloquant",
-    "cpo-cofinancement": "bloquant",
+    "cpo-cofinancement": "avertissement",  # v2: « ont vocation à correspondre à un objectif minimal »
     "cpo-evaluation-annuelle": "bloquant",
     "caf-exercice-unique": "bloquant",
     "caf-seul-financeur": "bloquant",
@@ -31,6 +31,13 @@ SPEC_RULES = {
     "caf-bilan-renouvellement": "bloquant",
     "departement-cofinancement": "avertissement",
     "bonus-innovation": "information",
+    # v2
+    "hors-qpv-etat-p147": "avertissement",
+    "action-exercice": "avertissement",
+    "pluriannuelle-hors-cpo": "avertissement",
+    "caf-nature-aide": "avertissement",
+    "cpo-continuite": "avertissement",
+    "precedent-coherent": "avertissement",
 }
 
 CAF_PIECES = ["attestation-prefecture", "liste-bureau", "rib"]
@@ -97,7 +104,11 @@ def test_base_dossier_is_eligible_with_every_rule_reported(make_dossier, evaluat
         ),
         pytest.param(balanced(("etat", 3000), ("ville", 3000), ("alogea", "499.99")), "echec", id="bailleur-499.99"),
         pytest.param(balanced(("etat", 3000), ("ville", 3000), ("habitat-audois", 500)), "ok", id="bailleur-500"),
-        pytest.param(balanced(("etat", 3000), ("ville", 3000), ("europe", 100)), "ok", id="groupe-autre-non-concerne"),
+        # v2: « par financeur », public co-funders of groupe autre included; only groupe prive is left out
+        pytest.param(balanced(("etat", 3000), ("ville", 3000), ("europe", "499.99")), "echec", id="europe-499.99"),
+        pytest.param(balanced(("etat", 3000), ("ville", 3000), ("europe", 500)), "ok", id="europe-500"),
+        pytest.param(balanced(("etat", 3000), ("ville", 3000), ("autre", 100)), "echec", id="autre-public-100"),
+        pytest.param(balanced(("etat", 3000), ("ville", 3000), ("prive", 100)), "ok", id="prive-100-non-concerne"),
         pytest.param(balanced(("etat", 3000), ("ville", 3000), ("prive", "0.01")), "ok", id="prive-1-centime"),
     ],
 )
@@ -204,9 +215,16 @@ def test_quartier_prioritaire_is_a_reserve(quartiers, statut, make_dossier, eval
     assert ev.verdict == "eligible"  # an avertissement never makes a dossier ineligible
 
 
-def test_quartier_prioritaire_message_mentions_programme_147(make_dossier, evaluate) -> None:
-    constat = evaluate(make_dossier({"action": {"quartiers": ["aiguille-trebes"]}})).constats["quartier-prioritaire"]
-    assert "147" in constat.message
+def test_quartier_prioritaire_message_names_the_case(make_dossier, evaluate) -> None:
+    """v2: a quartier de veille (« attentif et mobilisé »), or outside the géographie prioritaire (programme 147)."""
+    veille = evaluate(make_dossier({"action": {"quartiers": ["aiguille-trebes"]}})).constats["quartier-prioritaire"]
+    assert "attentif et mobilisé" in veille.message and "147" not in veille.message
+    hors = evaluate(make_dossier({"action": {"quartiers": ["hors-qpv"]}})).constats["quartier-prioritaire"]
+    assert "147" in hors.message and "attentif" not in hors.message
+    assert "Hors géographie prioritaire, l'État au titre du programme 147" in hors.message  # the other rule's title
+    both = evaluate(make_dossier({"action": {"quartiers": ["hors-qpv", "esperance-berriac"]}}))
+    assert "147" in both.constats["quartier-prioritaire"].message
+    assert "attentif" in both.constats["quartier-prioritaire"].message
 
 
 # --------------------------------------------------------------------------- CPO
@@ -290,7 +308,7 @@ def test_cpo_duree(fragment, statut, make_dossier, evaluate) -> None:
 def test_cpo_cofinancement(fragment, statut, make_dossier, evaluate) -> None:
     ev = evaluate(make_dossier(fragment, action=CPO_OK))
     assert ev.statut("cpo-cofinancement") == statut
-    assert ev.verdict == ("ineligible" if statut == "echec" else "eligible")
+    assert ev.verdict == "eligible"  # v2: an avertissement, a target rather than a condition of eligibility
 
 
 def test_cpo_cofinancement_without_cpo_is_sans_objet(make_dossier, evaluate) -> None:
@@ -327,6 +345,7 @@ def test_cpo_evaluation_annuelle(fragment, statut, make_dossier, evaluate) -> No
 # --------------------------------------------------------------------------- CAF
 
 WITH_CAF = balanced(("etat", 3000), ("ville", 3000), ("caf", 1000))
+WITH_CAF["financements"][-1]["dispositif"] = "REAAP"  # the nature of the CAF's aid (caf-nature-aide)
 
 
 @pytest.mark.parametrize(
@@ -586,10 +605,12 @@ def test_shipped_plancher_applies_from_2024(make_dossier, evaluate) -> None:
 
 
 def test_enveloppes_are_dated_and_etat_is_unset(regles) -> None:
-    assert regles.enveloppe("agglo", 2024) == Decimal("185000")
-    assert regles.enveloppe("agglo", 2030) == Decimal("185000")
-    assert regles.enveloppe("ville", 2025) == Decimal("100000")
-    assert regles.enveloppe("habitat-audois", 2025) == Decimal("40000")
-    assert regles.enveloppe("marcou-habitat", 2025) == Decimal("5000")
-    assert regles.enveloppe("etat", 2025) is None
-    assert regles.enveloppe("agglo", 2023) is None
+    """The shipped enveloppes (SPEC §3.3) apply from the contract's first year; the État's is « non renseignée »;
+    their amounts and périmètres are data, tested in rules/tests/enveloppe-respectee.yaml."""
+    first, last = regles.contrat.periode
+    for code, env in regles.enveloppes.items():
+        if code == "etat":
+            assert env.montant is None and regles.enveloppe(code, first) is None
+            continue
+        assert regles.enveloppe(code, first - 1) is None, code
+        assert regles.enveloppe(code, first) is not None and regles.enveloppe(code, last) is not None, code

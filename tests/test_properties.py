@@ -188,8 +188,13 @@ def test_scaling_up_never_turns_a_plancher_ok_into_an_echec(data, k) -> None:
 def test_a_plancher_echec_stays_while_the_small_totals_stay_small(data, k) -> None:
     _, before = run(data)
     assume(before["plancher-financeur"] == "echec")
-    groupes = RULES.regles["plancher-financeur"].parametres(2025, RULES)[0].groupes
-    small = [t for code, t in totals(data).items() if 0 < t < PLANCHER and RULES.financeurs[code].groupe in groupes]
+    params = RULES.regles["plancher-financeur"].parametres(2025, RULES)[0]
+
+    def concerned(code: str) -> bool:  # the groupes the plancher names (all when none), except its sauf-groupes
+        groupe = RULES.financeurs[code].groupe
+        return (params.groupes is None or groupe in params.groupes) and groupe not in params.sauf_groupes
+
+    small = [t for code, t in totals(data).items() if 0 < t < PLANCHER and concerned(code)]
     assert small  # an echec has a concerned financeur below the plancher
     if any(t * k < PLANCHER for t in small):
         assert run(scaled(data, k))[1]["plancher-financeur"] == "echec"

@@ -170,7 +170,7 @@ def test_amount_rule_applies_to_dossiers_rules_and_enveloppes(cdv, rules_copy, e
     assert err["champ"] == "financements[0].accorde" and "ambigu" in err["message"] and err["ligne"]
     # rules parameters and enveloppes
     edit(rules_copy / "regles.yaml", "minimum: {2024: 500}", "minimum: {2024: 1.500}")
-    edit(rules_copy / "enveloppes.yaml", "ville: {2024: 100000}", 'ville: {2024: "100.000"}')
+    edit(rules_copy / "enveloppes.yaml", "montant: {2024: 100000}", 'montant: {2024: "100.000"}')
     run = cdv("regles", "verifier", rules_copy)
     assert run.code == 2
     assert "[regles.plancher-financeur.minimum.2024]" in run.out or "minimum[2024]" in run.out
@@ -257,7 +257,7 @@ def test_dated_parameter_years_are_bounded(annees: str, ok: bool, cdv, rules_cop
 
 @pytest.mark.parametrize(("annees", "ok"), [("{2024: 1000}", True), ("{-1: 1000}", False), ("{3000: 1000}", False)])
 def test_enveloppe_years_are_bounded(annees: str, ok: bool, cdv, rules_copy, edit) -> None:
-    edit(rules_copy / "enveloppes.yaml", "ville: {2024: 100000}", f"ville: {annees}")
+    edit(rules_copy / "enveloppes.yaml", "montant: {2024: 100000}", f"montant: {annees}")
     run = cdv("regles", "verifier", rules_copy)
     assert run.code == (0 if ok else 2), run.out
     if not ok:

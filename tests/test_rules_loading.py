@@ -32,7 +32,7 @@ SPEC = {
     "budget-equilibre": ("bloquant", "Cerfa n°12156"),
     "quartier-prioritaire": ("avertissement", "ch. 2"),
     "cpo-duree": ("bloquant", "ch. 2"),
-    "cpo-cofinancement": ("bloquant", "ch. 2"),
+    "cpo-cofinancement": ("avertissement", "ch. 2"),  # v2: a target, not a condition of eligibility
     "cpo-evaluation-annuelle": ("bloquant", "ch. 2"),
     "caf-exercice-unique": ("bloquant", "ch. 5"),
     "caf-seul-financeur": ("bloquant", "ch. 5"),
@@ -41,6 +41,14 @@ SPEC = {
     "caf-bilan-renouvellement": ("bloquant", "ch. 5"),
     "departement-cofinancement": ("avertissement", "ch. 5"),
     "bonus-innovation": ("information", "ch. 4"),
+    # v2
+    "hors-qpv-etat-p147": ("avertissement", "ch. 2"),
+    "action-exercice": ("avertissement", "ch. 5"),
+    "pluriannuelle-hors-cpo": ("avertissement", "ch. 2"),
+    "caf-nature-aide": ("avertissement", "ch. 5"),
+    "cpo-continuite": ("avertissement", "ch. 2"),
+    "precedent-coherent": ("avertissement", "ch. 2"),
+    "dispositif-financeur": ("avertissement", "ch. 5"),
 }
 
 
@@ -102,7 +110,9 @@ def test_spec_parameters(regles) -> None:
 
     assert params("plancher-financeur").minimum == Decimal(500)
     assert params("plancher-financeur", 2024).minimum == Decimal(500)
-    assert set(params("plancher-financeur").groupes) == {"principal", "partenaire", "bailleur"}
+    assert params("plancher-financeur").groupes is None  # v2: every financeur that finances…
+    assert params("plancher-financeur").sauf_groupes == ["prive"]  # …except groupe prive
+    assert "ch. 5" in regles.regles["plancher-financeur"].source  # the Département's floor, under its own chapter
     assert params("financeurs-principaux").minimum == 2
     assert set(params("financeurs-principaux").parmi) == {"etat", "ville", "agglo"}
     assert params("cpo-cofinancement").part == Decimal("0.5")
@@ -112,6 +122,13 @@ def test_spec_parameters(regles) -> None:
     assert params("cpo-evaluation-annuelle").pieces == ["evaluation-annuelle"]
     bilan = params("caf-bilan-renouvellement")
     assert (bilan.mois, bilan.jour) == (4, 30)
+    assert (bilan.au_plus_tot.mois, bilan.au_plus_tot.jour, bilan.au_plus_tot.decalage_annees) == (1, 1, -1)
+    assert regles.regles["caf-bilan-renouvellement"].condition.finance_n_1 == ["caf"]
+    assert regles.regles["caf-pieces"].condition.type_porteur == ["association", None]
+    assert regles.regles["bonus-innovation"].condition.objectif is True
+    assert params("hors-qpv-etat-p147").dispositifs == ["bop-147"]
+    assert params("pluriannuelle-hors-cpo").annees == 1
+    assert params("caf-nature-aide").financeurs == ["caf"]
     assert params("departement-cofinancement").minimum == 2
     assert set(params("departement-cofinancement").parmi) == {"etat", "ville", "agglo"}
 
@@ -373,7 +390,7 @@ def _python_tag(rules: Path):
 
 
 def _enveloppe_unknown_financeur(rules: Path):
-    path = _edit(rules, "  ville: {2024: 100000}", "  vile: {2024: 100000}", name="enveloppes.yaml")
+    path = _edit(rules, "  ville:\n", "  vile:\n", name="enveloppes.yaml")
     return path, "enveloppes.vile", _line(path, "vile:")
 
 
@@ -459,7 +476,8 @@ def test_cdv_check_with_a_missing_rules_path_exits_2(tmp_path, cdv) -> None:
 def test_a_single_rules_file_is_accepted(tmp_path, rules_copy) -> None:
     """--rules may name one file holding every section."""
     merged = "\n".join(
-        (rules_copy / n).read_text(encoding="utf-8") for n in ("contrat.yaml", "enveloppes.yaml", "regles.yaml")
+        (rules_copy / n).read_text(encoding="utf-8")
+        for n in ("contrat.yaml", "dispositifs.yaml", "enveloppes.yaml", "regles.yaml")
     )
     one = tmp_path / "toutes-les-regles.yaml"
     one.write_text(merged, encoding="utf-8")

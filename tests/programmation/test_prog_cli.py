@@ -32,7 +32,7 @@ def tight_rules(rules_dir_with) -> Path:
     return rules_dir_with(enveloppes={"agglo": 5999, "ville": 6000})
 
 
-def test_example_data_programmation(cdv) -> None:
+def test_example_data_programmation(cdv, regles) -> None:
     res = cdv("programmation", "data/dossiers", "--exercice", "2025", "--format", "json")
     assert res.code == 1, res.err  # the examples hold inéligible dossiers on purpose
     doc = res.json()
@@ -40,9 +40,12 @@ def test_example_data_programmation(cdv) -> None:
     counts = doc["dossiers"]
     assert counts["total"] == counts["eligible"] + counts["ineligible"] + counts["invalide"] > 30
     agglo = next(f for f in doc["financeurs"] if f["financeur"] == "agglo")
-    assert agglo["enveloppe"] == 185000.0 and not agglo["depassement"]
-    assert 0.9 < agglo["taux"] <= 1  # close to its enveloppe: a realistic picture for the COPIL
-    assert agglo["solde"] == pytest.approx(185000.0 - agglo["retenu"])
+    enveloppe = float(regles.enveloppe("agglo", 2025) or 0)
+    assert agglo["enveloppe"] == enveloppe and not agglo["depassement"]
+    assert 0.5 < agglo["taux"] <= 1  # a realistic picture for the COPIL
+    assert agglo["solde"] == pytest.approx(enveloppe - agglo["retenu"])
+    for sous in agglo["sous-enveloppes"]:  # a part of the enveloppe, within it
+        assert sous["retenu"] <= agglo["retenu"] and not sous["depassement"]
     assert next(f for f in doc["financeurs"] if f["financeur"] == "etat")["enveloppe"] is None
     assert "Lecture des dossiers" not in res.err  # no progress bar when stderr is not a terminal
 
@@ -136,3 +139,51 @@ def test_output_refuses_inputs(cdv, dossiers, tight_rules, tmp_path) -> None:
     assert res.code == 0 and (tmp_path / "absent" / "r.html").read_bytes().startswith(b"<!")
     res = cdv("programmation", dossiers / "2025", "-o", tmp_path)
     assert res.code == 2 and "répertoire" in res.err
+
+
+def test_example_data_perimetres_and_droit_commun(cdv, rules_dir_with) -> None:
+    """SPEC v2 on the example dossiers, enveloppes of crédits spécifiques (amounts chosen here, not shipped ones).
+
+    By hand over the eligible dossiers of data/dossiers/2025: État FIPD 10 000 € (CDV-2025-004) + 8 000 €
+    (CDV-2025-027) → droit commun; Habitat Audois « Abattement TFPB » 6 000 + 2 000 + 2 500 + 4 000 + 4 500 €
+    → 19 000 € of droit commun; Agglo « Développement économique » 4 000 € (CDV-2025-008) → droit commun;
+    the Agglo's annual AAP counts its crédits spécifiques outside the CPO: its total minus its CPO lines.
+    """
+
+    def spec() -> dict[str, str]:  # a new mapping each time: the YAML written has no anchor
+        return {"nature": "specifique"}
+
+    rules = rules_dir_with(
+        enveloppes={
+            "etat": {"montant": None, "perimetre": spec()},
+            "agglo": {
+                "montant": 500000,
+                "perimetre": spec(),
+                "sous-enveloppes": {
+                    "aap": {"nom": "AAP", "montant": 400000, "perimetre": {"nature": "specifique", "cpo": False}},
+                    "cpo": {"nom": "CPO", "montant": 100000, "perimetre": {"nature": "specifique", "cpo": True}},
+                },
+            },
+            "habitat-audois": {"montant": 40000, "perimetre": spec()},
+            "ville": 100000,  # short form: every line counts, no droit commun
+        }
+    )
+    both = cdv("programmation", "data/dossiers", "--exercice", "2025", "--format", "json").json()
+    doc = cdv("programmation", "data/dossiers", "--exercice", "2025", "--format", "json", "--rules", rules).json()
+    before = {f["financeur"]: f for f in both["financeurs"]}
+    got = {f["financeur"]: f for f in doc["financeurs"]}
+    assert got["etat"]["droit-commun"] == 18000.0 and got["etat"]["enveloppe"] is None
+    assert got["habitat-audois"]["droit-commun"] == 19000.0
+    assert got["agglo"]["droit-commun"] == 4000.0
+    assert got["ville"]["droit-commun"] == 0.0 and got["ville"]["sous-enveloppes"] == []
+    for code in ("etat", "habitat-audois", "agglo"):  # nothing dropped: inside + droit commun = every line
+        assert got[code]["retenu"] + got[code]["droit-commun"] == pytest.approx(
+            before[code]["retenu"] + before[code]["droit-commun"]
+        )
+    aap, cpo = got["agglo"]["sous-enveloppes"]
+    assert (aap["code"], aap["nom"], cpo["code"]) == ("aap", "AAP", "cpo")
+    assert aap["retenu"] + cpo["retenu"] == pytest.approx(got["agglo"]["retenu"])  # the two parts of the périmètre
+    assert 0 < cpo["retenu"] < aap["retenu"]
+    assert set(aap) == {"code", "nom", "enveloppe", "demande", "retenu", "solde", "taux", "depassement"}
+    text = cdv("programmation", "data/dossiers", "--exercice", "2025", "--rules", rules).out
+    assert "Droit commun mobilisé" in text and "dont AAP" in text and "18 000,00 €" in text

@@ -76,6 +76,8 @@ def test_json_spec_keys_first_and_values(prog_and_rules) -> None:
         "taux": 1.0,
         "depassement": True,
         "dossiers": 2,
+        "droit-commun": 0.0,
+        "sous-enveloppes": [],
     }
     etat = next(f for f in doc["financeurs"] if f["financeur"] == "etat")
     assert (etat["enveloppe"], etat["solde"], etat["taux"]) == (None, None, None)
@@ -109,6 +111,8 @@ def test_csv_semicolons_bom_one_row_per_financeur(prog_and_rules) -> None:
         "taux": "1,0000",
         "depassement": "oui",
         "dossiers": "2",
+        "droit-commun": "0,00",
+        "sous-enveloppe": "",
     }
     etat = next(r for r in rows if r["financeur"] == "etat")
     assert (etat["enveloppe"], etat["solde"], etat["taux"], etat["depassement"]) == ("", "", "", "non")

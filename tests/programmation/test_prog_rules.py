@@ -17,6 +17,7 @@ PIECES = ["attestation-prefecture", "liste-bureau", "rib"]
 @pytest.fixture
 def cpo_dossier(prog_dossier):
     def make(ident: str, quartiers: list[str], renouvellement: bool = False, innovante: bool = True, **more):
+        more.setdefault("intitule", f"CPO {ident}")  # one CPO per dossier (a CPO is its porteur, intitulé and years)
         return prog_dossier(
             ident,
             [
@@ -52,6 +53,10 @@ def test_one_cpo_per_qpv_holds(cpo_dossier, make_report, regles) -> None:
     assert len(QPV) >= 3
     # one dossier covering two QPV counts for both
     reports = [make_report(cpo_dossier("A", QPV[:2])), make_report(cpo_dossier("B", QPV[2:]))]
+    # and as many more as the rule asks in all (« 5 CPO minimales »: a parameter)
+    params, _ = regles.programmation["cpo-innovante-par-quartier"].parametres(2025, regles)
+    total = getattr(params, "minimum_total", None) or 0
+    reports += [make_report(cpo_dossier(f"X{i}", QPV[:1])) for i in range(total - 2)]
     assert all(r.verdict == "eligible" for r in reports)
     c = constat(calculer(reports, regles, 2025), "cpo-innovante-par-quartier")
     assert (c.statut, c.gravite) == ("ok", "avertissement")

@@ -75,9 +75,9 @@ def test_hand_computed_totals(batch, regles) -> None:
     assert got["agglo"].demande == D("2634.56")  # 1234.56 + 800 + 600
     assert got["agglo"].retenu == D("1200.01")  # accorde 1200.01; the 0 of E; D is inéligible
     assert got["agglo"].dossiers == 1  # E's accorde 0 does not count as financing
-    assert got["agglo"].enveloppe == D("185000")
-    assert got["agglo"].solde == D("183799.99")
-    assert got["ville"].solde == D("93999.50")
+    assert got["agglo"].enveloppe == regles.enveloppe("agglo", 2025)
+    assert got["agglo"].solde == regles.enveloppe("agglo", 2025) - D("1200.01")
+    assert got["ville"].solde == regles.enveloppe("ville", 2025) - D("6000.50")
     assert got["etat"].enveloppe is None and got["etat"].solde is None and got["etat"].taux is None
     assert totaux.resume.to_dict() == {"total": 6, "eligible": 3, "ineligible": 2, "invalide": 1}
 
@@ -93,11 +93,12 @@ def test_listed_financeurs_in_rule_set_order(batch, regles) -> None:
     assert {"habitat-audois", "marcou-habitat"} <= set(expected)  # enveloppes of financeurs no dossier asks
     assert [f.financeur for f in totaux.financeurs()] == expected
     unused = by_code(totaux.financeurs())["marcou-habitat"]
-    assert (unused.demande, unused.retenu, unused.dossiers, unused.solde) == (0, 0, 0, D("5000"))
+    assert (unused.demande, unused.retenu, unused.dossiers) == (0, 0, 0)
+    assert unused.solde == regles.enveloppe("marcou-habitat", 2025)
 
 
-def test_json_entry_rounding(batch, regles) -> None:
-    totaux = Totaux(2025, regles)
+def test_json_entry_rounding(batch, rules_with) -> None:
+    totaux = Totaux(2025, rules_with(enveloppes={"agglo": 185000}))
     for report in batch:
         totaux.add(report)
     agglo = by_code(totaux.financeurs())["agglo"].to_dict()
@@ -110,6 +111,8 @@ def test_json_entry_rounding(batch, regles) -> None:
         "taux": 0.0065,  # 1200.01 / 185000 = 0.006486…
         "depassement": False,
         "dossiers": 1,
+        "droit-commun": 0.0,
+        "sous-enveloppes": [],
     }
     etat = by_code(totaux.financeurs())["etat"].to_dict()
     assert etat["enveloppe"] is None and etat["solde"] is None and etat["taux"] is None
@@ -192,6 +195,8 @@ def test_par_exercice_groups_and_orders(prog_dossier, make_report, regles) -> No
         "taux",
         "depassement",
         "dossiers",
+        "droit-commun",
+        "sous-enveloppes",
     ]
     assert par.exit_code == 0
 

@@ -3,9 +3,11 @@
 The expected flips are computed by hand from the 36 example dossiers of
 data/dossiers/2025 (financeur totals of the eligible ones):
 
-* plancher raised to 1 500 € → only CDV-2025-029 flips (Marcou Habitat 1 000 € and
-  Alogea 1 000 € fall below it); CDV-2025-004 and CDV-2025-007 have Marcou Habitat at
-  exactly 1 500 € and stay eligible; CDV-2025-009's 1 500 € « autre » is not concerned;
+* plancher raised to 1 500 € → CDV-2025-029 flips (Marcou Habitat 1 000 € and
+  Alogea 1 000 € fall below it), and CDV-2025-023 (its « autre », the commune of
+  Berriac, 1 000 €: since SPEC v2 the plancher concerns every financeur but the
+  privés); CDV-2025-004 and CDV-2025-007 have Marcou Habitat at exactly 1 500 € and
+  stay eligible, and so does CDV-2025-009 with its « autre » at exactly 1 500 €;
 * plancher lowered to 400 € → only CDV-2025-012 (Marcou Habitat 450 €) becomes eligible;
 * plancher raised to 1 000 € → nothing flips (no concerned financeur between 500 and 999,99 €).
 """
@@ -17,8 +19,12 @@ from decimal import Decimal
 
 import pytest
 
+from cdv_prog.core.money import euros
+
 # CDV-2025-029: etat 4000, agglo 8000, ville 5000, habitat-audois 4500, marcou-habitat 1000, alogea 1000
 D029 = {"etat": 4000, "agglo": 8000, "ville": 5000, "habitat-audois": 4500, "marcou-habitat": 1000, "alogea": 1000}
+# CDV-2025-023: etat 2000, agglo 3000, autre 1000
+D023 = {"etat": 2000, "agglo": 3000, "autre": 1000}
 # CDV-2025-012: etat 2000, agglo 2500, marcou-habitat 450
 D012 = {"etat": 2000, "agglo": 2500, "marcou-habitat": 450}
 
@@ -39,7 +45,7 @@ def _totals(doc, exercice=2025):
     return {row["financeur"]: row for row in block["financeurs"]}
 
 
-def test_plancher_raised_to_1500_flips_one_dossier(cdv, rules_copy, edit):
+def test_plancher_raised_to_1500_flips_two_dossiers(cdv, rules_copy, edit, regles):
     new = _new_rules(rules_copy, edit, "minimum: {2024: 500}", "minimum: {2024: 1500}")
     doc = _diff_json(cdv, "rules", new, "data/dossiers")
     # the change, by year
@@ -52,19 +58,24 @@ def test_plancher_raised_to_1500_flips_one_dossier(cdv, rules_copy, edit):
     )
     assert change["annees"] == [2024, 2030] and change["avant"] == 500 and change["apres"] == 1500
     # the dossiers
-    assert doc["resume"] == {"changements": 1, "dossiers": 36, "dossiers_changes": 1, "verdicts_changes": 1}
-    [d] = doc["dossiers"]
+    assert doc["resume"] == {"changements": 1, "dossiers": 36, "dossiers_changes": 2, "verdicts_changes": 2}
+    d023, d = doc["dossiers"]
+    assert d023["id"] == "CDV-2025-023" and d023["verdict"] == {"avant": "eligible", "apres": "ineligible"}
+    assert "Autre : 1 000,00 € < plancher de 1 500,00 €" in d023["regles"][0]["message"]
     assert d["id"] == "CDV-2025-029" and d["verdict"] == {"avant": "eligible", "apres": "ineligible"}
     assert d["regles"] == [
         {"regle": "plancher-financeur", "avant": "ok", "apres": "echec", "message": d["regles"][0]["message"]}
     ]
     assert "Marcou Habitat : 1 000,00 € < plancher de 1 500,00 €" in d["regles"][0]["message"]
-    # totals: retained drops by exactly CDV-2025-029's amounts; requested is unchanged
+    # totals: retained (inside the enveloppe's périmètre, plus the droit commun apart) drops by exactly
+    # the amounts of CDV-2025-023 and CDV-2025-029; requested is unchanged
     totals = _totals(doc)
     for code, row in totals.items():
         assert row["demande"]["avant"] == row["demande"]["apres"]
-        assert Decimal(str(row["retenu"]["avant"])) - Decimal(str(row["retenu"]["apres"])) == D029.get(code, 0), code
-    assert totals["agglo"]["enveloppe"] == {"avant": 185000.0, "apres": 185000.0}
+        drop = sum(Decimal(str(row[k]["avant"])) - Decimal(str(row[k]["apres"])) for k in ("retenu", "droit-commun"))
+        assert drop == D029.get(code, 0) + D023.get(code, 0), code
+    agglo = float(regles.enveloppe("agglo", 2025) or 0)
+    assert totals["agglo"]["enveloppe"] == {"avant": agglo, "apres": agglo}
     assert totals["etat"]["enveloppe"] == {"avant": None, "apres": None}
 
 
@@ -75,7 +86,7 @@ def test_plancher_lowered_to_400_makes_012_eligible(cdv, rules_copy, edit):
         ("CDV-2025-012", "ineligible", "eligible")
     ]
     for code, row in _totals(doc).items():
-        gain = Decimal(str(row["retenu"]["apres"])) - Decimal(str(row["retenu"]["avant"]))
+        gain = sum(Decimal(str(row[k]["apres"])) - Decimal(str(row[k]["avant"])) for k in ("retenu", "droit-commun"))
         assert gain == D012.get(code, 0), code
 
 
@@ -112,8 +123,8 @@ def test_referentiels_enveloppes_rules_added_and_removed(cdv, rules_copy, edit):
         "",
     )
     edit(rules_copy / "contrat.yaml", "sigle: Région, groupe: partenaire", "sigle: Région, groupe: principal")
-    edit(rules_copy / "enveloppes.yaml", "agglo: {2024: 185000}", "agglo: {2024: 185000, 2027: 190000}")
-    edit(rules_copy / "enveloppes.yaml", "  etat: ~", "  etat: ~\n  region: {2026: 50000}")
+    edit(rules_copy / "enveloppes.yaml", "montant: {2024: 261000}", "montant: {2024: 261000, 2027: 270000}")
+    edit(rules_copy / "enveloppes.yaml", "  etat:\n", "  region: {2026: 50000}\n  etat:\n")
     regles = rules_copy / "regles.yaml"
     text = regles.read_text(encoding="utf-8")
     start = text.index("  bonus-innovation:")
@@ -152,19 +163,19 @@ def test_referentiels_enveloppes_rules_added_and_removed(cdv, rules_copy, edit):
     )
 
 
-def test_text_format(cdv, rules_copy, edit):
+def test_text_format(cdv, rules_copy, edit, regles):
     new = _new_rules(rules_copy, edit, "minimum: {2024: 500}", "minimum: {2024: 500, 2025: 1500}")
     run = cdv("regles", "diff", "rules", new, "data/dossiers")
     assert run.code == 0
     out = run.out
     assert "~ règle plancher-financeur — Plancher de 500 € par financeur" in out
     assert "      minimum, 2025-2030 : 500,00 € → 1 500,00 €" in out
-    assert "Dossiers : 36 examiné(s), 1 changent, dont 1 de verdict" in out
+    assert "Dossiers : 36 examiné(s), 2 changent, dont 2 de verdict" in out
     assert "  CDV-2025-029  éligible → inéligible  data/dossiers/2025/CDV-2025-029.yaml" in out
     assert "      plancher-financeur : ok → échec (" in out
     assert "Totaux par financeur, exercice 2025" in out
     agglo = next(line for line in run.lines if line.strip().startswith("Agglo "))
-    assert "185 000,00 €" in agglo and "-8 000,00 €" in agglo
+    assert euros(regles.enveloppe("agglo", 2025) or Decimal(0)) in agglo and "-11 000,00 €" in agglo  # 029 and 023
 
 
 def test_without_dossiers_only_the_rules_are_compared(cdv):

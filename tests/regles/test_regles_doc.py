@@ -9,6 +9,7 @@ import pytest
 
 from cdv_prog import kinds
 from cdv_prog.core.conditions import PHRASES, Condition
+from cdv_prog.core.money import euros
 from cdv_prog.workflow.document import Code, Para, parse_kind_doc, rst_blocks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +69,13 @@ def test_markdown_reference(cdv, regles):
     assert "**S'applique :** quand CAF finance le dossier et l'action est une action de soutien à la parentalité" in md
     assert "| `minimum` | 2024-2030 : 500,00 € |" in md
     assert "| `part` | 50 % |" in md
-    assert "| Agglo | 185 000,00 € |" in md and "| État | non renseignée |" in md
+    first = regles.contrat.periode[0]
+    for code, env in regles.enveloppes.items():  # each enveloppe: its périmètre, its amount, its sous-enveloppes
+        amount = env.at(first)
+        shown = euros(amount) if amount is not None else "non renseignée"
+        assert f"| {regles.nom_court(code)} | {env.perimetre.texte()} | {shown} |" in md
+        for sous in env.sous_enveloppes.values():
+            assert f"dont « {sous.nom} » ({sous.code}) | {sous.perimetre.texte()} |" in md
     assert "## Genres de règles" in md and "### montant-minimum — " in md
     assert "```yaml\nplancher-financeur:\n  type: montant-minimum" in md
     assert "**Ce que la règle vérifie.**" in md and "**Pourquoi.**" in md

@@ -49,7 +49,8 @@ def test_projection_shows_the_effect_without_touching_the_files(cdv, rules_copy,
     assert doc["projection"] == 2026 and doc["remarques"] == []
     # only the plancher moves: the dates are not shifted, so no rule on dates flips
     assert [(d["id"], d["exercice"], d["verdict"]["apres"]) for d in doc["dossiers"]] == [
-        ("CDV-2025-029", 2025, "ineligible")
+        ("CDV-2025-023", 2025, "ineligible"),  # its « autre » at 1 000 € (v2: every financeur but the privés)
+        ("CDV-2025-029", 2025, "ineligible"),
     ]
     assert [r["regle"] for r in doc["dossiers"][0]["regles"]] == ["plancher-financeur"]
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in EXAMPLES.glob("*.yaml")} == before
@@ -64,15 +65,16 @@ def test_projection_of_identical_rules_changes_nothing(cdv) -> None:
     assert doc["dossiers"] == [] and doc["changements"] == []
 
 
-def test_projection_picks_the_enveloppes_of_that_year(cdv, rules_copy, edit) -> None:
-    edit(rules_copy / "enveloppes.yaml", "agglo: {2024: 185000}", "agglo: {2024: 185000, 2026: 100000}")
+def test_projection_picks_the_enveloppes_of_that_year(cdv, rules_copy, edit, regles) -> None:
+    shipped = float(regles.enveloppe("agglo", 2026) or 0)
+    edit(rules_copy / "enveloppes.yaml", "montant: {2024: 261000}", "montant: {2024: 261000, 2026: 100000}")
     doc = _json(cdv, "rules", rules_copy, EXAMPLES, "--projeter-sur", "2026")
     [block] = doc["totaux"]
     agglo = next(row for row in block["financeurs"] if row["financeur"] == "agglo")
-    assert agglo["enveloppe"] == {"avant": 185000.0, "apres": 100000.0}
+    assert agglo["enveloppe"] == {"avant": shipped, "apres": 100000.0}
     plain = _json(cdv, "rules", rules_copy, EXAMPLES)
     agglo = next(row for row in plain["totaux"][0]["financeurs"] if row["financeur"] == "agglo")
-    assert agglo["enveloppe"] == {"avant": 185000.0, "apres": 185000.0}
+    assert agglo["enveloppe"] == {"avant": shipped, "apres": shipped}
     assert any("l'enveloppe agglo" in r and "--projeter-sur 2026" in r for r in plain["remarques"])
 
 

@@ -667,9 +667,10 @@ cas:
   - nom: deux CPO innovantes couvrent tous les QPV
     modifications:
       action: {{innovante: true, cpo: {{annees: [2025, 2026, 2027]}}}}
+    parametres: {{cpo-innovante-par-quartier: {{minimum-total: 2}}}}
     dossiers:
-      - {{id: A, action: {{quartiers: [{", ".join(qpv[:2])}]}}}}
-      - {{id: B, action: {{quartiers: [{", ".join(qpv[2:])}]}}}}
+      - {{id: A, intitule: CPO A, action: {{quartiers: [{", ".join(qpv[:2])}]}}}}
+      - {{id: B, intitule: CPO B, action: {{quartiers: [{", ".join(qpv[2:])}]}}}}
     attendu: {{programmation: {{cpo-innovante-par-quartier: ok}}}}
   - nom: un dossier invalide dans le lot
     dossiers:

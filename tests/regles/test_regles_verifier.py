@@ -177,7 +177,7 @@ def test_github_format(cdv, rules_copy, edit, line_of):
 
 
 def test_github_format_warning_and_relative_path(cdv, rules_copy, edit, tmp_path):
-    edit(rules_copy / "enveloppes.yaml", "ville: {2024: 100000}", "ville: {2024: 100000, 2042: 1}")
+    edit(rules_copy / "enveloppes.yaml", "montant: {2024: 100000}", "montant: {2024: 100000, 2042: 1}")
     run = cdv("regles", "verifier", rules_copy.name, "--format", "github", cwd=tmp_path)
     assert run.code == 0
     assert [x for x in run.lines if x.startswith("::warning file=rules-copie/enveloppes.yaml,line=")], run.out

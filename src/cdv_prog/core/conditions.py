@@ -10,16 +10,31 @@ rule is ``sans-objet`` and its message says which. Known conditions:
   action's flags;
 * ``elan: true|false`` — also filed on the Elan platform;
 * ``cpo-apres-premiere-annee: true`` — under a CPO and the exercice is later
-  than the first year of the CPO.
+  than the first year of the CPO;
+* ``type-porteur: [association, ~]`` — the porteur's type is one of these
+  (``~``: the type is not given);
+* ``hors-geographie-prioritaire: true|false`` — no quartier of the action is a
+  quartier prioritaire or de veille (``hors-qpv`` only);
+* ``objectif: true|false`` — the action gives its objectif (``action.objectif``);
+* ``precedent: true|false`` — the dossier names its N-1 dossier (``action.precedent``);
+* ``historique: true|false`` — a history of earlier exercices is available
+  (SPEC §5: at least one dossier of an earlier exercice was read);
+* ``finance-n-1: caf`` (or a list) — each of these financeurs financed the
+  action in N-1: known from the history (the ``action.precedent`` dossier of
+  N-1, its total > 0), else from ``bilan-precedent.financeurs``; when neither
+  tells, the financeur is **assumed** to have financed it, and the constat's
+  message says so (:meth:`Condition.hypotheses`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from cdv_prog.core.vocab import CodeFinanceur
+from cdv_prog.core.historique import precedent
+from cdv_prog.core.vocab import TYPES_PORTEUR_FR, CodeFinanceur, TypePorteur
 
 if TYPE_CHECKING:
     from cdv_prog.core.context import Contexte
@@ -48,6 +63,25 @@ PHRASES: dict[str, tuple[str, str]] = {
         "l'action est sous CPO et l'exercice est après la première année de la CPO",
         "l'action n'est pas sous CPO, ou c'est la première année de la CPO",
     ),
+    "hors-geographie-prioritaire": (
+        "aucun quartier de l'action n'est un quartier prioritaire ni un quartier de veille",
+        "l'action a au moins un quartier prioritaire ou de veille",
+    ),
+    "objectif": (
+        "l'action donne son objectif stratégique",
+        "l'action ne donne pas son objectif stratégique, qui la relie aux fiches-actions du contrat",
+    ),
+    "precedent": (
+        "le dossier nomme le dossier de l'action de l'année précédente",
+        "le dossier ne nomme pas le dossier de l'action de l'année précédente",
+    ),
+    "historique": ("un historique des exercices précédents est fourni", "historique non fourni"),
+    # conditions with a list of values: worded with their values (workflow.values.condition_parts)
+    "type-porteur": ("le porteur est d'un des types donnés", "le porteur n'est d'aucun des types donnés"),
+    "finance-n-1": (
+        "chacun de ces financeurs finançait l'action l'année précédente",
+        "l'un de ces financeurs ne finançait pas l'action l'année précédente",
+    ),
 }
 
 
@@ -66,6 +100,16 @@ class Condition(BaseModel):
     renouvellement: bool | None = None
     elan: bool | None = None
     cpo_apres_premiere_annee: bool | None = Field(default=None, alias="cpo-apres-premiere-annee")
+    hors_geographie_prioritaire: bool | None = Field(default=None, alias="hors-geographie-prioritaire")
+    objectif: bool | None = None
+    precedent: bool | None = None
+    historique: bool | None = None
+    type_porteur: Annotated[list[TypePorteur | None], BeforeValidator(_one_or_many), Field(min_length=1)] | None = (
+        Field(default=None, alias="type-porteur")
+    )
+    finance_n_1: Annotated[list[CodeFinanceur], BeforeValidator(_one_or_many), Field(min_length=1)] | None = Field(
+        default=None, alias="finance-n-1"
+    )
 
     def non_applicable(self, ctx: Contexte) -> str | None:
         """None when the rule applies; else the French reason why it does not."""
@@ -74,19 +118,26 @@ class Condition(BaseModel):
             for code in self.finance:
                 if ctx.total(code) <= 0:
                     return f"{ctx.nom(code)} ne finance pas le dossier"
-        action = d.action
-        actual = {
-            "cpo": action.cpo is not None,
-            "innovante": action.innovante,
-            "parentalite": action.parentalite,
-            "renouvellement": action.renouvellement,
-            "elan": d.elan,
-            "cpo-apres-premiere-annee": action.cpo is not None and d.exercice > min(action.cpo.annees),
-        }
+        if self.type_porteur is not None and d.porteur.type not in self.type_porteur:
+            return f"le porteur est de type « {type_porteur_fr(d.porteur.type)} »"
         for key, wanted in self.drapeaux().items():
-            if actual[key] != wanted:
-                return phrase(key, actual[key])
+            actual = _FLAGS[key](ctx)
+            if actual != wanted:
+                return phrase(key, actual)
+        for code in self.finance_n_1 or ():
+            financait, comment = finance_n_1(ctx, code)
+            if financait is False:
+                return f"{ctx.nom(code)} ne finançait pas l'action en {ctx.exercice - 1} ({comment})"
         return None
+
+    def hypotheses(self, ctx: Contexte) -> list[str]:
+        """What the condition assumed for lack of data (said in the constat's message)."""
+        out = []
+        for code in self.finance_n_1 or ():
+            financait, comment = finance_n_1(ctx, code)
+            if financait is None:
+                out.append(comment)
+        return out
 
     def drapeaux(self) -> dict[str, bool]:
         """The flag conditions given (YAML key → wanted value), in declaration order."""
@@ -97,5 +148,60 @@ class Condition(BaseModel):
             "renouvellement": self.renouvellement,
             "elan": self.elan,
             "cpo-apres-premiere-annee": self.cpo_apres_premiere_annee,
+            "hors-geographie-prioritaire": self.hors_geographie_prioritaire,
+            "objectif": self.objectif,
+            "precedent": self.precedent,
+            "historique": self.historique,
         }
         return {key: value for key, value in flags.items() if value is not None}
+
+
+def type_porteur_fr(code: str | None) -> str:
+    """``association``; ``non renseigné`` for a porteur without type."""
+    return code if code is not None else "non renseigné"
+
+
+def types_porteur_fr(codes: list[TypePorteur | None]) -> str:
+    """The types of a ``type-porteur`` condition in words: ``Associations ou type non renseigné``."""
+    return " ou ".join(TYPES_PORTEUR_FR[c] if c is not None else "type non renseigné" for c in codes)
+
+
+def hors_geographie_prioritaire(ctx: Contexte) -> bool:
+    """No quartier of the action is a quartier prioritaire or de veille (``hors-qpv`` only)."""
+    return not any(code in ctx.regles.quartiers for code in ctx.dossier.action.quartiers)
+
+
+def finance_n_1(ctx: Contexte, financeur: str) -> tuple[bool | None, str]:
+    """Did the financeur finance the action in N-1? (True/False, or None: assumed), and how it is known.
+
+    From the history first (the ``action.precedent`` dossier of N-1, its total
+    > 0), else from ``bilan-precedent.financeurs``; when neither tells, None:
+    the rules assume it did and say so.
+    """
+    nom, annee = ctx.nom(financeur), ctx.exercice - 1
+    found = precedent(ctx.historique, ctx.dossier)
+    if found is not None:
+        return found.finance(financeur), f"d'après le dossier {found.id} de l'historique"
+    bilan = ctx.dossier.bilan_precedent
+    if bilan is not None and bilan.financeurs is not None:
+        return financeur in bilan.financeurs, "d'après les financeurs de l'année précédente déclarés au bilan"
+    return None, (
+        f"{nom} supposée avoir financé l'action en {annee} : ni dossier {annee} dans l'historique, "
+        "ni financeurs de l'année précédente déclarés au bilan"
+    )
+
+
+_FLAGS: dict[str, Callable[[Contexte], bool]] = {
+    "cpo": lambda ctx: ctx.dossier.action.cpo is not None,
+    "innovante": lambda ctx: ctx.dossier.action.innovante,
+    "parentalite": lambda ctx: ctx.dossier.action.parentalite,
+    "renouvellement": lambda ctx: ctx.dossier.action.renouvellement,
+    "elan": lambda ctx: ctx.dossier.elan,
+    "cpo-apres-premiere-annee": lambda ctx: (
+        (cpo := ctx.dossier.action.cpo) is not None and ctx.exercice > min(cpo.annees)
+    ),
+    "hors-geographie-prioritaire": hors_geographie_prioritaire,
+    "objectif": lambda ctx: ctx.dossier.action.objectif is not None,
+    "precedent": lambda ctx: ctx.dossier.action.precedent is not None,
+    "historique": lambda ctx: ctx.historique_disponible,
+}

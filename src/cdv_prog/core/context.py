@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from cdv_prog.core.historique import Historique, disponible
 from cdv_prog.core.montants import Montants, TotalFinanceur
 
 if TYPE_CHECKING:
@@ -26,10 +27,16 @@ class Contexte:
     regles: JeuDeRegles
     montants: Montants
     cache: dict[str, object] = field(default_factory=dict)
+    historique: Historique | None = None  # the dossiers of earlier exercices (SPEC §5); None: not given
 
     @classmethod
-    def of(cls, dossier: Dossier, regles: JeuDeRegles) -> Contexte:
-        return cls(dossier, regles, Montants.of(dossier, regles))
+    def of(cls, dossier: Dossier, regles: JeuDeRegles, historique: Historique | None = None) -> Contexte:
+        return cls(dossier, regles, Montants.of(dossier, regles), historique=historique)
+
+    @property
+    def historique_disponible(self) -> bool:
+        """At least one dossier of an earlier exercice was read (SPEC §5)."""
+        return disponible(self.historique, self.exercice)
 
     @property
     def exercice(self) -> int:
@@ -71,10 +78,11 @@ class ContexteProgrammation:
     regles: JeuDeRegles
     dossiers: tuple[DossierRetenu, ...]  # the eligible dossiers of the exercice, in path order
     financeurs: tuple[TotalFinanceur, ...]  # per-financeur totals against the enveloppes
+    historique: Historique | None = None  # the dossiers of earlier exercices (SPEC §5); None: not given
 
     def nom(self, financeur: str) -> str:
         return self.regles.nom_court(financeur)
 
     def contexte(self, retenu: DossierRetenu) -> Contexte:
         """One of its dossiers as the dossier rules see it (amounts not recomputed)."""
-        return Contexte(retenu.dossier, self.regles, retenu.montants)
+        return Contexte(retenu.dossier, self.regles, retenu.montants, historique=self.historique)

@@ -125,6 +125,10 @@ class Action(_Strict):
     cpo: Cpo | None = Field(
         default=None, description="Présent si l'action relève d'une convention pluriannuelle d'objectifs."
     )
+    precedent: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)] | None = Field(
+        default=None,
+        description="Identifiant du dossier de cette action pour l'exercice précédent (N-1), dans l'historique.",
+    )
 
     @field_validator("fin")
     @classmethod
@@ -187,6 +191,12 @@ class Financement(_Strict):
 class BilanPrecedent(_Strict):
     envoye_le: Date | None = Field(
         description="Date d'envoi du bilan (AAAA-MM-JJ ou JJ/MM/AAAA).", default=None, alias="envoye-le"
+    )
+    financeurs: list[CodeFinanceur] | None = Field(
+        default=None,
+        description=(
+            "Financeurs de l'action l'année précédente (codes), quand son dossier N-1 n'est pas dans l'historique."
+        ),
     )
 
 

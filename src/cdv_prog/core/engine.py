@@ -11,6 +11,7 @@ from __future__ import annotations
 from cdv_prog.core.context import Contexte, ContexteProgrammation
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.findings import Constat
+from cdv_prog.core.historique import Historique
 from cdv_prog.core.montants import Montants
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.ruleset import JeuDeRegles, Regle
@@ -21,7 +22,12 @@ def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
     reason = regle.condition.non_applicable(ctx)
     if reason is not None:
         return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {reason}", regle.source)
-    return appliquer(regle, ctx)
+    constat = appliquer(regle, ctx)
+    hypotheses = regle.condition.hypotheses(ctx)
+    if hypotheses and constat.statut != "sans-objet":  # what the condition assumed, said with the result
+        message = f"{constat.message} ({' ; '.join(hypotheses)})"
+        return Constat(regle.id, regle.gravite, constat.statut, message, regle.source)
+    return constat
 
 
 def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
@@ -38,9 +44,12 @@ def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
     return Constat(regle.id, regle.gravite, result.statut, message, regle.source)
 
 
-def evaluer(dossier: Dossier, regles: JeuDeRegles, montants: Montants | None = None) -> list[Constat]:
-    """Every dossier rule of the set, in the order of the rules files."""
-    ctx = Contexte(dossier, regles, montants if montants is not None else Montants.of(dossier, regles))
+def evaluer(
+    dossier: Dossier, regles: JeuDeRegles, montants: Montants | None = None, historique: Historique | None = None
+) -> list[Constat]:
+    """Every dossier rule of the set, in the order of the rules files (``historique``: earlier exercices, §5)."""
+    montants = montants if montants is not None else Montants.of(dossier, regles)
+    ctx = Contexte(dossier, regles, montants, historique=historique)
     return [evaluer_regle(regle, ctx) for regle in regles.regles.values()]
 
 
@@ -55,10 +64,10 @@ def verdict(constats: list[Constat]) -> Verdict:
     return "eligible"
 
 
-def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str) -> DossierReport:
+def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str, historique: Historique | None = None) -> DossierReport:
     """The report of a valid dossier: its amounts (computed here, once), constats and verdict."""
     montants = Montants.of(dossier, regles)
-    constats = evaluer(dossier, regles, montants)
+    constats = evaluer(dossier, regles, montants, historique)
     return DossierReport(
         fichier,
         verdict(constats),

@@ -6,7 +6,8 @@
   (:func:`cdv_prog.core.report.rapport`) and read by the engine, the totals,
   the breakdowns, the commitments, the diff and every renderer.
 * :class:`TotalFinanceur` — one financeur's totals over an exercice against
-  its enveloppe: solde, taux, dépassement.
+  its enveloppe (the lines of its périmètre): solde, taux, dépassement, the
+  droit commun mobilisé outside it and each :class:`TotalSousEnveloppe`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Montants:
     lignes: tuple[LigneMontant, ...]
     demandes: dict[str, Decimal]
     retenus: dict[str, Decimal]
+    cpo: bool = False  # the dossier is under a CPO (an enveloppe's périmètre may count it or not)
 
     @classmethod
     def of(cls, dossier: Dossier, regles: JeuDeRegles | None = None) -> Montants:
@@ -52,7 +54,7 @@ class Montants:
         for ligne in lignes:
             demandes[ligne.financeur] = demandes.get(ligne.financeur, ZERO) + ligne.demande
             retenus[ligne.financeur] = retenus.get(ligne.financeur, ZERO) + ligne.retenu
-        return cls(lignes, demandes, retenus)
+        return cls(lignes, demandes, retenus, dossier.action.cpo is not None)
 
     @property
     def financent(self) -> list[str]:
@@ -94,14 +96,14 @@ def taux(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class TotalFinanceur:
-    """One financeur over one exercice: demandé (valid dossiers), retenu (eligible ones), enveloppe."""
+class TotalSousEnveloppe:
+    """A sous-enveloppe over one exercice: the lines of its périmètre, against its amount."""
 
-    financeur: str
+    code: str
+    nom: str
     enveloppe: Decimal | None
     demande: Decimal
     retenu: Decimal
-    dossiers: int
 
     @property
     def solde(self) -> Decimal | None:
@@ -116,6 +118,55 @@ class TotalFinanceur:
         return self.enveloppe is not None and self.retenu > self.enveloppe
 
     def to_dict(self) -> dict[str, Any]:
+        """An entry of a financeur's ``sous-enveloppes`` in the programmation JSON (``docs/rapports.md``)."""
+        return {
+            "code": self.code,
+            "nom": self.nom,
+            "enveloppe": montant_json(self.enveloppe),
+            "demande": montant_json(self.demande),
+            "retenu": montant_json(self.retenu),
+            "solde": montant_json(self.solde),
+            "taux": taux_json(self.taux),
+            "depassement": self.depassement,
+        }
+
+
+@dataclass(frozen=True)
+class TotalFinanceur:
+    """One financeur over one exercice: demandé (valid dossiers), retenu (eligible ones), enveloppe.
+
+    ``demande``, ``retenu`` and ``dossiers`` count the lines inside the enveloppe's
+    périmètre (every line without one); ``droit_commun`` is what eligible dossiers
+    retain outside it (« droit commun mobilisé »).
+    """
+
+    financeur: str
+    enveloppe: Decimal | None
+    demande: Decimal
+    retenu: Decimal
+    dossiers: int
+    droit_commun: Decimal = ZERO
+    sous_enveloppes: tuple[TotalSousEnveloppe, ...] = ()
+
+    @property
+    def solde(self) -> Decimal | None:
+        return solde(self.enveloppe, self.retenu)
+
+    @property
+    def taux(self) -> Decimal | None:
+        return taux(self.enveloppe, self.retenu)
+
+    @property
+    def depassement_enveloppe(self) -> bool:
+        """The enveloppe itself is exceeded (its sous-enveloppes aside)."""
+        return self.enveloppe is not None and self.retenu > self.enveloppe
+
+    @property
+    def depassement(self) -> bool:
+        """The enveloppe or one of its sous-enveloppes is exceeded."""
+        return self.depassement_enveloppe or any(s.depassement for s in self.sous_enveloppes)
+
+    def to_dict(self) -> dict[str, Any]:
         """An entry of ``financeurs`` in the programmation JSON (``docs/rapports.md``)."""
         return {
             "financeur": self.financeur,
@@ -126,4 +177,6 @@ class TotalFinanceur:
             "taux": taux_json(self.taux),
             "depassement": self.depassement,
             "dossiers": self.dossiers,
+            "droit-commun": montant_json(self.droit_commun),
+            "sous-enveloppes": [s.to_dict() for s in self.sous_enveloppes],
         }

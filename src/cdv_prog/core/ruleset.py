@@ -95,6 +95,83 @@ class DispositifDef(_Strict):
         return [self.financeur] if isinstance(self.financeur, str) else list(self.financeur)
 
 
+class Perimetre(_Strict):
+    """The lines of its financeur an enveloppe counts: by nature, by CPO or not; a key left out: any.
+
+    ``Perimetre()`` counts every line (an enveloppe given in the short form).
+    """
+
+    nature: Nature | None = None  # specifique | droit-commun
+    cpo: bool | None = None  # true: dossiers under a CPO only; false: the others only
+
+    @property
+    def vide(self) -> bool:
+        """No constraint: every line of the financeur counts."""
+        return self.nature is None and self.cpo is None
+
+    def contient(self, nature: Nature, cpo: bool) -> bool:
+        """Whether a line of this nature, on a dossier under a CPO or not, is inside."""
+        return (self.nature is None or self.nature == nature) and (self.cpo is None or self.cpo == cpo)
+
+    def plus_etroit(self, autre: Perimetre) -> bool:
+        """Strictly narrower than ``autre``: every constraint of ``autre``, and at least one more."""
+        garde = all(
+            mine == theirs or theirs is None for mine, theirs in ((self.nature, autre.nature), (self.cpo, autre.cpo))
+        )
+        return garde and self != autre
+
+    def texte(self) -> str:
+        """« crédits spécifiques, hors CPO », or « toutes les lignes du financeur »."""
+        from cdv_prog.core.vocab import NATURES_FR
+
+        parts = []
+        if self.nature is not None:
+            parts.append(NATURES_FR[self.nature])
+        if self.cpo is not None:
+            parts.append("sous CPO" if self.cpo else "hors CPO")
+        return ", ".join(parts) if parts else "toutes les lignes du financeur"
+
+
+TOUT = Perimetre()
+
+
+@dataclass(frozen=True)
+class SousEnveloppe:
+    """A part of an enveloppe with a narrower périmètre (the Agglo's « appel à projets annuel »)."""
+
+    code: str
+    nom: str
+    montant: Dated[Decimal | None] | None  # None: « non renseignée »
+    perimetre: Perimetre
+
+    def at(self, exercice: int) -> Decimal | None:
+        return self.montant.at(exercice) if self.montant is not None else None
+
+
+@dataclass(frozen=True)
+class Enveloppe:
+    """A financeur's enveloppe: its (dated) amount, the lines it counts, its sous-enveloppes.
+
+    The short form of the rules (``ville: {2024: 100000}``, a plain amount or ``~``)
+    has the empty périmètre (every line of the financeur counts) and no sous-enveloppe.
+    """
+
+    financeur: str
+    montant: Dated[Decimal | None] | None  # None: « non renseignée »
+    perimetre: Perimetre = TOUT
+    sous_enveloppes: dict[str, SousEnveloppe] = field(default_factory=dict)
+
+    def at(self, exercice: int) -> Decimal | None:
+        return self.montant.at(exercice) if self.montant is not None else None
+
+    def contient(self, nature: Nature, cpo: bool) -> bool:
+        return self.perimetre.contient(nature, cpo)
+
+    def dans(self, sous: SousEnveloppe, nature: Nature, cpo: bool) -> bool:
+        """A line counts in a sous-enveloppe when it is inside both périmètres (a part of the enveloppe)."""
+        return self.perimetre.contient(nature, cpo) and sous.perimetre.contient(nature, cpo)
+
+
 class QuartierDef(_Strict):
     nom: Texte
     statut: StatutQuartier
@@ -173,7 +250,7 @@ class JeuDeRegles:
     defis: dict[str, DefiDef]
     axes: dict[str, str]
     pieces: dict[str, str]
-    enveloppes: dict[str, Dated[Decimal | None] | None]  # a year may be « non renseignée » (None)
+    enveloppes: dict[str, Enveloppe]  # financeur → its enveloppe (amount, périmètre, sous-enveloppes)
     regles: dict[str, Regle]
     programmation: dict[str, Regle] = field(default_factory=dict)
     fichiers: list[Path] = field(default_factory=list)
@@ -202,8 +279,14 @@ class JeuDeRegles:
         return (f.sigle or financeur) if f else financeur
 
     def enveloppe(self, financeur: str, exercice: int) -> Decimal | None:
-        dated = self.enveloppes.get(financeur)
-        return dated.at(exercice) if dated is not None else None
+        """The amount of the financeur's enveloppe for the exercice (None: none, or « non renseignée »)."""
+        env = self.enveloppes.get(financeur)
+        return env.at(exercice) if env is not None else None
+
+    def perimetre(self, financeur: str) -> Perimetre:
+        """The lines of the financeur its enveloppe counts (all of them without périmètre or enveloppe)."""
+        env = self.enveloppes.get(financeur)
+        return env.perimetre if env is not None else TOUT
 
 
 def index_dispositifs(dispositifs: dict[str, DispositifDef]) -> dict[str, str]:

@@ -20,14 +20,25 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from cdv_prog import kinds
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ALWAYS, ANNEE_MIN, Dated, annee_invalide, is_dated
 from cdv_prog.core.findings import RuleProblem, format_path
 from cdv_prog.core.money import AmountError, parse_amount
-from cdv_prog.core.ruleset import JeuDeRegles, QuartierDef, Referentiel, Regle, RuleKind, RulesError
+from cdv_prog.core.ruleset import (
+    TOUT,
+    Enveloppe,
+    JeuDeRegles,
+    Perimetre,
+    QuartierDef,
+    Referentiel,
+    Regle,
+    RuleKind,
+    RulesError,
+    SousEnveloppe,
+)
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, normaliser, suggest
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
@@ -273,36 +284,104 @@ def check_dispositifs(rs: JeuDeRegles, signaler: Signaler) -> None:
             seen.setdefault(key, (code, name))
 
 
-def build_enveloppes(
-    rs: JeuDeRegles, raw_enveloppes: Mapping[Any, Any], signaler: Signaler
-) -> dict[str, Dated[Decimal | None] | None]:
-    """The ``enveloppes`` section: financeur → amount or dated amounts (``None``: « non renseignée »)."""
-    out: dict[str, Dated[Decimal | None] | None] = {}
+class _SousEnveloppeBrute(BaseModel):
+    """A sous-enveloppe as written: ``{nom, montant, perimetre}`` (the amount is checked apart, with its years)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    nom: Annotated[str, Field(min_length=1)]
+    montant: Any
+    perimetre: Perimetre
+
+
+class _EnveloppeLongue(BaseModel):
+    """The long form of an enveloppe: ``{montant, perimetre, sous-enveloppes}``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    montant: Any
+    perimetre: Perimetre = TOUT
+    sous_enveloppes: dict[Code, dict[str, Any]] = Field(default={}, alias="sous-enveloppes")
+
+
+ENVELOPPE_FORMES = (
+    "une enveloppe est un montant, des montants datés {année: montant}, ~ (non renseignée), "
+    "ou un ensemble de clés (montant, perimetre, sous-enveloppes)"
+)
+
+
+def build_enveloppes(rs: JeuDeRegles, raw_enveloppes: Mapping[Any, Any], signaler: Signaler) -> dict[str, Enveloppe]:
+    """The ``enveloppes`` section: financeur → :class:`Enveloppe` (short form or long form, ``docs/regles.md``).
+
+    Short form: an amount, dated amounts or ``~`` (« non renseignée »): every line
+    of the financeur counts. Long form: ``montant`` (the same three shapes),
+    ``perimetre`` ({nature, cpo}) and ``sous-enveloppes`` (code → {nom, montant,
+    perimetre}). An enveloppe with a problem is left out, after signalling it.
+    """
+    out: dict[str, Enveloppe] = {}
     for code, raw in raw_enveloppes.items():
         path = ("enveloppes", code)
         if code not in rs.financeurs:
             signaler(path, f"financeur inconnu « {short(code)} » ; codes connus : {', '.join(rs.financeurs)}")
             continue
-        if raw is None:
-            out[code] = None
-            continue
-        dated = Dated.of(raw)
-        ok = not year_problems(path, dated, signaler)
-        for year, value in dated.values:
-            where = path if year is ALWAYS else path + (year,)
-            if value is None:
-                continue
-            try:
-                parse_amount(value)
-            except AmountError as exc:
-                signaler(where, str(exc))
-                ok = False
-        if isinstance(raw, dict) and not is_dated(raw):
-            signaler(path, "une enveloppe est un montant ou des montants datés {année: montant}")
-            ok = False
-        if ok:
-            out[code] = Dated(tuple((y, None if v is None else parse_amount(v)) for y, v in dated.values))
+        if isinstance(raw, dict) and any(isinstance(k, str) for k in raw):
+            enveloppe = _enveloppe_longue(code, raw, path, signaler)
+        else:
+            ok, montant = _montant_enveloppe(path, raw, signaler)
+            enveloppe = Enveloppe(code, montant) if ok else None
+        if enveloppe is not None:
+            out[code] = enveloppe
     return out
+
+
+def _enveloppe_longue(code: str, raw: dict[Any, Any], path: tuple, signaler: Signaler) -> Enveloppe | None:
+    try:
+        forme = _EnveloppeLongue.model_validate(raw)
+    except ValidationError as exc:
+        report_validation(exc, path, _EnveloppeLongue, signaler)
+        return None
+    ok, montant = _montant_enveloppe(path + ("montant",), forme.montant, signaler)
+    sous: dict[str, SousEnveloppe] = {}
+    for scode, sraw in forme.sous_enveloppes.items():
+        spath = path + ("sous-enveloppes", scode)
+        try:
+            brute = _SousEnveloppeBrute.model_validate(sraw)
+        except ValidationError as exc:
+            report_validation(exc, spath, _SousEnveloppeBrute, signaler)
+            ok = False
+            continue
+        good, smontant = _montant_enveloppe(spath + ("montant",), brute.montant, signaler)
+        ok = ok and good
+        sous[scode] = SousEnveloppe(scode, brute.nom, smontant, brute.perimetre)
+    return Enveloppe(code, montant, forme.perimetre, sous) if ok else None
+
+
+def _montant_enveloppe(path: tuple, raw: Any, signaler: Signaler) -> tuple[bool, Dated[Decimal | None] | None]:
+    """(ok, the amount): an amount, dated amounts ``{année: montant}`` or ``~`` (None: « non renseignée »)."""
+    if raw is None:
+        return True, None
+    if isinstance(raw, dict) and not is_dated(raw):
+        signaler(
+            path,
+            "un montant, des montants datés {année: montant} ou ~ (non renseignée)"
+            if path[-1] == "montant"
+            else ENVELOPPE_FORMES,
+        )
+        return False, None
+    dated = Dated.of(raw)
+    ok = not year_problems(path, dated, signaler)
+    for year, value in dated.values:
+        where = path if year is ALWAYS else path + (year,)
+        if value is None:
+            continue
+        try:
+            parse_amount(value)
+        except AmountError as exc:
+            signaler(where, str(exc))
+            ok = False
+    if not ok:
+        return False, None
+    return True, Dated(tuple((y, None if v is None else parse_amount(v)) for y, v in dated.values))
 
 
 def year_problems(path: tuple, dated: Dated[Any], signaler: Signaler) -> int:

@@ -36,6 +36,8 @@ LECTURES: dict[str, str] = {
     "action.quartiers": "quartiers",
     "action.cpo": "annees",
     "pieces": "pieces",
+    "action.precedent": "numero",
+    "bilan-precedent.financeurs": "financeurs",
     "financement.financeur": "financeur",
 }
 # Sub-models fed by one column (the champ names the sub-model): champ → the sub-model's field it fills.

@@ -245,4 +245,5 @@ _READERS: dict[str, Callable[[Conversion, Any], Any]] = {
     "annees": lambda c, v: cellules.annees(v, c.separateurs),
     "montant": lambda c, v: cellules.montant(v),
     "financeur": lambda c, v: c.code("financeurs", v, "financeur"),
+    "financeurs": lambda c, v: c.codes("financeurs", v, "financeur"),
 }

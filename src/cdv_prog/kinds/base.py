@@ -13,12 +13,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from cdv_prog.core.context import Contexte, ContexteProgrammation
 from cdv_prog.core.money import Montant
-from cdv_prog.core.vocab import CodeFinanceur, CodeQuartier, GroupeFinanceur
+from cdv_prog.core.vocab import Code, CodeFinanceur, CodeQuartier, GroupeFinanceur, suggest
 
 
 class Parametres(BaseModel):
@@ -36,11 +36,26 @@ def valider_fraction(value: object) -> Decimal:
     return d
 
 
+def dispositif_connu(value: str, info: ValidationInfo) -> str:
+    """A dispositif code of the rule set's référentiel (checked when the rule set is the context)."""
+    regles = (info.context or {}).get("regles")
+    if regles is None or value in regles.dispositifs:
+        return value
+    codes = sorted(regles.dispositifs)
+    raise PydanticCustomError(
+        "code_inconnu",
+        "dispositif inconnu « {value} »{hint} ; codes connus : {codes}",
+        {"value": value, "hint": suggest(value, codes), "codes": ", ".join(codes) or "aucun"},
+    )
+
+
 ListeFinanceurs = Annotated[list[CodeFinanceur], Field(min_length=1)]
+CodeDispositif = Annotated[Code, AfterValidator(dispositif_connu)]
 Fraction = Annotated[Decimal, BeforeValidator(valider_fraction)]
 Groupe = GroupeFinanceur
 
 __all__ = [
+    "CodeDispositif",
     "CodeFinanceur",
     "CodeQuartier",
     "Contexte",

@@ -1,23 +1,40 @@
-"""Au moins N dossiers répondant à des critères dans chaque quartier d'un statut donné.
+"""Des CPO en vigueur répondant à des critères : au moins N par quartier d'un statut donné, et un total minimum.
 
 Ce que la règle vérifie :
-    Parmi les dossiers **éligibles** de l'exercice, retient ceux qui
-    satisfont les critères ``dossiers`` (mêmes clés que ``si:`` des règles de
-    dossier : ``cpo``, ``innovante``, ``renouvellement``, ``finance``…) et que
-    financent au moins ``financeurs-minimum`` financeurs distincts (total
-    retenu > 0). Chaque quartier dont le statut est dans ``statuts`` (défaut :
-    ``[qpv]``) doit compter au moins ``minimum`` de ces dossiers parmi ses
-    actions (une action sur plusieurs quartiers compte pour chacun). Le
-    message nomme les quartiers qui n'en ont pas assez et les dossiers
-    trouvés. ``libelle`` nomme ces dossiers dans le message.
+    Compte les **CPO en vigueur** dans l'exercice N : celles d'un dossier
+    **éligible** de N, ou d'un dossier de l'historique (exercices
+    précédents, quand il est fourni), dont ``action.cpo.annees`` contient N.
+    Une CPO compte une fois, quel que soit le nombre de ses dossiers annuels :
+    deux dossiers sont ceux d'une même CPO quand ils ont les mêmes années de
+    CPO et que l'un nomme l'autre comme précédent (``action.precedent``,
+    exercice N-1), ou qu'ils ont le même porteur (nom) et le même intitulé
+    (sans tenir compte des majuscules, des accents ni des espaces répétés).
+
+    Une CPO est retenue quand le dossier de sa première année satisfait les
+    critères ``dossiers`` (mêmes clés que ``si:`` des règles de dossier :
+    ``innovante``, ``renouvellement``, ``finance``…) et que le financent au
+    moins ``financeurs-minimum`` financeurs distincts (total retenu > 0).
+    Quand ce dossier n'est ni dans le lot ni dans l'historique, ce sont les
+    dossiers connus de la CPO qui doivent satisfaire
+    ``premiere-annee-inconnue`` (par défaut : ``dossiers``) et le minimum de
+    financeurs.
+
+    Chaque quartier dont le statut est dans ``statuts`` (défaut : ``[qpv]``)
+    doit compter au moins ``minimum`` CPO retenues parmi ses actions (une
+    action sur plusieurs quartiers compte pour chacun), et, si
+    ``minimum-total`` est donné, il faut au moins ce nombre de CPO retenues
+    distinctes en tout. Le message nomme les quartiers qui n'en ont pas
+    assez et les CPO trouvées (par le dossier le plus récent de chacune).
+    ``libelle`` nomme ces CPO dans le message.
 
 Pourquoi :
     Les CPO s'adressent notamment « à de nouvelles actions expérimentales
     répondant à une fiche action avec un caractère innovant et
     multi-partenarial, à raison de 1 convention pluriannuelle d'objectifs
     (CPO) par quartier soit 5 conventions pluriannuelles d'objectifs (CPO)
-    minimales » (ch. 2, CPO) : un QPV sans une telle CPO mérite l'attention du
-    COPIL.
+    minimales » (ch. 2, CPO). Une CPO signée en 2024 court jusqu'en 2026 :
+    elle compte chaque année où elle est en vigueur, pas seulement la
+    première.
 
 Exemple :
     .. code-block:: yaml
@@ -26,24 +43,31 @@ Exemple :
           type: cpo-par-quartier
           libelle: CPO nouvelle, innovante et multi-partenariale
           dossiers: {cpo: true, innovante: true, renouvellement: false}
+          premiere-annee-inconnue: {cpo: true, innovante: true}
           financeurs-minimum: 2
           minimum: 1
+          minimum-total: 5
           statuts: [qpv]
           gravite: avertissement
 
     Une seule CPO nouvelle et innovante, à Grazailles, financée par l'État et
-    l'Agglo → avertissement nommant les 4 autres QPV.
+    l'Agglo → avertissement nommant les 4 autres QPV ; une CPO 2024-2026
+    dont le dossier 2024 est dans l'historique compte aussi en 2025.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Final
 
 from pydantic import Field
 
 from cdv_prog.core.conditions import Condition
-from cdv_prog.core.context import ContexteProgrammation, DossierRetenu
+from cdv_prog.core.context import Contexte, ContexteProgrammation
+from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
+from cdv_prog.core.historique import nom_simplifie
+from cdv_prog.core.montants import Montants
 from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
@@ -53,15 +77,79 @@ PORTEE: Final = "programmation"
 
 class Parametres(BaseParametres):
     dossiers: Condition = Condition()
+    premiere_annee_inconnue: Condition | None = Field(default=None, alias="premiere-annee-inconnue")
     financeurs_minimum: Annotated[int, Field(ge=1, le=50, alias="financeurs-minimum")] = 1
     minimum: Annotated[int, Field(ge=1, le=50)] = 1
+    minimum_total: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, alias="minimum-total")
     statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
     libelle: Annotated[str, Field(min_length=1, max_length=200)] = "dossier répondant aux critères"
 
 
-def _retenu(ctx: ContexteProgrammation, p: Parametres, retenu: DossierRetenu) -> bool:
-    vue = ctx.contexte(retenu)
-    return p.dossiers.non_applicable(vue) is None and len(vue.financent) >= p.financeurs_minimum
+@dataclass(frozen=True)
+class _DossierCpo:
+    """A dossier under a CPO: an eligible one of the exercice, or one of the history."""
+
+    dossier: Dossier
+    montants: Montants
+
+    @property
+    def annees(self) -> tuple[int, ...]:
+        cpo = self.dossier.action.cpo
+        return tuple(sorted(cpo.annees)) if cpo is not None else ()
+
+
+def _dossiers_cpo(ctx: ContexteProgrammation) -> list[_DossierCpo]:
+    found = [_DossierCpo(r.dossier, r.montants) for r in ctx.dossiers if r.dossier.action.cpo is not None]
+    if ctx.historique is not None:
+        found += [
+            _DossierCpo(h.dossier, h.montants)
+            for h in ctx.historique.dossiers
+            if h.dossier.action.cpo is not None and h.exercice < ctx.exercice
+        ]
+    return found
+
+
+def cpos(dossiers: list[_DossierCpo]) -> list[list[_DossierCpo]]:
+    """The dossiers grouped by CPO: same years, and chained by ``precedent`` or same porteur and intitulé."""
+    parent = list(range(len(dossiers)))
+
+    def racine(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def unir(i: int, j: int) -> None:
+        parent[racine(i)] = racine(j)
+
+    par_cle: dict[tuple[object, ...], int] = {}
+    par_id: dict[tuple[str, int, tuple[int, ...]], int] = {}
+    for i, d in enumerate(dossiers):
+        cle = (nom_simplifie(d.dossier.porteur.nom), nom_simplifie(d.dossier.intitule), d.annees)
+        if cle in par_cle:
+            unir(i, par_cle[cle])
+        else:
+            par_cle[cle] = i
+        par_id.setdefault((d.dossier.id, d.dossier.exercice, d.annees), i)
+    for i, d in enumerate(dossiers):
+        prec = d.dossier.action.precedent
+        if prec is not None and (prec, d.dossier.exercice - 1, d.annees) in par_id:
+            unir(i, par_id[(prec, d.dossier.exercice - 1, d.annees)])
+    groupes: dict[int, list[_DossierCpo]] = {}
+    for i, d in enumerate(dossiers):
+        groupes.setdefault(racine(i), []).append(d)
+    return list(groupes.values())
+
+
+def _retenue(ctx: ContexteProgrammation, p: Parametres, cpo: list[_DossierCpo]) -> bool:
+    premiere = min(cpo[0].annees)
+    debut = [d for d in cpo if d.dossier.exercice == premiere]
+    criteres = p.dossiers if debut else (p.premiere_annee_inconnue or p.dossiers)
+    for d in debut or cpo:
+        vue = Contexte(d.dossier, ctx.regles, d.montants, historique=ctx.historique)
+        if criteres.non_applicable(vue) is not None or len(vue.financent) < p.financeurs_minimum:
+            return False
+    return True
 
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
@@ -71,18 +159,29 @@ def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
     if not cibles:
         return sans_objet(f"aucun {statut} dans les règles")
     trouves: dict[str, list[str]] = {code: [] for code in cibles}
-    for retenu in ctx.dossiers:
-        if _retenu(ctx, p, retenu):
-            dossier = retenu.dossier
-            for code in dict.fromkeys(dossier.action.quartiers):
-                if code in trouves:
-                    trouves[code].append(dossier.id)
+    retenues: list[str] = []
+    for cpo in cpos(_dossiers_cpo(ctx)):
+        if ctx.exercice not in cpo[0].annees or not _retenue(ctx, p, cpo):
+            continue
+        recent = max(cpo, key=lambda d: (d.dossier.exercice, d.dossier.id)).dossier.id
+        retenues.append(recent)
+        quartiers = dict.fromkeys(q for d in cpo for q in d.dossier.action.quartiers)
+        for code in quartiers:
+            if code in trouves:
+                trouves[code].append(recent)
     attendu = f"minimum {p.minimum} par quartier, soit {p.minimum * len(cibles)} pour les {len(cibles)} {statuts}"
-    ids = sorted({i for found in trouves.values() for i in found})
-    liste = f" ; {len(ids)} trouvé(s) : {', '.join(ids)}" if ids else " ; aucun trouvé"
+    if p.minimum_total is not None:
+        attendu += f", et {p.minimum_total} au total"
+    ids = sorted(retenues)
+    liste = f" ; {len(ids)} en vigueur en {ctx.exercice} : {', '.join(ids)}" if ids else " ; aucune trouvée"
     manquants = [code for code in cibles if len(trouves[code]) < p.minimum]
+    problemes = []
     if manquants:
         noms = ", ".join(ctx.regles.quartiers[c].nom for c in manquants)
         manque = "pas de" if p.minimum == 1 else f"moins de {p.minimum}"
-        return echec(f"{manque} « {p.libelle} » à {noms} ({attendu}){liste}")
+        problemes.append(f"{manque} « {p.libelle} » à {noms}")
+    if p.minimum_total is not None and len(ids) < p.minimum_total:
+        problemes.append(f"{len(ids)} « {p.libelle} » au total, moins de {p.minimum_total}")
+    if problemes:
+        return echec(f"{' ; '.join(problemes)} ({attendu}){liste}")
     return ok(f"chaque {statut} compte au moins {p.minimum} « {p.libelle} » ({attendu}){liste}")

@@ -5,6 +5,9 @@ Ce que la règle vérifie :
     tomber au plus tard le ``jour``/``mois`` de l'année de l'exercice
     (décalée de ``decalage-annees``, 0 par défaut). L'échéance elle-même est
     acceptée (« avant le 30 avril » : le 30 avril passe, le 1er mai non).
+    Facultatif, ``au-plus-tot`` (``{mois, jour, decalage-annees}``) borne la
+    date par en dessous, borne comprise : un bilan de l'action de N-1 ne peut
+    être envoyé avant le 1er janvier de N-1.
 
 Pourquoi :
     Pour renouveler une action financée l'année précédente, la CAF exige le
@@ -18,10 +21,12 @@ Exemple :
           champ: bilan-precedent.envoye-le
           mois: 4
           jour: 30
+          au-plus-tot: {mois: 1, jour: 1, decalage-annees: -1}
           si: {finance: caf, renouvellement: true}
 
     Exercice 2025, bilan envoyé le 2025-04-30 → conforme ; le 2025-05-01 →
-    échec ; pas de bilan → échec.
+    échec ; le 2024-01-01 → conforme ; le 2023-12-31 → échec ; pas de bilan
+    → échec.
 """
 
 from __future__ import annotations
@@ -52,22 +57,40 @@ DATES = {  # each date in words, for the messages (the field stays the finding's
 }
 
 
-class Parametres(BaseParametres):
-    champ: Literal["bilan-precedent.envoye-le", "action.debut", "action.fin"]
+def _jour_reel(mois: int, jour: int) -> None:
+    try:
+        dt.date(2024, mois, jour)  # 2024: leap year, so 29/02 is allowed
+    except ValueError:
+        raise PydanticCustomError("jour", "le {j}/{m} n'existe pas", {"j": jour, "m": mois}) from None
+
+
+class Borne(BaseParametres):
+    """A day of the year of the exercice (shifted by ``decalage-annees``)."""
+
     mois: Annotated[int, Field(ge=1, le=12)]
     jour: Annotated[int, Field(ge=1, le=31)]
     decalage_annees: Annotated[int, Field(ge=-10, le=10, alias="decalage-annees")] = 0
 
     @model_validator(mode="after")
-    def _real_day(self) -> Parametres:
-        try:
-            dt.date(2024, self.mois, self.jour)  # 2024: leap year, so 29/02 is allowed
-        except ValueError:
-            raise PydanticCustomError("jour", "le {j}/{m} n'existe pas", {"j": self.jour, "m": self.mois}) from None
+    def _real_day(self) -> Borne:
+        _jour_reel(self.mois, self.jour)
         return self
 
 
-def echeance(p: Parametres, exercice: int) -> dt.date:
+class Parametres(BaseParametres):
+    champ: Literal["bilan-precedent.envoye-le", "action.debut", "action.fin"]
+    mois: Annotated[int, Field(ge=1, le=12)]
+    jour: Annotated[int, Field(ge=1, le=31)]
+    decalage_annees: Annotated[int, Field(ge=-10, le=10, alias="decalage-annees")] = 0
+    au_plus_tot: Borne | None = Field(default=None, alias="au-plus-tot")
+
+    @model_validator(mode="after")
+    def _real_day(self) -> Parametres:
+        _jour_reel(self.mois, self.jour)
+        return self
+
+
+def echeance(p: Parametres | Borne, exercice: int) -> dt.date:
     """The deadline for an exercice; never outside the calendar (years are bounded at load anyway)."""
     year = min(max(exercice + p.decalage_annees, dt.MINYEAR), dt.MAXYEAR)
     try:
@@ -80,8 +103,12 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     limit = echeance(p, ctx.exercice)
     value = CHAMPS[p.champ](ctx.dossier)
     what = DATES[p.champ]
+    debut = echeance(p.au_plus_tot, ctx.exercice) if p.au_plus_tot is not None else None
+    attendue = f"entre le {debut:%d/%m/%Y} et le {limit:%d/%m/%Y}" if debut else f"au plus tard le {limit:%d/%m/%Y}"
     if value is None:
-        return echec(f"{what} non renseignée ; attendue au plus tard le {limit:%d/%m/%Y}")
+        return echec(f"{what} non renseignée ; attendue {attendue}")
+    if debut is not None and value < debut:
+        return echec(f"{what} : {value:%d/%m/%Y}, avant le {debut:%d/%m/%Y} (attendue {attendue})")
     if value <= limit:
-        return ok(f"{what} : {value:%d/%m/%Y}, au plus tard le {limit:%d/%m/%Y}")
+        return ok(f"{what} : {value:%d/%m/%Y}, {attendue}")
     return echec(f"{what} : {value:%d/%m/%Y}, après l'échéance du {limit:%d/%m/%Y}")

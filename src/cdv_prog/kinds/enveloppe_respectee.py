@@ -5,15 +5,20 @@ Ce que la règle vérifie :
     ``enveloppes`` des règles, valeurs datées) — ou seulement ceux de la liste
     ``financeurs`` si elle est donnée —, la somme des montants retenus
     (``accorde`` sinon ``montant``) sur les dossiers **éligibles** de l'exercice
-    ne doit pas dépasser l'enveloppe, au centime près. Un financeur sans
-    enveloppe renseignée n'est pas concerné ; sans aucune enveloppe, la règle
-    est sans objet.
+    ne doit pas dépasser l'enveloppe, au centime près. Seules comptent les
+    lignes du **périmètre** de l'enveloppe (``perimetre`` : nature
+    ``specifique`` ou ``droit-commun`` de la ligne, dossier sous CPO ou non) ;
+    sans périmètre, toutes les lignes du financeur. Chaque **sous-enveloppe**
+    renseignée pour l'exercice est vérifiée de même, sur son propre périmètre,
+    et le message la nomme. Un financeur sans enveloppe renseignée n'est pas
+    concerné ; sans aucune enveloppe, la règle est sans objet.
 
 Pourquoi :
     Les fiches des financeurs (ch. 5) fixent une « enveloppe prévisionnelle
     crédits spécifiques allouée à l'appel à projets "engagement quartier
-    2030" » (Agglo 185 000 € pour l'appel à projets annuel, Ville 100 000 €…) :
-    le COPIL ne peut pas valider une programmation qui la dépasse.
+    2030" » (Agglo « 261 000 € dont 185 000 € de crédits spécifiques pour
+    l'appel à projets annuel », Ville 100 000 €…) : le COPIL ne peut pas
+    valider une programmation qui la dépasse.
 
 Exemple :
     .. code-block:: yaml
@@ -22,17 +27,21 @@ Exemple :
           type: enveloppe-respectee
           gravite: bloquant
 
-    Agglo : 185 000,01 € retenus pour une enveloppe de 185 000,00 € → échec
-    (dépassement de 0,01 €) ; 185 000,00 € tout juste → conforme.
+    Agglo, sous-enveloppe « Appel à projets annuel » (crédits spécifiques,
+    hors CPO) : 185 000,01 € retenus pour 185 000,00 € → échec (dépassement
+    de 0,01 €) ; 185 000,00 € tout juste → conforme. Une ligne FIPD de l'État
+    (droit commun) ne compte pas dans une enveloppe de crédits spécifiques.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
 
 from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
 from cdv_prog.core.money import euros, percent
+from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
 from cdv_prog.kinds.base import CodeFinanceur
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
@@ -45,27 +54,30 @@ class Parametres(BaseParametres):
 
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
-    concernes = [
-        (t, t.enveloppe)
-        for t in ctx.financeurs
-        if t.enveloppe is not None and (p.financeurs is None or t.financeur in p.financeurs)
-    ]
+    concernes: list[tuple[str, TotalFinanceur | TotalSousEnveloppe, Decimal]] = []
+    for t in ctx.financeurs:
+        if p.financeurs is not None and t.financeur not in p.financeurs:
+            continue
+        if t.enveloppe is not None:
+            concernes.append((ctx.nom(t.financeur), t, t.enveloppe))
+        for s in t.sous_enveloppes:
+            if s.enveloppe is not None:
+                concernes.append((f"{ctx.nom(t.financeur)}, sous-enveloppe « {s.nom} »", s, s.enveloppe))
     if not concernes:
         return sans_objet(f"aucune enveloppe renseignée pour l'exercice {ctx.exercice}")
-    depasses = [(t, enveloppe) for t, enveloppe in concernes if t.depassement]
+    depasses = [(nom, t, enveloppe) for nom, t, enveloppe in concernes if t.retenu > enveloppe]
     if depasses:
         return echec(
             " ; ".join(
-                f"{ctx.nom(t.financeur)} : {euros(t.retenu)} retenus pour une enveloppe de {euros(enveloppe)} "
+                f"{nom} : {euros(t.retenu)} retenus pour une enveloppe de {euros(enveloppe)} "
                 f"(dépassement de {euros(t.retenu - enveloppe)})"
-                for t, enveloppe in depasses
+                for nom, t, enveloppe in depasses
             )
         )
     return ok(
         "dans l'enveloppe : "
         + ", ".join(
-            f"{ctx.nom(t.financeur)} {euros(t.retenu)} sur {euros(enveloppe)}"
-            + (f" ({percent(t.taux)})" if t.taux is not None else "")
-            for t, enveloppe in concernes
+            f"{nom} {euros(t.retenu)} sur {euros(enveloppe)}" + (f" ({percent(t.taux)})" if t.taux is not None else "")
+            for nom, t, enveloppe in concernes
         )
     )

@@ -2,8 +2,9 @@
 
 Ce que la règle vérifie :
     Pour chaque financeur qui finance le dossier (total retenu > 0) et qui
-    appartient aux ``groupes`` (ou à la liste ``financeurs``) visés, son total
-    retenu (somme de ses lignes, ``accorde`` sinon ``montant``) doit être
+    appartient aux ``groupes`` (ou à la liste ``financeurs``) visés — tous si
+    aucun n'est donné —, hors ``sauf-groupes`` (par exemple ``[prive]``), son
+    total retenu (somme de ses lignes, ``accorde`` sinon ``montant``) doit être
     supérieur ou égal à ``minimum``. Un financeur à 0 € ne finance pas et n'est
     pas concerné.
 
@@ -18,15 +19,18 @@ Exemple :
         plancher-financeur:
           type: montant-minimum
           minimum: {2024: 500}
-          groupes: [principal, partenaire, bailleur]
+          sauf-groupes: [prive]
 
     Ville 450,00 € → échec « Ville : 450,00 € < plancher de 500,00 € » ;
-    Ville 500,00 € tout juste → conforme.
+    Ville 500,00 € tout juste → conforme ; une fondation privée à 300,00 € →
+    non concernée.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
@@ -43,6 +47,7 @@ class Parametres(BaseParametres):
     minimum: Montant
     groupes: list[Groupe] | None = None
     financeurs: list[CodeFinanceur] | None = None
+    sauf_groupes: list[Groupe] = Field(default=[], alias="sauf-groupes")
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
@@ -51,7 +56,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         if p.financeurs is not None and code not in p.financeurs:
             continue
         groupe = ctx.regles.financeurs[code].groupe
-        if p.groupes is not None and groupe not in p.groupes:
+        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
             continue
         concerned.append(code)
     below = [c for c in concerned if ctx.total(c) < p.minimum]

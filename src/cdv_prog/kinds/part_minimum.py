@@ -3,7 +3,9 @@
 Ce que la règle vérifie :
     La somme des totaux retenus des ``financeurs`` listés doit être au moins
     égale à ``part`` (une fraction : 0.5 pour 50 %) du ``budget.total``,
-    calculée exactement (pas d'arrondi : 49,999 % n'est pas 50 %).
+    calculée exactement (pas d'arrondi : 49,999 % n'est pas 50 %). Le message
+    donne aussi la part de ces financeurs dans l'ensemble des financements du
+    dossier (totaux retenus de tous les financeurs).
 
 Pourquoi :
     Les CPO « ont vocation à correspondre à un objectif minimal de 50 % de
@@ -20,7 +22,8 @@ Exemple :
           si: {cpo: true}
 
     Budget 12 000 €, État 3 000 € + Ville 2 999 € = 5 999 € (49,99 %) → échec ;
-    6 000 € tout juste (50 %) → conforme.
+    6 000 € tout juste (50 %) → conforme. Le message dit aussi, par exemple,
+    « 85,71 % de l'ensemble des financements (7 000,00 €) ».
 """
 
 from __future__ import annotations
@@ -49,9 +52,15 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     seuil = p.part * total_budget
     share = somme / total_budget
     present = [c for c in p.financeurs if ctx.total(c) > 0]
+    financements = ctx.montants.total_retenu
+    part_financements = (
+        f"{percent(somme / financements)} de l'ensemble des financements ({euros(financements)})"
+        if financements > ZERO
+        else "aucun financement retenu"
+    )
     detail = (
         f"{ctx.noms(present)} : {euros(somme)}, soit {percent(share)} du budget de "
-        f"{euros(total_budget)} (minimum {percent(p.part)}, soit {euros(seuil)})"
+        f"{euros(total_budget)} (minimum {percent(p.part)}, soit {euros(seuil)}) et {part_financements}"
     )
     if somme >= seuil:
         return ok(detail)

@@ -5,7 +5,11 @@ Ce que la règle vérifie :
     la liste ``statuts`` (défaut : ``[qpv]``) dans le référentiel des
     quartiers des règles, ou figurer dans la liste facultative ``quartiers``
     (codes du référentiel : une lettre de cadrage peut y ouvrir un quartier
-    de veille précis). ``hors-qpv`` n'a aucun statut.
+    de veille précis). ``hors-qpv`` n'a aucun statut. En échec, le message
+    nomme le cas de l'action : pour chaque cas présent parmi ses quartiers
+    (un statut du référentiel, ``veille`` par exemple, ou ``hors-qpv`` : hors
+    géographie prioritaire), il ajoute le texte que ``precisions`` donne à ce
+    cas.
 
 Pourquoi :
     Les crédits spécifiques de la politique de la ville vont aux quartiers
@@ -20,20 +24,24 @@ Exemple :
         quartier-prioritaire:
           type: quartier-statut
           statuts: [qpv]
+          precisions:
+            veille: le contrat « sera attentif et mobilisé » sur les quartiers de veille
+            hors-qpv: seule l'enveloppe départementale du programme 147 peut la financer
           gravite: avertissement
 
-    Une action à Aiguille-Trèbes (veille) seulement → réserve.
+    Une action à Aiguille-Trèbes (veille) seulement → réserve, avec la
+    précision du cas « quartier de veille ».
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
-from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
+from cdv_prog.core.vocab import HORS_QPV, STATUTS_QUARTIER_FR
 from cdv_prog.kinds.base import CodeQuartier
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
@@ -45,6 +53,13 @@ CHAMP: Final = "action.quartiers"  # dossier field the rule is about (line of a 
 class Parametres(BaseParametres):
     statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
     quartiers: list[CodeQuartier] = []  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
+    precisions: dict[Literal["qpv", "veille", "hors-qpv"], Annotated[str, Field(min_length=1)]] = {}  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
+
+
+def _cas(ctx: Contexte, code: str) -> str:
+    """The case of a quartier for ``precisions``: its statut, or ``hors-qpv``."""
+    q = ctx.regles.quartiers.get(code)
+    return q.statut if q else HORS_QPV
 
 
 def _label(ctx: Contexte, code: str) -> str:
@@ -67,7 +82,10 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if matching:
         shown = ", ".join(_nom(ctx, c) if c in by_statut else _label(ctx, c) for c in matching)
         return ok(f"action en {wanted}{f' ou à {also}' if also else ''} : {shown}")
+    cas = dict.fromkeys(_cas(ctx, c) for c in quartiers)
+    precisions = "".join(f" ; {p.precisions[c]}" for c in cas if c in p.precisions)
     return echec(
         f"aucun quartier de l'action n'est un {wanted}{f' ni {also}' if also else ''} : "
         + ", ".join(_label(ctx, c) for c in dict.fromkeys(quartiers))
+        + precisions
     )

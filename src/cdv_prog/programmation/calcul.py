@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from cdv_prog.core.context import ContexteProgrammation, DossierRetenu
 from cdv_prog.core.engine import evaluer_programmation
 from cdv_prog.core.findings import Constat
+from cdv_prog.core.historique import Historique
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport, Resume
 from cdv_prog.programmation.engagements import Engagements, EngagementsCpo
@@ -86,9 +87,10 @@ class Programmation:
 class Calcul:
     """Accumulates the reports of one exercice, one at a time, into a :class:`Programmation`."""
 
-    def __init__(self, regles: JeuDeRegles, exercice: int):
+    def __init__(self, regles: JeuDeRegles, exercice: int, historique: Historique | None = None):
         self.regles = regles
         self.exercice = exercice
+        self.historique = historique  # the dossiers of earlier exercices (SPEC §5), for the programmation rules
         self.totaux = Totaux(exercice, regles)
         self.repartitions = Repartitions(regles)
         self.engagements = EngagementsCpo(exercice, regles)
@@ -105,7 +107,9 @@ class Calcul:
 
     def resultat(self) -> Programmation:
         financeurs = tuple(self.totaux.financeurs())
-        ctx = ContexteProgrammation(self.exercice, self.regles, tuple(self.eligibles), financeurs)
+        ctx = ContexteProgrammation(
+            self.exercice, self.regles, tuple(self.eligibles), financeurs, historique=self.historique
+        )
         return Programmation(
             self.exercice,
             financeurs,
@@ -117,9 +121,11 @@ class Calcul:
         )
 
 
-def calculer(reports: Iterable[DossierReport], regles: JeuDeRegles, exercice: int) -> Programmation:
-    """The programmation of ``exercice`` from its reports (in path order)."""
-    calcul = Calcul(regles, exercice)
+def calculer(
+    reports: Iterable[DossierReport], regles: JeuDeRegles, exercice: int, historique: Historique | None = None
+) -> Programmation:
+    """The programmation of ``exercice`` from its reports (in path order), with the history if given."""
+    calcul = Calcul(regles, exercice, historique)
     for report in reports:
         calcul.add(report)
     return calcul.resultat()

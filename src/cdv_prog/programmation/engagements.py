@@ -5,6 +5,12 @@ commits each of its financeurs for N+1 and N+2 too. The dossier format carries
 one amount per financeur, so the assumption (stated in every report) is that
 the same montant retenu is renewed each later year of the CPO. Each later year
 is set against that year's enveloppe (dated values of the rules).
+
+Two exceptions (SPEC §3.4): a financeur marked ``annuel: true`` in the rules
+(the CAF: « la Caf ne pouvant intervenir sur deux exercices ») votes each year
+and commits nothing; and a financeur whose enveloppe has a périmètre commits
+only the lines inside it (its droit commun is not set against its enveloppe of
+crédits spécifiques, like the totals of the exercice).
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ if TYPE_CHECKING:
 
 HYPOTHESE = (
     "Chaque CPO éligible de l'exercice engage ses financeurs pour ses années suivantes "
-    "au même montant retenu que cette année (le dossier ne donne pas de montant par année)."
+    "au même montant retenu que cette année (le dossier ne donne pas de montant par année), "
+    "sur les lignes du périmètre de leur enveloppe ; les financeurs qui votent chaque année "
+    "(la CAF) n'engagent pas les exercices suivants."
 )
 HORIZON = 2  # N+1 and N+2 are always shown (inside the contract period)
 
@@ -98,13 +106,24 @@ class EngagementsCpo:
         if not later:
             return
         self.ids.append(dossier.id)
-        for code, amount in montants.retenus.items():
+        for code, amount in self._engages(montants).items():
             if amount <= ZERO:
                 continue
             for year in later:
                 key = (code, year)
                 self.sums[key] = self.sums.get(key, ZERO) + amount
                 self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _engages(self, montants: Montants) -> dict[str, Decimal]:
+        """What the dossier commits per financeur: the lines of its enveloppe's périmètre, no annual financeur."""
+        out: dict[str, Decimal] = {}
+        for ligne in montants.lignes:
+            f = self.regles.financeurs.get(ligne.financeur)
+            if f is None or f.annuel:
+                continue
+            if self.regles.perimetre(ligne.financeur).contient(ligne.nature, montants.cpo):
+                out[ligne.financeur] = out.get(ligne.financeur, ZERO) + ligne.retenu
+        return out
 
     def resultat(self) -> Engagements:
         last = self.regles.contrat.periode[1]

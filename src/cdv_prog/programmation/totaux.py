@@ -8,7 +8,15 @@
 * **solde** = enveloppe − retenu, **taux** = retenu / enveloppe (exact
   ``Decimal``; rounded only when written: cents, and 4 decimals for taux);
 * **dossiers**: number of eligible dossiers the financeur finances (retenu > 0);
-* **dépassement**: retenu > enveloppe, to the cent.
+* **dépassement**: retenu > enveloppe, to the cent — of the enveloppe or of
+  one of its sous-enveloppes.
+
+Where the financeur's enveloppe has a **périmètre** (``docs/regles.md``: the
+lines it counts, by nature and CPO), demandé, retenu and dossiers count only
+the lines inside it (a line's nature is its dispositif's, else its
+financeur's; CPO: the dossier is under one); the retained lines outside it
+are the **droit commun mobilisé**, summed apart. Each **sous-enveloppe**
+counts the lines inside both its périmètre and its enveloppe's.
 
 The financeurs listed are those of the rule set that appear in a valid dossier
 of the exercice or are declared in ``enveloppes`` (even « non renseignée »),
@@ -21,17 +29,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cdv_prog.core.money import ZERO
-from cdv_prog.core.montants import TotalFinanceur
+from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
 from cdv_prog.core.report import DossierReport, Resume
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-def _add(sums: dict[str, Decimal], code: str, amount: Decimal) -> None:
+K = TypeVar("K")
+
+
+def _add(sums: dict[K, Decimal], code: K, amount: Decimal) -> None:
     sums[code] = sums.get(code, ZERO) + amount
 
 
@@ -42,37 +53,72 @@ class Totaux:
     exercice: int
     regles: JeuDeRegles
     resume: Resume = field(default_factory=Resume)
-    demande: dict[str, Decimal] = field(default_factory=dict)
-    retenu: dict[str, Decimal] = field(default_factory=dict)
+    demande: dict[str, Decimal] = field(default_factory=dict)  # inside the enveloppe's périmètre
+    retenu: dict[str, Decimal] = field(default_factory=dict)  # inside the enveloppe's périmètre
     finances: dict[str, int] = field(default_factory=dict)
+    droit_commun: dict[str, Decimal] = field(default_factory=dict)  # retained outside the périmètre
+    sous_demande: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (financeur, sous-enveloppe)
+    sous_retenu: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    vus: set[str] = field(default_factory=set)  # financeurs of a line of a valid dossier
 
     def add(self, report: DossierReport) -> None:
         self.resume.add(report)
         montants = report.montants
         if montants is None or report.verdict == "invalide":
             return
-        for code, amount in montants.demandes.items():
-            _add(self.demande, code, amount)
-        if report.verdict != "eligible":
-            return
-        for code, amount in montants.retenus.items():
+        eligible = report.verdict == "eligible"
+        retenus: dict[str, Decimal] = {}
+        for ligne in montants.lignes:
+            code = ligne.financeur
+            self.vus.add(code)
+            env = self.regles.enveloppes.get(code)
+            if env is None or env.contient(ligne.nature, montants.cpo):
+                _add(self.demande, code, ligne.demande)
+                if eligible:
+                    _add(retenus, code, ligne.retenu)
+            elif eligible:
+                _add(self.droit_commun, code, ligne.retenu)
+            if env is None:
+                continue
+            for sous in env.sous_enveloppes.values():
+                if env.dans(sous, ligne.nature, montants.cpo):
+                    _add(self.sous_demande, (code, sous.code), ligne.demande)
+                    if eligible:
+                        _add(self.sous_retenu, (code, sous.code), ligne.retenu)
+        for code, amount in retenus.items():
             _add(self.retenu, code, amount)
             if amount > ZERO:
                 self.finances[code] = self.finances.get(code, 0) + 1
 
     def financeurs(self) -> list[TotalFinanceur]:
-        regles = self.regles
-        return [
-            TotalFinanceur(
-                code,
-                regles.enveloppe(code, self.exercice),
-                self.demande.get(code, ZERO),
-                self.retenu.get(code, ZERO),
-                self.finances.get(code, 0),
+        regles, exercice = self.regles, self.exercice
+        out = []
+        for code in regles.financeurs:
+            env = regles.enveloppes.get(code)
+            if code not in self.vus and env is None:
+                continue
+            sous = tuple(
+                TotalSousEnveloppe(
+                    s.code,
+                    s.nom,
+                    s.at(exercice),
+                    self.sous_demande.get((code, s.code), ZERO),
+                    self.sous_retenu.get((code, s.code), ZERO),
+                )
+                for s in (env.sous_enveloppes.values() if env is not None else ())
             )
-            for code in regles.financeurs
-            if code in self.demande or code in regles.enveloppes
-        ]
+            out.append(
+                TotalFinanceur(
+                    code,
+                    regles.enveloppe(code, exercice),
+                    self.demande.get(code, ZERO),
+                    self.retenu.get(code, ZERO),
+                    self.finances.get(code, 0),
+                    self.droit_commun.get(code, ZERO),
+                    sous,
+                )
+            )
+        return out
 
 
 class TotauxParExercice:

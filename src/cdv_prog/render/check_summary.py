@@ -18,16 +18,24 @@ if TYPE_CHECKING:
 
 
 def exceeded_lines(run: CheckRun) -> list[str]:
-    """One line per enveloppe exceeded: financeur, exercice, retained total, enveloppe, the excess."""
+    """One line per enveloppe or sous-enveloppe exceeded: financeur, exercice, retained total, enveloppe, the excess."""
     lines = []
     for totaux in run.totaux.exercices():
         for f in totaux.financeurs():
-            if f.depassement and f.enveloppe is not None:
+            nom = run.regles.nom_court(f.financeur)
+            if f.depassement_enveloppe and f.enveloppe is not None:
                 lines.append(
-                    f"Enveloppe dépassée : {run.regles.nom_court(f.financeur)}, exercice {totaux.exercice} : "
+                    f"Enveloppe dépassée : {nom}, exercice {totaux.exercice} : "
                     f"{euros(f.retenu)} retenus pour une enveloppe de {euros(f.enveloppe)} "
                     f"(dépassement de {euros(f.retenu - f.enveloppe)})"
                 )
+            for s in f.sous_enveloppes:
+                if s.depassement and s.enveloppe is not None:
+                    lines.append(
+                        f"Sous-enveloppe dépassée : {nom}, « {s.nom} », exercice {totaux.exercice} : "
+                        f"{euros(s.retenu)} retenus pour une enveloppe de {euros(s.enveloppe)} "
+                        f"(dépassement de {euros(s.retenu - s.enveloppe)})"
+                    )
     return lines
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -11,6 +11,7 @@ from cdv_prog.core.money import euros, percent
 from cdv_prog.core.texte import visible
 
 if TYPE_CHECKING:
+    from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import LigneDossier, Programmation
 
@@ -109,6 +110,33 @@ def etat(depassement: bool, enveloppe: Decimal | None) -> str:
     if enveloppe is None:
         return "sans enveloppe"
     return "DÉPASSÉE" if depassement else "dans l'enveloppe"
+
+
+def etat_financeur(f: TotalFinanceur) -> str:
+    """The État cell of a financeur: its enveloppe exceeded, or one of its sous-enveloppes, or fine."""
+    if f.depassement_enveloppe:
+        return "DÉPASSÉE"
+    if f.depassement:
+        return "sous-enveloppe DÉPASSÉE"
+    return etat(False, f.enveloppe)
+
+
+def libelle_sous_enveloppe(s: TotalSousEnveloppe) -> str:
+    """How a sous-enveloppe is named under its financeur: « dont Appel à projets annuel »."""
+    return f"dont {s.nom}"
+
+
+DROIT_COMMUN_TITRE = "Droit commun mobilisé"
+DROIT_COMMUN_NOTE = (
+    "Retenu sur les dossiers éligibles, lignes hors du périmètre de l'enveloppe du financeur "
+    "(nature de la ligne selon son dispositif : FIPD, abattement TFPB…) : compté à part, jamais dans l'enveloppe."
+)
+DROIT_COMMUN_AUCUN = "Droit commun mobilisé : aucun (aucune ligne hors du périmètre des enveloppes)."
+
+
+def droit_commun(financeurs: Iterable[TotalFinanceur]) -> list[TotalFinanceur]:
+    """The financeurs that mobilise droit commun (retained outside their enveloppe's périmètre)."""
+    return [f for f in financeurs if f.droit_commun > 0]
 
 
 def resume_text(prog: Programmation) -> str:

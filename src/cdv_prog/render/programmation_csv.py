@@ -1,5 +1,9 @@
 """``cdv programmation --format csv``: one row per financeur, for a spreadsheet.
 
+``droit-commun``: what eligible dossiers retain outside the enveloppe's
+périmètre. Each sous-enveloppe is a row of its own after its financeur's, its
+code in ``sous-enveloppe`` (empty on a financeur's row), its name in ``nom``.
+
 ``;`` as separator and UTF-8 with a BOM so that Excel (French settings) opens it
 right; amounts with a decimal comma and no thousands separator (``185000,00``),
 so they are read as numbers; an enveloppe not set is an empty cell.
@@ -31,6 +35,8 @@ COLONNES = (
     "taux",
     "depassement",
     "dossiers",
+    "droit-commun",
+    "sous-enveloppe",
 )
 
 
@@ -57,6 +63,25 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
                 nombre(f.taux, TAUX_PLACES),
                 "oui" if f.depassement else "non",
                 f.dossiers,
+                nombre(f.droit_commun),
+                "",
             ]
         )
+        for sous in f.sous_enveloppes:  # a row of its own, after its financeur's
+            writer.writerow(
+                [
+                    prog.exercice,
+                    cellule(f.financeur),
+                    cellule(sous.nom),
+                    nombre(sous.enveloppe),
+                    nombre(sous.demande),
+                    nombre(sous.retenu),
+                    nombre(sous.solde),
+                    nombre(sous.taux, TAUX_PLACES),
+                    "oui" if sous.depassement else "non",
+                    "",
+                    "",
+                    cellule(sous.code),
+                ]
+            )
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")

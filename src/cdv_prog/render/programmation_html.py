@@ -3,7 +3,7 @@
 No network: inline CSS, charts drawn as inline SVG (no script, no font, no
 image, no link to fetch). Header: exercice, rules file names and SHA-256, cdv
 version. Then a bar chart per financeur (enveloppe, demandé, retenu), the
-tables, the programmation rules, the CPO commitments, the breakdowns and the
+tables (each sous-enveloppe under its financeur, the droit commun mobilisé apart), the programmation rules, the CPO commitments, the breakdowns and the
 dossiers set aside with their reasons. Every text is escaped.
 """
 
@@ -20,9 +20,15 @@ from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
 from cdv_prog.programmation.repartitions import Repartition
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
+    DROIT_COMMUN_AUCUN,
+    DROIT_COMMUN_NOTE,
+    DROIT_COMMUN_TITRE,
     NON_RENSEIGNEE,
     EnteteRapport,
+    droit_commun,
     etat,
+    etat_financeur,
+    libelle_sous_enveloppe,
     montant,
     motifs,
     resume_text,
@@ -46,7 +52,7 @@ code{font-size:.85rem;word-break:break-all}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #c9d3de;padding:.25rem .5rem;vertical-align:top}th{background:#eef3f8;text-align:left}
 td.n{text-align:right;white-space:nowrap}tr.depasse td{background:#fde8e8;color:#9b1c1c;font-weight:600}
-tr.vide td{color:#7a8794}caption{caption-side:bottom;text-align:left;font-size:.8rem;color:#52606d;padding-top:.2rem}
+tr.vide td{color:#7a8794}tr.sous td{font-style:italic}caption{caption-side:bottom;text-align:left;font-size:.8rem;color:#52606d;padding-top:.2rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #c9d3de;border-radius:4px;padding:.5rem}
 .chart h3{margin:0 0 .3rem;font-size:1rem}.ok{color:#1c6b33}.echec{color:#9b1c1c}.reserve{color:#8a5a00}
 .sans-objet{color:#7a8794}.source{font-size:.8rem;color:#52606d}.resume{font-weight:600}
@@ -139,26 +145,66 @@ def _financeurs(prog: Programmation, regles: JeuDeRegles) -> str:
         f'<div class="chart"><h3>{escape(regles.nom_court(f.financeur))}</h3>{chart(f, regles.nom_court(f.financeur))}</div>'
         for f in prog.financeurs
     )
+    rows: list[tuple[Sequence[tuple[str, bool]], str]] = []
+    for f in prog.financeurs:
+        rows.append(
+            (
+                [
+                    (regles.nom_court(f.financeur), False),
+                    (montant(f.enveloppe), True),
+                    (euros(f.demande), True),
+                    (euros(f.retenu), True),
+                    ("—" if f.solde is None else euros(f.solde), True),
+                    (taux(f.taux), True),
+                    (str(f.dossiers), True),
+                    (etat_financeur(f), False),
+                ],
+                "depasse" if f.depassement else "",
+            )
+        )
+        rows += [
+            (
+                [
+                    ("\u2003" + libelle_sous_enveloppe(s), False),
+                    (montant(s.enveloppe), True),
+                    (euros(s.demande), True),
+                    (euros(s.retenu), True),
+                    ("—" if s.solde is None else euros(s.solde), True),
+                    (taux(s.taux), True),
+                    ("", True),
+                    (etat(s.depassement, s.enveloppe), False),
+                ],
+                "depasse" if s.depassement else "sous",
+            )
+            for s in f.sous_enveloppes
+        ]
+    table = _table(
+        ("Financeur", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dossiers", "État"), rows, DEMANDE_NOTE
+    )
+    return (
+        f'<section><h2>Financements par financeur</h2>{table}<div class="charts">{charts}</div>'
+        f"{_droit_commun(prog, regles)}</section>"
+    )
+
+
+def _droit_commun(prog: Programmation, regles: JeuDeRegles) -> str:
+    mobilise = droit_commun(prog.financeurs)
+    if not mobilise:
+        return f"<p>{escape(DROIT_COMMUN_AUCUN)}</p>"
     rows = (
         (
             [
                 (regles.nom_court(f.financeur), False),
-                (montant(f.enveloppe), True),
-                (euros(f.demande), True),
-                (euros(f.retenu), True),
-                ("—" if f.solde is None else euros(f.solde), True),
-                (taux(f.taux), True),
-                (str(f.dossiers), True),
-                (etat(f.depassement, f.enveloppe), False),
+                (regles.perimetre(f.financeur).texte(), False),
+                (euros(f.droit_commun), True),
             ],
-            "depasse" if f.depassement else "",
+            "",
         )
-        for f in prog.financeurs
+        for f in mobilise
     )
-    table = _table(
-        ("Financeur", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dossiers", "État"), rows, DEMANDE_NOTE
+    return f"<h3>{escape(DROIT_COMMUN_TITRE)}</h3>" + _table(
+        ("Financeur", "Périmètre de l'enveloppe", "Droit commun"), rows, DROIT_COMMUN_NOTE
     )
-    return f'<section><h2>Financements par financeur</h2>{table}<div class="charts">{charts}</div></section>'
 
 
 def _constats(prog: Programmation, regles: JeuDeRegles) -> str:

@@ -14,8 +14,14 @@ from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import VERDICTS_FR
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
+    DROIT_COMMUN_AUCUN,
+    DROIT_COMMUN_NOTE,
+    DROIT_COMMUN_TITRE,
     EnteteRapport,
+    droit_commun,
     etat,
+    etat_financeur,
+    libelle_sous_enveloppe,
     montant,
     motifs,
     resume_text,
@@ -25,7 +31,7 @@ from cdv_prog.render.programmation_common import (
 from cdv_prog.render.rich_text import markup, plain
 
 if TYPE_CHECKING:
-    from cdv_prog.core.montants import TotalFinanceur
+    from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
     from cdv_prog.programmation.engagements import Engagements
@@ -41,26 +47,72 @@ def _amount_columns(table: Table, *names: str) -> None:
         table.add_column(name, justify="right", no_wrap=True)
 
 
-def table_financeurs(financeurs: Iterable[TotalFinanceur], regles: JeuDeRegles, titre: str) -> Table:
-    table = Table(title=titre, title_justify="left", title_style="bold", caption=DEMANDE_NOTE, caption_justify="left")
-    table.add_column("Financeur")
-    _amount_columns(table, "Enveloppe", "Demandé", "Retenu", "Solde", "Taux")
-    table.add_column("Dossiers", justify="right")
-    table.add_column("État")
+COMPACT_BELOW = 100  # a narrower console (an 80-column terminal) gets the compact table
+COMPACT_NOTE = "Affichage étroit : demandé, solde et dossiers omis (--format json, csv, xlsx ou html pour tout voir)."
+
+
+def table_financeurs(
+    financeurs: Iterable[TotalFinanceur], regles: JeuDeRegles, titre: str, compact: bool = False
+) -> Table:
+    """Per financeur, each sous-enveloppe on a « dont … » row under it; ``compact``: the columns an 80-column
+    terminal can hold (financeur, enveloppe, retenu, taux, état)."""
+    caption = f"{DEMANDE_NOTE} {COMPACT_NOTE}" if compact else DEMANDE_NOTE
+    table = Table(title=titre, title_justify="left", title_style="bold", caption=caption, caption_justify="left")
+    table.add_column("Financeur", min_width=12)
+    _amount_columns(
+        table, *(("Enveloppe", "Retenu", "Taux") if compact else ("Enveloppe", "Demandé", "Retenu", "Solde", "Taux"))
+    )
+    if not compact:
+        table.add_column("Dossiers", justify="right")
+    table.add_column("État", min_width=10)
+
+    def row(label: Text | str, t: TotalFinanceur | TotalSousEnveloppe, dossiers: str, state: str, style: str) -> None:
+        cells: list[Text | str] = [label, montant(t.enveloppe)]
+        if not compact:
+            cells.append(euros(t.demande))
+        cells.append(euros(t.retenu))
+        if not compact:
+            cells.append("—" if t.solde is None else euros(t.solde))
+        cells.append(taux(t.taux))
+        if not compact:
+            cells.append(dossiers)
+        cells.append(Text(state, style="bold red" if t.depassement else ""))
+        table.add_row(*cells, style=style)
+
     for f in financeurs:
         style = "bold red" if f.depassement else ("dim" if f.enveloppe is None else "")
+        row(markup(regles.nom_court(f.financeur)), f, str(f.dossiers), etat_financeur(f), style)
+        for s in f.sous_enveloppes:
+            style = "bold red" if s.depassement else ("dim" if s.enveloppe is None else "")
+            label = Text("  " + plain(libelle_sous_enveloppe(s)), style="italic")
+            row(label, s, "", etat(s.depassement, s.enveloppe), style)
+    return table
+
+
+def print_droit_commun(console: Console, financeurs: Iterable[TotalFinanceur], regles: JeuDeRegles) -> None:
+    """The droit commun mobilisé per financeur (lines outside its enveloppe's périmètre), apart from the enveloppes."""
+    mobilise = droit_commun(financeurs)
+    console.print()
+    if not mobilise:
+        console.print(DROIT_COMMUN_AUCUN, style="bold")
+        return
+    table = Table(
+        title=DROIT_COMMUN_TITRE,
+        title_justify="left",
+        title_style="bold",
+        caption=DROIT_COMMUN_NOTE,
+        caption_justify="left",
+    )
+    table.add_column("Financeur")
+    table.add_column("Périmètre de l'enveloppe")
+    _amount_columns(table, "Droit commun")
+    for f in mobilise:
         table.add_row(
             markup(regles.nom_court(f.financeur)),
-            montant(f.enveloppe),
-            euros(f.demande),
-            euros(f.retenu),
-            "—" if f.solde is None else euros(f.solde),
-            taux(f.taux),
-            str(f.dossiers),
-            Text(etat(f.depassement, f.enveloppe), style="bold red" if f.depassement else ""),
-            style=style,
+            markup(regles.perimetre(f.financeur).texte()),
+            euros(f.droit_commun),
         )
-    return table
+    console.print(table)
 
 
 def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
@@ -68,14 +120,18 @@ def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
     if not console.is_terminal and console.width < WIDTH:
         console = Console(file=console.file, highlight=False, width=WIDTH)
     for t in par_exercice.exercices():
+        financeurs = t.financeurs()
         console.print()
         console.print(
             table_financeurs(
-                t.financeurs(),
+                financeurs,
                 par_exercice.regles,
                 f"Totaux de l'exercice {t.exercice} par financeur ({t.resume.total} dossier(s))",
+                console.width < COMPACT_BELOW,
             )
         )
+        if droit_commun(financeurs):
+            print_droit_commun(console, financeurs, par_exercice.regles)
 
 
 def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
@@ -90,7 +146,9 @@ def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     )
     console.print(resume_text(prog), style="bold green" if prog.exit_code == 0 else "bold red")
     console.print()
-    console.print(table_financeurs(prog.financeurs, regles, "Financements par financeur"))
+    compact = console.width < COMPACT_BELOW
+    console.print(table_financeurs(prog.financeurs, regles, "Financements par financeur", compact))
+    print_droit_commun(console, prog.financeurs, regles)
     _constats(console, prog, regles)
     _engagements(console, prog.engagements, regles)
     for rep in prog.repartitions:
@@ -158,7 +216,7 @@ def _repartition(console: Console, rep: Repartition) -> None:
         title=markup(rep.titre),
         title_justify="left",
         title_style="bold",
-        caption=markup(rep.note),
+        caption=markup(rep.note) if rep.note else None,  # no note: no caption (not « None »)
         caption_justify="left",
     )
     table.add_column(markup(rep.colonne))

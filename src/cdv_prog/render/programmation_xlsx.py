@@ -1,6 +1,7 @@
 """``cdv programmation --format xlsx``: a workbook with one sheet per view (openpyxl).
 
-Sheets: Financeurs, Dossiers (one column per financeur, verdict, reasons),
+Sheets: Financeurs (with the droit commun mobilisé, and a row per
+sous-enveloppe), Dossiers (one column per financeur, verdict, reasons),
 Répartitions, Engagements CPO, Constats, Informations (exercice, rules file
 names and SHA-256, cdv version, assumptions). Amounts are exact numbers with a
 euro format, headers are frozen and filterable. The file is byte-identical for
@@ -19,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
 from cdv_prog.programmation.repartitions import NOTE_QUARTIERS
-from cdv_prog.render.programmation_common import DEMANDE_NOTE, EnteteRapport, cellule, motifs, titre_regle
+from cdv_prog.render.programmation_common import (
+    DEMANDE_NOTE,
+    DROIT_COMMUN_NOTE,
+    EnteteRapport,
+    cellule,
+    libelle_sous_enveloppe,
+    motifs,
+    titre_regle,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -75,6 +84,38 @@ def _oui(flag: bool) -> str:
     return "oui" if flag else "non"
 
 
+def _lignes_financeurs(prog: Programmation, regles: JeuDeRegles) -> Iterable[list[Any]]:
+    """One row per financeur, then one per sous-enveloppe (its code in the last column, « dont … » as name)."""
+    for f in prog.financeurs:
+        yield [
+            f.financeur,
+            regles.financeurs[f.financeur].nom,
+            f.enveloppe,
+            f.demande,
+            f.retenu,
+            f.solde,
+            f.taux,
+            _oui(f.depassement),
+            f.dossiers,
+            f.droit_commun,
+            None,
+        ]
+        for s in f.sous_enveloppes:
+            yield [
+                f.financeur,
+                libelle_sous_enveloppe(s),
+                s.enveloppe,
+                s.demande,
+                s.retenu,
+                s.solde,
+                s.taux,
+                _oui(s.depassement),
+                None,
+                None,
+                s.code,
+            ]
+
+
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
     from openpyxl import Workbook
 
@@ -86,23 +127,22 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     _sheet(
         wb,
         "Financeurs",
-        ("Financeur", "Nom", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dépassement", "Dossiers"),
         (
-            [
-                f.financeur,
-                regles.financeurs[f.financeur].nom,
-                f.enveloppe,
-                f.demande,
-                f.retenu,
-                f.solde,
-                f.taux,
-                _oui(f.depassement),
-                f.dossiers,
-            ]
-            for f in prog.financeurs
+            "Financeur",
+            "Nom",
+            "Enveloppe",
+            "Demandé",
+            "Retenu",
+            "Solde",
+            "Taux",
+            "Dépassement",
+            "Dossiers",
+            "Droit commun mobilisé",
+            "Sous-enveloppe",
         ),
-        {2: EURO, 3: EURO, 4: EURO, 5: EURO, 6: POURCENT},
-        {1: 45, 2: 16, 3: 16, 4: 16, 5: 16},
+        _lignes_financeurs(prog, regles),
+        {2: EURO, 3: EURO, 4: EURO, 5: EURO, 6: POURCENT, 9: EURO},
+        {1: 45, 2: 16, 3: 16, 4: 16, 5: 16, 9: 22, 10: 18},
     )
 
     headers = ["Id", "Fichier", "Intitulé", "Porteur", "Verdict", "CPO"] + [nom(c) for c in codes]
@@ -187,6 +227,7 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
             ("Inéligibles", prog.resume.ineligible),
             ("Invalides", prog.resume.invalide),
             ("Montants", DEMANDE_NOTE),
+            ("Droit commun mobilisé", DROIT_COMMUN_NOTE),
             ("Quartiers", NOTE_QUARTIERS),
             ("Engagements CPO", eng.hypothese),
         ],

@@ -101,7 +101,7 @@ def diff_document(c: Comparaison) -> dict[str, Any]:
         for block in totaux:
             for row in block["financeurs"]:
                 row.pop("nom")
-                for key in ("enveloppe", "demande", "retenu"):
+                for key in ("enveloppe", "demande", "retenu", "droit-commun"):
                     row[key] = {k: montant_json(v) for k, v in row[key].items()}
         doc["totaux"] = totaux
         doc["projection"] = c.projection
@@ -156,7 +156,8 @@ def diff_lines(c: Comparaison) -> list[str]:
                 continue
             if chg.section == "enveloppes":
                 lines.append(
-                    f"  {_NATURES[chg.nature]} enveloppe {chg.code}{when} : {chg.avant_texte} → {chg.apres_texte}"
+                    f"  {_NATURES[chg.nature]} enveloppe {chg.code}{f' ({chg.cle})' if chg.cle else ''}{when} : "
+                    f"{chg.avant_texte} → {chg.apres_texte}"
                 )
                 current = None
                 continue

@@ -78,6 +78,7 @@ from pydantic_core import PydanticCustomError
 from cdv_prog.core.dated import Dated
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import Constat, LoadError, format_path
+from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import GRAVITES, suggest
@@ -127,6 +128,7 @@ class Cas(_Strict):
     dossier_fichier: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="dossier-fichier")
     modifications: dict[str, Any] | None = None
     dossiers: Annotated[list[dict[str, Any]], Field(min_length=1)] | None = None
+    historique: Annotated[list[dict[str, Any]], Field(min_length=1)] | None = None
     parametres: Overrides = {}
     attendu: Attendu
 
@@ -475,7 +477,25 @@ class Runner:
                     errors.append(error(where + ("attendu", section, rid), message))
         if errors:
             raise CaseError(errors)
-        return compare_lot(lot, regles, cas.attendu)
+        historique = None if cas.historique is None else _historique(data, cas.historique, where, error)
+        return compare_lot(lot, regles, cas.attendu, historique)
+
+
+def _historique(
+    data: Any, fragments: list[dict[str, Any]], where: tuple, error: Callable[[tuple, str], LoadError]
+) -> list[Any]:
+    """The dossiers of earlier exercices of a case (SPEC §5): each fragment merged onto the case's dossier.
+
+    Each gives its own ``id`` and ``exercice``; they are the history the case's dossiers are judged with.
+    """
+    errors = []
+    for j, fragment in enumerate(fragments):
+        for key in ("id", "exercice"):
+            if fragment.get(key) is None:
+                errors.append(error(where + ("historique", j), f"chaque dossier de « historique » donne son « {key} »"))
+    if errors:
+        raise CaseError(errors)
+    return [merge_patch(data, fragment) for fragment in fragments]
 
 
 def _lot(
@@ -521,15 +541,31 @@ def compare(data: Any, regles: JeuDeRegles, attendu: Attendu) -> list[str]:
     return compare_lot([data], regles, attendu)
 
 
-def compare_lot(lot: list[Any], regles: JeuDeRegles, attendu: Attendu) -> list[str]:
+def compare_lot(
+    lot: list[Any], regles: JeuDeRegles, attendu: Attendu, historique_data: list[Any] | None = None
+) -> list[str]:
     """Differences between what the rules give for these dossiers (plain data) and what is expected.
 
     ``attendu.verdict`` and ``attendu.regles`` are about the one dossier of ``lot``;
     ``attendu.programmation`` about the programmation of their exercice, computed
-    from all of them as ``cdv programmation`` would.
+    from all of them as ``cdv programmation`` would. ``historique_data``: the
+    dossiers of earlier exercices (plain data), judged with them as their history.
     """
     from cdv_prog.core.dossier import Dossier
 
+    historique = None
+    if historique_data is not None:
+        anterieurs = []
+        for data in historique_data:
+            try:
+                ancien = Dossier.model_validate(data, context={"regles": regles})
+            except ValidationError as exc:
+                shown = " ; ".join(f"[{e.champ}] {e.message}" for e in translate(exc, None, model=Dossier)[:3])
+                return [f"dossier « {short(data.get('id'))} » de l'historique invalide ({shown})"]
+            report = juger(ancien, regles, ancien.id)
+            assert report.montants is not None  # a valid dossier's report has its amounts
+            anterieurs.append(DossierAnterieur(ancien, report.montants, report.verdict))
+        historique = HistoriqueDossiers.of(anterieurs)
     reports: list[DossierReport] = []
     dossiers: list[Dossier] = []
     for data in lot:
@@ -549,7 +585,7 @@ def compare_lot(lot: list[Any], regles: JeuDeRegles, attendu: Attendu) -> list[s
                 return [f"verdict : attendu {attendu.verdict}, obtenu invalide ({shown})"]
             return [f"dossier invalide, aucune règle évaluée ({shown})"]
         dossiers.append(dossier)
-        reports.append(juger(dossier, regles, f"{ident}"))
+        reports.append(juger(dossier, regles, f"{ident}", historique))
     diffs = []
     if len(reports) == 1:
         diffs += _dossier_diffs(reports[0].constats, reports[0].verdict, attendu)
@@ -557,7 +593,7 @@ def compare_lot(lot: list[Any], regles: JeuDeRegles, attendu: Attendu) -> list[s
         from cdv_prog.programmation.calcul import calculer
 
         exercice = dossiers[0].exercice
-        by_id = {c.regle: c for c in calculer(reports, regles, exercice).constats}
+        by_id = {c.regle: c for c in calculer(reports, regles, exercice, historique).constats}
         for rid, statut in attendu.programmation.items():
             c = by_id[rid]
             if c.statut != statut:

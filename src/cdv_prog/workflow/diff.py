@@ -32,7 +32,7 @@ from typing import Any, Literal
 from cdv_prog.core.dated import Dated
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.report import DossierReport
-from cdv_prog.core.ruleset import JeuDeRegles, Regle
+from cdv_prog.core.ruleset import TOUT, JeuDeRegles, Perimetre, Regle
 from cdv_prog.programmation.totaux import Totaux
 from cdv_prog.workflow.values import condition_text, nature, show, to_json
 
@@ -241,33 +241,76 @@ def changes(old: JeuDeRegles, new: JeuDeRegles) -> list[Changement]:
     out += _referentiel("axes", old.axes, new.axes, ())
     out += _referentiel("pieces", old.pieces, new.pieces, ())
     for code in _codes(old.enveloppes, new.enveloppes):
-        in_a, in_b = code in old.enveloppes, code in new.enveloppes
-        a_dated, b_dated = old.enveloppes.get(code), new.enveloppes.get(code)
-
-        def before(y: int, d: Dated[Decimal | None] | None = a_dated, present: bool = in_a) -> Any:
-            return _dated_value(d, y, None) if present else ABSENT
-
-        def after(y: int, d: Dated[Decimal | None] | None = b_dated, present: bool = in_b) -> Any:
-            return _dated_value(d, y, None) if present else ABSENT
-
-        for first, last, a, b in _ranges(years, before, after):
-            kind: Nature = "ajout" if not in_a else "suppression" if not in_b else "modification"
-            out.append(
-                Changement(
-                    "enveloppes",
-                    code,
-                    kind,
-                    None,
-                    (first, last),
-                    a,
-                    b,
-                    _txt(a, "montant", "non renseignée"),
-                    _txt(b, "montant", "non renseignée"),
-                    new.nom_court(code) if in_b else old.nom_court(code),
-                )
-            )
+        out += _enveloppe(code, old, new, years)
     out += _rules("regles", old, new, years)
     out += _rules("programmation", old, new, years)
+    return out
+
+
+def _dict(perimetre: Perimetre) -> dict[str, Any]:
+    return perimetre.model_dump(exclude_none=True)
+
+
+def _enveloppe(code: str, old: JeuDeRegles, new: JeuDeRegles, years: list[int]) -> list[Changement]:
+    """An enveloppe's changes: its amount year by year, its périmètre, each sous-enveloppe's."""
+    a_env, b_env = old.enveloppes.get(code), new.enveloppes.get(code)
+    label = new.nom_court(code) if b_env is not None else old.nom_court(code)
+    kind: Nature = "ajout" if a_env is None else "suppression" if b_env is None else "modification"
+
+    def montants(
+        cle: str | None, a: Dated[Decimal | None] | None, b: Dated[Decimal | None] | None, in_a: bool, in_b: bool
+    ) -> list[Changement]:
+        def before(y: int) -> Any:
+            return _dated_value(a, y, None) if in_a else ABSENT
+
+        def after(y: int) -> Any:
+            return _dated_value(b, y, None) if in_b else ABSENT
+
+        how: Nature = "ajout" if not in_a else "suppression" if not in_b else "modification"
+        return [
+            Changement(
+                "enveloppes",
+                code,
+                how,
+                cle,
+                (first, last),
+                va,
+                vb,
+                _txt(va, "montant", "non renseignée"),
+                _txt(vb, "montant", "non renseignée"),
+                label,
+            )
+            for first, last, va, vb in _ranges(years, before, after)
+        ]
+
+    out = montants(
+        None,
+        a_env.montant if a_env is not None else None,
+        b_env.montant if b_env is not None else None,
+        a_env is not None,
+        b_env is not None,
+    )
+    pa = a_env.perimetre if a_env is not None else TOUT
+    pb = b_env.perimetre if b_env is not None else TOUT
+    if a_env is not None and b_env is not None and pa != pb:
+        out.append(
+            Changement("enveloppes", code, kind, "perimetre", None, _dict(pa), _dict(pb), pa.texte(), pb.texte(), label)
+        )
+    a_sous = a_env.sous_enveloppes if a_env is not None else {}
+    b_sous = b_env.sous_enveloppes if b_env is not None else {}
+    for scode in _codes(a_sous, b_sous):
+        sa, sb = a_sous.get(scode), b_sous.get(scode)
+        cle = f"sous-enveloppes.{scode}"
+        out += montants(cle, sa.montant if sa else None, sb.montant if sb else None, sa is not None, sb is not None)
+        if sa is not None and sb is not None:
+            for name, va, vb, ta, tb in (
+                ("nom", sa.nom, sb.nom, sa.nom, sb.nom),
+                ("perimetre", _dict(sa.perimetre), _dict(sb.perimetre), sa.perimetre.texte(), sb.perimetre.texte()),
+            ):
+                if va != vb:
+                    out.append(
+                        Changement("enveloppes", code, "modification", f"{cle}.{name}", None, va, vb, ta, tb, label)
+                    )
     return out
 
 
@@ -342,7 +385,11 @@ class Impact:
         return sum(1 for d in self.dossiers if d.verdict_avant != d.verdict_apres)
 
     def totaux(self, old: JeuDeRegles, new: JeuDeRegles) -> list[dict[str, Any]]:
-        """Per exercice, per financeur (both rule sets' order): enveloppes, requested, retained."""
+        """Per exercice, per financeur (both rule sets' order): enveloppes, requested, retained, droit commun.
+
+        Requested and retained count the lines of each enveloppe's périmètre; the droit commun
+        mobilisé (retained outside it) is apart, as in ``cdv programmation``.
+        """
         out = []
         for exercice in sorted(set(self.avant) | set(self.apres)):
             ta = self.avant.get(exercice) or Totaux(exercice, old)
@@ -357,6 +404,8 @@ class Impact:
                     tb.demande.get(code, ZERO),
                     ta.retenu.get(code, ZERO),
                     tb.retenu.get(code, ZERO),
+                    ta.droit_commun.get(code, ZERO),
+                    tb.droit_commun.get(code, ZERO),
                 )
                 if ea is None and eb is None and not any(values):
                     continue
@@ -368,6 +417,7 @@ class Impact:
                         "enveloppe": {"avant": ea, "apres": eb},
                         "demande": {"avant": values[0], "apres": values[1]},
                         "retenu": {"avant": values[2], "apres": values[3]},
+                        "droit-commun": {"avant": values[4], "apres": values[5]},
                     }
                 )
             out.append({"exercice": exercice, "financeurs": rows})
@@ -430,7 +480,17 @@ def projeter(regles: JeuDeRegles, annee: int) -> JeuDeRegles:
             for rid, r in section.items()
         }
 
-    enveloppes = {code: None if d is None else _frozen(d, annee) for code, d in regles.enveloppes.items()}
+    enveloppes = {
+        code: dataclasses.replace(
+            env,
+            montant=None if env.montant is None else _frozen(env.montant, annee),
+            sous_enveloppes={
+                c: dataclasses.replace(s, montant=None if s.montant is None else _frozen(s.montant, annee))
+                for c, s in env.sous_enveloppes.items()
+            },
+        )
+        for code, env in regles.enveloppes.items()
+    }
     return dataclasses.replace(
         regles, regles=rules(regles.regles), programmation=rules(regles.programmation), enveloppes=enveloppes
     )

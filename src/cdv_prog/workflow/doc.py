@@ -8,6 +8,7 @@ writes as Markdown or as a self-contained HTML page. Deterministic: no dates.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from cdv_prog.core.dated import Dated
@@ -168,13 +169,31 @@ def build(rs: JeuDeRegles, shown_path: str, version: str) -> list[Block]:
     if rs.enveloppes:
         years = list(range(first, last + 1))
         rows = []
-        for code, dated in rs.enveloppes.items():
+
+        def montants(dated: Dated[Decimal | None] | None) -> list[Inline]:
             cells = []
             for y in years:
                 value = dated.at(y) if dated is not None and dated.has(y) else None
                 cells.append(_t(euros(value) if value is not None else "non renseignée"))
-            rows.append([_t(rs.nom_court(code))] + cells)
-        blocks.append(Table(["Financeur"] + [str(y) for y in years], rows))
+            return cells
+
+        for code, env in rs.enveloppes.items():
+            rows.append([_t(rs.nom_court(code)), _t(env.perimetre.texte())] + montants(env.montant))
+            for sous in env.sous_enveloppes.values():
+                rows.append(
+                    [_t(f"{rs.nom_court(code)}, dont « {sous.nom} » ({sous.code})"), _t(sous.perimetre.texte())]
+                    + montants(sous.montant)
+                )
+        blocks.append(Table(["Financeur", "Périmètre"] + [str(y) for y in years], rows))
+        blocks.append(
+            Para(
+                _t(
+                    "Une enveloppe ne compte que les lignes de son périmètre (nature de la ligne, dossier sous CPO "
+                    "ou non) ; les autres lignes du financeur sont le « droit commun mobilisé », montré à part. "
+                    "Une sous-enveloppe est une part de l'enveloppe, au périmètre plus étroit : les deux sont vérifiées."
+                )
+            )
+        )
     else:
         blocks.append(Para(_t("Aucune enveloppe dans ces règles.")))
     blocks.append(Heading(2, "Quartiers", "quartiers"))

@@ -8,6 +8,9 @@ know before the appel à projets opens, each finding with file, line and key:
 
 * ``erreur`` — a required document (``pieces`` parameter) that the rule set's
   ``pieces`` référentiel does not declare: a typo would make every dossier fail;
+  a sous-enveloppe whose périmètre is not narrower than its enveloppe's, or
+  whose amount exceeds its enveloppe's for some year of the period (an
+  unknown key of a ``perimetre`` is refused when loading);
 * ``avertissement`` — a dated value whose year lies outside the contract period;
   a figure in a rule's ``titre`` (« Plancher de 500 € ») that its parameters
   contradict for some year of the period (:func:`stale_title`);
@@ -28,7 +31,7 @@ from pydantic import BaseModel
 from cdv_prog.core.dated import Dated, annee_invalide
 from cdv_prog.core.findings import RuleProblem, format_path
 from cdv_prog.core.money import euros, percent, valider_montant
-from cdv_prog.core.ruleset import JeuDeRegles, Regle
+from cdv_prog.core.ruleset import TOUT, Enveloppe, JeuDeRegles, Regle, SousEnveloppe
 from cdv_prog.core.texte import short
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.kinds.base import valider_fraction
@@ -91,8 +94,15 @@ def lint(rs: JeuDeRegles, root: Path, shown_root: str | None = None) -> list[Fin
             add("information", path, f"aucune valeur de {what} avant {years[0]} : {absent} pour {before}")
 
     for code, enveloppe in rs.enveloppes.items():
-        if enveloppe is not None:
-            dated_checks(("enveloppes", code), enveloppe, f"l'enveloppe « {code} »", "non renseignée")
+        path = ("enveloppes", code) + (("montant",) if enveloppe.perimetre != TOUT or enveloppe.sous_enveloppes else ())
+        if enveloppe.montant is not None:
+            dated_checks(path, enveloppe.montant, f"l'enveloppe « {code} »", "non renseignée")
+        for sous in enveloppe.sous_enveloppes.values():
+            spath = ("enveloppes", code, "sous-enveloppes", sous.code)
+            if sous.montant is not None:
+                dated_checks(spath + ("montant",), sous.montant, f"la sous-enveloppe « {sous.code} »", "non renseignée")
+            for message in sous_enveloppe_problems(enveloppe, sous, first, last):
+                add("erreur", spath, message)
 
     for section, rules in (("regles", rs.regles), ("programmation", rs.programmation)):
         for rule_id, regle in rules.items():
@@ -115,6 +125,36 @@ def lint(rs: JeuDeRegles, root: Path, shown_root: str | None = None) -> list[Fin
                                 )
     order = {n: i for i, n in enumerate(NIVEAUX)}
     return sorted(out, key=lambda f: (order[f.niveau], f.fichier, f.ligne or 0))
+
+
+def sous_enveloppe_problems(enveloppe: Enveloppe, sous: SousEnveloppe, first: int, last: int) -> list[str]:
+    """A sous-enveloppe is a part of its enveloppe: a narrower périmètre, never a larger amount."""
+    out = []
+    if not sous.perimetre.plus_etroit(enveloppe.perimetre):
+        out.append(
+            f"le périmètre de la sous-enveloppe ({sous.perimetre.texte()}) n'est pas plus étroit que celui de "
+            f"son enveloppe ({enveloppe.perimetre.texte()}) : une sous-enveloppe compte une partie des lignes "
+            "de l'enveloppe (garder ses clés, en ajouter une)"
+        )
+    trop: list[tuple[int, Decimal, Decimal]] = []
+    for year in range(first, last + 1):
+        a, b = sous.at(year), enveloppe.at(year)
+        if a is not None and b is not None and a > b:
+            trop.append((year, a, b))
+    if trop:
+        spans: list[list[int]] = []
+        for year, _, _ in trop:
+            if spans and spans[-1][1] == year - 1:
+                spans[-1][1] = year
+            else:
+                spans.append([year, year])
+        when = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+        year, a, b = trop[0]
+        out.append(
+            f"la sous-enveloppe dépasse son enveloppe en {when} ({euros(a)} pour {euros(b)} en {year}) : "
+            "une sous-enveloppe est une part de l'enveloppe"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- figures in titles

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from cdv_prog.core.money import valider_montant
-from cdv_prog.core.vocab import HORS_QPV, Portee
+from cdv_prog.core.vocab import HORS_QPV, NATURES, Portee
 from cdv_prog.kinds.base import valider_fraction
 
 if TYPE_CHECKING:
@@ -269,13 +269,56 @@ def regles_schema() -> dict[str, Any]:
             ref_props[key].pop("minProperties", None)
             ref_props[key]["type"] = ["object", "null"]
     amount_or_none = {"anyOf": [copy.deepcopy(AMOUNT), {"type": "null"}]}
+    defs["Perimetre"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "nature": {
+                "enum": list(NATURES),
+                "description": "specifique : crédits spécifiques politique de la ville ; droit-commun : les autres.",
+            },
+            "cpo": {"type": "boolean", "description": "true : dossiers sous CPO seulement ; false : les autres."},
+        },
+        "description": "Les lignes du financeur que l'enveloppe compte ; une clé absente : toutes.",
+    }
+    defs["EnveloppeLongue"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["montant"],
+        "properties": {
+            "montant": {**_dated(copy.deepcopy(amount_or_none)), "description": "~ : non renseignée."},
+            "perimetre": {"$ref": "#/$defs/Perimetre"},
+            "sous-enveloppes": {
+                "type": "object",
+                "propertyNames": {"pattern": CODE_PATTERN},
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["nom", "montant", "perimetre"],
+                    "properties": {
+                        "nom": {"type": "string", "minLength": 1},
+                        "montant": _dated(copy.deepcopy(amount_or_none)),
+                        "perimetre": {"$ref": "#/$defs/Perimetre"},
+                    },
+                    "description": "Une part de l'enveloppe, au périmètre plus étroit ; les deux sont vérifiées.",
+                },
+            },
+        },
+        "description": "Enveloppe en forme longue : montant, périmètre, sous-enveloppes.",
+    }
     properties = {
         **ref_props,
         "enveloppes": {
             "type": ["object", "null"],
             "propertyNames": code,
-            "additionalProperties": _dated(amount_or_none),
-            "description": "Enveloppe de chaque financeur : un montant, des montants datés {année: montant}, ou ~ (non renseignée).",
+            "additionalProperties": {
+                "anyOf": [_dated(amount_or_none), {"$ref": "#/$defs/EnveloppeLongue"}],
+            },
+            "description": (
+                "Enveloppe de chaque financeur. Forme courte : un montant, des montants datés {année: montant}, "
+                "ou ~ (non renseignée) ; toutes les lignes du financeur comptent. Forme longue : montant, "
+                "perimetre (les lignes qui comptent) et sous-enveloppes."
+            ),
         },
         "regles": {
             "type": ["object", "null"],

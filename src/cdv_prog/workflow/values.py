@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from cdv_prog.core.conditions import Condition, phrase
+from cdv_prog.core.conditions import Condition, phrase, types_porteur_fr
 from cdv_prog.core.dated import ALWAYS, Dated
 from cdv_prog.core.money import euros, nombre_json, percent, valider_montant
 from cdv_prog.core.ruleset import JeuDeRegles, RuleKind
@@ -82,7 +82,15 @@ def condition_parts(condition: Condition, regles: JeuDeRegles | None) -> list[st
         noms = [regles.nom_court(c) if regles is not None else c for c in condition.finance]
         verb = "finance" if len(noms) == 1 else "financent"
         parts.append(f"{' et '.join(noms)} {verb} le dossier")
+    if condition.type_porteur is not None:
+        parts.append(f"le porteur relève de : {types_porteur_fr(condition.type_porteur)}")
     parts += [phrase(key, wanted) for key, wanted in condition.drapeaux().items()]
+    if condition.finance_n_1 is not None:
+        noms = [regles.nom_court(c) if regles is not None else c for c in condition.finance_n_1]
+        parts.append(
+            f"{' et '.join(noms)} finançai{'en' if len(noms) > 1 else ''}t l'action l'année précédente "
+            "(d'après l'historique, sinon les financeurs de l'année précédente déclarés au bilan, sinon supposé)"
+        )
     return parts
 
 
