@@ -115,6 +115,20 @@ def test_a_stop_signal_stops_the_workers_too(held_batch, signame: str, code: int
 
 
 @LINUX
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_reader_that_stopped_reading_never_blocks_the_stop(held_batch, signame: str) -> None:
+    """Stopped while its payload waits on a full pipe nobody reads: it still exits, dropping the rest."""
+    proc, workers = held_batch
+    os.kill(proc.pid, getattr(signal, signame))
+    try:
+        proc.wait(timeout=30)  # stdout is never read
+    except subprocess.TimeoutExpired:
+        pytest.fail("the command waited forever on its unread output")
+    assert proc.returncode == {"SIGINT": 130, "SIGTERM": 143}[signame]
+    assert wait_for(lambda: not any(running(pid) for pid in workers), 10), "a worker outlived the batch"
+
+
+@LINUX
 def test_workers_die_with_a_killed_parent(held_batch) -> None:
     """SIGKILL runs no handler: the kernel kills the workers when their parent dies."""
     proc, workers = held_batch

@@ -113,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
             err_console().print("Interrompu.", highlight=False)
+        _drop_pending_output()
+        if sys.stdout is sys.__stdout__:  # a real process: no clean-up may wait for a stopped pool's threads
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os._exit(exc.exit_code)
         return _exit(exc.exit_code)
     except BrokenPipeError:
         return _exit(1)
@@ -129,6 +134,23 @@ def main(argv: list[str] | None = None) -> int:
         return _exit(2)
     code = result if isinstance(result, int) else 0
     return _exit(code)
+
+
+def _drop_pending_output() -> None:
+    """After an interruption, what is left of the payload is dropped, never waited for.
+
+    A reader that stopped reading (a full pipe) would otherwise block the final
+    flush forever. Only the real standard output is redirected (not a test's capture).
+    """
+    import os
+
+    stdout = sys.__stdout__
+    if stdout is None or sys.stdout is not stdout:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
 
 
 def _exit(code: int) -> int:

@@ -135,8 +135,14 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
         finished = True
     finally:
         if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
+            workers = multiprocessing.active_children()
             _stop_workers()
-        executor.shutdown(wait=True, cancel_futures=True)
+            # not shutdown(wait=True): with its workers killed, the pool's manager thread may never finish
+            executor.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:  # reaped here, so that none is left a zombie
+                worker.join(timeout=5)
+        else:
+            executor.shutdown(wait=True)
         _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
         _WORKER_STATE.pop("dossiers", None)
         _WORKER_STATE.pop("parent", None)
