@@ -29,6 +29,7 @@ rule is ``sans-objet`` and its message says which. Known conditions:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -120,7 +121,7 @@ class Condition(BaseModel):
                     return f"{ctx.nom(code)} ne finance pas le dossier"
         if self.type_porteur is not None and d.porteur.type not in self.type_porteur:
             return f"le porteur est de type « {type_porteur_fr(d.porteur.type)} »"
-        for key, wanted in self.drapeaux().items():
+        for key, wanted in self._drapeaux:
             actual = _FLAGS[key](ctx)
             if actual != wanted:
                 return phrase(key, actual)
@@ -141,6 +142,11 @@ class Condition(BaseModel):
 
     def drapeaux(self) -> dict[str, bool]:
         """The flag conditions given (YAML key → wanted value), in declaration order."""
+        return dict(self._drapeaux)
+
+    @cached_property
+    def _drapeaux(self) -> tuple[tuple[str, bool], ...]:
+        """:meth:`drapeaux`, computed once per condition (the engine asks for every rule of every dossier)."""
         flags = {
             "cpo": self.cpo,
             "innovante": self.innovante,
@@ -153,7 +159,7 @@ class Condition(BaseModel):
             "precedent": self.precedent,
             "historique": self.historique,
         }
-        return {key: value for key, value in flags.items() if value is not None}
+        return tuple((key, value) for key, value in flags.items() if value is not None)
 
 
 def type_porteur_fr(code: str | None) -> str:
