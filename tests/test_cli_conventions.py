@@ -242,6 +242,7 @@ def _options() -> Iterator[tuple[str, Any]]:
 def test_o_is_the_report_file_in_every_command() -> None:
     with_o = {path for path, p in _options() if "-o" in p.opts}
     reports = {"check", "programmation", "regles verifier", "regles tester", "regles diff", "regles doc", "schema"}
+    reports |= {"regles couverture"}
     assert with_o == {f"cdv {name}" for name in reports}
     for path, param in _options():
         if "-o" in param.opts or "--output" in param.opts:
@@ -486,8 +487,14 @@ def test_every_extension_names_a_format_or_is_refused_by_all() -> None:
     written = {("text" if f in ("text", "github", "markdown") else f) for reg in (CHECK, PROGRAMMATION) for f in reg}
     for extension, kind in EXTENSIONS.items():
         assert extension == extension.lower() and extension.startswith(".")
-        if kind in written:
-            assert output_format(PROGRAMMATION, None, Path(f"a{extension}"))[0] in PROGRAMMATION
+        if kind not in written:
+            continue
+        for registry in (CHECK, PROGRAMMATION):  # a command that writes the format chooses it, another refuses it
+            if kind in {("text" if f in ("text", "github", "markdown") else f) for f in registry}:
+                assert output_format(registry, None, Path(f"a{extension}"))[0] in registry
+            else:
+                with pytest.raises(FormatIncompatible):
+                    output_format(registry, None, Path(f"a{extension}"))
 
 
 # --------------------------------------------------------------------------- streaming, atomically

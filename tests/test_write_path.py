@@ -67,6 +67,8 @@ COMMANDES: dict[str, Callable[[Path], list[str | Path]]] = {
     "regles tester -o": lambda t: ["regles", "tester", "rules", "-o", t],
     "regles verifier -o": lambda t: ["regles", "verifier", "rules", "-o", t],
     "regles diff -o": lambda t: ["regles", "diff", "rules", "rules", "dossiers", "-o", t],
+    "regles couverture -o": lambda t: ["regles", "couverture", "dossiers", "--rules", "rules", "-o", t],
+    "regles tester --couverture -o": lambda t: ["regles", "tester", "rules", "--couverture", "-o", t],
     "schema dossier -o": lambda t: ["schema", "dossier", "--rules", "rules", "-o", t],
     "schema regles -o": lambda t: ["schema", "regles", "--rules", "rules", "-o", t],
 }
@@ -79,7 +81,7 @@ TEST_CASE_FILE = Path("rules") / "tests" / "plancher-financeur.yaml"
 
 def _inputs(commande: str) -> list[Path]:
     found = [RULES_FILE]
-    if commande.startswith(("programmation", "check", "regles diff")):
+    if commande.startswith(("programmation", "check", "regles diff", "regles couverture")):
         found.append(DOSSIER_FILE)
     if commande.startswith("regles tester"):
         found.append(TEST_CASE_FILE)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from cdv_prog.core.report import WalkError
 
 FORMAT_HELP = (
-    "Format de sortie : text, json, ou github (annotations ::error/::warning pour la CI). "
+    "Format de sortie : text, json, github (annotations ::error/::warning pour la CI) ou sarif (code scanning). "
     "Défaut : text, ou celui qu'indique l'extension de --output."
 )
 OUTPUT_HELP = output_help(CHECK)

@@ -1,4 +1,4 @@
-"""``cdv regles verifier|tester|diff|doc``: the lettre de cadrage workflow.
+"""``cdv regles verifier|tester|diff|doc|expliquer``: the lettre de cadrage workflow.
 
 Only typer and the standard library are imported at module level, so ``cdv
 check`` does not pay for these commands.
@@ -31,7 +31,17 @@ from cdv_prog.cli.common import (
     write_report,
 )
 from cdv_prog.core.texte import short
-from cdv_prog.render.registry import DIFF, TESTER, TEXT_FORMATS, VERIFIER, choices, load
+from cdv_prog.render.registry import (
+    COUVERTURE,
+    DIFF,
+    EXPLIQUER,
+    TESTER,
+    TESTER_COUVERTURE,
+    TEXT_FORMATS,
+    VERIFIER,
+    choices,
+    load,
+)
 
 regles_app = new_app(
     "regles", "Les règles d'une lettre de cadrage : les vérifier, les tester, les comparer, les documenter."
@@ -80,7 +90,7 @@ def verifier(
             "--format",
             "-f",
             metavar=choices(VERIFIER),
-            help=_format_help("Format de sortie : text, json, ou github (annotations pour la CI)."),
+            help=_format_help("Format de sortie : text, json, github (annotations CI) ou sarif (code scanning)."),
             show_default=False,
         ),
     ] = None,
@@ -141,18 +151,43 @@ def lancer_tests(
         typer.Option(
             "--format",
             "-f",
-            metavar=choices(TESTER),
-            help=_format_help("text, ou github : ajoute une annotation ::error par cas en échec."),
+            metavar=choices({**TESTER, **TESTER_COUVERTURE}),
+            help=_format_help(
+                "text, ou github : ajoute une annotation ::error par cas en échec. Avec --couverture : text ou json."
+            ),
             show_default=False,
         ),
     ] = None,
     output: Annotated[Path | None, output_option(output_help(TESTER))] = None,
+    couverture: Annotated[
+        bool,
+        typer.Option(
+            "--couverture",
+            help=(
+                "Affiche aussi la couverture des règles : les statuts (ok, echec, sans-objet) que les cas "
+                "réussis atteignent pour chaque règle, et les années de chaque paramètre daté qu'ils exercent."
+            ),
+        ),
+    ] = False,
+    seuil: Annotated[
+        int | None,
+        typer.Option(
+            "--seuil",
+            metavar="N",
+            min=0,
+            max=100,
+            help="Avec --couverture : code de sortie 1 si la couverture est sous N %.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Lance les cas de test YAML des règles (rules/tests/*.yaml) : une ligne par cas, puis « N passed, N failed »."""
     from cdv_prog.render.junit import junit_xml
     from cdv_prog.workflow.cases import Runner, find_test_files, rules_beside, shown_name
 
-    format = report_format(TESTER, format, output)
+    if seuil is not None and not couverture:
+        raise fail_usage("--seuil ne s'emploie qu'avec --couverture")
+    format = report_format(TESTER_COUVERTURE if couverture else TESTER, format, output)
     if junit is not None:
         report_format(("xml",), None, junit)  # --junit resultats.html: refused, as for -o
     target = path if path is not None else default_rules()
@@ -176,12 +211,67 @@ def lancer_tests(
         for r in runner.run_file(file, shown_name(file, target))
         if not filtre or filtre.casefold() in f"{r.fichier} › {r.nom}".casefold()
     ]
-    _emit(load(TESTER, format)(results), format, output, inputs, roots)
+    sous_le_seuil = False
+    if couverture:
+        from cdv_prog.workflow.couverture import couverture_des_cas
+
+        couverte = couverture_des_cas(regles, results)
+        sous_le_seuil = seuil is not None and couverte.sous(seuil)
+        _emit(load(TESTER_COUVERTURE, format)(results, couverte), format, output, inputs, roots)
+    else:
+        _emit(load(TESTER, format)(results), format, output, inputs, roots)
     if junit is not None:
         write_report(junit, junit_xml(results), inputs, roots)
     if filtre and not results:
         raise fail_usage(f"aucun cas ne correspond au filtre « {short(filtre)} »")
-    raise typer.Exit(0 if all(r.passed for r in results) else 1)
+    if sous_le_seuil:
+        err_console().print(f"Couverture sous le seuil de {seuil} %", highlight=False, markup=False)
+    raise typer.Exit(0 if all(r.passed for r in results) and not sous_le_seuil else 1)
+
+
+# --------------------------------------------------------------------------- couverture
+
+
+@regles_app.command("couverture")
+def couverture_dossiers(
+    dossiers: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="CHEMIN",
+            help="Dossiers (fichiers ou répertoires) sur lesquels mesurer les règles.",
+            show_default=False,
+            readable=False,  # an unreadable dossier is an « invalide » report, as in cdv check
+        ),
+    ],
+    rules: RulesOpt = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar=choices(COUVERTURE),
+            help=_format_help("Format de sortie : text ou json."),
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path | None, output_option(output_help(COUVERTURE))] = None,
+    exercice: ExerciceOpt = None,
+    jobs: JobsOpt = None,
+) -> None:
+    """Les règles de dossier sur un lot réel : par règle, combien de dossiers sont conformes, en échec, sans objet ; les règles jamais applicables, jamais en échec, ou en échec pour plus d'un quart des dossiers."""
+    from cdv_prog.files.parallel import check_reports
+    from cdv_prog.workflow.couverture import Bilan
+
+    format = report_format(COUVERTURE, format, output)
+    regles = load_ruleset(rules)
+    files = find_files(dossiers)
+    inputs = [*regles.fichiers, *files]
+    roots = _roots(inputs, dossiers)
+    if output is not None:  # refused before the run, not after
+        check_report_target(output, inputs, roots)
+    bilan = Bilan.de(regles, check_reports(files, regles, exercice, jobs=jobs, dossiers=False))
+    _emit(load(COUVERTURE, format)(bilan), format, output, inputs, roots)
+    raise typer.Exit(0)
 
 
 # --------------------------------------------------------------------------- diff
@@ -286,6 +376,41 @@ def diff(
 def _roots(inputs: list[Path], folders: list[Path]) -> list[Path]:
     """The folders a command reads from: those named on its command line, and those of its input files."""
     return sorted({*folders, *(p.parent for p in inputs)})
+
+
+# --------------------------------------------------------------------------- expliquer
+
+
+@regles_app.command("expliquer")
+def expliquer(
+    regle: Annotated[
+        str,
+        typer.Argument(
+            metavar="RÈGLE", help="Identifiant de la règle (par exemple plancher-financeur).", show_default=False
+        ),
+    ],
+    rules: RulesOpt = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar=choices(EXPLIQUER),
+            help="Format de sortie : text, ou json (paramètres en valeurs exactes, année par année). Défaut : text.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Explique une règle : ce qu'elle vérifie et pourquoi, ses paramètres année par année, quand elle s'applique, sa gravité, sa source."""
+    from cdv_prog.workflow.explication import inconnue, trouver
+
+    format = report_format(EXPLIQUER, format, None)
+    regles = load_ruleset(rules)
+    explication = trouver(regles, regle)
+    if explication is None:
+        raise fail_usage(inconnue(regles, regle))
+    _print(load(EXPLIQUER, format)(explication), format)
+    raise typer.Exit(0)
 
 
 # --------------------------------------------------------------------------- doc

@@ -36,6 +36,7 @@ CHECK: dict[str, str] = {
     "text": "cdv_prog.render.check_text:render",
     "json": "cdv_prog.render.check_json:render",
     "github": "cdv_prog.render.github:check",
+    "sarif": "cdv_prog.render.sarif:check",
 }
 
 PROGRAMMATION: dict[str, str] = {
@@ -50,6 +51,7 @@ VERIFIER: dict[str, str] = {
     "text": "cdv_prog.render.workflow:verifier_text",
     "json": "cdv_prog.render.workflow:verifier_json",
     "github": "cdv_prog.render.github:verifier",
+    "sarif": "cdv_prog.render.sarif:verifier",
 }
 
 TESTER: dict[str, str] = {
@@ -62,12 +64,31 @@ DIFF: dict[str, str] = {
     "json": "cdv_prog.render.workflow:diff_json",
 }
 
+# ``cdv regles tester --couverture``: the cases and what they reach of the rules
+TESTER_COUVERTURE: dict[str, str] = {
+    "text": "cdv_prog.render.couverture:tester_text",
+    "json": "cdv_prog.render.couverture:tester_json",
+}
+
+COUVERTURE: dict[str, str] = {
+    "text": "cdv_prog.render.couverture:bilan_text",
+    "json": "cdv_prog.render.couverture:bilan_json",
+}
+
+EXPLIQUER: dict[str, str] = {
+    "text": "cdv_prog.render.explication:text",
+    "json": "cdv_prog.render.explication:json",
+}
+
 REGISTRIES: dict[str, dict[str, str]] = {
     "check": CHECK,
     "programmation": PROGRAMMATION,
     "verifier": VERIFIER,
     "tester": TESTER,
     "diff": DIFF,
+    "tester --couverture": TESTER_COUVERTURE,
+    "couverture": COUVERTURE,
+    "expliquer": EXPLIQUER,
 }
 
 # What a report file's extension says it holds (``-o copil.xlsx``: a workbook), for every command that
@@ -81,6 +102,7 @@ EXTENSIONS: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".xml": "xml",  # JUnit (cdv regles tester --junit)
+    ".sarif": "sarif",  # code scanning (cdv check, cdv regles verifier)
     # formats cdv does not write: named so that ``-o copil.ods`` is refused, not filled with text
     ".xls": "xls",
     ".ods": "ods",

@@ -100,6 +100,7 @@ Statut = Literal["ok", "echec", "sans-objet"]
 Verdict = Literal["eligible", "ineligible", "invalide"]
 Overrides = dict[str, dict[str, Any]]
 Changes = dict[str, dict[str, tuple[Any, tuple]]]  # rule id → key → (raw value, its path in the test file)
+Observation = tuple[str, str, str, int]  # (portée, rule id, statut, exercice): one constat of a case
 
 
 class _Strict(BaseModel):
@@ -165,6 +166,9 @@ class CaseResult:
     ligne: int | None
     statut: Literal["passed", "failed", "error"]
     details: list[str] = field(default_factory=list)
+    # what the case's dossiers gave: (portée « regles » or « programmation », rule id, statut, exercice);
+    # empty when the file judges with its own rules (``regles:``/``programmation:``), not the rule set's
+    constats: list[Observation] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -411,16 +415,21 @@ class Runner:
                     cas = Cas.model_validate(raw)
                 except ValidationError as exc:
                     raise CaseError(translate(exc, loaded, prefix=where, model=Cas)) from None
-                details = self._run_case(fichier, where, cas)
+                observes: list[Observation] = []
+                details = self._run_case(fichier, where, cas, observes)
             except CaseError as exc:
                 results.append(CaseResult(shown, chemin, nom, line, "error", [_error_text(e) for e in exc.errors]))
                 continue
-            results.append(CaseResult(shown, chemin, nom, line, "failed" if details else "passed", details))
+            if {"regles", "programmation"} & entete.model_fields_set:
+                observes = []  # the file's own rules, not those of the rule set
+            results.append(CaseResult(shown, chemin, nom, line, "failed" if details else "passed", details, observes))
         return results
 
     # ---------------------------------------------------------------- one case
 
-    def _run_case(self, fichier: _Fichier, where: tuple, cas: Cas) -> list[str]:
+    def _run_case(
+        self, fichier: _Fichier, where: tuple, cas: Cas, observes: list[Observation] | None = None
+    ) -> list[str]:
         loaded = fichier.loaded
 
         def error(path: tuple, message: str) -> LoadError:
@@ -478,7 +487,7 @@ class Runner:
         if errors:
             raise CaseError(errors)
         historique = None if cas.historique is None else _historique(data, cas.historique, where, error)
-        return compare_lot(lot, regles, cas.attendu, historique)
+        return compare_lot(lot, regles, cas.attendu, historique, observes)
 
 
 def _historique(
@@ -542,7 +551,11 @@ def compare(data: Any, regles: JeuDeRegles, attendu: Attendu) -> list[str]:
 
 
 def compare_lot(
-    lot: list[Any], regles: JeuDeRegles, attendu: Attendu, historique_data: list[Any] | None = None
+    lot: list[Any],
+    regles: JeuDeRegles,
+    attendu: Attendu,
+    historique_data: list[Any] | None = None,
+    observes: list[Observation] | None = None,
 ) -> list[str]:
     """Differences between what the rules give for these dossiers (plain data) and what is expected.
 
@@ -550,6 +563,8 @@ def compare_lot(
     ``attendu.programmation`` about the programmation of their exercice, computed
     from all of them as ``cdv programmation`` would. ``historique_data``: the
     dossiers of earlier exercices (plain data), judged with them as their history.
+    ``observes``, when given, receives every constat the dossiers and their programmation gave
+    (for ``cdv regles tester --couverture``).
     """
     from cdv_prog.core.dossier import Dossier
 
@@ -586,6 +601,8 @@ def compare_lot(
             return [f"dossier invalide, aucune règle évaluée ({shown})"]
         dossiers.append(dossier)
         reports.append(juger(dossier, regles, f"{ident}", historique))
+        if observes is not None:
+            observes += [("regles", c.regle, c.statut, dossier.exercice) for c in reports[-1].constats]
     diffs = []
     if len(reports) == 1:
         diffs += _dossier_diffs(reports[0].constats, reports[0].verdict, attendu)
@@ -594,6 +611,8 @@ def compare_lot(
 
         exercice = dossiers[0].exercice
         by_id = {c.regle: c for c in calculer(reports, regles, exercice, historique).constats}
+        if observes is not None:
+            observes += [("programmation", c.regle, c.statut, exercice) for c in by_id.values()]
         for rid, statut in attendu.programmation.items():
             c = by_id[rid]
             if c.statut != statut:
