@@ -149,12 +149,16 @@ def test_check_text_names_the_folder_and_exits_1(lot: Path, refuse, cdv) -> None
 
 def test_check_json_lists_the_folders_not_searched(lot: Path, refuse, cdv) -> None:
     fine = cdv("check", "lot", "-f", "json", cwd=lot.parent).json()
-    assert list(fine) == ["dossiers", "resume", "totaux"]  # the key appears only when needed
+    head = ["format", "version", "empreinte"]  # docs/rapport.md
+    assert list(fine) == [*head, "dossiers", "resume", "totaux"]  # the key appears only when needed
     refuse(lot / "sub")
     run = cdv("check", "lot", "-f", "json", cwd=lot.parent)
     assert run.code == 1
     doc = run.json()
-    assert list(doc) == ["dossiers", "resume", "erreurs-lecture", "totaux"]
+    assert list(doc) == [*head, "dossiers", "resume", "erreurs-lecture", "totaux"]
+    jsonschema = pytest.importorskip("jsonschema")  # still a valid cdv.rapport/2 (docs/rapport.md)
+    schema = json.loads((Path(__file__).parent.parent / "schemas" / "rapport.schema.json").read_text(encoding="utf-8"))
+    assert jsonschema.Draft202012Validator(schema).is_valid(doc)
     assert doc["resume"]["total"] == 1  # a folder is not a dossier: the counts keep their meaning
     assert doc["erreurs-lecture"] == [
         {

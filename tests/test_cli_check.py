@@ -43,7 +43,7 @@ RESERVES = {
     "CDV-2025-036": {"cpo-cofinancement"},  # v2: an avertissement (it was the 8th ineligible example in v1)
 }
 DOSSIER_KEYS = {"id", "fichier", "exercice", "verdict", "constats", "erreurs"}
-CONSTAT_KEYS = {"regle", "gravite", "statut", "message", "source"}
+CONSTAT_KEYS = {"regle", "gravite", "statut", "message", "source", "parametres"}
 
 
 def statuts(dossier: dict[str, Any]) -> dict[str, str]:

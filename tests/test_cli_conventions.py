@@ -106,8 +106,8 @@ USAGE_ERRORS = [
     ),
     (["check", "--jobs", "0"], "--jobs/-j : valeur « 0 » invalide, doit être ≥ 1"),
     (["programmation", "--jobs", "-1"], "--jobs/-j : valeur « -1 » invalide, doit être ≥ 1"),
-    (["schema"], "argument manquant : SCHÉMA (valeurs possibles : dossier, regles)"),
-    (["schema", "dossiers"], "SCHÉMA : valeur « dossiers » inconnue ; valeurs possibles : dossier, regles"),
+    (["schema"], "argument manquant : SCHÉMA (valeurs possibles : dossier, regles, rapport)"),
+    (["schema", "dossiers"], "SCHÉMA : valeur « dossiers » inconnue ; valeurs possibles : dossier, regles, rapport"),
     (["schema", "dossier", "en", "trop"], "arguments en trop : en trop"),
     (["schema", "dossier", "de-trop"], "argument en trop : de-trop"),
     (

@@ -1,4 +1,4 @@
-"""The fast JSON encoding of a dossier report is exactly json.dumps of its to_dict()."""
+"""The fast JSON encoding of a dossier report is exactly json.dumps of its to_dict(), each constat with its parametres."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import pytest
 
 from cdv_prog.files.dossiers import check_file, discover
 from cdv_prog.files.rules import load_rules, packaged_rules_path
-from cdv_prog.render.check_json import encode_report
+from cdv_prog.render.check_json import encode_report, parametres
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _reference(report) -> str:
-    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+def _reference(report, regles) -> str:
+    doc = report.to_dict()
+    for c in doc["constats"]:
+        c["parametres"] = parametres(regles.regles.get(c["regle"]), report.exercice, regles)
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
     return "\n".join("    " + line if i else line for i, line in enumerate(text.split("\n")))
 
 
@@ -32,7 +35,7 @@ def regles():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_same_bytes_as_json_dumps(path: Path, regles) -> None:
     report = check_file(path, regles)
-    assert encode_report(report) == _reference(report)
+    assert encode_report(report, regles) == _reference(report, regles)
 
 
 def test_siret_constat_and_control_characters(tmp_path: Path, regles) -> None:
@@ -44,7 +47,7 @@ def test_siret_constat_and_control_characters(tmp_path: Path, regles) -> None:
     report = check_file(path, regles)
     siret = next(c for c in report.constats if c.regle == "siret-porteur")
     assert siret.statut == "echec" and "Luhn" in siret.message
-    assert encode_report(report) == _reference(report)
+    assert encode_report(report, regles) == _reference(report, regles)
 
 
 def test_kinds_of_reports_covered(regles) -> None:

@@ -63,7 +63,7 @@ def test_overrun_exit_code_and_check_totals(cdv, dossiers, tight_rules) -> None:
     check = cdv("check", dossiers, "--rules", tight_rules, "--format", "json")
     assert check.code == 1  # all eligible, but an enveloppe is exceeded
     data = check.json()
-    assert list(data) == ["dossiers", "resume", "totaux"]
+    assert list(data) == ["format", "version", "empreinte", "dossiers", "resume", "totaux"]
     entries = data["totaux"]["financeurs"]
     assert [e["exercice"] for e in entries] == sorted(e["exercice"] for e in entries)
     agglo_2025 = next(e for e in entries if (e["exercice"], e["financeur"]) == (2025, "agglo"))

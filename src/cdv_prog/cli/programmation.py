@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,11 +36,21 @@ from cdv_prog.cli.common import (
 )
 from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS, choices
 
+if TYPE_CHECKING:
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.render.programmation_scdl import Publication
+
 EXERCICE_HELP = "Exercice (année) de la programmation. Défaut : celui des dossiers, s'ils en ont un seul."
 FORMAT_HELP = (
-    "Format : text, json, csv (une ligne par financeur), xlsx (classeur) ou html (rapport autonome). "
+    "Format : text, json, csv (une ligne par financeur), xlsx (classeur), html (rapport autonome) "
+    "ou scdl (données essentielles des subventions d'un financeur, avec --attribuant ; jamais choisi par "
+    "l'extension .csv). "
     "Défaut : text, ou celui qu'indique l'extension de --output (copil.xlsx : classeur)."
 )
+ATTRIBUANT_HELP = "Avec --format scdl (obligatoire) : code du financeur qui publie ses subventions (ex. agglo)."
+DATE_CONVENTION_HELP = "Avec --format scdl : date des conventions (dateConvention), sauf décision propre au dossier."
+REFERENCE_HELP = "Avec --format scdl : référence de la décision (referenceDecision), sauf décision propre au dossier."
+DECISIONS_HELP = "Avec --format scdl : fichier YAML des décisions du COPIL par dossier (voir docs/scdl.md)."
 PROGRESS_MIN_FILES = 100  # below that, reading takes less than a moment: no bar flickering by
 OUTPUT_HELP = output_help(PROGRAMMATION)
 
@@ -57,6 +67,20 @@ def programmation(
     ] = None,
     output: Annotated[Path | None, output_option(OUTPUT_HELP)] = None,
     jobs: JobsOpt = None,
+    attribuant: Annotated[
+        str | None, typer.Option("--attribuant", metavar="CODE", help=ATTRIBUANT_HELP, show_default=False)
+    ] = None,
+    date_convention: Annotated[
+        str | None,
+        typer.Option("--date-convention", metavar="AAAA-MM-JJ", help=DATE_CONVENTION_HELP, show_default=False),
+    ] = None,
+    reference_decision: Annotated[
+        str | None,
+        typer.Option("--reference-decision", metavar="TEXTE", help=REFERENCE_HELP, show_default=False),
+    ] = None,
+    decisions: Annotated[
+        Path | None, typer.Option("--decisions", metavar="FICHIER", help=DECISIONS_HELP, show_default=False)
+    ] = None,
 ) -> None:
     """Programmation d'un exercice : par financeur, enveloppe, demandé, retenu, solde, taux ; répartitions, CPO."""
     from cdv_prog.cli.check import sortie
@@ -68,6 +92,7 @@ def programmation(
     format = report_format(PROGRAMMATION, format, output)
     regles = load_ruleset(rules)
     announce_rules(rules, regles)
+    publication = _publication(format, regles, attribuant, date_convention, reference_decision, decisions)
     roots = paths or [Path("data/dossiers")]
     non_lus: list[WalkError] = []  # folders that could not be searched: printed on stderr, exit code 1
     files = find_files(roots, non_lus)
@@ -77,7 +102,7 @@ def programmation(
         raise fail_usage(f"exercice {exercice} hors de la période du contrat ({first}-{last})")
     if not files:
         raise nothing_to_check(roots, exercice, 0)
-    inputs = [*files, *regles.fichiers]
+    inputs = [*files, *regles.fichiers, *([decisions] if decisions is not None else [])]
     dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
@@ -104,10 +129,89 @@ def programmation(
                 "pour voir les enveloppes"
             ) from None
 
-    payload = programmation_renderer(format)(prog, regles, sortie(to_file=output is not None))
+    if publication is not None:
+        from cdv_prog.render.programmation_scdl import render as scdl
+
+        payload = scdl(prog, regles, sortie(to_file=output is not None), publication)
+    else:
+        payload = programmation_renderer(format)(prog, regles, sortie(to_file=output is not None))
     if output is not None:
         write_report(output, payload, inputs, dirs, announce="Rapport écrit")
     else:
         write_payload(payload, for_people=format in TEXT_FORMATS)
     sys.stdout.flush()
-    raise typer.Exit(max(prog.exit_code, 1 if non_lus else 0))
+    incomplet = _report_missing(publication) if publication is not None else False
+    raise typer.Exit(max(prog.exit_code, 1 if non_lus or incomplet else 0))
+
+
+def _publication(
+    format: str,
+    regles: JeuDeRegles,
+    attribuant: str | None,
+    date_convention: str | None,
+    reference_decision: str | None,
+    decisions: Path | None,
+) -> Publication | None:
+    """The SCDL's options checked (usage errors in French), or None for another format."""
+    import datetime as dt
+    import re
+
+    from cdv_prog.core.texte import short
+    from cdv_prog.core.vocab import suggest
+    from cdv_prog.files.decisions import DecisionsIllisibles, lire_decisions
+    from cdv_prog.render.programmation_scdl import Publication
+
+    if format != "scdl":
+        given = [
+            name
+            for name, value in (
+                ("--attribuant", attribuant),
+                ("--date-convention", date_convention),
+                ("--reference-decision", reference_decision),
+                ("--decisions", decisions),
+            )
+            if value is not None
+        ]
+        if given:
+            raise fail_usage(f"{', '.join(given)} ne sert qu'avec --format scdl")
+        return None
+    if attribuant is None:
+        raise fail_usage(
+            "--format scdl demande --attribuant CODE : le financeur qui publie ses subventions "
+            f"(codes possibles : {', '.join(regles.financeurs)})"
+        )
+    if attribuant not in regles.financeurs:
+        raise fail_usage(f"financeur inconnu « {short(attribuant)} »{suggest(attribuant, regles.financeurs)}")
+    date: dt.date | None = None
+    if date_convention is not None:
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date_convention):
+                raise ValueError
+            date = dt.date.fromisoformat(date_convention)
+        except ValueError:
+            raise fail_usage(
+                f"--date-convention « {short(date_convention)} » : date attendue au format AAAA-MM-JJ"
+            ) from None
+    if reference_decision is not None and not reference_decision.strip():
+        raise fail_usage("--reference-decision ne doit pas être vide")
+    lues = {}
+    if decisions is not None:
+        try:
+            lues = lire_decisions(decisions)
+        except DecisionsIllisibles as exc:
+            lines = "\n".join(f"  {error}" for error in exc.errors)
+            raise fail_usage(f"{decisions} : fichier de décisions incorrect\n{lines}") from None
+    return Publication(attribuant, date, reference_decision, lues)
+
+
+def _report_missing(publication: Publication) -> bool:
+    """The rows written with mandatory values missing, on standard error; True if any."""
+    from cdv_prog.cli.common import err_console
+
+    for manque in publication.manques:
+        err_console().print(
+            f"SCDL incomplet : dossier {manque.dossier} : valeur obligatoire manquante : {', '.join(manque.colonnes)}",
+            highlight=False,
+            markup=False,
+        )
+    return bool(publication.manques)

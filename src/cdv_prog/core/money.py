@@ -175,6 +175,14 @@ def nombre_json(value: Decimal) -> int | float:
     return float(value)
 
 
+def montant_texte(value: Decimal) -> str:
+    """A Decimal as its exact decimal text, never rounded nor in exponent form: ``"500.00"``, ``"0.5"``.
+
+    For the values that must be re-read exactly (the parameters of a report, ``docs/rapport.md``).
+    """
+    return format(value, "f")
+
+
 # --------------------------------------------------------------------------- the pydantic type
 
 

@@ -77,6 +77,8 @@ class FinanceurDef(_Strict):
     sigle: str | None = None
     nature: Nature = "specifique"  # of its lines whose dispositif is unknown or absent
     annuel: bool = False  # votes each year: never committed for later years by a CPO
+    # its SIRET, 14 digits: the ``idAttribuant`` of its open data (``cdv programmation --format scdl``)
+    siret: Annotated[str, Field(pattern=r"^[0-9]{14}$")] | None = None
 
 
 class DispositifDef(_Strict):

@@ -35,6 +35,7 @@ class LigneDossier:
     retenu: dict[str, Decimal] | None = None
     motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
     echecs: tuple[Constat, ...] = ()  # the failed bloquant rules themselves (reports name them by title)
+    siret: str | None = None  # the porteur's (open data: ``cdv programmation --format scdl``)
 
     @classmethod
     def of(cls, report: DossierReport) -> LigneDossier:
@@ -52,6 +53,7 @@ class LigneDossier:
             m.retenus,
             tuple(f"{c.regle} : {c.message}" for c in report.echecs),
             tuple(report.echecs),
+            d.porteur.siret,
         )
 
 

@@ -3,30 +3,94 @@
 Each dossier report is encoded fast: what ``dumps(report.to_dict())`` gives, byte for byte.
 
 A report is mostly its constats, and a constat's ``regle``, ``gravite``,
-``statut`` and ``source`` repeat from one dossier to the next: their encoded
-text is kept per (rule, statut), so only the message is encoded each time.
+``statut``, ``source`` and ``parametres`` repeat from one dossier to the next:
+their encoded text is kept per (rule, statut, parameters in force), so only the
+message is encoded each time. The parameters in force are computed once per
+(rule, exercice) (``docs/rapport.md``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
+from cdv_prog.core.money import montant_texte
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
 
 if TYPE_CHECKING:
     from cdv_prog.core.findings import Constat
     from cdv_prog.core.report import DossierReport
+    from cdv_prog.core.ruleset import JeuDeRegles, Regle
 
+FORMAT = "cdv.rapport/2"  # the versioned name of this document (docs/rapport.md)
 ITEM_PAD = "    "  # a dossier inside the "dossiers" list of the streamed document
 _CACHE_LIMIT = 4096
-_constat_parts: dict[tuple[str, str, str, str, str], tuple[str, str]] = {}
+_constat_parts: dict[tuple[str, str, str, str, str, str], tuple[str, str]] = {}
+# (id of the rule, exercice, pad) → (the rule, kept alive so its id is not reused; encoded parameters)
+_parametres_text: dict[tuple[int, int | None, str], tuple[Regle | None, str]] = {}
 
 
-def _constat(c: Constat, pad: str) -> str:
-    key = (c.regle, c.gravite, c.statut, c.source, pad)
+def _valeur(value: Any) -> Any:
+    """A parameter value as JSON: Decimals as exact text (``core.money.montant_texte``), the rest as it is."""
+    if isinstance(value, Decimal):
+        return montant_texte(value)
+    if isinstance(value, BaseModel):
+        return _valeur(value.model_dump(by_alias=True))
+    if isinstance(value, dict):
+        return {str(k): _valeur(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_valeur(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+def parametres(regle: Regle | None, exercice: int | None, regles: JeuDeRegles) -> dict[str, Any]:
+    """The parameters of ``regle`` in force for ``exercice``: ``{nom: {"valeur": …, "depuis": année | None}}``.
+
+    Empty for a rule without parameters, an unknown rule or exercice, and when a parameter
+    has no value yet for that year (the rule is then sans objet).
+    """
+    if regle is None or exercice is None or not regle.parametres_bruts:
+        return {}
+    model, _missing = regle.parametres(exercice, regles)
+    if model is None:
+        return {}
+    dump = model.model_dump(by_alias=True)
+    out: dict[str, Any] = {}
+    for name, dated in regle.parametres_bruts.items():
+        depuis = None
+        for since, _value in dated.values:
+            if since is not None and since > exercice:
+                break
+            depuis = since
+        out[name] = {"valeur": _valeur(dump[name] if name in dump else dated.at(exercice)), "depuis": depuis}
+    return out
+
+
+def _parametres(regle_id: str, exercice: int | None, regles: JeuDeRegles, pad: str) -> str:
+    regle = regles.regles.get(regle_id)
+    key = (id(regle), exercice, pad)
+    cached = _parametres_text.get(key)
+    if cached is not None and cached[0] is regle:
+        return cached[1]
+    text = _encode(parametres(regle, exercice, regles), pad)
+    if len(_parametres_text) < _CACHE_LIMIT:
+        _parametres_text[key] = (regle, text)
+    return text
+
+
+def _constat(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegles) -> str:
+    params = _parametres(c.regle, exercice, regles, pad + "  ")
+    key = (c.regle, c.gravite, c.statut, c.source, pad, params)
     parts = _constat_parts.get(key)
     if parts is None:
         inner = pad + "  "
@@ -47,19 +111,35 @@ def _constat(c: Constat, pad: str) -> str:
             + inner
             + '"message": '
         )
-        tail = ",\n" + inner + '"source": ' + encode_basestring(c.source) + "\n" + pad + "}"
+        tail = (
+            ",\n"
+            + inner
+            + '"source": '
+            + encode_basestring(c.source)
+            + ",\n"
+            + inner
+            + '"parametres": '
+            + params
+            + "\n"
+            + pad
+            + "}"
+        )
         parts = (head, tail)
         if len(_constat_parts) < _CACHE_LIMIT:
             _constat_parts[key] = parts
     return parts[0] + encode_basestring(c.message) + parts[1]
 
 
-def encode_report(report: DossierReport, pad: str = ITEM_PAD) -> str:
-    """The JSON text of ``report.to_dict()`` indented as an item at ``pad``."""
+def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PAD) -> str:
+    """The JSON text of ``report.to_dict()`` indented as an item at ``pad``, each constat
+    with the ``parametres`` of its rule in force for the dossier's exercice."""
     inner = pad + "  "
     if report.constats:
         sub = inner + "  "
-        constats = "[\n" + sub + (",\n" + sub).join(_constat(c, sub) for c in report.constats) + "\n" + inner + "]"
+        ex = report.exercice
+        constats = (
+            "[\n" + sub + (",\n" + sub).join(_constat(c, sub, ex, regles) for c in report.constats) + "\n" + inner + "]"
+        )
     else:
         constats = "[]"
     fields = [
@@ -74,13 +154,17 @@ def encode_report(report: DossierReport, pad: str = ITEM_PAD) -> str:
 
 
 def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
-    """``{"dossiers": [...], "resume": {...}, "totaux": {...}}``, one dossier at a time.
+    """``{"format", "version", "empreinte", "dossiers": [...], "resume": {...}, "totaux": {...}}``,
+    one dossier at a time.
 
     When a folder could not be searched, ``"erreurs-lecture": [{"chemin", "message"}, …]``
     comes after ``resume`` (the key is absent otherwise).
     """
-    items = (encode_report(report) for report in reports)
-    return stream("dossiers", items, lambda: _tail(run))
+    from cdv_prog import __version__
+
+    items = (encode_report(report, run.regles) for report in reports)
+    head = {"format": FORMAT, "version": __version__, "empreinte": run.regles.empreinte}
+    return stream("dossiers", items, lambda: _tail(run), head)
 
 
 def _tail(run: CheckRun) -> dict[str, Any]:

@@ -72,12 +72,20 @@ def _indented(text: str, spaces: int) -> str:
     return "\n".join(pad + line if line else line for line in text.split("\n"))
 
 
-def stream(key: str, items: Iterable[dict[str, Any] | str], tail: Callable[[], dict[str, Any]]) -> Iterator[str]:
-    """The text of ``{key: [items…], **tail()}`` in chunks; ``tail`` is called after the items.
+def stream(
+    key: str,
+    items: Iterable[dict[str, Any] | str],
+    tail: Callable[[], dict[str, Any]],
+    head: dict[str, Any] | None = None,
+) -> Iterator[str]:
+    """The text of ``{**head, key: [items…], **tail()}`` in chunks; ``tail`` is called after the items.
 
     An item already encoded (text, indented for its place) is written as is.
     """
-    yield "{\n  " + _key(key) + ": ["
+    start = "{\n  "
+    for k, v in (head or {}).items():
+        start += _key(k) + ": " + _encode(v, "  ") + ",\n  "
+    yield representable_json(start + _key(key) + ": [")
     first = True
     for item in items:
         text = item if type(item) is str else _encode(item, "    ")

@@ -45,6 +45,8 @@ PROGRAMMATION: dict[str, str] = {
     "csv": "cdv_prog.render.programmation_csv:render",
     "xlsx": "cdv_prog.render.programmation_xlsx:render",
     "html": "cdv_prog.render.programmation_html:render",
+    # open data (SCDL « subventions »): needs --attribuant, so the command calls it with its Publication
+    "scdl": "cdv_prog.render.programmation_scdl:render",
 }
 
 VERIFIER: dict[str, str] = {
@@ -112,6 +114,8 @@ EXTENSIONS: dict[str, str] = {
 }
 # Formats that are plain text under another name: a .txt or .md file suits them as it suits ``text``.
 TEXT_FORMATS = frozenset({"text", "github", "markdown"})
+# Formats that are a CSV of their own: never chosen by ``.csv`` (the financeurs' CSV), accepted with it.
+CSV_FORMATS = frozenset({"scdl"})
 
 
 class FormatIncompatible(ValueError):
@@ -154,7 +158,7 @@ def output_format(formats: Iterable[str], chosen: str | None, target: Path | Non
 
 
 def _content(name: str) -> str:
-    return "text" if name in TEXT_FORMATS else name
+    return "text" if name in TEXT_FORMATS else "csv" if name in CSV_FORMATS else name
 
 
 @dataclass

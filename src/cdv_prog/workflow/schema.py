@@ -342,3 +342,129 @@ def regles_schema() -> dict[str, Any]:
         "properties": properties,
         "$defs": defs,
     }
+
+
+# --------------------------------------------------------------------------- the report of cdv check
+
+RAPPORT_FORMAT = "cdv.rapport/2"  # the versioned name written at the top of the report (render.check_json.FORMAT)
+
+
+def _objet(properties: dict[str, Any], description: str, required: list[str] | None = None) -> dict[str, Any]:
+    """A strict object: every key it defines required (unless told), no other key."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+def rapport_schema() -> dict[str, Any]:
+    """JSON Schema of the report of ``cdv check --format json`` (``docs/rapport.md``)."""
+    from cdv_prog.core.vocab import GRAVITES, VERDICTS
+
+    nombre_ou_rien = {"type": ["number", "null"]}
+    parametre = _objet(
+        {
+            "valeur": {
+                "description": "Valeur en vigueur : montants et fractions en texte décimal exact "
+                '("500.00", "0.5"), listes et codes tels quels.'
+            },
+            "depuis": {
+                "type": ["integer", "null"],
+                "description": "Année à partir de laquelle la valeur s'applique ; null : valeur non datée.",
+            },
+        },
+        "Un paramètre de la règle en vigueur pour l'exercice du dossier.",
+    )
+    constat = _objet(
+        {
+            "regle": {"type": "string", "description": "Identifiant stable de la règle."},
+            "gravite": {"enum": list(GRAVITES)},
+            "statut": {"enum": ["ok", "echec", "sans-objet"]},
+            "message": {"type": "string"},
+            "source": {"type": "string", "description": "La phrase du contrat dont vient la règle."},
+            "parametres": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/Parametre"},
+                "description": "Paramètres de la règle en vigueur pour l'exercice du dossier ({} : aucun).",
+            },
+        },
+        "Le résultat d'une règle sur le dossier.",
+    )
+    erreur = _objet(
+        {"champ": {"type": "string"}, "ligne": {"type": ["integer", "null"]}, "message": {"type": "string"}},
+        "Une erreur de lecture du dossier (champ, ligne, message en français).",
+    )
+    dossier = _objet(
+        {
+            "id": {"type": ["string", "null"]},
+            "fichier": {"type": "string"},
+            "exercice": {"type": ["integer", "null"]},
+            "verdict": {"enum": list(VERDICTS)},
+            "constats": {"type": "array", "items": {"$ref": "#/$defs/Constat"}},
+            "erreurs": {"type": "array", "items": {"$ref": "#/$defs/Erreur"}},
+        },
+        "Le rapport d'un dossier.",
+    )
+    montants = {
+        "enveloppe": nombre_ou_rien,
+        "demande": {"type": "number"},
+        "retenu": {"type": "number"},
+        "solde": nombre_ou_rien,
+        "taux": nombre_ou_rien,
+        "depassement": {"type": "boolean"},
+    }
+    sous_enveloppe = _objet(
+        {"code": {"type": "string"}, "nom": {"type": "string"}, **montants},
+        "Une sous-enveloppe du financeur.",
+    )
+    financeur = _objet(
+        {
+            "exercice": {"type": "integer"},
+            "financeur": {"type": "string"},
+            **montants,
+            "dossiers": {"type": "integer", "minimum": 0},
+            "droit-commun": {"type": "number"},
+            "sous-enveloppes": {"type": "array", "items": {"$ref": "#/$defs/SousEnveloppe"}},
+        },
+        "Les totaux d'un financeur pour un exercice.",
+    )
+    compte = {"type": "integer", "minimum": 0}
+    properties = {
+        "format": {"const": RAPPORT_FORMAT, "description": "Nom et version du format de ce document."},
+        "version": {"type": "string", "description": "Version de cdv qui a écrit le rapport."},
+        "empreinte": {"type": "string", "description": "SHA-256 des fichiers de règles appliqués."},
+        "dossiers": {"type": "array", "items": {"$ref": "#/$defs/Dossier"}},
+        "resume": _objet(
+            {"total": compte, "eligible": compte, "ineligible": compte, "invalide": compte},
+            "Nombre de dossiers par verdict.",
+        ),
+        "erreurs-lecture": {
+            "type": "array",
+            "items": _objet({"chemin": {"type": "string"}, "message": {"type": "string"}}, "Un répertoire non lu."),
+            "description": "Les répertoires qui n'ont pas pu être parcourus (clé absente sinon).",
+        },
+        "totaux": _objet(
+            {"financeurs": {"type": "array", "items": {"$ref": "#/$defs/TotalFinanceur"}}},
+            "Totaux par exercice et par financeur.",
+        ),
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "Rapport de cdv check — contrat de ville (cdv)",
+        "description": "Le document JSON de « cdv check --format json » (format cdv.rapport/2).",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "required": [k for k in properties if k != "erreurs-lecture"],
+        "$defs": {
+            "Dossier": dossier,
+            "Constat": constat,
+            "Parametre": parametre,
+            "Erreur": erreur,
+            "TotalFinanceur": financeur,
+            "SousEnveloppe": sous_enveloppe,
+        },
+    }
