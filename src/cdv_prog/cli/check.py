@@ -20,6 +20,7 @@ from cdv_prog.cli.common import (
     err_console,
     fail_usage,
     find_files,
+    format_option,
     load_ruleset,
     nothing_to_check,
     output_help,
@@ -30,7 +31,7 @@ from cdv_prog.cli.common import (
     write_payload,
     write_report,
 )
-from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie, choices
+from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie
 
 if TYPE_CHECKING:
     from cdv_prog.core.report import WalkError
@@ -50,9 +51,7 @@ QUIET_HELP = "Format text : n'affiche que le résumé (et ce qui explique un cod
 def check(
     paths: PathsArg = None,
     rules: RulesOpt = None,
-    format: Annotated[
-        str | None, typer.Option("--format", "-f", metavar=choices(CHECK), help=FORMAT_HELP, show_default=False)
-    ] = None,
+    format: Annotated[str | None, format_option(CHECK, FORMAT_HELP)] = None,
     output: Annotated[Path | None, output_option(OUTPUT_HELP)] = None,
     exercice: ExerciceOpt = None,
     jobs: JobsOpt = None,

@@ -284,6 +284,11 @@ def output_option(help: str) -> Any:
     return typer.Option("--output", "-o", metavar="FICHIER", help=help, show_default=False, callback=_dash_is_stdout)
 
 
+def format_option(formats: Iterable[str], help: str) -> Any:
+    """``-f/--format``: the one declaration of a command's format option, its choices from the registry."""
+    return typer.Option("--format", "-f", metavar="|".join(formats), help=help, show_default=False)
+
+
 def _dash_is_stdout(value: Path | None) -> Path | None:
     return None if value is not None and str(value) == "-" else value
 

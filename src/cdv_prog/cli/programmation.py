@@ -24,6 +24,7 @@ from cdv_prog.cli.common import (
     check_report_target,
     fail_usage,
     find_files,
+    format_option,
     load_ruleset,
     nothing_to_check,
     output_help,
@@ -34,7 +35,7 @@ from cdv_prog.cli.common import (
     write_payload,
     write_report,
 )
-from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS, choices
+from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -63,7 +64,7 @@ def programmation(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", "-f", metavar=choices(PROGRAMMATION), help=FORMAT_HELP, show_default=False),
+        format_option(PROGRAMMATION, FORMAT_HELP),
     ] = None,
     output: Annotated[Path | None, output_option(OUTPUT_HELP)] = None,
     jobs: JobsOpt = None,

@@ -21,6 +21,7 @@ from cdv_prog.cli.common import (
     err_console,
     fail_usage,
     find_files,
+    format_option,
     load_ruleset,
     new_app,
     output_help,
@@ -39,7 +40,6 @@ from cdv_prog.render.registry import (
     TESTER_COUVERTURE,
     TEXT_FORMATS,
     VERIFIER,
-    choices,
     load,
 )
 
@@ -86,12 +86,8 @@ def verifier(
     path: RulesPathArg = None,
     format: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(VERIFIER),
-            help=_format_help("Format de sortie : text, json, github (annotations CI) ou sarif (code scanning)."),
-            show_default=False,
+        format_option(
+            VERIFIER, _format_help("Format de sortie : text, json, github (annotations CI) ou sarif (code scanning).")
         ),
     ] = None,
     output: Annotated[Path | None, output_option(output_help(VERIFIER))] = None,
@@ -148,14 +144,11 @@ def lancer_tests(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices({**TESTER, **TESTER_COUVERTURE}),
-            help=_format_help(
+        format_option(
+            {**TESTER, **TESTER_COUVERTURE},
+            _format_help(
                 "text, ou github : ajoute une annotation ::error par cas en échec. Avec --couverture : text ou json."
             ),
-            show_default=False,
         ),
     ] = None,
     output: Annotated[Path | None, output_option(output_help(TESTER))] = None,
@@ -246,13 +239,7 @@ def couverture_dossiers(
     rules: RulesOpt = None,
     format: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(COUVERTURE),
-            help=_format_help("Format de sortie : text ou json."),
-            show_default=False,
-        ),
+        format_option(COUVERTURE, _format_help("Format de sortie : text ou json.")),
     ] = None,
     output: Annotated[Path | None, output_option(output_help(COUVERTURE))] = None,
     exercice: ExerciceOpt = None,
@@ -302,13 +289,7 @@ def diff(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(DIFF),
-            help=_format_help("Format de sortie : text ou json."),
-            show_default=False,
-        ),
+        format_option(DIFF, _format_help("Format de sortie : text ou json.")),
     ] = None,
     output: Annotated[Path | None, output_option(output_help(DIFF))] = None,
     exercice: ExerciceOpt = None,
@@ -392,12 +373,9 @@ def expliquer(
     rules: RulesOpt = None,
     format: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(EXPLIQUER),
-            help="Format de sortie : text, ou json (paramètres en valeurs exactes, année par année). Défaut : text.",
-            show_default=False,
+        format_option(
+            EXPLIQUER,
+            "Format de sortie : text, ou json (paramètres en valeurs exactes, année par année). Défaut : text.",
         ),
     ] = None,
 ) -> None:

@@ -95,14 +95,10 @@ def taux(enveloppe: Decimal | None, montant: Decimal) -> Decimal | None:
     return montant / enveloppe
 
 
-@dataclass(frozen=True)
-class TotalSousEnveloppe:
-    """A sous-enveloppe over one exercice: the lines of its périmètre, against its amount."""
+class _FaceAEnveloppe:
+    """What a retained total set against an enveloppe derives: solde, taux, dépassement."""
 
-    code: str
-    nom: str
     enveloppe: Decimal | None
-    demande: Decimal
     retenu: Decimal
 
     @property
@@ -114,8 +110,24 @@ class TotalSousEnveloppe:
         return taux(self.enveloppe, self.retenu)
 
     @property
-    def depassement(self) -> bool:
+    def depassement_enveloppe(self) -> bool:
+        """The enveloppe itself is exceeded."""
         return self.enveloppe is not None and self.retenu > self.enveloppe
+
+
+@dataclass(frozen=True)
+class TotalSousEnveloppe(_FaceAEnveloppe):
+    """A sous-enveloppe over one exercice: the lines of its périmètre, against its amount."""
+
+    code: str
+    nom: str
+    enveloppe: Decimal | None
+    demande: Decimal
+    retenu: Decimal
+
+    @property
+    def depassement(self) -> bool:
+        return self.depassement_enveloppe
 
     def to_dict(self) -> dict[str, Any]:
         """An entry of a financeur's ``sous-enveloppes`` in the programmation JSON (``docs/rapports.md``)."""
@@ -132,7 +144,7 @@ class TotalSousEnveloppe:
 
 
 @dataclass(frozen=True)
-class TotalFinanceur:
+class TotalFinanceur(_FaceAEnveloppe):
     """One financeur over one exercice: demandé (valid dossiers), retenu (eligible ones), enveloppe.
 
     ``demande``, ``retenu`` and ``dossiers`` count the lines inside the enveloppe's
@@ -147,19 +159,6 @@ class TotalFinanceur:
     dossiers: int
     droit_commun: Decimal = ZERO
     sous_enveloppes: tuple[TotalSousEnveloppe, ...] = ()
-
-    @property
-    def solde(self) -> Decimal | None:
-        return solde(self.enveloppe, self.retenu)
-
-    @property
-    def taux(self) -> Decimal | None:
-        return taux(self.enveloppe, self.retenu)
-
-    @property
-    def depassement_enveloppe(self) -> bool:
-        """The enveloppe itself is exceeded (its sous-enveloppes aside)."""
-        return self.enveloppe is not None and self.retenu > self.enveloppe
 
     @property
     def depassement(self) -> bool:

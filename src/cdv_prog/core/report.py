@@ -17,6 +17,9 @@ from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.montants import Montants
 from cdv_prog.core.vocab import Verdict
 
+RAPPORT_FORMAT = "cdv.rapport/2"
+"""The versioned name written at the top of the JSON report of ``cdv check`` (``docs/rapport.md``)."""
+
 
 @dataclass
 class DossierReport:

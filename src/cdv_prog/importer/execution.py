@@ -133,37 +133,22 @@ class Import:
             problems = [probleme_de(self.feuille, self.plan, action, e.champ, e.message) for e in translate(exc, None)]
             return ResultatImport(action.id, "ignore", problemes=problems)
         if action.id.startswith("."):
-            return ResultatImport(
-                action.id,
-                "ignore",
-                problemes=[
-                    probleme_de(
-                        self.feuille,
-                        self.plan,
-                        action,
-                        "id",
-                        f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
-                        "valeur-invalide",
-                    )
-                ],
+            return self._ignore(
+                action,
+                None,
+                "id",
+                f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
+                "valeur-invalide",
             )
         target = self.options.vers / f"{action.id}.yaml"
         key = os.path.normcase(action.id).lower()
         if key in names:
-            return ResultatImport(
-                action.id,
-                "ignore",
+            return self._ignore(
+                action,
                 target,
-                [
-                    probleme_de(
-                        self.feuille,
-                        self.plan,
-                        action,
-                        "id",
-                        f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)",
-                        "doublon",
-                    )
-                ],
+                "id",
+                f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)",
+                "doublon",
             )
         names[key] = action.id
         text = yaml_dossier(action.donnees, self.schema, self._provenance(action))
@@ -189,40 +174,14 @@ class Import:
         except DejaPresent:
             return self._deja(action, target)
         except OutputRefused as exc:
-            return ResultatImport(
-                action.id, "ignore", target, [probleme_de(self.feuille, self.plan, action, "", str(exc), "ecriture")]
-            )
+            return self._ignore(action, target, "", str(exc), "ecriture")
         except _Relecture as exc:  # pragma: no cover - would be a bug of the emitter
-            return ResultatImport(
-                action.id,
-                "ignore",
-                target,
-                [
-                    probleme_de(
-                        self.feuille,
-                        self.plan,
-                        action,
-                        "",
-                        f"le dossier produit ne se relit pas à l'identique ({exc}) : non écrit",
-                        "relecture",
-                    )
-                ],
+            return self._ignore(
+                action, target, "", f"le dossier produit ne se relit pas à l'identique ({exc}) : non écrit", "relecture"
             )
         except OSError as exc:
-            return ResultatImport(
-                action.id,
-                "ignore",
-                target,
-                [
-                    probleme_de(
-                        self.feuille,
-                        self.plan,
-                        action,
-                        "",
-                        f"écriture impossible de {target} : {exc.strerror or exc}",
-                        "ecriture",
-                    )
-                ],
+            return self._ignore(
+                action, target, "", f"écriture impossible de {target} : {exc.strerror or exc}", "ecriture"
             )
         return ResultatImport(action.id, "remplace" if existing is not None else "ecrit", target, texte=text)
 
@@ -243,21 +202,8 @@ class Import:
         except (LoadFailed, ValidationError):  # pragma: no cover - would be a bug of the emitter
             reread = None
         if reread != dossier:  # pragma: no cover
-            assert self.feuille is not None and self.plan is not None
-            return ResultatImport(
-                action.id,
-                "ignore",
-                target,
-                [
-                    probleme_de(
-                        self.feuille,
-                        self.plan,
-                        action,
-                        "",
-                        "le dossier produit ne se relit pas à l'identique : non écrit",
-                        "relecture",
-                    )
-                ],
+            return self._ignore(
+                action, target, "", "le dossier produit ne se relit pas à l'identique : non écrit", "relecture"
             )
         if existing == text:
             return ResultatImport(action.id, "inchange", target, texte=text)
@@ -265,22 +211,23 @@ class Import:
             return self._deja(action, target)
         return ResultatImport(action.id, "a-remplacer" if existing is not None else "a-ecrire", target, texte=text)
 
-    def _deja(self, action: ActionImportee, target: Path) -> ResultatImport:
+    def _ignore(
+        self, action: ActionImportee, target: Path | None, champ: str, message: str, nature: str
+    ) -> ResultatImport:
+        """The action is left out, for one problem (field, French message, nature)."""
         assert self.feuille is not None and self.plan is not None
         return ResultatImport(
-            action.id,
-            "ignore",
+            action.id, "ignore", target, [probleme_de(self.feuille, self.plan, action, champ, message, nature)]
+        )
+
+    def _deja(self, action: ActionImportee, target: Path) -> ResultatImport:
+        assert self.feuille is not None and self.plan is not None
+        return self._ignore(
+            action,
             target,
-            [
-                probleme_de(
-                    self.feuille,
-                    self.plan,
-                    action,
-                    "id",
-                    f"le fichier {target} existe déjà et diffère : non remplacé (option --remplacer pour le remplacer)",
-                    "fichier-existant",
-                )
-            ],
+            "id",
+            f"le fichier {target} existe déjà et diffère : non remplacé (option --remplacer pour le remplacer)",
+            "fichier-existant",
         )
 
     @staticmethod

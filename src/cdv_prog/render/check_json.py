@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from cdv_prog.core.money import montant_texte
+from cdv_prog.core.report import RAPPORT_FORMAT
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from cdv_prog.core.report import DossierReport
     from cdv_prog.core.ruleset import JeuDeRegles, Regle
 
-FORMAT = "cdv.rapport/2"  # the versioned name of this document (docs/rapport.md)
+FORMAT = RAPPORT_FORMAT  # the versioned name of this document (docs/rapport.md)
 ITEM_PAD = "    "  # a dossier inside the "dossiers" list of the streamed document
 _CACHE_LIMIT = 4096
 _constat_parts: dict[tuple[str, str, str, str, str, str], tuple[str, str]] = {}

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from cdv_prog.core.money import valider_montant
+from cdv_prog.core.report import RAPPORT_FORMAT
 from cdv_prog.core.vocab import HORS_QPV, NATURES, Portee
 from cdv_prog.kinds.base import valider_fraction
 
@@ -345,8 +346,6 @@ def regles_schema() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- the report of cdv check
-
-RAPPORT_FORMAT = "cdv.rapport/2"  # the versioned name written at the top of the report (render.check_json.FORMAT)
 
 
 def _objet(properties: dict[str, Any], description: str, required: list[str] | None = None) -> dict[str, Any]:
