@@ -361,3 +361,15 @@ def test_check_totals_readable_at_80_columns(regles) -> None:
     rows = [line for line in buffer.getvalue().splitlines() if line[:1] in "│┃"]
     assert rows and all(len(line) <= 80 and "…" not in line for line in rows)
     assert any(line.startswith("┃ Financeur ") for line in rows)
+
+
+def test_html_tables_for_a_phone() -> None:
+    """A wide table scrolls in its own box with its note outside it; a « cartes » table labels every cell."""
+    rows = [([("a", False), ("1,00 €", True)], "")]
+    plain = html_base.table(("Nom", ("Montant", True)), rows, "Une note.")
+    assert plain.startswith('<div class="scroll"><table>') and plain.endswith('</div><p class="note">Une note.</p>')
+    assert "data-label" not in plain
+    cards = html_base.table(("Nom", ("Montant", True)), rows, classe="actions cartes")
+    assert '<table class="actions cartes">' in cards
+    assert '<td data-label="Nom">a</td><td class="n" data-label="Montant">1,00 €</td>' in cards
+    assert "table.cartes thead{display:none}" in html_base.CSS[: html_base.CSS.index("@page")]

@@ -40,7 +40,7 @@ table{border-collapse:collapse;margin:.4rem 0 .8rem;font-size:.9rem}
 th,td{border:1px solid var(--trait);padding:.2rem .45rem;vertical-align:top;text-align:left}th{background:var(--fond)}
 td.n,th.n{text-align:right;white-space:nowrap}tr.total td{font-weight:700;border-top:2px solid var(--bleu)}
 tr.depasse td{background:#fde8e8;color:var(--rouge);font-weight:600}tr.vide td{color:#7a8794}tr.sous td{font-style:italic}
-caption{caption-side:bottom;text-align:left;font-size:.8rem;color:var(--gris);padding-top:.2rem}
+p.note{font-size:.8rem;color:var(--gris);margin:-.6rem 0 .8rem}
 .cles{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:.6rem}
 .cle{border:1px solid var(--trait);border-left:5px solid var(--bleu);padding:.4rem .7rem;break-inside:avoid}
 .cle h3{margin:0;font-size:.85rem;color:var(--gris);font-weight:600}.cle .v{font-size:1.45rem;font-weight:700}
@@ -56,14 +56,19 @@ li{margin-bottom:.3rem}small.id{font-family:monospace;font-size:.75rem;color:var
 td small{color:var(--gris)}table.actions{min-width:36rem}table.actions td:nth-child(2){width:32%}table.actions td:nth-child(3){width:25%}
 table.actions td:nth-child(4){width:30%}.ids{font-family:monospace;font-size:.8rem;white-space:nowrap}.nw{white-space:nowrap}
 @media (max-width:40rem){body{padding:.5rem}h1{font-size:1.3rem}h2{font-size:1.15rem}table{font-size:.8rem}
-dl.meta{grid-template-columns:minmax(0,1fr)}dl.meta dd{margin-bottom:.3rem}}
+dl.meta{grid-template-columns:minmax(0,1fr)}dl.meta dd{margin-bottom:.3rem}
+table.cartes{min-width:0;width:100%}table.cartes thead{display:none}
+table.cartes tr{display:block;border:1px solid var(--trait);margin-bottom:.5rem}
+table.cartes td{display:block;border:0;width:auto!important;text-align:left!important;white-space:normal}
+table.cartes td[data-label]:not(:first-child)::before{content:attr(data-label) " : ";font-weight:600}
+table.cartes td:first-child{background:var(--fond)}}
 @page{size:A4;margin:9mm 8mm}
 @media print{html{font-size:8pt}body{max-width:none;padding:0;line-height:1.25}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 h1{font-size:14pt}h2{font-size:11pt;margin:.7rem 0 .3rem}h3{font-size:9pt;margin:.4rem 0 .15rem}
-h2,h3,caption{break-after:avoid}header,.cle,.chart,tr,li{break-inside:avoid}
+h2,h3{break-after:avoid}header,.cle,.chart,tr,li{break-inside:avoid}
 .scroll{overflow:visible}table{font-size:7pt;margin:.2rem 0 .4rem;width:100%}th,td{padding:.05rem .25rem}
-thead{display:table-header-group}caption{font-size:6.5pt}.source{font-size:6.5pt}
+thead{display:table-header-group}p.note{font-size:6.5pt;margin:-.3rem 0 .4rem}.source{font-size:6.5pt}
 .cles{grid-template-columns:repeat(5,1fr);gap:.3rem}.cle.large{grid-column:span 2}.cle .v{font-size:12pt}.cle ul{font-size:7pt}
 .charts{grid-template-columns:repeat(4,1fr);gap:.25rem}.paires{grid-template-columns:repeat(2,minmax(0,1fr))}.chart h3{font-size:7.5pt}
 code,.ids{font-size:6.5pt}table.actions{font-size:6.5pt}tr.depasse td{background:none;text-decoration:underline}}
@@ -138,22 +143,27 @@ def table(
     caption: str | None = None,
     classe: str | None = None,
 ) -> str:
-    """A table in its own scrolling box (``classe``: the table's class, for its column widths). ``headers``: texts (a ``(text, True)`` header is a number column's);
+    """A table in its own scrolling box, its note under it (``classe``: the table's classes; with ``cartes``,
+    each row becomes a card on a phone, every cell labelled by its header). ``headers``: texts (a ``(text, True)`` header is a number column's);
     ``rows``: ((cell HTML, is_number) …, row class). Cells are HTML: escape texts with :func:`escape`."""
     out = [f'<div class="scroll"><table class="{classe}">' if classe else '<div class="scroll"><table>']
-    if caption:
-        out.append(f"<caption>{escape(caption)}</caption>")
-    heads = []
+    cards = classe is not None and "cartes" in classe.split()
+    heads, labels = [], []
     for h in headers:
         text, num = (h, False) if isinstance(h, str) else h
         heads.append(f'<th class="n">{escape(text)}</th>' if num else f"<th>{escape(text)}</th>")
+        labels.append(f' data-label="{escape(text)}"' if cards else "")
     out.append("<thead><tr>" + "".join(heads) + "</tr></thead><tbody>")
     for cells, cls in rows:
         attr = f' class="{cls}"' if cls else ""
-        out.append(
-            f"<tr{attr}>" + "".join(f'<td class="n">{c}</td>' if num else f"<td>{c}</td>" for c, num in cells) + "</tr>"
+        tds = (
+            f'<td class="n"{label}>{c}</td>' if num else f"<td{label}>{c}</td>"
+            for (c, num), label in zip(cells, labels, strict=False)
         )
+        out.append(f"<tr{attr}>" + "".join(tds) + "</tr>")
     out.append("</tbody></table></div>")
+    if caption:  # under the box, not in it: a wide table scrolls, its note stays on the page
+        out.append(f'<p class="note">{escape(caption)}</p>')
     return "".join(out)
 
 

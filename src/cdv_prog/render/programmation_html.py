@@ -311,7 +311,7 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
         "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
         "Regroupées par défi et par quartier dans les répartitions plus bas."
     )
-    return head + table(headers, rows, caption, classe="actions") + "</section>"
+    return head + table(headers, rows, caption, classe="actions cartes") + "</section>"
 
 
 def motifs_html(d: LigneDossier, regles: JeuDeRegles) -> list[str]:
@@ -353,6 +353,7 @@ def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
             ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
             rows,
             "Comptés à part, jamais dans les montants retenus.",
+            classe="cartes",
         )
         + "</section>"
     )
