@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cdv_prog.core.money import euros
 from cdv_prog.files.parallel import check_reports
@@ -81,3 +82,21 @@ def test_pdf_page_count_reads_the_page_objects() -> None:
     fake = b"%PDF-1.4 1 0 obj << /Type /Pages /Count 2 >> 2 0 obj << /Type /Page >> 3 0 obj <</Type/Page/Parent 1>>"
     assert pages_pdf(fake) == 2
     assert taille_page_mm(b"/MediaBox [0 0 595.28 841.89]") == pytest.approx((210.0, 297.0), abs=0.01)
+
+
+def test_phone_never_scrolls_sideways_even_with_endless_words(cdv, tmp_path: Path) -> None:
+    """An intitulé or a porteur of 300 letters without a space (an eligible and a rejected dossier) wraps."""
+    exiger_chromium()
+    dossiers = tmp_path / "dossiers"
+    dossiers.mkdir()
+    for source in sorted(EXEMPLES.glob("*.yaml"))[:8]:  # eligible and inéligible ones
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        data["intitule"] = "Action" * 50
+        data["porteur"]["nom"] = "Porteur" * 45
+        (dossiers / source.name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "long.html"
+    run = cdv("programmation", dossiers, "-o", out)
+    assert out.exists(), run.err
+    assert "Action" * 50 in out.read_text(encoding="utf-8")
+    mesure = mesurer(out, 400, tmp_path)
+    assert not mesure.defile_en_largeur, f"la page fait {mesure.contenu} px de large pour un écran de 400 px"
