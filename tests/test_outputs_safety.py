@@ -191,7 +191,7 @@ def test_xlsx_with_control_characters_and_formulas(cdv, hostile: Path, tmp_path:
     intitule, porteur = a[header.index("Intitulé")], a[header.index("Porteur")]
     assert intitule.data_type == "s" and intitule.value == visible(HOSTILE_INTITULE)
     assert porteur.data_type == "s" and porteur.value == "'=cmd|' /C calc'!A0"  # not a formula
-    names = {r[header.index("Fichier")].value.rsplit("/", 1)[-1] for r in rows.values()}
+    names = {r[header.index("Fichier")].value.rsplit("/", 1)[-1] for k, r in rows.items() if k != "Total"}
     assert {"c\\xfe.yaml", "[red]b[old]\\x1b.yaml"} <= names
     retenu = a[header.index("Total retenu")]
     assert retenu.data_type == "n" and retenu.value > 0  # amounts stay numbers

@@ -97,7 +97,8 @@ def test_several_exercices_need_exercice(cdv, dossiers) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "html", "text"])
-def test_output_written_atomically_and_deterministic(fmt, cdv, dossiers, tmp_path) -> None:
+def test_output_written_atomically_and_deterministic(fmt, cdv, dossiers, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764670000")  # the HTML states its date of generation
     out = tmp_path / "rapports" / f"programmation.{fmt}"
     out.parent.mkdir()
     first = cdv("programmation", dossiers / "2025", "-f", fmt, "-o", out)

@@ -108,14 +108,14 @@ def test_csv_semicolons_bom_one_row_per_financeur(prog_and_rules) -> None:
         "demande": "12200,00",
         "retenu": "5000,01",
         "solde": "-0,01",
-        "taux": "1,0000",
+        "taux-pourcent": "100,00",
         "depassement": "oui",
         "dossiers": "2",
         "droit-commun": "0,00",
         "sous-enveloppe": "",
     }
     etat = next(r for r in rows if r["financeur"] == "etat")
-    assert (etat["enveloppe"], etat["solde"], etat["taux"], etat["depassement"]) == ("", "", "", "non")
+    assert (etat["enveloppe"], etat["solde"], etat["taux-pourcent"], etat["depassement"]) == ("", "", "", "non")
 
 
 def test_xlsx_sheets_cells_and_formats(prog_and_rules) -> None:
@@ -127,10 +127,21 @@ def test_xlsx_sheets_cells_and_formats(prog_and_rules) -> None:
     wb = load_workbook(io.BytesIO(data))
     # openpyxl stamps the save time: fixed, so that the same input gives the same bytes
     assert wb.properties.modified == wb.properties.created == programmation_xlsx.FIXED_DATE
-    assert wb.sheetnames == ["Financeurs", "Dossiers", "Répartitions", "Engagements CPO", "Constats", "Informations"]
+    assert wb.sheetnames == [
+        "Financeurs",
+        "Dossiers",
+        "Actions retenues",
+        "Répartitions",
+        "Engagements CPO",
+        "Constats",
+        "Informations",
+    ]
     for ws in wb:
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == ws.dimensions
+        last = ws.max_row - (1 if ws.title in ("Dossiers", "Actions retenues") else 0)  # the total row: outside
+        assert ws.auto_filter.ref == f"A1:{ws.dimensions.split(':')[1].rstrip('0123456789')}{last}"
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows == "$1:$1"
     fin = wb["Financeurs"]
     header = [c.value for c in fin[1]]
     agglo = next(dict(zip(header, row, strict=True)) for row in fin.iter_rows(min_row=2) if row[0].value == "agglo")

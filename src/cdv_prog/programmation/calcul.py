@@ -36,6 +36,8 @@ class LigneDossier:
     motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
     echecs: tuple[Constat, ...] = ()  # the failed bloquant rules themselves (reports name them by title)
     siret: str | None = None  # the porteur's (open data: ``cdv programmation --format scdl``)
+    quartiers: tuple[str, ...] = ()  # codes, in the dossier's order (the COPIL report groups by them)
+    defi: str | None = None  # code
 
     @classmethod
     def of(cls, report: DossierReport) -> LigneDossier:
@@ -54,6 +56,8 @@ class LigneDossier:
             tuple(f"{c.regle} : {c.message}" for c in report.echecs),
             tuple(report.echecs),
             d.porteur.siret,
+            tuple(dict.fromkeys(d.action.quartiers)),
+            d.action.defi,
         )
 
 

@@ -142,3 +142,31 @@ def droit_commun(financeurs: Iterable[TotalFinanceur]) -> list[TotalFinanceur]:
 def resume_text(prog: Programmation) -> str:
     r = prog.resume
     return f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
+
+
+@dataclass(frozen=True)
+class TotauxGeneraux:
+    """The grand totals of an exercice, every financeur together.
+
+    ``demande``: Σ of every line of the valid dossiers (eligible or not); ``retenu``: Σ of every line of the
+    eligible dossiers, droit commun included; ``droit_commun``: the part of ``retenu`` outside the enveloppes.
+    """
+
+    demande: Decimal
+    retenu: Decimal
+    droit_commun: Decimal
+
+    @classmethod
+    def of(cls, prog: Programmation) -> TotauxGeneraux:
+        zero = Decimal(0)
+        demande = sum((sum(d.demande.values(), zero) for d in prog.dossiers if d.demande is not None), zero)
+        retenu = sum(
+            (sum(d.retenu.values(), zero) for d in prog.dossiers if d.verdict == "eligible" and d.retenu is not None),
+            zero,
+        )
+        return cls(demande, retenu, sum((f.droit_commun for f in prog.financeurs), zero))
+
+
+def retenus(dossier: LigneDossier) -> dict[str, Decimal]:
+    """What a dossier retains per financeur as the report counts it: its amounts if eligible, else nothing."""
+    return dict(dossier.retenu or {}) if dossier.verdict == "eligible" else {}

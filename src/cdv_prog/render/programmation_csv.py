@@ -6,7 +6,10 @@ code in ``sous-enveloppe`` (empty on a financeur's row), its name in ``nom``.
 
 ``;`` as separator and UTF-8 with a BOM so that Excel (French settings) opens it
 right; amounts with a decimal comma and no thousands separator (``185000,00``),
-so they are read as numbers; an enveloppe not set is an empty cell.
+so they are read as numbers; an enveloppe not set is an empty cell. The share
+of the enveloppe used is a **percentage** with two decimals under the header
+``taux-pourcent`` (``92,50`` for 92,50 %: the JSON's fraction ``0.9250`` times
+100, exact — the same four significant decimals).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ COLONNES = (
     "demande",
     "retenu",
     "solde",
-    "taux",
+    "taux-pourcent",
     "depassement",
     "dossiers",
     "droit-commun",
@@ -44,6 +47,14 @@ def nombre(value: Decimal | None, places: Decimal = CENT) -> str:
     if value is None:
         return ""
     return f"{value.quantize(places, rounding=ROUND_HALF_UP):f}".replace(".", ",")
+
+
+def pourcent(ratio: Decimal | None) -> str:
+    """A share as a percentage with two decimals (``Decimal("0.925")`` → ``92,50``): the fraction rounded to
+    4 decimals as in the JSON, times 100 — so both say the same."""
+    if ratio is None:
+        return ""
+    return nombre(ratio.quantize(TAUX_PLACES, rounding=ROUND_HALF_UP) * 100)
 
 
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
@@ -60,7 +71,7 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
                 nombre(f.demande),
                 nombre(f.retenu),
                 nombre(f.solde),
-                nombre(f.taux, TAUX_PLACES),
+                pourcent(f.taux),
                 "oui" if f.depassement else "non",
                 f.dossiers,
                 nombre(f.droit_commun),
@@ -77,7 +88,7 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
                     nombre(sous.demande),
                     nombre(sous.retenu),
                     nombre(sous.solde),
-                    nombre(sous.taux, TAUX_PLACES),
+                    pourcent(sous.taux),
                     "oui" if sous.depassement else "non",
                     "",
                     "",

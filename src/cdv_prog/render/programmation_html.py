@@ -1,23 +1,45 @@
-"""``cdv programmation --format html``: one self-contained page for the COPIL.
+"""``cdv programmation --format html``: one self-contained page for the COPIL, on screen, on a phone, on paper.
 
 No network: inline CSS, charts drawn as inline SVG (no script, no font, no
-image, no link to fetch). Header: exercice, rules file names and SHA-256, cdv
-version. Then a bar chart per financeur (enveloppe, demandé, retenu), the
-tables (each sous-enveloppe under its financeur, the droit commun mobilisé apart), the programmation rules, the CPO commitments, the breakdowns and the
-dossiers set aside with their reasons. Every text is escaped.
+image, no link to fetch); the style sheet, escaping, tables and charts are
+shared with the other HTML reports (:mod:`cdv_prog.render.html_base`).
+
+In order: a header (exercice, date and time of generation — ``SOURCE_DATE_EPOCH``
+when set —, rules files and SHA-256, cdv version); the key figures
+(:func:`chiffres_cles`: dossiers by verdict, requested and retained grand
+totals, each enveloppe used, left or exceeded); per financeur a chart, every
+chart on one common scale that is printed under them, and the table (each
+sous-enveloppe under its financeur, the droit commun mobilisé apart); the
+retained actions in reading order with each financeur's retained amount, then
+grouped by défi and by quartier; the dossiers set aside with their intitulé,
+porteur and reasons (:func:`motifs_html`); the programmation rules, the CPO
+commitments and the other breakdowns. Every text is escaped.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros
-from cdv_prog.core.texte import short, visible
-from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
-from cdv_prog.programmation.repartitions import Repartition
+from cdv_prog.core.texte import short
+from cdv_prog.core.vocab import HORS_QPV, STATUTS_FR, VERDICTS_FR
+from cdv_prog.render.html_base import (
+    STYLE_DEMANDE,
+    STYLE_DEPASSE,
+    STYLE_ENVELOPPE,
+    STYLE_RETENU,
+    Barre,
+    Cell,
+    barres,
+    date_fr,
+    date_generation,
+    escape,
+    page,
+    table,
+)
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
     DROIT_COMMUN_AUCUN,
@@ -25,13 +47,14 @@ from cdv_prog.render.programmation_common import (
     DROIT_COMMUN_TITRE,
     NON_RENSEIGNEE,
     EnteteRapport,
+    TotauxGeneraux,
     droit_commun,
     etat,
     etat_financeur,
     libelle_sous_enveloppe,
     montant,
     motifs,
-    resume_text,
+    retenus,
     taux,
     titre_regle,
 )
@@ -39,37 +62,24 @@ from cdv_prog.render.programmation_common import (
 if TYPE_CHECKING:
     from cdv_prog.core.montants import TotalFinanceur
     from cdv_prog.core.ruleset import JeuDeRegles
-    from cdv_prog.programmation.calcul import Programmation
+    from cdv_prog.programmation.calcul import LigneDossier, Programmation
+    from cdv_prog.programmation.repartitions import Repartition
     from cdv_prog.render.registry import Sortie
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2733;
-padding:0 1rem;line-height:1.4}
-header{border-bottom:3px solid #1f4e79;margin-bottom:1rem}h1{color:#1f4e79;margin-bottom:.2rem}
-h2{color:#1f4e79;border-bottom:1px solid #c9d3de;padding-bottom:.2rem;margin-top:2rem}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;font-size:.9rem}dl.meta dt{font-weight:600}
-code{font-size:.85rem;word-break:break-all}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid #c9d3de;padding:.25rem .5rem;vertical-align:top}th{background:#eef3f8;text-align:left}
-td.n{text-align:right;white-space:nowrap}tr.depasse td{background:#fde8e8;color:#9b1c1c;font-weight:600}
-tr.vide td{color:#7a8794}tr.sous td{font-style:italic}caption{caption-side:bottom;text-align:left;font-size:.8rem;color:#52606d;padding-top:.2rem}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #c9d3de;border-radius:4px;padding:.5rem}
-.chart h3{margin:0 0 .3rem;font-size:1rem}.ok{color:#1c6b33}.echec{color:#9b1c1c}.reserve{color:#8a5a00}
-.sans-objet{color:#7a8794}.source{font-size:.8rem;color:#52606d}.resume{font-weight:600}
-li{margin-bottom:.4rem}small.id{font-family:monospace;font-size:.75rem;color:#52606d}
-"""
-
-BAR_AREA = 300
-LABEL_W = 80
-VALUE_W = 120
-BAR_H = 18
-GAP = 8
+Row = tuple[Sequence[Cell], str]
 
 
-def escape(text: str) -> str:
-    """Text or attribute value of the page: HTML-escaped (quotes too), control characters and
-    undecodable bytes written out (:func:`~cdv_prog.core.texte.visible`)."""
-    return html.escape(visible(text), quote=True)
+def _t(text: str) -> Cell:
+    return (escape(text), False)
+
+
+def _m(text: str) -> Cell:
+    return (escape(text), True)
+
+
+def _e(amount: Decimal) -> str:
+    """An amount in running text, never cut at the end of a line."""
+    return f'<span class="nw">{escape(euros(amount))}</span>'
 
 
 def _regle(regle_id: str, regles: JeuDeRegles) -> str:
@@ -80,84 +90,109 @@ def _regle(regle_id: str, regles: JeuDeRegles) -> str:
     return f'<strong>{escape(titre)}</strong> <small class="id">{escape(regle_id)}</small>'
 
 
-def _n(x: float) -> str:
-    return f"{x:.1f}"
+def _ident(d: LigneDossier) -> str:
+    return escape(short(d.id)) if d.id else "(sans id)"
 
 
-def chart(f: TotalFinanceur, nom: str) -> str:
-    """An inline SVG: the financeur's enveloppe, demandé and retenu as horizontal bars on one scale."""
+# ------------------------------------------------------------------------------------------- key figures
+
+
+def chiffres_cles(prog: Programmation, regles: JeuDeRegles, par_derogation: int | None = None) -> str:
+    """The key figures, first on the page: dossiers by verdict (« dont N par dérogation » when given), the
+    requested and retained grand totals, and each enveloppe (and sous-enveloppe) used, left or exceeded."""
+    r, tot = prog.resume, TotauxGeneraux.of(prog)
+    eligibles = f"{r.eligible} éligible(s)"
+    if par_derogation:
+        eligibles += f", dont {par_derogation} par dérogation"
+    verdicts = [eligibles, f"{r.ineligible} inéligible(s)", f"{r.invalide} invalide(s)"]
+    cartes = [
+        ("Dossiers", str(r.total), verdicts),
+        ("Total demandé", euros(tot.demande), ["dossiers valides, éligibles ou non, tous financeurs"]),
+        (
+            "Total retenu",
+            euros(tot.retenu),
+            [
+                "dossiers éligibles, tous financeurs",
+                f"dont {euros(tot.retenu - tot.droit_commun)} dans le périmètre des enveloppes",
+                f"dont {euros(tot.droit_commun)} de droit commun mobilisé",
+            ],
+        ),
+    ]
+    enveloppes = []
+    for f in prog.financeurs:
+        nom = regles.nom_court(f.financeur)
+        faces = [(nom, f.enveloppe, f.retenu, f.depassement_enveloppe)]
+        faces += [(f"{nom}, {s.nom}", s.enveloppe, s.retenu, s.depassement) for s in f.sous_enveloppes]
+        for label, env, ret, depasse in faces:
+            if env is None:
+                continue
+            if depasse:
+                etat_html = f'<span class="depasse-txt">DÉPASSÉE de {_e(ret - env)}</span>'
+            else:
+                etat_html = f"reste {_e(env - ret)}"
+            part = f'<span class="nw">({escape(taux(ret / env if env else None))})</span>'
+            enveloppes.append(f"{escape(label)} : {_e(ret)} sur {_e(env)} {part}, {etat_html}")
+    html_cartes = [
+        f'<div class="cle"><h3>{escape(titre)}</h3><div class="v">{escape(valeur)}</div>'
+        f"<ul>{''.join(f'<li>{escape(x)}</li>' for x in details)}</ul></div>"
+        for titre, valeur, details in cartes
+    ]
+    if enveloppes:
+        html_cartes.append(
+            f'<div class="cle large"><h3>Enveloppes</h3><ul>{"".join(f"<li>{e}</li>" for e in enveloppes)}</ul></div>'
+        )
+    return f'<section><h2>Chiffres clés</h2><div class="cles">{"".join(html_cartes)}</div></section>'
+
+
+# ------------------------------------------------------------------------------------------- financeurs
+
+
+def echelle(financeurs: Sequence[TotalFinanceur]) -> Decimal:
+    """The one scale of every financeur's chart: the largest enveloppe, demandé or retenu of them all."""
+    values = [v for f in financeurs for v in (f.enveloppe, f.demande, f.retenu) if v is not None]
+    return max(values, default=Decimal(0))
+
+
+def chart(f: TotalFinanceur, nom: str, scale: Decimal | None = None) -> str:
+    """An inline SVG: the financeur's enveloppe, demandé and retenu as bars against ``scale`` (its own largest
+    figure when not given), the enveloppe also as a dashed mark."""
+    if scale is None:
+        scale = echelle([f])
     bars = [
-        ("Enveloppe", f.enveloppe, "#9fb3c8"),
-        ("Demandé", f.demande, "#d9a441"),
-        ("Retenu", f.retenu, "#b42318" if f.depassement else "#2f855a"),
+        Barre("Enveloppe", f.enveloppe, STYLE_ENVELOPPE, montant(f.enveloppe)),
+        Barre("Demandé", f.demande, STYLE_DEMANDE, euros(f.demande)),
+        Barre("Retenu", f.retenu, STYLE_DEPASSE if f.depassement else STYLE_RETENU, euros(f.retenu)),
     ]
-    scale = max((v for _, v, _ in bars if v is not None), default=Decimal(0))
-    width = LABEL_W + BAR_AREA + VALUE_W
-    height = len(bars) * (BAR_H + GAP) + GAP
     label = f"{nom} : retenu {euros(f.retenu)}, enveloppe {montant(f.enveloppe)}"
-    out = [
-        f'<svg role="img" aria-label="{escape(label)}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif">',
-        f"<title>{escape(label)}</title>",
-    ]
-    for i, (name, value, color) in enumerate(bars):
-        y = GAP + i * (BAR_H + GAP)
-        length = float(value / scale) * BAR_AREA if value is not None and scale > 0 else 0.0
-        out.append(f'<text x="0" y="{_n(y + BAR_H - 5)}">{name}</text>')
-        if value is None:
-            out.append(f'<text x="{LABEL_W}" y="{_n(y + BAR_H - 5)}" fill="#7a8794">{NON_RENSEIGNEE}</text>')
-            continue
-        out.append(f'<rect x="{LABEL_W}" y="{y}" width="{_n(length)}" height="{BAR_H}" fill="{color}"/>')
-        out.append(f'<text x="{_n(LABEL_W + length + 4)}" y="{_n(y + BAR_H - 5)}">{escape(euros(value))}</text>')
-    if f.enveloppe is not None and scale > 0:
-        x = LABEL_W + float(f.enveloppe / scale) * BAR_AREA
-        out.append(
-            f'<line x1="{_n(x)}" y1="2" x2="{_n(x)}" y2="{height - 2}" stroke="#1f4e79" '
-            f'stroke-dasharray="4 3" stroke-width="1.5"/>'
-        )
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _table(
-    headers: Sequence[str], rows: Iterable[tuple[Sequence[tuple[str, bool]], str]], caption: str | None = None
-) -> str:
-    """rows: ((cell text, is_number) …, row class)."""
-    out = ["<table>"]
-    if caption:
-        out.append(f"<caption>{escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead><tbody>")
-    for cells, cls in rows:
-        attr = f' class="{cls}"' if cls else ""
-        out.append(
-            f"<tr{attr}>"
-            + "".join(
-                f'<td class="n">{escape(text)}</td>' if num else f"<td>{escape(text)}</td>" for text, num in cells
-            )
-            + "</tr>"
-        )
-    out.append("</tbody></table>")
-    return "".join(out)
+    return barres(label, bars, scale, f.enveloppe)
 
 
 def _financeurs(prog: Programmation, regles: JeuDeRegles) -> str:
+    scale = echelle(prog.financeurs)
+    depassee = ' — <span class="depasse-txt">DÉPASSÉE</span>'
     charts = "".join(
-        f'<div class="chart"><h3>{escape(regles.nom_court(f.financeur))}</h3>{chart(f, regles.nom_court(f.financeur))}</div>'
+        f'<figure class="chart"><h3>{escape(regles.nom_court(f.financeur))}{depassee if f.depassement else ""}</h3>'
+        f"{chart(f, regles.nom_court(f.financeur), scale)}</figure>"
         for f in prog.financeurs
     )
-    rows: list[tuple[Sequence[tuple[str, bool]], str]] = []
+    legende = (
+        f'<p class="legende">Échelle commune à tous les graphiques : la barre pleine vaut {escape(euros(scale))}. '
+        "Contour blanc : enveloppe (aussi en pointillé) ; gris clair : demandé ; foncé : retenu "
+        "(rouge : enveloppe dépassée).</p>"
+    )
+    rows: list[Row] = []
     for f in prog.financeurs:
         rows.append(
             (
                 [
-                    (regles.nom_court(f.financeur), False),
-                    (montant(f.enveloppe), True),
-                    (euros(f.demande), True),
-                    (euros(f.retenu), True),
-                    ("—" if f.solde is None else euros(f.solde), True),
-                    (taux(f.taux), True),
-                    (str(f.dossiers), True),
-                    (etat_financeur(f), False),
+                    _t(regles.nom_court(f.financeur)),
+                    _m(montant(f.enveloppe)),
+                    _m(euros(f.demande)),
+                    _m(euros(f.retenu)),
+                    _m("—" if f.solde is None else euros(f.solde)),
+                    _m(taux(f.taux)),
+                    _m(str(f.dossiers)),
+                    _t(etat_financeur(f)),
                 ],
                 "depasse" if f.depassement else "",
             )
@@ -165,25 +200,32 @@ def _financeurs(prog: Programmation, regles: JeuDeRegles) -> str:
         rows += [
             (
                 [
-                    ("\u2003" + libelle_sous_enveloppe(s), False),
-                    (montant(s.enveloppe), True),
-                    (euros(s.demande), True),
-                    (euros(s.retenu), True),
-                    ("—" if s.solde is None else euros(s.solde), True),
-                    (taux(s.taux), True),
-                    ("", True),
-                    (etat(s.depassement, s.enveloppe), False),
+                    _t("\u2003" + libelle_sous_enveloppe(s)),
+                    _m(montant(s.enveloppe)),
+                    _m(euros(s.demande)),
+                    _m(euros(s.retenu)),
+                    _m("—" if s.solde is None else euros(s.solde)),
+                    _m(taux(s.taux)),
+                    _m(""),
+                    _t(etat(s.depassement, s.enveloppe)),
                 ],
                 "depasse" if s.depassement else "sous",
             )
             for s in f.sous_enveloppes
         ]
-    table = _table(
-        ("Financeur", "Enveloppe", "Demandé", "Retenu", "Solde", "Taux", "Dossiers", "État"), rows, DEMANDE_NOTE
+    headers = (
+        "Financeur",
+        ("Enveloppe", True),
+        ("Demandé", True),
+        ("Retenu", True),
+        ("Solde", True),
+        ("Taux", True),
+        ("Dossiers", True),
+        "État",
     )
     return (
-        f'<section><h2>Financements par financeur</h2>{table}<div class="charts">{charts}</div>'
-        f"{_droit_commun(prog, regles)}</section>"
+        f'<section><h2>Financements par financeur</h2><div class="charts">{charts}</div>{legende}'
+        f"{table(headers, rows, DEMANDE_NOTE)}{_droit_commun(prog, regles)}</section>"
     )
 
 
@@ -191,20 +233,133 @@ def _droit_commun(prog: Programmation, regles: JeuDeRegles) -> str:
     mobilise = droit_commun(prog.financeurs)
     if not mobilise:
         return f"<p>{escape(DROIT_COMMUN_AUCUN)}</p>"
-    rows = (
+    rows: list[Row] = [
         (
             [
-                (regles.nom_court(f.financeur), False),
-                (regles.perimetre(f.financeur).texte(), False),
-                (euros(f.droit_commun), True),
+                _t(regles.nom_court(f.financeur)),
+                _t(regles.perimetre(f.financeur).texte()),
+                _m(euros(f.droit_commun)),
             ],
             "",
         )
         for f in mobilise
+    ]
+    total = sum((f.droit_commun for f in mobilise), Decimal(0))
+    rows.append(([_t("Total"), _t(""), _m(euros(total))], "total"))
+    return f"<h3>{escape(DROIT_COMMUN_TITRE)}</h3>" + table(
+        ("Financeur", "Périmètre de l'enveloppe", ("Droit commun", True)), rows, DROIT_COMMUN_NOTE
     )
-    return f"<h3>{escape(DROIT_COMMUN_TITRE)}</h3>" + _table(
-        ("Financeur", "Périmètre de l'enveloppe", "Droit commun"), rows, DROIT_COMMUN_NOTE
+
+
+# ------------------------------------------------------------------------------------------- actions
+
+
+def _quartiers(d: LigneDossier, regles: JeuDeRegles) -> str:
+    noms = [
+        "hors géographie prioritaire" if q == HORS_QPV else (regles.quartiers[q].nom if q in regles.quartiers else q)
+        for q in d.quartiers
+    ]
+    return ", ".join(noms)
+
+
+def _defi(d: LigneDossier, regles: JeuDeRegles) -> str:
+    if d.defi is None:
+        return ""
+    defi = regles.defis.get(d.defi)
+    return defi.nom if defi is not None else d.defi
+
+
+def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
+    """The retained actions in reading order: each financeur's retained amount and the total, then the totals."""
+    retenues = [d for d in prog.dossiers if d.verdict == "eligible"]
+    head = f"<section><h2>Actions retenues ({len(retenues)})</h2>"
+    if not retenues:
+        return head + "<p>Aucune.</p></section>"
+    ordre = [f.financeur for f in prog.financeurs]
+    rows: list[Row] = []
+    par_financeur: dict[str, Decimal] = {}
+    for d in retenues:
+        amounts = retenus(d)
+        for code, amount in amounts.items():
+            par_financeur[code] = par_financeur.get(code, Decimal(0)) + amount
+        detail = ", ".join(
+            f'<span class="nw">{escape(regles.nom_court(c))}&nbsp;: {escape(euros(amounts[c]))}</span>'
+            for c in sorted(amounts, key=lambda c: ordre.index(c) if c in ordre else len(ordre))
+            if amounts[c]
+        )
+        rows.append(
+            (
+                [
+                    (f'<span class="ids">{_ident(d)}</span>', False),
+                    (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>", False),
+                    (f"{escape(_quartiers(d, regles))}<br><small>{escape(_defi(d, regles))}</small>", False),
+                    (detail, False),
+                    _m(euros(sum(amounts.values(), Decimal(0)))),
+                ],
+                "",
+            )
+        )
+    total = sum(par_financeur.values(), Decimal(0))
+    detail = ", ".join(
+        f'<span class="nw">{escape(regles.nom_court(c))}&nbsp;: {escape(euros(par_financeur[c]))}</span>'
+        for c in ordre
+        if c in par_financeur
     )
+    rows.append(([_t("Total"), _t(""), _t(""), (detail, False), _m(euros(total))], "total"))
+    headers = ("Id", "Intitulé et porteur", "Quartiers et défi", "Retenu par financeur", ("Total", True))
+    caption = (
+        "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
+        "Regroupées par défi et par quartier dans les répartitions plus bas."
+    )
+    return head + table(headers, rows, caption, classe="actions cartes") + "</section>"
+
+
+def motifs_html(d: LigneDossier, regles: JeuDeRegles) -> list[str]:
+    """Why a dossier is set aside, in plain French, one HTML list item each: the failed rules by their title
+    (id in small), or the reading errors. The one place to add what the dossier would need."""
+    return [
+        f"<li>{escape(m.message)}</li>"
+        if m.regle is None
+        else f"<li>{_regle(m.regle, regles)} : {escape(m.message)}</li>"
+        for m in motifs(d, regles)
+    ]
+
+
+def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
+    ecartes = prog.ecartes
+    if not ecartes:
+        return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
+    rows: list[Row] = []
+    for d in ecartes:
+        qui = escape(d.intitule) if d.intitule else f"<code>{escape(d.fichier)}</code>"
+        if d.porteur:
+            qui += f"<br><small>{escape(d.porteur)}</small>"
+        demande = "" if d.demande is None else euros(sum(d.demande.values(), Decimal(0)))
+        rows.append(
+            (
+                [
+                    (f'<span class="ids">{_ident(d)}</span>', False),
+                    (qui, False),
+                    _t(VERDICTS_FR[d.verdict]),
+                    _m(demande),
+                    (f'<ul class="motifs">{"".join(motifs_html(d, regles))}</ul>', False),
+                ],
+                "",
+            )
+        )
+    return (
+        f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
+        + table(
+            ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
+            rows,
+            "Comptés à part, jamais dans les montants retenus.",
+            classe="cartes",
+        )
+        + "</section>"
+    )
+
+
+# ------------------------------------------------------------------------------------------- the rest
 
 
 def _constats(prog: Programmation, regles: JeuDeRegles) -> str:
@@ -225,83 +380,96 @@ def _engagements(prog: Programmation, regles: JeuDeRegles) -> str:
     head = f"<section><h2>Engagements des CPO de {eng.exercice} pour les exercices suivants</h2>"
     if not eng.financeurs:
         return head + f"<p>Aucune CPO éligible n'engage d'exercice au-delà de {eng.exercice}.</p></section>"
-    headers = ["Financeur"]
+    headers: list[str | tuple[str, bool]] = ["Financeur"]
     for year in eng.annees:
-        headers += [f"Engagé {year}", f"Enveloppe {year}", f"Part {year}"]
-    rows = []
+        headers += [(f"Engagé {year}", True), (f"Enveloppe {year}", True), (f"Part {year}", True)]
+    rows: list[Row] = []
     for f in eng.financeurs:
-        cells = [(regles.nom_court(f.financeur), False)]
+        cells = [_t(regles.nom_court(f.financeur))]
         for e in f.annees:
-            cells += [(euros(e.engage), True), (montant(e.enveloppe), True), (taux(e.taux), True)]
+            cells += [_m(euros(e.engage)), _m(montant(e.enveloppe)), _m(taux(e.taux))]
         rows.append((cells, ""))
     return (
         head
-        + _table(headers, rows, "Hypothèse : " + eng.hypothese)
+        + table(headers, rows, "Hypothèse : " + eng.hypothese)
         + f"<p>CPO concernées : {escape(', '.join(eng.dossiers))}</p></section>"
     )
 
 
-def _repartition(rep: Repartition) -> str:
-    rows = (
-        (
-            [(ligne.libelle, False), (str(ligne.dossiers), True), (euros(ligne.retenu), True)],
-            "vide" if ligne.dossiers == 0 else "",
-        )
-        for ligne in rep.lignes
-    )
-    return f"<h3>{escape(rep.titre)}</h3>" + _table((rep.colonne, "Dossiers", "Retenu"), rows, rep.note)
+def _groupes(prog: Programmation, rep: Repartition) -> dict[str | None, list[str]]:
+    """The ids of the retained actions in each row of the breakdown by quartier or by défi (none for others)."""
+    out: dict[str | None, list[str]] = {}
+    for d in prog.dossiers:
+        if d.verdict != "eligible":
+            continue
+        keys: Sequence[str | None] = d.quartiers if rep.code == "quartiers" else [d.defi]
+        for key in keys:
+            out.setdefault(key, []).append(short(d.id) if d.id else "(sans id)")
+    return out
 
 
-def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
-    ecartes = prog.ecartes
-    if not ecartes:
-        return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
-    items = []
-    for d in ecartes:
-        reasons = "".join(
-            f"<li>{escape(m.message)}</li>"
-            if m.regle is None
-            else f"<li>{_regle(m.regle, regles)} : {escape(m.message)}</li>"
-            for m in motifs(d, regles)
-        )
-        items.append(
-            f"<li><strong>{escape(short(d.id)) if d.id else '(sans id)'}</strong> — {VERDICTS_FR[d.verdict]} — "
-            f"<code>{escape(d.fichier)}</code><ul>{reasons}</ul></li>"
-        )
+def _repartition(prog: Programmation, rep: Repartition) -> str:
+    groupes = _groupes(prog, rep) if rep.code in ("quartiers", "defis") else None
+    rows: list[Row] = []
+    for ligne in rep.lignes:
+        cells = [_t(ligne.libelle), _m(str(ligne.dossiers)), _m(euros(ligne.retenu))]
+        if groupes is not None:
+            ids = groupes.get(ligne.cle, [])
+            cells.append((", ".join(f'<span class="ids">{escape(i)}</span>' for i in ids), False))
+        rows.append((cells, "vide" if ligne.dossiers == 0 else ""))
+    headers: list[str | tuple[str, bool]] = [rep.colonne, ("Dossiers", True), ("Retenu", True)]
+    if groupes is not None:
+        headers.append("Actions retenues")
+    return f"<h3>{escape(rep.titre)}</h3>" + table(headers, rows, rep.note)
+
+
+def _repartitions(prog: Programmation) -> str:
+    """The breakdowns: by quartier and by défi with the ids of their actions, the others side by side."""
+    avec_ids = [r for r in prog.repartitions if r.code in ("quartiers", "defis")]
+    autres = [r for r in prog.repartitions if r.code not in ("quartiers", "defis")]
     return (
-        f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
-        f"<p>Comptés à part, jamais dans les montants retenus.</p><ul>{''.join(items)}</ul></section>"
+        "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
+        + "".join(_repartition(prog, r) for r in avec_ids)
+        + '<div class="paires">'
+        + "".join(f"<div>{_repartition(prog, r)}</div>" for r in autres)
+        + "</div></section>"
     )
 
 
-def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
+def render_text(
+    prog: Programmation,
+    regles: JeuDeRegles,
+    genere_le: dt.datetime | None = None,
+    par_derogation: int | None = None,
+) -> str:
+    """The page. ``genere_le``: the date of generation shown (default: ``SOURCE_DATE_EPOCH``, else now)."""
     e = EnteteRapport.of(prog, regles)
+    moment = genere_le if genere_le is not None else date_generation()
     header = (
         f"<header><h1>Programmation de l'exercice {prog.exercice}</h1><p>{escape(e.contrat)}</p>"
         f'<dl class="meta"><dt>Exercice</dt><dd>{prog.exercice}</dd>'
+        f"<dt>Généré le</dt><dd>{escape(date_fr(moment))}</dd>"
         f"<dt>Règles</dt><dd>{escape(e.regles)}</dd>"
         f"<dt>SHA-256 des règles</dt><dd><code>{escape(e.empreinte)}</code></dd>"
         f"<dt>Version de cdv</dt><dd>{escape(e.version)}</dd></dl></header>"
     )
     body = "\n".join(
         [
-            f'<p class="resume">{escape(resume_text(prog))}</p>',
+            header,
+            chiffres_cles(prog, regles, par_derogation),
             _financeurs(prog, regles),
+            _actions(prog, regles),
+            _ecartes(prog, regles),
             _constats(prog, regles),
             _engagements(prog, regles),
-            "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
-            + "".join(_repartition(r) for r in prog.repartitions)
-            + "</section>",
-            _ecartes(prog, regles),
+            _repartitions(prog),
         ]
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Programmation {prog.exercice} — contrat de ville</title>\n<style>{CSS}</style>\n</head>\n"
-        f"<body>\n{header}\n{body}\n</body>\n</html>\n"
-    )
+    return page(f"Programmation {prog.exercice} — contrat de ville", body)
 
 
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
     return render_text(prog, regles).encode("utf-8")
+
+
+__all__ = ["NON_RENSEIGNEE", "chart", "chiffres_cles", "echelle", "escape", "motifs_html", "render", "render_text"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -47,7 +47,6 @@ def _amount_columns(table: Table, *names: str) -> None:
         table.add_column(name, justify="right", no_wrap=True)
 
 
-COMPACT_BELOW = 100  # a narrower console (an 80-column terminal) gets the compact table
 COMPACT_NOTE = "Affichage étroit : demandé, solde et dossiers omis (--format json, csv, xlsx ou html pour tout voir)."
 
 
@@ -89,6 +88,26 @@ def table_financeurs(
     return table
 
 
+def fits(console: Console, table: Table) -> bool:
+    """Every column of the table is shown whole at the console's width: a column that never wraps (amounts)
+    at its widest cell, the others at their longest word (rich would otherwise cut or empty columns)."""
+    from rich.measure import Measurement
+
+    wide = console.options.update_width(10_000)  # measured unbounded: rich clamps a measure to the width given
+    needed = len(table.columns) + 1  # the vertical rules
+    for column in table.columns:
+        sizes = [Measurement.get(console, wide, cell) for cell in (column.header, *column.cells)]
+        widest = max((m.maximum if column.no_wrap else m.minimum) for m in sizes)
+        needed += max(widest, column.min_width or 0) + 2  # one space of padding on each side
+    return needed <= console.width
+
+
+def financeurs_fit(console: Console, financeurs: Sequence[TotalFinanceur], regles: JeuDeRegles, titre: str) -> Table:
+    """The per-financeur table, whole if it fits the console, else the compact one (never a cut column)."""
+    table = table_financeurs(financeurs, regles, titre)
+    return table if fits(console, table) else table_financeurs(financeurs, regles, titre, compact=True)
+
+
 def print_droit_commun(console: Console, financeurs: Iterable[TotalFinanceur], regles: JeuDeRegles) -> None:
     """The droit commun mobilisé per financeur (lines outside its enveloppe's périmètre), apart from the enveloppes."""
     mobilise = droit_commun(financeurs)
@@ -122,14 +141,8 @@ def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
     for t in par_exercice.exercices():
         financeurs = t.financeurs()
         console.print()
-        console.print(
-            table_financeurs(
-                financeurs,
-                par_exercice.regles,
-                f"Totaux de l'exercice {t.exercice} par financeur ({t.resume.total} dossier(s))",
-                console.width < COMPACT_BELOW,
-            )
-        )
+        titre = f"Totaux de l'exercice {t.exercice} par financeur ({t.resume.total} dossier(s))"
+        console.print(financeurs_fit(console, financeurs, par_exercice.regles, titre))
         if droit_commun(financeurs):
             print_droit_commun(console, financeurs, par_exercice.regles)
 
@@ -146,8 +159,7 @@ def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     )
     console.print(resume_text(prog), style="bold green" if prog.exit_code == 0 else "bold red")
     console.print()
-    compact = console.width < COMPACT_BELOW
-    console.print(table_financeurs(prog.financeurs, regles, "Financements par financeur", compact))
+    console.print(financeurs_fit(console, prog.financeurs, regles, "Financements par financeur"))
     print_droit_commun(console, prog.financeurs, regles)
     _constats(console, prog, regles)
     _engagements(console, prog.engagements, regles)
@@ -191,23 +203,36 @@ def _engagements(console: Console, eng: Engagements, regles: JeuDeRegles) -> Non
             style="bold",
         )
         return
-    table = Table(
-        title=f"Engagements des CPO de {eng.exercice} pour les exercices suivants",
-        title_justify="left",
-        title_style="bold",
-        caption="Hypothèse : " + markup(eng.hypothese),
-        caption_justify="left",
-    )
+    caption = "Hypothèse : " + markup(eng.hypothese)
+    table = _table_engagements(eng, regles, f"Engagements des CPO de {eng.exercice} pour les exercices suivants")
+    if fits(console, table):
+        console.print(table)
+    else:  # too narrow for every year side by side (an 80-column terminal): one table per year
+        for i, year in enumerate(eng.annees):
+            titre = f"Engagements des CPO de {eng.exercice} pour {year}"
+            console.print(_table_engagements(eng, regles, titre, [i]), soft_wrap=False)
+    console.print(caption, style="dim")
+    console.print(f"CPO concernées : {markup(', '.join(eng.dossiers))}", style="dim", soft_wrap=True)
+
+
+def _table_engagements(eng: Engagements, regles: JeuDeRegles, titre: str, annees: list[int] | None = None) -> Table:
+    """The CPO commitments per financeur, for every following year (``annees``: the indexes of the years shown)."""
+    shown = list(range(len(eng.annees))) if annees is None else annees
+    table = Table(title=titre, title_justify="left", title_style="bold")
     table.add_column("Financeur")
-    for year in eng.annees:
-        _amount_columns(table, f"Engagé {year}", f"Enveloppe {year}", f"Part {year}")
+    for i in shown:
+        year = eng.annees[i]
+        if annees is None:
+            _amount_columns(table, f"Engagé {year}", f"Enveloppe {year}", f"Part {year}")
+        else:
+            _amount_columns(table, "Engagé", "Enveloppe", "Part")
     for f in eng.financeurs:
         cells = [markup(regles.nom_court(f.financeur))]
-        for e in f.annees:
+        for i in shown:
+            e = f.annees[i]
             cells += [euros(e.engage), montant(e.enveloppe), taux(e.taux)]
         table.add_row(*cells)
-    console.print(table)
-    console.print(f"CPO concernées : {markup(', '.join(eng.dossiers))}", style="dim", soft_wrap=True)
+    return table
 
 
 def _repartition(console: Console, rep: Repartition) -> None:

@@ -1,10 +1,14 @@
 """``cdv programmation --format xlsx``: a workbook with one sheet per view (openpyxl).
 
 Sheets: Financeurs (with the droit commun mobilisé, and a row per
-sous-enveloppe), Dossiers (one column per financeur, verdict, reasons),
-Répartitions, Engagements CPO, Constats, Informations (exercice, rules file
+sous-enveloppe), Dossiers (one column per financeur, verdict, reasons; the
+retained amounts filled for eligible dossiers only, so that a column adds up to
+the report, and a total row under the table, outside its filter: the totals computed by cdv,
+as numbers, never a formula), Actions retenues (the eligible dossiers,
+quartiers, défi, retained per financeur, with its total row), Répartitions, Engagements CPO, Constats, Informations (exercice, rules file
 names and SHA-256, cdv version, assumptions). Amounts are exact numbers with a
-euro format, headers are frozen and filterable. The file is byte-identical for
+euro format, headers are frozen and filterable; printed, each sheet is A4
+landscape, one page wide, its header row repeated on every page. The file is byte-identical for
 the same input: fixed document dates and zip timestamps.
 """
 
@@ -24,9 +28,11 @@ from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
     DROIT_COMMUN_NOTE,
     EnteteRapport,
+    TotauxGeneraux,
     cellule,
     libelle_sous_enveloppe,
     motifs,
+    retenus,
     titre_regle,
 )
 
@@ -40,6 +46,12 @@ if TYPE_CHECKING:
 EURO = '#,##0.00 "€"'
 POURCENT = "0.00%"
 FIXED_DATE = dt.datetime(2024, 1, 1)
+NOTE_DOSSIERS = (
+    "Colonnes des financeurs et « Total retenu » : remplies pour les dossiers éligibles seulement ; la somme d'une "
+    "colonne de financeur est son retenu plus son droit commun mobilisé (feuille Financeurs). « Total demandé » : "
+    "dossiers valides, éligibles ou non. La ligne Total, sous le tableau, donne les totaux calculés par cdv "
+    "(des nombres, hors du filtre)."
+)
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
 
@@ -77,7 +89,37 @@ def _sheet(
         ws.column_dimensions[get_column_letter(i + 1)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    _mise_en_page(ws)
     return ws
+
+
+def _mise_en_page(ws: Worksheet) -> None:
+    """Printed: A4 landscape, one page wide (as many high as needed), the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+
+
+def _ligne_total(ws: Worksheet, libelle: str, valeurs: dict[int, Decimal]) -> None:
+    """Under a sheet's table (outside its filter, so that sorting leaves it last): a bold total row holding
+    the totals computed by cdv, as numbers (no formula: a formula's value is stored by no library, and a
+    viewer that does not compute shows it empty or 0)."""
+    from openpyxl.styles import Border, Font, Side
+
+    total = ws.max_row + 1
+    ws.cell(total, 1, libelle).font = Font(bold=True)
+    for col, value in valeurs.items():
+        cell = ws.cell(total, col + 1, value)
+        cell.number_format = EURO
+        cell.font = Font(bold=True)
+    for cell in ws[total]:
+        cell.border = Border(top=Side(style="medium"))
 
 
 def _oui(flag: bool) -> str:
@@ -150,19 +192,19 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     first_amount = 6
 
     def dossier_row(d: LigneDossier) -> list[Any]:
-        retenu = d.retenu or {}
+        retenu = retenus(d)  # an inéligible or invalide dossier retains nothing: its cells stay empty
         ident = short(d.id) if d.id is not None else None  # an invalide file's id may be of any length
         row: list[Any] = [ident, d.fichier, d.intitule, d.porteur, VERDICTS_FR[d.verdict], _oui(d.cpo)]
         row += [retenu.get(c) for c in codes]
         row += [
             sum(d.demande.values(), Decimal(0)) if d.demande is not None else None,
-            sum(retenu.values(), Decimal(0)) if d.retenu is not None else None,
+            sum(retenu.values(), Decimal(0)) if d.verdict == "eligible" else None,
             tuple(m.texte() for m in motifs(d, regles)) or None,  # one line per reason, rules by title
         ]
         return row
 
     n = len(codes) + 2
-    _sheet(
+    ws = _sheet(
         wb,
         "Dossiers",
         headers,
@@ -170,6 +212,36 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
         {first_amount + i: EURO for i in range(n)},
         {0: 16, 1: 36, 2: 50, 3: 36, first_amount + n: 80},
     )
+    generaux = TotauxGeneraux.of(prog)
+    par_financeur = {f.financeur: f.retenu + f.droit_commun for f in prog.financeurs}
+    totaux_dossiers = {first_amount + i: par_financeur.get(c, Decimal(0)) for i, c in enumerate(codes)}
+    totaux_dossiers[first_amount + len(codes)] = generaux.demande
+    totaux_dossiers[first_amount + len(codes) + 1] = generaux.retenu
+    _ligne_total(ws, "Total", totaux_dossiers)
+
+    retenues = [d for d in prog.dossiers if d.verdict == "eligible"]
+    ws = _sheet(
+        wb,
+        "Actions retenues",
+        ["Id", "Intitulé", "Porteur", "Quartiers", "Défi"] + [nom(c) for c in codes] + ["Total retenu"],
+        (
+            [
+                short(d.id) if d.id is not None else None,
+                d.intitule,
+                d.porteur,
+                ", ".join(regles.quartiers[q].nom if q in regles.quartiers else q for q in d.quartiers),
+                regles.defis[d.defi].nom if d.defi in regles.defis else d.defi,
+                *[retenus(d).get(c) for c in codes],
+                sum(retenus(d).values(), Decimal(0)),
+            ]
+            for d in retenues
+        ),
+        {5 + i: EURO for i in range(len(codes) + 1)},
+        {0: 16, 1: 50, 2: 36, 3: 30, 4: 14},
+    )
+    totaux_actions = {5 + i: par_financeur.get(c, Decimal(0)) for i, c in enumerate(codes)}
+    totaux_actions[5 + len(codes)] = generaux.retenu
+    _ligne_total(ws, "Total", totaux_actions)
 
     _sheet(
         wb,
@@ -227,6 +299,7 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
             ("Inéligibles", prog.resume.ineligible),
             ("Invalides", prog.resume.invalide),
             ("Montants", DEMANDE_NOTE),
+            ("Feuille Dossiers", NOTE_DOSSIERS),
             ("Droit commun mobilisé", DROIT_COMMUN_NOTE),
             ("Quartiers", NOTE_QUARTIERS),
             ("Engagements CPO", eng.hypothese),
