@@ -47,8 +47,15 @@ def test_a_floor_holds_where_a_proportional_cut_would_break_it(cdv: Cdv) -> None
     _, doc = _json(cdv)
     d = {d["id"]: d for d in doc["dossiers"]}["ARB-2025-021"]
     agglo = next(ligne for ligne in d["lignes"] if ligne["financeur"] == "agglo")
-    assert agglo["demande"] == 550
-    assert agglo["propose"] == 500  # 550 cut by the ~12 % of the others would be 484: under the floor
+    aap = {e["cle"]: e for e in doc["enveloppes"]}["agglo/aap-annuel"]
+    assert agglo["demande"] * aap["enveloppe"] / aap["demande"] < 500  # a proportional cut breaks the floor
+    assert agglo["propose"] >= 500
+    for x in doc["dossiers"]:  # every financeur of a proposal at 0 or at least at the floor
+        totaux: dict[str, float] = {}
+        for ligne in x["lignes"]:
+            totaux[ligne["financeur"]] = totaux.get(ligne["financeur"], 0) + ligne["propose"]
+        if x["statut"] in ("retenu", "reduit"):
+            assert all(t == 0 or t >= 500 for t in totaux.values()), x
     assert all(float(ligne["propose"]).is_integer() for x in doc["dossiers"] for ligne in x["lignes"])
 
 
@@ -200,3 +207,19 @@ def test_ecrire_never_writes_over_an_input(cdv: Cdv, tmp_path: Path) -> None:
     assert run.code == 2
     assert "refus" in run.err
     assert source.read_bytes() == before
+
+
+def test_check_and_programmation_never_load_highspy() -> None:
+    """The solver is paid for by ``cdv arbitrage`` only (a real process: modules loaded are per process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom cdv_prog.cli.app import main\n"
+        "for args in (['check', 'data/dossiers/2025/CDV-2025-014.yaml', '-q'], ['programmation', 'data/dossiers']):\n"
+        "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+        "print('highspy' in sys.modules)\n"
+    )
+    repo = DOSSIERS.parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.money import montant_json
+from cdv_prog.programmation.arbitrage.solveur import NIVEAUX
 from cdv_prog.render.arbitrage_common import resume
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ def document(a: Arbitrage, regles: JeuDeRegles) -> dict[str, Any]:
         "priorites": a.priorites,
         "regles": {"empreinte": regles.empreinte},
         "conflits": list(a.conflits),
+        "objectifs": [
+            {"niveau": nom, "valeur": float(v), "prouve": prouve}
+            for nom, v, prouve in zip(NIVEAUX, a.objectifs, a.prouves, strict=False)
+        ],
         "enveloppes": [e.to_dict() for e in a.enveloppes],
         "dossiers": [d.to_dict() for d in a.dossiers],
     }

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from cdv_prog.core.money import ZERO, euros, montant_json, percent, taux_json
 from cdv_prog.programmation.arbitrage.modele import Candidat, Probleme
-from cdv_prog.programmation.arbitrage.solveur import Proposition, besoin_minimal, resoudre
+from cdv_prog.programmation.arbitrage.solveur import GRAND, Proposition, besoin_minimal, resoudre
 
 SUPPLEMENT = Decimal(1000)  # the marginal value: what this much more on an enveloppe would change
 SATURATION = Decimal(1)  # an enveloppe with less than 1 € left is binding (amounts are whole euros)
@@ -132,6 +132,7 @@ class Arbitrage:
     modifications: dict[str, Decimal] = field(default_factory=dict)
     priorites: str | None = None
     objectifs: tuple[Decimal, ...] = ()
+    prouves: tuple[bool, ...] = ()  # each level of the objective proven optimal
 
     def compte(self, statut: Statut) -> int:
         return sum(1 for d in self.dossiers if d.statut == statut)
@@ -173,6 +174,7 @@ def expliquer(p: Probleme, prop: Proposition, *, marginales: bool = True) -> Arb
         dict(p.modifications),
         p.priorites.fichier,
         prop.objectifs,
+        prop.prouves,
     )
 
 
@@ -263,17 +265,21 @@ def _sous_pression(p: Probleme, prop: Proposition, cle: str) -> bool:
 
 
 def _avec_marginale(p: Probleme, prop: Proposition, e: EnveloppeArbitree) -> EnveloppeArbitree:
-    autre = resoudre(p, niveaux=2, bonus={e.cle: SUPPLEMENT})
+    grand = len(p.candidats) > GRAND
+    autre = resoudre(p, niveaux=1 if grand else 2, bonus={e.cle: SUPPLEMENT})
     phrase = f"{euros(SUPPLEMENT)} de plus sur l'enveloppe {e.nom}"
     if not autre.faisable:
         texte = f"{phrase} ne suffiraient pas à rendre la programmation possible"
     else:
-        nouveaux = sorted(set(autre.retenus) - set(prop.retenus))
+        plus = bool(autre.objectifs and prop.objectifs and autre.objectifs[0] > prop.objectifs[0])
+        nouveaux = sorted(set(autre.retenus) - set(prop.retenus)) if plus else []
         gain = sum((sum(m, ZERO) for m in autre.retenus.values()), ZERO) - sum(
             (sum(m, ZERO) for m in prop.retenus.values()), ZERO
         )
         if nouveaux:
             texte = f"{phrase} permettraient de retenir {', '.join(nouveaux)}"
+        elif grand:  # only the retained set was solved again (level 1): the cuts are not recomputed
+            texte = f"{phrase} ne permettraient de retenir aucun dossier de plus (seulement de réduire des coupes)"
         elif gain > 0:
             texte = f"{phrase} réduiraient les coupes de {euros(gain)}"
         else:

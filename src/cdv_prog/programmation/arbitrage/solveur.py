@@ -12,9 +12,11 @@ constraints of the rule kinds (:mod:`cdv_prog.core.lineaire`); the policy of
 The objective is lexicographic, each level solved with the previous optimum
 fixed: (1) the priority-weighted demand of the retained dossiers, as large as
 possible; (2) the total cut, as small as possible; (3) the largest relative
-cut of a line of a retained dossier, as small as possible; (4) a tie-break on ids (the
-earlier dossier, then line, keeps more), so that the same input gives the same
-proposal. The solver works in floating point: its answer is rounded to whole
+cut of a line of a retained dossier (a financeur left out: 100 %), as small as
+possible; (4) a tie-break on ids (the earlier dossier, then line, keeps more),
+so that the same input gives the same proposal. Levels 1-2 are proven optimal;
+levels 3-4 stop after a fixed number of nodes (deterministic) and, above
+``GRAND`` candidates, keep level 2's 0/1 choices. The solver works in floating point: its answer is rounded to whole
 euros (exact Decimal), then re-checked — enveloppes summed exactly, every
 retained dossier judged again by the engine — before anyone sees it.
 """
@@ -26,6 +28,7 @@ import ctypes
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -37,11 +40,17 @@ from cdv_prog.core.lineaire import Finance, Quantite, Retenu, Total
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.programmation.arbitrage.modele import Candidat, Probleme, avec_accorde
 
-NIVEAUX = ("demande pondérée retenue", "total des coupes", "plus forte coupe relative", "départage par identifiant")
+NIVEAUX = (
+    "demande pondérée retenue",
+    "total proposé sur les lignes ajustables",
+    "plus forte coupe relative",
+    "départage par identifiant",
+)
 _BANNER_SILENCED = False
 ECART_COUPE = 1e-3  # precision of the largest relative cut (level 3): 0.1 point, proven quickly
 NOEUDS = 2000  # branch-and-bound nodes for levels 3 and 4 (deterministic bound of their search)
 _SANS_LIMITE = 2**31 - 1
+GRAND = 200  # candidates above which levels 3-4 keep level 2's 0/1 choices (see _figer_choix)
 
 
 class PropositionFausse(Exception):
@@ -103,6 +112,7 @@ class _Modele:
         self.complet: dict[tuple[str, int], Any] = {}  # (id, line) → 0/1 « kept in full » (demand with cents)
         self.y: dict[tuple[str, str], Any] = {}
         bonus = bonus or {}
+        self.figes = False  # level 2's 0/1 choices fixed (a big exercice, see _figer_choix)
         for c in p.candidats:
             fixe = 1.0 if c.impose is not None else 0.0
             haut = 0.0 if c.ecarte is not None and c.impose is None else 1.0
@@ -199,13 +209,16 @@ class _Modele:
     def resoudre(self, niveaux: int = 4) -> tuple[bool, list[float]]:
         h = self.h
         valeurs: list[float] = []
-        objectifs: list[tuple[Any, bool]] = [(self.demande_ponderee(), True), (self.accorde_ajustable(), True)]
-        if niveaux >= 3:
-            objectifs.append((self._coupe_max(), False))
-        if niveaux >= 4:
-            objectifs.append((self._departage(), True))
+        # each level's objective is built when its turn comes (level 3 reads whether level 2's choices were fixed)
+        objectifs: list[tuple[Callable[[], Any], bool]] = [
+            (self.demande_ponderee, True),
+            (self.accorde_ajustable, True),
+            (self._coupe_max, False),
+            (self._departage, True),
+        ]
         self.prouves: list[bool] = []
-        for i, (expr, maximiser) in enumerate(objectifs[:niveaux]):
+        for i, (construit, maximiser) in enumerate(objectifs[:niveaux]):
+            expr = construit()
             # levels 1-2 are proven optimal; levels 3-4 (spreading the cuts, the tie-break) stop at a fixed
             # number of branch-and-bound nodes (deterministic, unlike a time limit) with the best found
             h.setOptionValue("mip_abs_gap", ECART_COUPE if i == 2 else 1e-6)
@@ -224,7 +237,20 @@ class _Modele:
             if i + 1 < len(objectifs[:niveaux]):
                 tol = 1e-6 * max(1.0, abs(v)) if i != 1 else 0.004
                 h.addConstr(expr >= v - tol) if maximiser else h.addConstr(expr <= v + tol)
+            if i == 1 and len(self.p.candidats) > GRAND:
+                self._figer_choix()
         return True, valeurs
+
+    def _figer_choix(self) -> None:
+        """Keep level 2's choices (retained dossiers, financeurs kept, cents kept) for levels 3 and 4.
+
+        On a big exercice, levels 3-4 with these 0/1 choices free take minutes; once fixed, what is left
+        (amounts between bounds, enveloppes nested in one another) is solved at once. Levels 1-2 stay exact.
+        """
+        self.figes = True
+        for var in [*self.r.values(), *self.y.values(), *self.complet.values()]:
+            v = float(round(self.h.val(var)))
+            self.h.changeColBounds(var.index, v, v)
 
     def _trouve(self) -> bool:
         """A feasible solution is at hand (the search stopped at its node limit)."""
@@ -239,7 +265,9 @@ class _Modele:
                     continue
                 propose = self.montant[(c.id, ligne.index)]
                 # z ≥ (demandé − proposé) / demandé − (1 − r): the relative cut of a line of a retained dossier
-                h.addConstr(z >= 1.0 - propose * (1.0 / _f(ligne.demande)) - (1.0 - self.r[c.id]))
+                # (choices fixed on a big exercice: of a line whose financeur level 2 kept, r → y)
+                garde = self.y.get((c.id, ligne.financeur), self.r[c.id]) if self.figes else self.r[c.id]
+                h.addConstr(z >= 1.0 - propose * (1.0 / _f(ligne.demande)) - (1.0 - garde))
         return 1.0 * z
 
     def _departage(self) -> Any:
