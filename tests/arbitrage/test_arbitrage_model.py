@@ -90,3 +90,17 @@ def test_accorde_written_in_place() -> None:
     assert [f["accorde"] for f in data["financements"]] == [1, 2, 3, Decimal("4.50")]
     assert "# note" in nouveau and "# c" in nouveau
     assert nouveau.count("\n") == texte.count("\n") + 1  # one line added, for the agglo line
+
+
+def test_history_is_the_earlier_exercices(regles: JeuDeRegles) -> None:
+    from cdv_prog.cli.arbitrage import historique_de
+
+    ancien = dossier_data("H-2024", [("etat", 1000), ("ville", 1000)])
+    ancien["exercice"] = 2024
+    ancien["action"]["debut"] = ancien["action"]["debut"].replace(year=2024)
+    ancien["action"]["fin"] = ancien["action"]["fin"].replace(year=2024)
+    reports = reports_of([ancien, dossier_data("H-2025", [("etat", 1000), ("ville", 1000)])], regles)
+    histo = historique_de(reports, 2025)
+    assert histo is not None
+    assert [d.id for d in histo.dossiers] == ["H-2024"]
+    assert historique_de(reports, 2024) is None
