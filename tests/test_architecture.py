@@ -130,3 +130,15 @@ def test_no_import_circle_at_import_time() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+def test_only_the_arbitrage_solver_imports_highspy() -> None:
+    """HiGHS (``highspy``) is the solver of ``cdv arbitrage``: one module imports it, no other command pays for it."""
+    importers = sorted(
+        module for module, path in MODULES if any(n.split(".")[0] == "highspy" for n, _, _ in _imports(path, module))
+    )
+    assert importers == ["cdv_prog.programmation.arbitrage.solveur"]
+    kinds = [
+        m for m, p in MODULES if _room(m) == "kinds" and any(n.startswith("highspy") for n, _, _ in _imports(p, m))
+    ]
+    assert not kinds

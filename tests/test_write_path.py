@@ -61,6 +61,7 @@ COMMANDES: dict[str, Callable[[Path], list[str | Path]]] = {
         t,
     ],
     "check -o": lambda t: ["check", "dossiers", "--rules", "rules", "-o", t],
+    "arbitrage -o": lambda t: ["arbitrage", "dossiers", "--rules", "rules", "--exercice", "2025", "-o", t],
     "check --format json -o": lambda t: ["check", "dossiers", "--rules", "rules", "--format", "json", "-o", t],
     "regles doc -o": lambda t: ["regles", "doc", "rules", "-o", t],
     "regles tester --junit": lambda t: ["regles", "tester", "rules", "--junit", t],
@@ -81,7 +82,7 @@ TEST_CASE_FILE = Path("rules") / "tests" / "plancher-financeur.yaml"
 
 def _inputs(commande: str) -> list[Path]:
     found = [RULES_FILE]
-    if commande.startswith(("programmation", "check", "regles diff", "regles couverture")):
+    if commande.startswith(("programmation", "check", "arbitrage", "regles diff", "regles couverture")):
         found.append(DOSSIER_FILE)
     if commande.startswith("regles tester"):
         found.append(TEST_CASE_FILE)

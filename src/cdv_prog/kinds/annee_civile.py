@@ -51,3 +51,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if p.egale_exercice and debut.year != ctx.exercice:
         return echec(f"{span} : hors de l'exercice {ctx.exercice}")
     return ok(f"{span} : dans l'année {debut.year}")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

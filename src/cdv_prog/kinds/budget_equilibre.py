@@ -53,3 +53,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         return ok(detail)
     sens = "excédent" if ecart > 0 else "manque"
     return echec(f"budget déséquilibré : {detail} ; {sens} de {euros(abs(ecart))}")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

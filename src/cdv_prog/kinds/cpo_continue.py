@@ -77,3 +77,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if problemes:
         return echec(f"CPO sur {_annees(cpo.annees)}, dossier précédent « {ident} » : " + " ; ".join(problemes))
     return ok(f"CPO sur {_annees(cpo.annees)} : continue le dossier « {ident} » de {annee}, même porteur")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

@@ -112,3 +112,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if value <= limit:
         return ok(f"{what} : {value:%d/%m/%Y}, {attendue}")
     return echec(f"{what} : {value:%d/%m/%Y}, après l'échéance du {limit:%d/%m/%Y}")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

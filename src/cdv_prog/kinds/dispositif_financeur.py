@@ -62,3 +62,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if not reconnues:
         return sans_objet("aucune ligne de financement ne nomme un dispositif du référentiel")
     return ok("chaque dispositif nommé appartient au financeur de sa ligne")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

@@ -62,3 +62,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         return ok(f"aucune ligne de {ctx.noms(p.financeurs)}")
     noms = ", ".join(f"{ctx.nom(ligne.financeur)} : {short(ligne.dispositif)}" for _, ligne in lignes)
     return ok(f"dispositif précisé sur chaque ligne ({noms})")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

@@ -62,3 +62,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     return echec(
         f"{span} : {duree} ou plus (pour moins de {duree}, fin au plus tard le {limite - dt.timedelta(days=1):%d/%m/%Y})"
     )
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

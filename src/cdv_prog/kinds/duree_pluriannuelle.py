@@ -61,3 +61,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if problems:
         return echec(f"CPO sur {shown} : " + " ; ".join(problems))
     return ok(f"CPO sur {p.duree} ans : {shown}")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

@@ -25,12 +25,14 @@ Exemple :
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Final
 
 from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.lineaire import Contrainte, Finance, Quantite, au_moins
 from cdv_prog.kinds.base import CodeFinanceur
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
@@ -59,3 +61,13 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if n >= p.minimum:
         return ok(f"{detail}, minimum {p.minimum}")
     return echec(f"{detail} ; il en faut au moins {p.minimum}")
+
+
+def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
+    """For ``cdv arbitrage``: at least ``minimum`` of these financeurs keep a total > 0 (:mod:`cdv_prog.core.lineaire`)."""
+    scope = p.parmi if p.parmi is not None else list(ctx.regles.financeurs)
+    termes: list[tuple[Decimal, Quantite]] = [
+        (Decimal(1), Finance(c)) for c in scope if c not in p.sauf and ctx.montants.demande(c) > 0
+    ]
+    where = f"parmi {ctx.noms(p.parmi)}" if p.parmi is not None else "en dehors de " + ctx.noms(p.sauf)
+    return [au_moins(termes, Decimal(p.minimum), f"au moins {p.minimum} financeur(s) {where}")]

@@ -52,3 +52,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     actual = CHAMPS[p.champ](ctx.dossier)
     said = phrase(p.champ.removeprefix("action."), actual)  # « le dossier n'est pas déposé sur la plateforme Elan »
     return ok(said) if actual == p.valeur else echec(said)
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

@@ -40,3 +40,7 @@ class Parametres(BaseParametres):
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     return ok(p.message)
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

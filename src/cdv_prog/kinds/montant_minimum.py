@@ -28,12 +28,14 @@ Exemple :
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
 
 from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.lineaire import Contrainte, Finance, Total, au_moins
 from cdv_prog.core.money import euros
 from cdv_prog.kinds.base import CodeFinanceur, Groupe, Montant
 from cdv_prog.kinds.base import Parametres as BaseParametres
@@ -67,3 +69,22 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         return ok(f"aucun financeur concerné par le plancher de {euros(p.minimum)}")
     parts = [f"{ctx.nom(c)} {euros(ctx.total(c))}" for c in concerned]
     return ok(f"tous au moins au plancher de {euros(p.minimum)} : " + ", ".join(parts))
+
+
+def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
+    """For ``cdv arbitrage``: each concerned financeur at 0 or at least at the floor (:mod:`cdv_prog.core.lineaire`)."""
+    out = []
+    for code in ctx.montants.demandes:
+        if p.financeurs is not None and code not in p.financeurs:
+            continue
+        groupe = ctx.regles.financeurs[code].groupe
+        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
+            continue
+        out.append(
+            au_moins(
+                [(Decimal(1), Total(code)), (-p.minimum, Finance(code))],
+                Decimal(0),
+                f"plancher de {euros(p.minimum)} pour {ctx.nom(code)}",
+            )
+        )
+    return out

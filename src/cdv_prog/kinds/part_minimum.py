@@ -28,10 +28,12 @@ Exemple :
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.lineaire import Contrainte, Quantite, Total, au_moins
 from cdv_prog.core.money import ZERO, euros, percent
 from cdv_prog.kinds.base import Fraction, ListeFinanceurs
 from cdv_prog.kinds.base import Parametres as BaseParametres
@@ -65,3 +67,10 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if somme >= seuil:
         return ok(detail)
     return echec(detail)
+
+
+def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
+    """For ``cdv arbitrage``: these financeurs' totals reach ``part`` of the budget (:mod:`cdv_prog.core.lineaire`)."""
+    termes: list[tuple[Decimal, Quantite]] = [(Decimal(1), Total(c)) for c in p.financeurs]
+    seuil = p.part * ctx.dossier.budget.total
+    return [au_moins(termes, seuil, f"{ctx.noms(p.financeurs)} : au moins {percent(p.part)} du budget")]

@@ -51,3 +51,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if fin < dt.date(n, 1, 1):
         return echec(f"{span} : terminée avant l'exercice {n} ; exercice ou dates à vérifier")
     return ok(f"{span} : se déroule au moins en partie en {n}")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

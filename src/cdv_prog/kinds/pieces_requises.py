@@ -51,3 +51,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if missing:
         return echec("pièce(s) manquante(s) : " + ", ".join(_piece(ctx, c) for c in missing))
     return ok("pièces présentes : " + ", ".join(_piece(ctx, c) for c in p.pieces))
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

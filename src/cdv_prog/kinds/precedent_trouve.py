@@ -62,3 +62,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
             "il n'est pas retenu comme précédent"
         )
     return ok(f"dossier précédent « {short(ident)} » : exercice {attendu}, « {short(found.dossier.intitule)} »")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

@@ -89,3 +89,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         + ", ".join(_label(ctx, c) for c in dict.fromkeys(quartiers))
         + precisions
     )
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

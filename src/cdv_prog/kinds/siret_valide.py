@@ -60,3 +60,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if not siret_luhn_ok(siret):
         return echec(f"SIRET {siret} : clé de contrôle (Luhn) incorrecte, numéro à vérifier")
     return ok(f"SIRET {siret} : clé de contrôle juste")
+
+
+# ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)
+DEPEND_DES_MONTANTS: Final = False

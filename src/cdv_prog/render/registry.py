@@ -49,6 +49,15 @@ PROGRAMMATION: dict[str, str] = {
     "scdl": "cdv_prog.render.programmation_scdl:render",
 }
 
+# ``cdv arbitrage``: the proposal and its explanation in, the file's bytes out
+ARBITRAGE: dict[str, str] = {
+    "text": "cdv_prog.render.arbitrage_text:render",
+    "json": "cdv_prog.render.arbitrage_json:render",
+    "csv": "cdv_prog.render.arbitrage_csv:render",
+    "xlsx": "cdv_prog.render.arbitrage_xlsx:render",
+    "html": "cdv_prog.render.arbitrage_html:render",
+}
+
 VERIFIER: dict[str, str] = {
     "text": "cdv_prog.render.workflow:verifier_text",
     "json": "cdv_prog.render.workflow:verifier_json",
@@ -85,6 +94,7 @@ EXPLIQUER: dict[str, str] = {
 REGISTRIES: dict[str, dict[str, str]] = {
     "check": CHECK,
     "programmation": PROGRAMMATION,
+    "arbitrage": ARBITRAGE,
     "verifier": VERIFIER,
     "tester": TESTER,
     "diff": DIFF,
