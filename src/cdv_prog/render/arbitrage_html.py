@@ -10,7 +10,7 @@ from cdv_prog.core.money import euros, percent
 from cdv_prog.core.texte import visible
 from cdv_prog.programmation.arbitrage.explication import STATUTS_FR
 from cdv_prog.render.arbitrage_common import NOTE, financeurs, modifications, resume
-from cdv_prog.render.programmation_html import CSS
+from cdv_prog.render.html_base import CSS
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -64,12 +64,18 @@ def render_text(a: Arbitrage, regles: JeuDeRegles) -> str:
     out.append("<h2>Par dossier</h2><table><tr><th>Dossier</th><th>Statut</th><th>Lignes : demandé → proposé</th>")
     out.append("<th>Motifs</th></tr>")
     for d in a.dossiers:
-        lignes = "<br>".join(_e(f"{ligne.nom} : {euros(ligne.demande)} → {euros(ligne.propose)}") for ligne in d.lignes)
+        lignes = "<br>".join(
+            f'{_e(ligne.nom)} : <span class="nw">{_e(euros(ligne.demande))}</span> → '
+            f'<span class="nw">{_e(euros(ligne.propose))}</span>'
+            for ligne in d.lignes
+        )
         motifs = "<br>".join(_e(m) for m in d.motifs)
         titre = _e(d.id or d.fichier) + (f"<br><small>{_e(d.intitule)}</small>" if d.intitule else "")
         out.append(_row([f"<td>{titre}</td>", _t(STATUTS_FR[d.statut]), f"<td>{lignes}</td>", f"<td>{motifs}</td>"]))
     out.append("</table></body></html>")
-    return "\n".join(out) + "\n"
+    page = "\n".join(out) + "\n"
+    # on a phone, a wide table scrolls inside its own box, never the page
+    return page.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
 
 
 def render(a: Arbitrage, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:

@@ -41,6 +41,7 @@ th,td{border:1px solid var(--trait);padding:.2rem .45rem;vertical-align:top;text
 td.n,th.n{text-align:right;white-space:nowrap}tr.total td{font-weight:700;border-top:2px solid var(--bleu)}
 tr.depasse td{background:#fde8e8;color:var(--rouge);font-weight:600}tr.vide td{color:#7a8794}tr.sous td{font-style:italic}
 p.note{font-size:.8rem;color:var(--gris);margin:-.6rem 0 .8rem}
+caption{caption-side:bottom;text-align:left;font-size:.8rem;color:var(--gris);padding-top:.2rem}.resume{font-weight:600}
 .cles{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:.6rem}
 .cle{border:1px solid var(--trait);border-left:5px solid var(--bleu);padding:.4rem .7rem;break-inside:avoid}
 .cle h3{margin:0;font-size:.85rem;color:var(--gris);font-weight:600}.cle .v{font-size:1.45rem;font-weight:700}
