@@ -18,6 +18,7 @@ from cdv_prog.programmation.repartitions import Repartition, Repartitions
 from cdv_prog.programmation.totaux import Totaux
 
 if TYPE_CHECKING:
+    from cdv_prog.core.derogations import Derogation
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
@@ -36,6 +37,7 @@ class LigneDossier:
     motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
     echecs: tuple[Constat, ...] = ()  # the failed bloquant rules themselves (reports name them by title)
     siret: str | None = None  # the porteur's (open data: ``cdv programmation --format scdl``)
+    derogation: Derogation | None = None  # éligible par dérogation of the COPIL (rules/derogations.yaml)
 
     @classmethod
     def of(cls, report: DossierReport) -> LigneDossier:
@@ -54,6 +56,7 @@ class LigneDossier:
             tuple(f"{c.regle} : {c.message}" for c in report.echecs),
             tuple(report.echecs),
             d.porteur.siret,
+            derogation=report.derogation if report.par_derogation else None,
         )
 
 
@@ -71,6 +74,11 @@ class Programmation:
     def ecartes(self) -> list[LigneDossier]:
         """Inéligible and invalide dossiers: counted and listed apart, never in the retained totals."""
         return [d for d in self.dossiers if d.verdict != "eligible"]
+
+    @property
+    def par_derogation(self) -> list[LigneDossier]:
+        """Éligible dossiers funded by a dérogation of the COPIL: in the totals, listed apart."""
+        return [d for d in self.dossiers if d.derogation is not None]
 
     @property
     def depassement(self) -> bool:
