@@ -178,3 +178,28 @@ def test_regles_diff_shows_a_derogation_added(cdv, rules_copy) -> None:
     path = _rules(rules_copy)
     run = cdv("regles", "diff", old, path, "data/dossiers")
     assert "dérogation ajoutée" in run.out and "CDV-2025-012" in run.out
+
+
+def test_regles_verifier_says_a_derogation_sans_objet(cdv, rules_copy) -> None:
+    path = _rules(rules_copy, dossier="CDV-2025-001")
+    run = cdv("regles", "verifier", path, "--dossiers", EX / "CDV-2025-001.yaml", "--format", "json")
+    assert run.code == 0
+    found = [p for p in run.json()["problemes"] if "sans objet" in p["message"]]
+    assert found and found[0]["niveau"] == "information" and found[0]["fichier"].endswith("derogations.yaml")
+
+
+def test_check_refuses_rules_whose_derogation_lacks_a_date(cdv, rules_copy) -> None:
+    path = _rules(rules_copy)
+    text = path.joinpath("derogations.yaml").read_text(encoding="utf-8").replace("    date: 2025-03-12\n", "")
+    path.joinpath("derogations.yaml").write_text(text, encoding="utf-8")
+    run = cdv("check", "--rules", path, EX / "CDV-2025-012.yaml")
+    assert run.code == 2 and "derogations.yaml:2" in run.err and "date" in run.err
+
+
+def test_regles_diff_json_lists_added_and_removed(cdv, rules_copy) -> None:
+    old = rules_copy.parent / "anciennes"
+    shutil.copytree(rules_copy, old)  # the shipped dérogation, on CDV-2025-032
+    path = _rules(rules_copy)  # replaced by one on CDV-2025-012
+    doc = cdv("regles", "diff", old, path, "--format", "json").json()
+    assert [d["dossier"] for d in doc["derogations"]["ajoutees"]] == ["CDV-2025-012"]
+    assert [d["dossier"] for d in doc["derogations"]["retirees"]] == ["CDV-2025-032"]

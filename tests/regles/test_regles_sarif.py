@@ -284,3 +284,10 @@ def test_verifier_levels() -> None:
     ]
     assert results[0]["message"]["text"] == "[regles.a] x"
     assert verifier(v) == verifier(v)
+
+
+def test_check_with_remedies_validates_and_says_them(cdv) -> None:
+    run = sarif(cdv("check", "data/dossiers", "--format", "sarif", "--remedes").out)
+    results = run["results"]
+    with_remedy = [r for r in results if "ce qu'il faudrait : " in r["message"]["text"]]
+    assert any("porter Marcou Habitat à 500,00 €" in r["message"]["text"] for r in with_remedy)

@@ -27,6 +27,7 @@ from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.engine import evaluer, evaluer_regle, verdict
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import Historique
+from cdv_prog.core.montants import Montants
 from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.ruleset import JeuDeRegles, Regle
@@ -121,8 +122,23 @@ def remedes(
     dossier: Dossier, constats: list[Constat], regles: JeuDeRegles, historique: Historique | None = None
 ) -> list[Constat]:
     """The constats, each failed one with its verified remedy when its kind knows one."""
-    ctx = Contexte.of(dossier, regles, historique)
+    return _remedes(dossier, constats, regles, historique)[0]
+
+
+def _remedes(
+    dossier: Dossier,
+    constats: list[Constat],
+    regles: JeuDeRegles,
+    historique: Historique | None,
+    montants: Montants | None = None,
+) -> tuple[list[Constat], dict[str, Dossier]]:
+    """:func:`remedes`, and the modified dossier of each verified remedy (the combined search starts there)."""
+    if montants is None:
+        ctx = Contexte.of(dossier, regles, historique)
+    else:  # the report's, computed once by the engine
+        ctx = Contexte(dossier, regles, montants, historique=historique)
     out = []
+    modifies: dict[str, Dossier] = {}
     for c in constats:
         regle = regles.regles.get(c.regle)
         if c.statut == "echec" and regle is not None:
@@ -131,8 +147,9 @@ def remedes(
                 modifie = appliquer(dossier, remede.changements, regles)
                 if modifie is not None and tient(regle, modifie, regles, historique):
                     c = replace(c, remede=remede)
+                    modifies[c.regle] = modifie
         out.append(c)
-    return out
+    return out, modifies
 
 
 # --------------------------------------------------------------------------- the whole dossier
@@ -143,27 +160,41 @@ def _bloquants(constats: list[Constat]) -> list[Constat]:
 
 
 def pour_etre_eligible(
-    dossier: Dossier, regles: JeuDeRegles, historique: Historique | None = None
+    dossier: Dossier,
+    regles: JeuDeRegles,
+    historique: Historique | None = None,
+    constats: list[Constat] | None = None,
+    modifies: dict[str, Dossier] | None = None,
 ) -> tuple[Remede | None, str | None]:
-    """(a combined remedy after which no bloquant rule fails, None) — or (None, why there is none)."""
+    """(a combined remedy after which no bloquant rule fails, None) — or (None, why there is none).
+
+    ``constats``: the dossier's, when already judged; ``modifies``: the dossiers of its verified
+    single remedies (:func:`_remedes`), when already computed — the first move is then not redone.
+    """
     courant = dossier
     total = Remede("", ())
-    constats = evaluer(courant, regles, historique=historique)
+    if constats is None:
+        constats = evaluer(courant, regles, historique=historique)
     sans_geste: list[tuple[str, str]] = []  # (rule, its message): the failures no move lifts
-    for _ in range(ETAPES):
+    for etape in range(ETAPES):
         echecs = _bloquants(constats)
         if not echecs:
             break
         ctx = Contexte.of(courant, regles, historique)
         for c in echecs:
             regle = regles.regles[c.regle]
+            if etape == 0 and modifies is not None and c.remede is not None and c.regle in modifies:
+                # verified already, on this very dossier
+                courant, total = modifies[c.regle], total.puis(c.remede)
+                constats = evaluer(courant, regles, historique=historique)
+                break
             remede = proposer(regle, ctx)
             modifie = appliquer(courant, remede.changements, regles) if remede is not None else None
             if remede is None or modifie is None or not tient(regle, modifie, regles, historique):
                 if c.regle not in (r for r, _ in sans_geste):
                     sans_geste.append((c.regle, c.message))
                 continue
-            courant, total = modifie, total.puis(_sur(remede, courant, dossier))
+            courant, total = modifie, total.puis(remede)
             constats = evaluer(courant, regles, historique=historique)
             break
         else:
@@ -175,10 +206,6 @@ def pour_etre_eligible(
     if not changements:  # pragma: no cover - an inéligible dossier always needs a change
         return None, AUCUNE
     return Remede(total.phrase, changements), None
-
-
-def _sur(remede: Remede, _courant: Dossier, _origine: Dossier) -> Remede:
-    return remede
 
 
 def _depuis(origine: Dossier, changements: tuple[Changement, ...]) -> tuple[Changement, ...]:
@@ -199,10 +226,11 @@ def ajouter_remedes(
         dossier = report.dossier
         if dossier is not None and report.verdict != "invalide":
             report.remedes_calcules = True
+            modifies: dict[str, Dossier] = {}
             if any(c.statut == "echec" for c in report.constats):
-                report.constats = remedes(dossier, report.constats, regles, historique)
+                report.constats, modifies = _remedes(dossier, report.constats, regles, historique, report.montants)
             if report.verdict == "ineligible":
                 report.pour_etre_eligible, report.pour_etre_eligible_impossible = pour_etre_eligible(
-                    dossier, regles, historique
+                    dossier, regles, historique, report.constats, modifies
                 )
         yield report
