@@ -199,3 +199,19 @@ def test_remedes_are_the_same_with_any_jobs(cdv) -> None:
     two = cdv("check", "data/dossiers", "--remedes", "--format", "json", "--jobs", "2")
     assert one.out == two.out
     assert json.loads(one.out)["resume"]["ineligible"] >= 1
+
+
+def test_a_line_added_then_raised_is_added_with_its_final_amount() -> None:
+    from cdv_prog.core.remedes import Remede
+
+    ajout = Remede("a", (Changement("financements[2]", None, "{financeur: etat, montant: 500.00}"),))
+    hausse = Remede("b", (Changement("financements[2].montant", "500.00", "600.00"),))
+    combined = ajout.puis(hausse)
+    assert combined.changements == (Changement("financements[2]", None, "{financeur: etat, montant: 600.00}"),)
+    assert combined.phrase == "a ; b"
+
+
+def test_a_change_naming_no_field_of_the_dossier_is_refused(make_dossier, regles) -> None:
+    dossier = _dossier(make_dossier(), regles)
+    assert appliquer(dossier, [Changement("financements[9].montant", "1.00", "2.00")], regles) is None
+    assert appliquer(dossier, [Changement("budget.total", "1.00", "-5.00")], regles) is None  # the model refuses it

@@ -42,8 +42,21 @@ class Remede:
         """This remedy followed by ``autre`` (phrases joined, a field changed twice kept once)."""
         merged: dict[str, Changement] = {c.champ: c for c in self.changements}
         for c in autre.changements:
+            parent, _, key = c.champ.rpartition(".")
+            added = merged.get(parent)
+            if added is not None and added.avant is None and added.apres is not None and c.apres is not None:
+                # a field of a line this remedy adds: the line is added with its final value
+                merged[parent] = Changement(parent, None, _avec(added.apres, key, c.apres))
+                continue
             first = merged.get(c.champ)
             merged[c.champ] = Changement(c.champ, first.avant if first is not None else c.avant, c.apres)
         kept = tuple(c for c in merged.values() if c.avant != c.apres)
         phrase = f"{self.phrase} ; {autre.phrase}" if self.phrase else autre.phrase
         return Remede(phrase, kept)
+
+
+def _avec(mapping: str, key: str, value: str) -> str:
+    """``{financeur: etat, montant: 500.00}`` with ``montant`` set to ``value`` (the flow text remedies write)."""
+    pairs = dict(part.split(": ", 1) for part in mapping.strip()[1:-1].split(", ") if part)
+    pairs[key] = value
+    return "{" + ", ".join(f"{k}: {v}" for k, v in pairs.items()) + "}"

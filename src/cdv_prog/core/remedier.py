@@ -72,6 +72,17 @@ def _split(inner: str) -> list[str]:
 def appliquer(dossier: Dossier, changements: Iterable[Changement], regles: JeuDeRegles) -> Dossier | None:
     """A copy of ``dossier`` with the changes, validated like a file; None if the model refuses it."""
     data: dict[str, Any] = dossier.model_dump(by_alias=True, exclude_none=True)
+    try:
+        _modifier(data, changements)
+    except (KeyError, IndexError, TypeError):  # a change that names no field of this dossier
+        return None
+    try:
+        return Dossier.model_validate(data, context={"regles": regles})
+    except ValidationError:
+        return None
+
+
+def _modifier(data: dict[str, Any], changements: Iterable[Changement]) -> None:
     removed: list[tuple[list[Any], int]] = []
     for c in changements:
         path = chemin(c.champ)
@@ -92,10 +103,6 @@ def appliquer(dossier: Dossier, changements: Iterable[Changement], regles: JeuDe
             parent[last] = valeur(c.apres)
     for parent, index in sorted(removed, key=lambda item: -item[1]):  # later lines first: indexes stay right
         del parent[index]
-    try:
-        return Dossier.model_validate(data, context={"regles": regles})
-    except ValidationError:
-        return None
 
 
 # --------------------------------------------------------------------------- one rule
@@ -202,19 +209,9 @@ def pour_etre_eligible(
     if verdict(constats) != "eligible":
         restent = ", ".join(c.regle for c in _bloquants(constats))
         return None, f"{AUCUNE} : après {ETAPES} modifications, restent en échec : {restent}"
-    changements = _depuis(dossier, total.changements)
-    if not changements:  # pragma: no cover - an inéligible dossier always needs a change
+    if not total.changements:  # pragma: no cover - an inéligible dossier always needs a change
         return None, AUCUNE
-    return Remede(total.phrase, changements), None
-
-
-def _depuis(origine: Dossier, changements: tuple[Changement, ...]) -> tuple[Changement, ...]:
-    """The changes, in the order of the dossier's fields, lines added last."""
-
-    def cle(c: Changement) -> tuple[int, str]:
-        return (1 if c.avant is None else 0, c.champ)
-
-    return tuple(sorted(changements, key=cle))
+    return total, None  # the changes in the order they were made: a line is added before a field of it changes
 
 
 def ajouter_remedes(

@@ -4,8 +4,8 @@ The file written is the input's content with the changed fields only: the
 input is read again with the hardened loader (:mod:`cdv_prog.files.loader`),
 the changes are applied to its data (same keys, same order, same values
 elsewhere — amounts as written, French forms included) and it is dumped as
-YAML, with one comment line at the top saying what changed. Comments of the
-input are not kept. Every file goes through :func:`cdv_prog.files.output.write_output`
+YAML, with one comment line at the top saying what changed, then the input's
+leading comment lines. Other comments of the input are not kept. Every file goes through :func:`cdv_prog.files.output.write_output`
 (never over an input), named like the input (``<id>.yaml`` when two inputs
 share a name).
 """
@@ -25,7 +25,7 @@ from cdv_prog.core.remedes import Remede
 from cdv_prog.core.remedier import chemin
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.texte import visible
-from cdv_prog.files.loader import load_yaml_file, load_yaml_text
+from cdv_prog.files.loader import load_yaml_file, load_yaml_text, read_text
 from cdv_prog.files.output import OutputRefused, write_output
 
 
@@ -78,7 +78,12 @@ def texte_corrige(path: Path, remede: Remede) -> str:
     """The corrected file's text: a comment saying what changed, then the data."""
     data = appliquer_texte(load_yaml_file(path).data, remede)
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=4096)
-    return f"# Corrigé par cdv check --ecrire-remedes : {visible(remede.phrase)}\n" + body
+    tete = []  # the input's leading comments (a schema line for the editor…) are kept
+    for line in read_text(path).splitlines():
+        if not line.startswith("#"):
+            break
+        tete.append(line + "\n")
+    return f"# Corrigé par cdv check --ecrire-remedes : {visible(remede.phrase)}\n" + "".join(tete) + body
 
 
 def refuser_dossier(target: Path, roots: Iterable[Path]) -> None:

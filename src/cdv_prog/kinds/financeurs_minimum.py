@@ -79,5 +79,5 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
         brouillon.porter(code, montant - ctx.total(code))
         parts.append(f"{ctx.nom(code)} pour {euros(montant)}")
     autres = [ctx.nom(c) for c in manquants[besoin:]]
-    ou = f" (ou {', '.join(autres)})" if autres else ""
+    ou = f" (ou {', '.join(autres[:3])}{', …' if len(autres) > 3 else ''})" if autres else ""
     return brouillon.remede("ajouter " + " et ".join(parts) + ou)

@@ -53,7 +53,14 @@ class Parametres(BaseParametres):
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
-    concerned = _concernes(ctx, p)
+    concerned = []
+    for code in ctx.financent:
+        if p.financeurs is not None and code not in p.financeurs:
+            continue
+        groupe = ctx.regles.financeurs[code].groupe
+        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
+            continue
+        concerned.append(code)
     below = [c for c in concerned if ctx.total(c) < p.minimum]
     if below:
         parts = [f"{ctx.nom(c)} : {euros(ctx.total(c))} < plancher de {euros(p.minimum)}" for c in below]
@@ -79,7 +86,7 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
 
 
 def _concernes(ctx: Contexte, p: Parametres) -> list[str]:
-    """The financeurs that finance the dossier and that the floor concerns."""
+    """The financeurs that finance the dossier and that the floor concerns (as :func:`verifier` selects them)."""
     concerned = []
     for code in ctx.financent:
         if p.financeurs is not None and code not in p.financeurs:

@@ -86,7 +86,7 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
     brouillon.porter(qui, apport)
     noms = ", ".join(ctx.nom(c) for c in p.financeurs[:-1]) + f" ou {ctx.nom(p.financeurs[-1])}"
     phrase = (
-        f"apporter {euros(apport)} de plus de {noms if len(p.financeurs) > 1 else ctx.nom(qui)} "
-        f"pour atteindre {percent(p.part)}, par exemple {ctx.nom(qui)} à {euros(ctx.total(qui) + apport)}"
+        f"apporter {euros(apport)} de plus ({noms if len(p.financeurs) > 1 else ctx.nom(qui)}) "
+        f"pour atteindre {percent(p.part)} : par exemple {ctx.nom(qui)} porté à {euros(ctx.total(qui) + apport)}"
     )
     return brouillon.remede(phrase)
