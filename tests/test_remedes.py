@@ -6,6 +6,7 @@ dossier; the hypothesis properties are in ``test_remedes_properties.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from decimal import Decimal
@@ -215,3 +216,46 @@ def test_a_change_naming_no_field_of_the_dossier_is_refused(make_dossier, regles
     dossier = _dossier(make_dossier(), regles)
     assert appliquer(dossier, [Changement("financements[9].montant", "1.00", "2.00")], regles) is None
     assert appliquer(dossier, [Changement("budget.total", "1.00", "-5.00")], regles) is None  # the model refuses it
+
+
+# --------------------------------------------------------------------------- dates and indicators, both sides
+
+
+@pytest.mark.parametrize(
+    ("fin", "attendu"), [(dt.date(2025, 12, 31), None), (dt.date(2026, 1, 1), ("2026-01-01", "2025-12-31"))]
+)
+def test_caf_over_two_years_is_split_at_31_december(make_dossier, regles, fin, attendu) -> None:
+    data = make_dossier()
+    data["financements"].append({"financeur": "caf", "dispositif": "CLAS", "montant": Decimal(500)})
+    data["budget"]["total"] += Decimal(500)
+    data["action"]["debut"], data["action"]["fin"] = dt.date(2025, 9, 1), fin
+    data["pieces"] = ["attestation-prefecture", "liste-bureau", "rib"]
+    dossier = _dossier(data, regles)
+    remede = _remede(dossier, regles, "caf-exercice-unique")
+    if attendu is None:
+        assert remede is None
+        return
+    assert remede is not None and remede.phrase.startswith("scinder : un dossier 2025 (01/09–31/12/2025)")
+    assert remede.changements == (Changement("action.fin", *attendu),)
+
+
+@pytest.mark.parametrize(("fin", "echoue"), [(dt.date(2026, 2, 28), False), (dt.date(2026, 3, 1), True)])
+def test_one_year_or_more_outside_a_cpo_ends_the_day_before(make_dossier, regles, fin, echoue) -> None:
+    data = make_dossier()
+    data["action"]["debut"], data["action"]["fin"] = dt.date(2025, 3, 1), fin
+    dossier = _dossier(data, regles)
+    remede = _remede(dossier, regles, "pluriannuelle-hors-cpo")
+    assert (remede is not None) == echoue
+    if remede is not None:
+        assert remede.changements == (Changement("action.fin", "2026-03-01", "2026-02-28"),)
+
+
+def test_elan_is_set(make_dossier, regles) -> None:
+    data = make_dossier()
+    data["financements"].append({"financeur": "caf", "dispositif": "REAAP", "montant": Decimal(500)})
+    data["budget"]["total"] += Decimal(500)
+    data["action"]["parentalite"] = True
+    data["pieces"] = ["attestation-prefecture", "liste-bureau", "rib"]
+    remede = _remede(_dossier(data, regles), regles, "caf-parentalite-elan")
+    assert remede is not None and remede.phrase == "déposer aussi sur Elan (elan: true)"
+    assert remede.changements == (Changement("elan", "false", "true"),)
