@@ -162,8 +162,9 @@ def test_ecrire_remedes_never_writes_a_corrected_dossier_over_an_input(run, work
     shutil.copy(REPO / "data" / "dossiers" / "2025" / "CDV-2025-012.yaml", work / "dossiers" / "regles.yaml")
     before = (work / "rules" / "regles.yaml").read_bytes()
     res = run("check", "dossiers", "--rules", "rules", "--ecrire-remedes", "rules")
-    assert res.code == 2 and "refus de l'écraser" in res.err
+    assert res.code == 2 and "est dans rules, lu par cdv check" in res.err  # refused before the run
     assert (work / "rules" / "regles.yaml").read_bytes() == before
+    assert sorted(p.name for p in (work / "rules").iterdir()) == sorted(p.name for p in (REPO / "rules").iterdir())
 
 
 def test_ecrire_remedes_never_follows_a_link_onto_an_input(run, work: Path) -> None:

@@ -97,7 +97,7 @@ def check(
         check_report_target(output, inputs, dirs)
     remedes = remedes or ecrire_remedes is not None
     if ecrire_remedes is not None:  # refused before the run, not after
-        _check_remedes_target(ecrire_remedes, roots)
+        _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
     # the totals need only the dossiers' amounts: a parallel batch sends back just those (not with --remedes)
     reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=remedes)
     ecrits: list[Path] = []
