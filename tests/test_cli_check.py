@@ -29,8 +29,9 @@ INELIGIBLE = {
     "CDV-2025-020": "budget-equilibre",
     "CDV-2025-025": "caf-seul-financeur",
     "CDV-2025-028": "caf-pieces",
-    "CDV-2025-032": "caf-bilan-renouvellement",
 }
+# éligibles par dérogation (rules/derogations.yaml): the rule stays in échec, the verdict is éligible
+PAR_DEROGATION = {"CDV-2025-032": "caf-bilan-renouvellement"}
 RESERVES = {
     "CDV-2025-005": {"action-exercice"},
     "CDV-2025-009": {"quartier-prioritaire"},  # a quartier de veille
@@ -69,13 +70,13 @@ def test_json_output_has_the_spec_shape(shipped, regles) -> None:
     counts = {v: sum(d["verdict"] == v for d in doc["dossiers"]) for v in ("eligible", "ineligible", "invalide")}
     assert {k: doc["resume"][k] for k in counts} == counts
     for d in doc["dossiers"]:
-        assert DOSSIER_KEYS <= set(d) <= DOSSIER_KEYS | {"alertes"}
+        assert DOSSIER_KEYS <= set(d) <= DOSSIER_KEYS | {"alertes", "par-derogation", "derogation"}
         assert d["verdict"] in ("eligible", "ineligible", "invalide")
         assert d["exercice"] == 2025 and isinstance(d["exercice"], int)
         assert d["erreurs"] == []
         assert [c["regle"] for c in d["constats"]] == list(regles.regles)  # every rule, sans-objet included
         for c in d["constats"]:
-            assert set(c) == CONSTAT_KEYS
+            assert set(c) - {"derogation"} == CONSTAT_KEYS
             assert c["statut"] in ("ok", "echec", "sans-objet")
             assert c["gravite"] == regles.regles[c["regle"]].gravite
             assert c["message"] and c["source"]
@@ -96,6 +97,11 @@ def test_shipped_examples_verdicts(shipped) -> None:
         if ident in INELIGIBLE:
             assert d["verdict"] == "ineligible", ident
             assert INELIGIBLE[ident] in bloquants, (ident, bloquants)
+            assert "derogation" not in d
+        elif ident in PAR_DEROGATION:
+            assert d["verdict"] == "eligible" and d["par-derogation"] is True, ident
+            assert bloquants == {PAR_DEROGATION[ident]}
+            assert d["derogation"]["decision"].startswith("COPIL du ")
         else:
             assert d["verdict"] == "eligible", (ident, bloquants)
             assert bloquants == set()
@@ -114,7 +120,7 @@ def test_text_output_names_ineligible_dossiers_and_rules(cdv) -> None:
     assert "Traceback" not in result.out + result.err
     assert "\x1b[" not in result.out  # no colour codes when not on a terminal
     lines = result.out.splitlines()
-    for ident, regles in {**{i: {r} for i, r in INELIGIBLE.items()}, **RESERVES}.items():
+    for ident, regles in {**{i: {r} for i, r in {**INELIGIBLE, **PAR_DEROGATION}.items()}, **RESERVES}.items():
         assert any(ident in line for line in lines), ident
         start = next(i for i, line in enumerate(lines) if ident in line)
         block = "\n".join(lines[start : start + 12])

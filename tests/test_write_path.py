@@ -156,3 +156,24 @@ def test_importer_never_writes_a_dossier_over_a_rules_file(run, work: Path) -> N
     assert result.code == 1, result.err
     assert "refus" in result.err
     assert (work / "rules" / "CDV-2025-001.yaml").read_bytes() == before
+
+
+def test_ecrire_remedes_never_writes_a_corrected_dossier_over_an_input(run, work: Path) -> None:
+    # an inéligible dossier named like a rules file, its corrected copy aimed at the rules folder
+    shutil.copy(REPO / "data" / "dossiers" / "2025" / "CDV-2025-012.yaml", work / "dossiers" / "regles.yaml")
+    before = (work / "rules" / "regles.yaml").read_bytes()
+    res = run("check", "dossiers", "--rules", "rules", "--ecrire-remedes", "rules")
+    assert res.code == 2 and "est dans rules, lu par cdv check" in res.err  # refused before the run
+    assert (work / "rules" / "regles.yaml").read_bytes() == before
+    assert sorted(p.name for p in (work / "rules").iterdir()) == sorted(p.name for p in (REPO / "rules").iterdir())
+
+
+def test_ecrire_remedes_never_follows_a_link_onto_an_input(run, work: Path) -> None:
+    source = work / "dossiers" / "CDV-2025-012.yaml"
+    shutil.copy(REPO / "data" / "dossiers" / "2025" / "CDV-2025-012.yaml", source)
+    before = source.read_bytes()
+    (work / "corriges").mkdir()
+    (work / "corriges" / "CDV-2025-012.yaml").symlink_to(source)
+    res = run("check", "dossiers", "--rules", "rules", "--ecrire-remedes", "corriges")
+    assert res.code == 2 and "refus de l'écraser" in res.err
+    assert source.read_bytes() == before

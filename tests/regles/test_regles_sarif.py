@@ -70,7 +70,7 @@ def test_check_results_are_the_github_annotations(cdv) -> None:
     results = run["results"]
     got = {
         (
-            r["level"],
+            "note" if r.get("suppressions") else r["level"],  # a dérogation: a GitHub notice, a suppressed result
             r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             r["locations"][0]["physicalLocation"].get("region", {}).get("startLine", 0),
             r["ruleId"],
@@ -78,6 +78,10 @@ def test_check_results_are_the_github_annotations(cdv) -> None:
         for r in results
     }
     assert got == expected and len(expected) > 10
+    suppressed = [r for r in results if r.get("suppressions")]
+    assert [r["ruleId"] for r in suppressed] == ["caf-bilan-renouvellement"]  # rules/derogations.yaml
+    assert suppressed[0]["suppressions"][0]["kind"] == "external"
+    assert "COPIL du 12/03/2025" in suppressed[0]["suppressions"][0]["justification"]
     assert {"error", "warning"} <= {r["level"] for r in results}
     assert any(r["ruleId"] == "dossier-invalide" for r in results)
     rules = run["tool"]["driver"]["rules"]
@@ -280,3 +284,10 @@ def test_verifier_levels() -> None:
     ]
     assert results[0]["message"]["text"] == "[regles.a] x"
     assert verifier(v) == verifier(v)
+
+
+def test_check_with_remedies_validates_and_says_them(cdv) -> None:
+    run = sarif(cdv("check", "data/dossiers", "--format", "sarif", "--remedes").out)
+    results = run["results"]
+    with_remedy = [r for r in results if "ce qu'il faudrait : " in r["message"]["text"]]
+    assert any("porter Marcou Habitat à 500,00 €" in r["message"]["text"] for r in with_remedy)

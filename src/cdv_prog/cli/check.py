@@ -34,7 +34,10 @@ from cdv_prog.cli.common import (
 from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie
 
 if TYPE_CHECKING:
-    from cdv_prog.core.report import WalkError
+    from collections.abc import Iterator
+
+    from cdv_prog.core.report import DossierReport, WalkError
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 FORMAT_HELP = (
     "Format de sortie : text, json, github (annotations ::error/::warning pour la CI) ou sarif (code scanning). "
@@ -46,6 +49,15 @@ PROBLEMES_HELP = (
     "le résumé est inchangé."
 )
 QUIET_HELP = "Format text : n'affiche que le résumé (et ce qui explique un code de sortie 1)."
+REMEDES_HELP = (
+    "Ce qu'il faudrait : sous chaque règle en échec, la plus petite modification du dossier qui la lève, "
+    "et pour chaque dossier inéligible une modification d'ensemble qui le rend éligible, chacune vérifiée "
+    "en rejugeant le dossier modifié (texte, json, github, sarif)."
+)
+ECRIRE_REMEDES_HELP = (
+    "Écrit dans ce répertoire chaque dossier inéligible corrigé (sa modification d'ensemble appliquée), "
+    "à envoyer au porteur ; jamais sur un fichier lu. Implique --remedes."
+)
 
 
 def check(
@@ -57,6 +69,10 @@ def check(
     jobs: JobsOpt = None,
     problemes_seulement: Annotated[bool, typer.Option("--problemes-seulement", help=PROBLEMES_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    remedes: Annotated[bool, typer.Option("--remedes", help=REMEDES_HELP)] = False,
+    ecrire_remedes: Annotated[
+        Path | None, typer.Option("--ecrire-remedes", metavar="RÉPERTOIRE", help=ECRIRE_REMEDES_HELP)
+    ] = None,
 ) -> None:
     """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
     from cdv_prog.core.report import Resume
@@ -79,8 +95,14 @@ def check(
     dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
-    # the totals need only the dossiers' amounts: a parallel batch sends back just those
-    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=False)
+    remedes = remedes or ecrire_remedes is not None
+    if ecrire_remedes is not None:  # refused before the run, not after
+        _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
+    # the totals need only the dossiers' amounts: a parallel batch sends back just those (not with --remedes)
+    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=remedes)
+    ecrits: list[Path] = []
+    if remedes:
+        reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits)
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
@@ -100,11 +122,53 @@ def check(
         for chunk in chunks:
             write_payload(chunk, for_people=for_people)
     sys.stdout.flush()
+    if ecrire_remedes is not None:
+        run.messages.append(f"{len(ecrits)} dossier(s) corrigé(s) écrit(s) dans {ecrire_remedes}")
     if run.messages:
         console = err_console()
         for line in run.messages:
             console.print(line, markup=False, highlight=False)
     raise typer.Exit(run.exit_code)
+
+
+def _check_remedes_target(target: Path, roots: list[Path]) -> None:
+    from cdv_prog.files.output import OutputRefused
+    from cdv_prog.files.remedied import refuser_dossier
+
+    try:
+        if target.exists() and not target.is_dir():
+            raise OutputRefused(f"{target} n'est pas un répertoire")
+        refuser_dossier(target, roots)
+    except OutputRefused as exc:
+        raise fail_usage(str(exc)) from None
+
+
+def _remedes(
+    reports: Iterator[DossierReport],
+    regles: JeuDeRegles,
+    target: Path | None,
+    inputs: list[Path],
+    dirs: list[Path],
+    ecrits: list[Path],
+) -> Iterator[DossierReport]:
+    """« Ce qu'il faudrait » on each report; with ``target``, the corrected dossiers written there."""
+    from cdv_prog.core.remedier import ajouter_remedes
+    from cdv_prog.files.output import OutputRefused
+    from cdv_prog.files.remedied import ecrire
+
+    out = ajouter_remedes(reports, regles)
+    if target is None:
+        return out
+
+    def guarded() -> Iterator[DossierReport]:
+        try:
+            yield from ecrire(out, target, inputs, dirs, ecrits)
+        except OutputRefused as exc:
+            raise fail_usage(str(exc)) from None
+        except OSError as exc:
+            raise fail_usage(f"impossible d'écrire dans {target} : {exc.strerror or exc}") from None
+
+    return guarded()
 
 
 def sortie(to_file: bool = False) -> Sortie:

@@ -91,13 +91,24 @@ def verifier(
         ),
     ] = None,
     output: Annotated[Path | None, output_option(output_help(VERIFIER))] = None,
+    dossiers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--dossiers",
+            metavar="CHEMIN",
+            help=(
+                "Dossiers (fichiers ou répertoires) auxquels confronter les dérogations : un dossier inconnu "
+                "est un avertissement, une dérogation qui ne lève plus aucun échec est dite sans objet."
+            ),
+        ),
+    ] = None,
 ) -> None:
-    """Valide un fichier ou un répertoire de règles, sans aucun dossier. Code de sortie 0 si valide, 2 sinon."""
+    """Valide un fichier ou un répertoire de règles (et ses dérogations). Code de sortie 0 si valide, 2 sinon."""
     from cdv_prog.workflow.lint import verifier as verify
 
     format = report_format(VERIFIER, format, output)
     target = path if path is not None else default_rules()
-    result = verify(target)
+    result = verify(target, dossiers=find_files(dossiers) if dossiers else None)
     _emit(load(VERIFIER, format)(result), format, output, *rules_inputs(target))
     if format == "github":
         summary = (

@@ -8,6 +8,7 @@ programmation rules over a whole exercice.
 
 from __future__ import annotations
 
+from cdv_prog.core import derogations
 from cdv_prog.core.context import Contexte, ContexteProgrammation
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.findings import Constat
@@ -68,7 +69,7 @@ def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str, historique: Histo
     """The report of a valid dossier: its amounts (computed here, once), constats and verdict."""
     montants = Montants.of(dossier, regles)
     constats = evaluer(dossier, regles, montants, historique)
-    return DossierReport(
+    report = DossierReport(
         fichier,
         verdict(constats),
         id=dossier.id,
@@ -77,3 +78,13 @@ def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str, historique: Histo
         montants=montants,
         dossier=dossier,
     )
+    recorded = regles.derogations.get(dossier.id)
+    if recorded:  # the COPIL's dérogations (core/derogations.py): the constats stay echec
+        effet = derogations.appliquer(constats, recorded, dossier.id, dossier.exercice)
+        if effet is not None:
+            report.constats = effet.constats
+            report.derogations_sans_objet = effet.sans_objet
+            if effet.eligible:
+                report.verdict = "eligible"
+                report.derogation = effet.derogation
+    return report

@@ -11,9 +11,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.vocab import Gravite, Statut
+
+if TYPE_CHECKING:
+    from cdv_prog.core.derogations import Derogation
+    from cdv_prog.core.remedes import Remede
 
 PathParts = tuple[str | int, ...]
 
@@ -45,15 +49,23 @@ class Constat:
     statut: Statut
     message: str
     source: str
+    remede: Remede | None = None  # « ce qu'il faudrait », verified (cdv check --remedes); failed constats only
+    derogation: Derogation | None = None  # the COPIL funds the dossier despite this failed rule
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "regle": self.regle,
             "gravite": self.gravite,
             "statut": self.statut,
             "message": self.message,
             "source": self.source,
         }
+        if self.statut == "echec":
+            if self.remede is not None:
+                out["remede"] = self.remede.to_dict()
+            if self.derogation is not None:
+                out["derogation"] = self.derogation.to_dict()
+        return out
 
 
 @dataclass(frozen=True)

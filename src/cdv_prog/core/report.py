@@ -12,9 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.montants import Montants
+from cdv_prog.core.remedes import Remede
 from cdv_prog.core.vocab import Verdict
 
 RAPPORT_FORMAT = "cdv.rapport/2"
@@ -32,6 +34,17 @@ class DossierReport:
     montants: Montants | None = None
     dossier: Dossier | None = None
     lignes: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)  # field → line, 2 levels
+    # « pour être éligible » (cdv check --remedes): one verified combined remedy, or why there is none
+    remedes_calcules: bool = False
+    pour_etre_eligible: Remede | None = None
+    pour_etre_eligible_impossible: str | None = None
+    derogation: Derogation | None = None  # applied: the verdict is « éligible par dérogation »
+    derogations_sans_objet: tuple[Derogation, ...] = ()  # recorded for this dossier, matching no failure
+
+    @property
+    def par_derogation(self) -> bool:
+        """Éligible only thanks to a dérogation (its failed bloquant rules are all covered)."""
+        return self.derogation is not None and self.verdict == "eligible"
 
     def ligne(self, champ: str | None) -> int | None:
         """Line of a dossier field (``"budget.total"``), or of its nearest ancestor present."""
@@ -41,7 +54,7 @@ class DossierReport:
         return self.lignes.get(path)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "fichier": self.fichier,
             "exercice": self.exercice,
@@ -49,6 +62,21 @@ class DossierReport:
             "constats": [c.to_dict() for c in self.constats],
             "erreurs": [e.to_dict() for e in self.erreurs],
         }
+        out.update(self.extra_dict())
+        return out
+
+    def extra_dict(self) -> dict[str, Any]:
+        """The keys present only when they say something: dérogations, and remedies when computed."""
+        out: dict[str, Any] = {}
+        if self.derogation is not None:
+            out["par-derogation"] = self.par_derogation
+            out["derogation"] = self.derogation.to_dict()
+        if self.derogations_sans_objet:
+            out["derogations-sans-objet"] = [d.to_dict() for d in self.derogations_sans_objet]
+        if self.remedes_calcules and self.verdict == "ineligible":
+            out["pour-etre-eligible"] = self.pour_etre_eligible.to_dict() if self.pour_etre_eligible else None
+            out["pour-etre-eligible-impossible"] = self.pour_etre_eligible_impossible
+        return out
 
     @property
     def echecs(self) -> list[Constat]:
@@ -95,11 +123,14 @@ class Resume:
     ineligible: int = 0
     invalide: int = 0
     reserves: int = 0
+    par_derogation: int = 0  # of the éligibles, by a dérogation of the COPIL
 
     def add(self, report: DossierReport) -> None:
         self.total += 1
         if report.verdict == "eligible":
             self.eligible += 1
+            if report.par_derogation:
+                self.par_derogation += 1
             if report.reserves:
                 self.reserves += 1
         elif report.verdict == "ineligible":
@@ -114,12 +145,15 @@ class Resume:
             yield report
 
     def to_dict(self) -> dict[str, int]:
-        return {
+        out = {
             "total": self.total,
             "eligible": self.eligible,
             "ineligible": self.ineligible,
             "invalide": self.invalide,
         }
+        if self.par_derogation:
+            out["par-derogation"] = self.par_derogation
+        return out
 
     @property
     def exit_code(self) -> int:

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, Dated, annee_invalide
+from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.findings import Resultat, RuleProblem
 from cdv_prog.core.vocab import Code, Gravite, GroupeFinanceur, Nature, Portee, StatutQuartier, normaliser
 
@@ -45,6 +46,10 @@ class RuleKind(Protocol):
     # ctx to Contexte or ContexteProgrammation, p to its own Parametres. mypy still checks that
     # ``verifier`` takes exactly these two arguments by position and returns a Resultat.
     def verifier(self, ctx: Any, p: Any, /) -> Resultat: ...
+
+    # Optional, like ``CHAMP`` (read with ``getattr``, so not declared here): a pure
+    # ``remede(ctx, p) -> Remede | None`` next to ``verifier``, the smallest change of the
+    # dossier that would make the failed rule hold (:mod:`cdv_prog.core.remedier` verifies it).
 
 
 class _Strict(BaseModel):
@@ -259,6 +264,7 @@ class JeuDeRegles:
     empreinte: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     dispositifs: dict[str, DispositifDef] = field(default_factory=dict)
+    derogations: dict[str, tuple[Derogation, ...]] = field(default_factory=dict)  # dossier id → its dérogations
     _index: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def dispositif_de(self, texte: str | None) -> str | None:

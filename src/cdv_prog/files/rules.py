@@ -41,6 +41,7 @@ from cdv_prog.core.ruleset import (
 )
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, normaliser, suggest
+from cdv_prog.files.derogations import build_derogations
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import known_keys, message_fr
 
@@ -55,8 +56,9 @@ SECTIONS = (
     "enveloppes",
     "regles",
     "programmation",
+    "derogations",  # a list (files/derogations.py)
 )
-MAPPING_SECTIONS = SECTIONS[1:]
+MAPPING_SECTIONS = SECTIONS[1:-1]
 RULE_KEYS = ("type", "gravite", "source", "si", "titre", "description", "conseil")
 
 
@@ -233,6 +235,7 @@ class _RulesBuilder:
         self._enveloppes(rs)
         rs.regles = self._rules(rs, "regles")
         rs.programmation = self._rules(rs, "programmation")
+        rs.derogations = build_derogations(self.merged.get("derogations"), self.problem, self.locate)
         if self.problems:
             raise RulesError(self.problems)
         return rs

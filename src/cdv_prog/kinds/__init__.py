@@ -3,7 +3,9 @@
 Each kind module declares ``TYPE`` (its name in YAML), ``PORTEE``
 (``dossier``: it judges one dossier; ``programmation``: one whole exercice),
 ``Parametres`` (a strict pydantic model of its options) and a pure
-``verifier(ctx, params)``; see :mod:`.base` and :class:`~cdv_prog.core.ruleset.RuleKind`,
+``verifier(ctx, params)`` (and, optionally, right after it, a pure ``remede(ctx, params)``:
+« ce qu'il faudrait », verified by :mod:`cdv_prog.core.remedier`); see :mod:`.base` and
+:class:`~cdv_prog.core.ruleset.RuleKind`,
 which mypy checks every module below against. Its docstring explains the rule
 in three parts (ce que la règle vérifie, pourquoi, exemple): ``cdv regles doc``
 publishes them, the JSON schema of the rules files takes the parameters from

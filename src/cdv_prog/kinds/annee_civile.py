@@ -23,12 +23,14 @@ Exemple :
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "annee-civile"
@@ -51,6 +53,26 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if p.egale_exercice and debut.year != ctx.exercice:
         return echec(f"{span} : hors de l'exercice {ctx.exercice}")
     return ok(f"{span} : dans l'année {debut.year}")
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """Split over two years: this dossier keeps the exercice's part (« scinder : un dossier 2025 … et un dossier 2026 »)."""
+    debut, fin = ctx.dossier.action.debut, ctx.dossier.action.fin
+    if debut.year == fin.year:
+        return None  # one year, but not the exercice's: the exercice or the dates are to check, no simple move
+    n = ctx.exercice if debut.year <= ctx.exercice <= fin.year else debut.year
+    garde_debut, garde_fin = max(debut, dt.date(n, 1, 1)), min(fin, dt.date(n, 12, 31))
+    changements = []
+    if garde_debut != debut:
+        changements.append(Changement("action.debut", debut.isoformat(), garde_debut.isoformat()))
+    if garde_fin != fin:
+        changements.append(Changement("action.fin", fin.isoformat(), garde_fin.isoformat()))
+    autres = ", ".join(str(y) for y in range(debut.year, fin.year + 1) if y != n)
+    phrase = (
+        f"scinder : un dossier {n} ({garde_debut:%d/%m}–{garde_fin:%d/%m/%Y}) et un dossier {autres} "
+        f"pour le reste de l'action"
+    )
+    return Remede(phrase, tuple(changements))
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

@@ -28,8 +28,10 @@ from typing import Final
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import ZERO, euros
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Montant
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.moves import texte
 
 TYPE: Final = "budget-equilibre"
 PORTEE: Final = "dossier"
@@ -53,6 +55,24 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         return ok(detail)
     sens = "excédent" if ecart > 0 else "manque"
     return echec(f"budget déséquilibré : {detail} ; {sens} de {euros(abs(ecart))}")
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """A shortfall made up by autres produits; a surplus taken off them, or off the budget's other side."""
+    budget = ctx.dossier.budget
+    demande = sum((line.montant for line in ctx.dossier.financements), ZERO)
+    ecart = demande + budget.autres_produits - budget.total
+    if abs(ecart) <= p.tolerance:
+        return None
+    autres = budget.autres_produits
+    if ecart < 0:
+        phrase = f"ajouter {euros(-ecart)} d'autres produits (ou ramener le budget à {euros(budget.total + ecart)})"
+        return Remede(phrase, (Changement("budget.autres-produits", texte(autres), texte(autres - ecart)),))
+    if autres >= ecart:
+        phrase = f"retirer {euros(ecart)} des autres produits (ou porter le budget à {euros(budget.total + ecart)})"
+        return Remede(phrase, (Changement("budget.autres-produits", texte(autres), texte(autres - ecart)),))
+    phrase = f"porter le budget à {euros(budget.total + ecart)} (ou réduire les financements demandés)"
+    return Remede(phrase, (Changement("budget.total", texte(budget.total), texte(budget.total + ecart)),))
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

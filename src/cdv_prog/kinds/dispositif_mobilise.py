@@ -38,6 +38,7 @@ from pydantic import Field
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import ZERO, euros
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import CodeDispositif, CodeFinanceur
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
@@ -65,3 +66,17 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if lignes:
         return echec(f"{qui} {noms} : {euros(total)} retenu")
     return echec(f"aucune ligne de financement {qui} {noms}")
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The financeur's line named after the dispositif (« ligne État : dispositif bop-147 »)."""
+    if p.financeur is None:
+        return None
+    lignes = [i for i, f in enumerate(ctx.dossier.financements) if f.financeur == p.financeur and f.retenu > ZERO]
+    if not lignes:
+        return None
+    index = lignes[0]
+    avant = ctx.dossier.financements[index].dispositif
+    code = p.dispositifs[0]
+    phrase = f"indiquer sur la ligne {ctx.nom(p.financeur)} le dispositif {ctx.regles.dispositifs[code].nom} ({code})"
+    return Remede(phrase, (Changement(f"financements[{index}].dispositif", avant, code),))

@@ -33,6 +33,7 @@ from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "duree-maximale"
@@ -62,6 +63,16 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     return echec(
         f"{span} : {duree} ou plus (pour moins de {duree}, fin au plus tard le {limite - dt.timedelta(days=1):%d/%m/%Y})"
     )
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The end brought back under the limit (or the action split by exercice)."""
+    debut, fin = ctx.dossier.action.debut, ctx.dossier.action.fin
+    nouvelle = plus_annees(debut, p.annees) - dt.timedelta(days=1)
+    if fin <= nouvelle:
+        return None
+    phrase = f"ramener la fin au {nouvelle:%d/%m/%Y} et déposer la suite dans un autre dossier"
+    return Remede(phrase, (Changement("action.fin", fin.isoformat(), nouvelle.isoformat()),))
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "duree-pluriannuelle"
@@ -61,6 +62,21 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if problems:
         return echec(f"CPO sur {shown} : " + " ; ".join(problems))
     return ok(f"CPO sur {p.duree} ans : {shown}")
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The CPO's years set to ``duree`` consecutive years holding the exercice, inside the contract's period."""
+    cpo = ctx.dossier.action.cpo
+    if cpo is None:
+        return None
+    first, last = ctx.regles.contrat.periode
+    debut = min(max(min(cpo.annees), ctx.exercice - p.duree + 1), ctx.exercice)  # keep its start when it can
+    debut = max(first, min(debut, last - p.duree + 1))
+    annees = list(range(debut, debut + p.duree))
+    if ctx.exercice not in annees or annees == cpo.annees:
+        return None
+    avant, apres = "[" + ", ".join(map(str, cpo.annees)) + "]", "[" + ", ".join(map(str, annees)) + "]"
+    return Remede(f"porter la CPO sur {', '.join(map(str, annees))}", (Changement("action.cpo.annees", avant, apres),))
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

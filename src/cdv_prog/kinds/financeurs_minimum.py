@@ -33,8 +33,11 @@ from pydantic import Field
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.lineaire import Contrainte, Finance, Quantite, au_moins
+from cdv_prog.core.money import euros
+from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import CodeFinanceur
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.moves import Brouillon, plancher
 
 TYPE: Final = "financeurs-minimum"
 PORTEE: Final = "dossier"
@@ -61,6 +64,24 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if n >= p.minimum:
         return ok(f"{detail}, minimum {p.minimum}")
     return echec(f"{detail} ; il en faut au moins {p.minimum}")
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The missing financeurs added, each at its floor (« ajouter une ligne Agglo de 500,00 € »)."""
+    scope = [c for c in (p.parmi if p.parmi is not None else list(ctx.regles.financeurs)) if c not in p.sauf]
+    manquants = [c for c in scope if ctx.total(c) <= 0]
+    besoin = p.minimum - (len(scope) - len(manquants))
+    if besoin <= 0 or besoin > len(manquants):
+        return None
+    brouillon = Brouillon(ctx)
+    parts = []
+    for code in manquants[:besoin]:
+        montant = max(plancher(ctx, code), Decimal("0.01"))
+        brouillon.porter(code, montant - ctx.total(code))
+        parts.append(f"{ctx.nom(code)} pour {euros(montant)}")
+    autres = [ctx.nom(c) for c in manquants[besoin:]]
+    ou = f" (ou {', '.join(autres[:3])}{', …' if len(autres) > 3 else ''})" if autres else ""
+    return brouillon.remede("ajouter " + " et ".join(parts) + ou)
 
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:

@@ -29,6 +29,7 @@ from typing import Final, Literal
 from cdv_prog.core.conditions import phrase
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "indicateur-requis"
@@ -52,6 +53,16 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     actual = CHAMPS[p.champ](ctx.dossier)
     said = phrase(p.champ.removeprefix("action."), actual)  # « le dossier n'est pas déposé sur la plateforme Elan »
     return ok(said) if actual == p.valeur else echec(said)
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The indicator set (« déposer aussi sur Elan (elan: true) »)."""
+    actual = CHAMPS[p.champ](ctx.dossier)
+    if actual == p.valeur:
+        return None
+    avant, apres = ("true" if actual else "false"), ("true" if p.valeur else "false")
+    quoi = "déposer aussi sur Elan" if p.champ == "elan" and p.valeur else f"indiquer {p.champ.removeprefix('action.')}"
+    return Remede(f"{quoi} ({p.champ.removeprefix('action.')}: {apres})", (Changement(p.champ, avant, apres),))
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

@@ -37,8 +37,10 @@ from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.lineaire import Contrainte, Finance, Total, au_moins
 from cdv_prog.core.money import euros
+from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import CodeFinanceur, Groupe, Montant
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.moves import Brouillon
 
 TYPE: Final = "montant-minimum"
 PORTEE: Final = "dossier"
@@ -69,6 +71,33 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
         return ok(f"aucun financeur concerné par le plancher de {euros(p.minimum)}")
     parts = [f"{ctx.nom(c)} {euros(ctx.total(c))}" for c in concerned]
     return ok(f"tous au moins au plancher de {euros(p.minimum)} : " + ", ".join(parts))
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """Each financeur under the floor raised to it (« porter Ville à 500,00 € (+50,00 €) ou retirer sa ligne »)."""
+    brouillon = Brouillon(ctx)
+    parts = []
+    for code in _concernes(ctx, p):
+        total = ctx.total(code)
+        if total < p.minimum:
+            brouillon.porter(code, p.minimum - total)
+            parts.append(
+                f"porter {ctx.nom(code)} à {euros(p.minimum)} (+{euros(p.minimum - total)}) ou retirer sa ligne"
+            )
+    return brouillon.remede(" ; ".join(parts)) if parts else None
+
+
+def _concernes(ctx: Contexte, p: Parametres) -> list[str]:
+    """The financeurs that finance the dossier and that the floor concerns (as :func:`verifier` selects them)."""
+    concerned = []
+    for code in ctx.financent:
+        if p.financeurs is not None and code not in p.financeurs:
+            continue
+        groupe = ctx.regles.financeurs[code].groupe
+        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
+            continue
+        concerned.append(code)
+    return concerned
 
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:

@@ -35,8 +35,10 @@ from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.lineaire import Contrainte, Quantite, Total, au_moins
 from cdv_prog.core.money import ZERO, euros, percent
+from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import Fraction, ListeFinanceurs
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.moves import Brouillon, cents
 
 TYPE: Final = "part-minimum"
 PORTEE: Final = "dossier"
@@ -67,6 +69,29 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if somme >= seuil:
         return ok(detail)
     return echec(detail)
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The shortfall brought by the listed financeur that gives most already (« apporter 13 000,00 € de plus… »)."""
+    budget = ctx.dossier.budget
+    somme = sum((ctx.total(c) for c in p.financeurs), ZERO)
+    manque = p.part * budget.total - somme
+    if manque <= 0:
+        return None
+    qui = max(p.financeurs, key=lambda c: (ctx.total(c), -p.financeurs.index(c)))
+    apport = cents(manque)
+    if budget.autres_produits < apport:  # a larger budget raises the threshold too: S + X >= part × (B + X)
+        if p.part >= 1:
+            return None
+        apport = cents(manque / (1 - p.part))
+    brouillon = Brouillon(ctx)
+    brouillon.porter(qui, apport)
+    noms = ", ".join(ctx.nom(c) for c in p.financeurs[:-1]) + f" ou {ctx.nom(p.financeurs[-1])}"
+    phrase = (
+        f"apporter {euros(apport)} de plus ({noms if len(p.financeurs) > 1 else ctx.nom(qui)}) "
+        f"pour atteindre {percent(p.part)} : par exemple {ctx.nom(qui)} porté à {euros(ctx.total(qui) + apport)}"
+    )
+    return brouillon.remede(phrase)
 
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:

@@ -29,6 +29,7 @@ from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
+from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "pieces-requises"
@@ -51,6 +52,20 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     if missing:
         return echec("pièce(s) manquante(s) : " + ", ".join(_piece(ctx, c) for c in missing))
     return ok("pièces présentes : " + ", ".join(_piece(ctx, c) for c in p.pieces))
+
+
+def remede(ctx: Contexte, p: Parametres) -> Remede | None:
+    """The missing pièces added (« ajouter la pièce rib »)."""
+    missing = [piece for piece in p.pieces if piece not in ctx.dossier.pieces]
+    if not missing:
+        return None
+    avant = list(ctx.dossier.pieces)
+    quoi = f"la pièce {missing[0]}" if len(missing) == 1 else "les pièces " + ", ".join(missing)
+    return Remede(f"ajouter {quoi}", (Changement("pieces", _liste(avant), _liste(avant + missing)),))
+
+
+def _liste(codes: list[str]) -> str:
+    return "[" + ", ".join(codes) + "]"
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

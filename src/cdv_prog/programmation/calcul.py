@@ -18,6 +18,7 @@ from cdv_prog.programmation.repartitions import Repartition, Repartitions
 from cdv_prog.programmation.totaux import Totaux
 
 if TYPE_CHECKING:
+    from cdv_prog.core.derogations import Derogation
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
@@ -38,6 +39,7 @@ class LigneDossier:
     siret: str | None = None  # the porteur's (open data: ``cdv programmation --format scdl``)
     quartiers: tuple[str, ...] = ()  # codes, in the dossier's order (the COPIL report groups by them)
     defi: str | None = None  # code
+    derogation: Derogation | None = None  # éligible par dérogation of the COPIL (rules/derogations.yaml)
 
     @classmethod
     def of(cls, report: DossierReport) -> LigneDossier:
@@ -58,6 +60,7 @@ class LigneDossier:
             d.porteur.siret,
             tuple(dict.fromkeys(d.action.quartiers)),
             d.action.defi,
+            derogation=report.derogation if report.par_derogation else None,
         )
 
 
@@ -75,6 +78,11 @@ class Programmation:
     def ecartes(self) -> list[LigneDossier]:
         """Inéligible and invalide dossiers: counted and listed apart, never in the retained totals."""
         return [d for d in self.dossiers if d.verdict != "eligible"]
+
+    @property
+    def par_derogation(self) -> list[LigneDossier]:
+        """Éligible dossiers funded by a dérogation of the COPIL: in the totals, listed apart."""
+        return [d for d in self.dossiers if d.derogation is not None]
 
     @property
     def depassement(self) -> bool:

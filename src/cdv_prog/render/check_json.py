@@ -91,6 +91,8 @@ def _parametres(regle_id: str, exercice: int | None, regles: JeuDeRegles, pad: s
 
 def _constat(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegles) -> str:
     params = _parametres(c.regle, exercice, regles, pad + "  ")
+    if c.remede is not None or c.derogation is not None:  # rare: no cache (its remedy, its dérogation)
+        return _constat_complet(c, pad, params)
     key = (c.regle, c.gravite, c.statut, c.source, pad, params)
     parts = _constat_parts.get(key)
     if parts is None:
@@ -131,6 +133,14 @@ def _constat(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegles) ->
     return parts[0] + encode_basestring(c.message) + parts[1]
 
 
+def _constat_complet(c: Constat, pad: str, params: str) -> str:
+    """A constat with the keys only a failed one may carry (``remede``, ``derogation``), before ``parametres``."""
+    inner = pad + "  "
+    fields = [f"{encode_basestring(k)}: {_encode(v, inner)}" for k, v in c.to_dict().items()]
+    fields.append('"parametres": ' + params)
+    return "{\n" + inner + (",\n" + inner).join(fields) + "\n" + pad + "}"
+
+
 def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PAD) -> str:
     """The JSON text of ``report.to_dict()`` indented as an item at ``pad``, each constat
     with the ``parametres`` of its rule in force for the dossier's exercice."""
@@ -151,6 +161,7 @@ def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PA
         '"constats": ' + constats,
         '"erreurs": ' + _encode([e.to_dict() for e in report.erreurs], inner),
     ]
+    fields.extend(f"{encode_basestring(k)}: {_encode(v, inner)}" for k, v in report.extra_dict().items())
     return "{\n" + inner + (",\n" + inner).join(fields) + "\n" + pad + "}"
 
 

@@ -18,6 +18,7 @@ from cdv_prog.render.rich_text import markup, plain
 
 if TYPE_CHECKING:
     from cdv_prog.core.findings import Constat
+    from cdv_prog.core.report import Resume
     from cdv_prog.core.ruleset import JeuDeRegles
 
 STYLES = {
@@ -70,6 +71,8 @@ def dossier(console: Console, report: DossierReport, regles: JeuDeRegles | None 
     head.append(plain(short(report.id)) if report.id else "(sans id)", style="bold")
     head.append("  ")
     head.append(VERDICTS_FR[report.verdict], style=style)
+    if report.par_derogation and report.derogation is not None:
+        head.append(f" par dérogation ({plain(short(report.derogation.decision))})", style="bold yellow")
     if report.verdict == "eligible" and report.reserves:
         head.append(f" avec {len(report.reserves)} réserve(s)", style="yellow")
     head.append(f"  {plain(report.fichier)}", style="dim")
@@ -82,6 +85,15 @@ def dossier(console: Console, report: DossierReport, regles: JeuDeRegles | None 
         _constat(console, "réserve", c, regles, "yellow")
     for c in report.informations:
         console.print(_regle_line("    ℹ ", c, regles, "cyan"), soft_wrap=True)
+    for d in report.derogations_sans_objet:
+        line = f"    Dérogation sans objet : {plain(short(d.decision))} ({', '.join(d.regles)} : pas en échec)"
+        console.print(line, style="dim", highlight=False, soft_wrap=True, markup=False)
+    if report.remedes_calcules and report.verdict == "ineligible":
+        if report.pour_etre_eligible is not None:
+            text = f"    Pour être éligible : {plain(report.pour_etre_eligible.phrase)}"
+        else:
+            text = f"    Pour être éligible : {plain(report.pour_etre_eligible_impossible or '')}"
+        console.print(text, style="bold", highlight=False, soft_wrap=True, markup=False)
 
 
 def _regle_line(lead: str, c: Constat, regles: JeuDeRegles | None, style: str) -> Text:
@@ -98,11 +110,31 @@ def _regle_line(lead: str, c: Constat, regles: JeuDeRegles | None, style: str) -
 def _constat(console: Console, mark: str, c: Constat, regles: JeuDeRegles | None, style: str) -> None:
     console.print(_regle_line(f"    {mark} ", c, regles, style), soft_wrap=True)
     console.print(f"      Source : {markup(c.source)}", style="dim", highlight=False, soft_wrap=True)
+    if c.derogation is not None:
+        d = c.derogation
+        text = f"      Dérogation : {plain(d.decision)} ({plain(d.auteur)}, {d.date:%d/%m/%Y})"
+        console.print(text, style="yellow", highlight=False, soft_wrap=True, markup=False)
+    if c.remede is not None:
+        console.print(
+            f"      Ce qu'il faudrait : {plain(c.remede.phrase)}",
+            style="green",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
 
 
 def _problem(report: DossierReport) -> bool:
     """What ``--problemes-seulement`` shows: an inéligible or invalide dossier, or one with réserves."""
     return report.verdict != "eligible" or bool(report.reserves)
+
+
+def _dont(resume: Resume) -> str:
+    """« dont 3 avec réserves et 1 par dérogation », or nothing."""
+    parts = [f"{resume.reserves} avec réserves"] if resume.reserves else []
+    if resume.par_derogation:
+        parts.append(f"{resume.par_derogation} par dérogation")
+    return (" dont " + " et ".join(parts)) if parts else ""
 
 
 def summary(console: Console, run: CheckRun) -> None:
@@ -119,7 +151,7 @@ def summary(console: Console, run: CheckRun) -> None:
         console.print(f"⚠ {markup(error)}", style="bold magenta", soft_wrap=True)
     parts = [
         f"{resume.total} dossier(s)",
-        f"{resume.eligible} éligible(s)" + (f" dont {resume.reserves} avec réserves" if resume.reserves else ""),
+        f"{resume.eligible} éligible(s)" + _dont(resume),
         f"{resume.ineligible} inéligible(s)",
         f"{resume.invalide} invalide(s)",
     ]

@@ -101,7 +101,18 @@ def dossier_commands(report: DossierReport, regles: JeuDeRegles) -> Iterator[str
         level = NIVEAUX[c.gravite]
         line = report.ligne(champ_of(regles, c.regle, report.exercice))
         label = LABELS[c.gravite]
-        yield command(level, f"{label} : {c.message} (source : {c.source})", report.fichier, line, c.regle)
+        if c.derogation is not None:  # not a CI error: the COPIL decided to fund all the same
+            level, label = "notice", f"{label} sans la dérogation « {c.derogation.decision} »"
+        message = f"{label} : {c.message} (source : {c.source})"
+        if c.remede is not None:
+            message += f"\nCe qu'il faudrait : {c.remede.phrase}"
+        yield command(level, message, report.fichier, line, c.regle)
+    if report.remedes_calcules and report.verdict == "ineligible":
+        phrase = report.pour_etre_eligible.phrase if report.pour_etre_eligible else report.pour_etre_eligible_impossible
+        yield command("notice", f"pour être éligible : {phrase}", report.fichier, None, "ce qu'il faudrait")
+    for d in report.derogations_sans_objet:
+        message = f"dérogation sans objet : « {d.decision} » ({', '.join(d.regles)} : pas en échec)"
+        yield command("notice", message, d.fichier, d.ligne, "dérogation")
 
 
 def rule_problem_commands(problems: list[RuleProblem], level: str = "error") -> Iterator[str]:
@@ -125,7 +136,9 @@ def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
         yield "\n".join(tail) + "\n"
     r = run.resume
     run.messages.append(
-        f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
+        f"{r.total} dossier(s) : {r.eligible} éligible(s)"
+        + (f" dont {r.par_derogation} par dérogation" if r.par_derogation else "")
+        + f", {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
     )
     run.messages.extend(summary_reasons(run))
 

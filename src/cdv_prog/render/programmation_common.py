@@ -141,7 +141,10 @@ def droit_commun(financeurs: Iterable[TotalFinanceur]) -> list[TotalFinanceur]:
 
 def resume_text(prog: Programmation) -> str:
     r = prog.resume
-    return f"{r.total} dossier(s) : {r.eligible} éligible(s), {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
+    dont = f" dont {r.par_derogation} par dérogation" if r.par_derogation else ""
+    return (
+        f"{r.total} dossier(s) : {r.eligible} éligible(s){dont}, {r.ineligible} inéligible(s), {r.invalide} invalide(s)"
+    )
 
 
 @dataclass(frozen=True)

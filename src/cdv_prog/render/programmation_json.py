@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cdv_prog.core.money import montant_json
 from cdv_prog.render.json_stream import dumps
 from cdv_prog.render.programmation_common import EnteteRapport
 
@@ -30,6 +31,16 @@ def document(prog: Programmation, regles: JeuDeRegles) -> dict[str, Any]:
         "constats": [c.to_dict() for c in prog.constats],
         "repartitions": {r.code: r.to_dict(ordre) for r in prog.repartitions},
         "engagements-cpo": prog.engagements.to_dict(),
+        "derogations": [
+            {
+                "id": d.id,
+                "fichier": d.fichier,
+                "retenu": {code: montant_json(v) for code, v in (d.retenu or {}).items()},
+                "derogation": d.derogation.to_dict(),
+            }
+            for d in prog.par_derogation
+            if d.derogation is not None
+        ],
         "ecartes": [
             {"id": d.id, "fichier": d.fichier, "verdict": d.verdict, "motifs": list(d.motifs)} for d in prog.ecartes
         ],

@@ -165,7 +165,28 @@ def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     _engagements(console, prog.engagements, regles)
     for rep in prog.repartitions:
         _repartition(console, rep)
+    _derogations(console, prog, regles)
     _ecartes(console, prog, regles)
+
+
+def _derogations(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
+    """The dossiers funded by a dérogation of the COPIL, with their amounts and the decision."""
+    lignes = prog.par_derogation
+    if not lignes:
+        return
+    console.print()
+    console.print(f"Dossiers éligibles par dérogation ({len(lignes)}), dans les montants retenus", style="bold")
+    for d in lignes:
+        if d.derogation is None:  # pragma: no cover - par_derogation lists only those with one
+            continue
+        montants = ", ".join(f"{regles.nom_court(code)} {euros(v)}" for code, v in (d.retenu or {}).items() if v)
+        console.print(f"  {markup(short(d.id or ''))}  {markup(montants)}", style="yellow", soft_wrap=True)
+        regles_ids = ", ".join(d.derogation.regles)
+        console.print(
+            f"    {markup(d.derogation.decision)} ({markup(d.derogation.auteur)}) : {markup(regles_ids)}",
+            style="yellow",
+            soft_wrap=True,
+        )
 
 
 def _regle(lead: str, regle_id: str, message: str, regles: JeuDeRegles, style: str) -> Text:

@@ -296,6 +296,7 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
             ("Version de cdv", entete.version),
             ("Dossiers", prog.resume.total),
             ("Éligibles", prog.resume.eligible),
+            *([("dont par dérogation", prog.resume.par_derogation)] if prog.resume.par_derogation else []),
             ("Inéligibles", prog.resume.ineligible),
             ("Invalides", prog.resume.invalide),
             ("Montants", DEMANDE_NOTE),

@@ -161,8 +161,17 @@ def dossier_results(report: DossierReport, regles: JeuDeRegles, index: dict[str,
             continue
         line = report.ligne(champ_of(regles, c.regle, report.exercice))
         message = f"{dossier + ' — ' if dossier else ''}{LABELS[c.gravite]} : {c.message}"  # the source: the rule's
+        if c.remede is not None:
+            message += f" — ce qu'il faudrait : {c.remede.phrase}"
         key = (c.regle, dossier, uri)
-        yield _result(c.regle, index.get(c.regle), NIVEAUX[c.gravite], message, report.fichier, line, key, seen)
+        result = _result(c.regle, index.get(c.regle), NIVEAUX[c.gravite], message, report.fichier, line, key, seen)
+        if c.derogation is not None:  # SARIF's own word for it: a result suppressed by a decision outside the code
+            d = c.derogation
+            justification = f"dérogation : {d.decision} ({d.auteur}, {d.date:%d/%m/%Y}, {d.lieu})"
+            result["suppressions"] = [
+                {"kind": "external", "status": "accepted", "justification": visible(justification)}
+            ]
+        yield result
 
 
 def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:

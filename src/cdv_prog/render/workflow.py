@@ -94,6 +94,14 @@ def diff_document(c: Comparaison) -> dict[str, Any]:
         "apres": {"regles": new_path, "empreinte": new.empreinte},
         "changements": [c.to_dict() for c in chgts],
     }
+    from cdv_prog.workflow.derogations import comparer
+
+    ajoutees, retirees = comparer(old, new)
+    if ajoutees or retirees:
+        doc["derogations"] = {
+            "ajoutees": [d.to_dict() for d in ajoutees],
+            "retirees": [d.to_dict() for d in retirees],
+        }
     resume: dict[str, Any] = {"changements": len(chgts)}
     if impact is not None:
         doc["dossiers"] = [d.to_dict() for d in impact.dossiers]
@@ -119,6 +127,19 @@ def diff_document(c: Comparaison) -> dict[str, Any]:
 
 _STATUTS = {"ok": "ok", "echec": "échec", "sans-objet": "sans objet", "absente": "absente"}
 _NATURES = {"ajout": "+", "suppression": "-", "modification": "~"}
+
+
+def _derogations_lines(c: Comparaison) -> list[str]:
+    """The dérogations added or removed (rules/derogations.yaml), one line each; nothing when none changed."""
+    from cdv_prog.workflow.derogations import comparer, ligne
+
+    ajoutees, retirees = comparer(c.avant, c.apres)
+    if not ajoutees and not retirees:
+        return []
+    out = ["", f"Dérogations ({len(ajoutees)} ajoutée(s), {len(retirees)} retirée(s)) :"]
+    out += [f"  + dérogation ajoutée : {visible(ligne(d))}" for d in ajoutees]
+    out += [f"  - dérogation retirée : {visible(ligne(d))}" for d in retirees]
+    return out
 
 
 def diff_lines(c: Comparaison) -> list[str]:
@@ -167,6 +188,7 @@ def diff_lines(c: Comparaison) -> list[str]:
                 current = head
             key = chg.cle or "valeur"
             lines.append(f"      {key}{when} : {chg.avant_texte} → {chg.apres_texte}")
+    lines += _derogations_lines(c)
     if impact is None:
         lines += ["", "Aucun dossier donné : impact sur les dossiers non calculé."]
         return lines

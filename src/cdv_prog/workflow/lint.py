@@ -298,8 +298,12 @@ class Verification:
         return ", ".join(parts) + f" ({self.chemin} : {files})"
 
 
-def verifier(target: Path, shown: str | None = None) -> Verification:
-    """Load and lint the rules at ``target``: never raises for bad rules, reports them."""
+def verifier(target: Path, shown: str | None = None, dossiers: list[Path] | None = None) -> Verification:
+    """Load and lint the rules at ``target``: never raises for bad rules, reports them.
+
+    ``dossiers``: files of a real batch, against which the dérogations are checked
+    (:mod:`cdv_prog.workflow.derogations`).
+    """
     from cdv_prog.core.ruleset import RulesError
     from cdv_prog.files.rules import load_rules
 
@@ -310,4 +314,13 @@ def verifier(target: Path, shown: str | None = None) -> Verification:
         return Verification(
             chemin, None, [Finding(p.fichier, p.ligne, p.champ, p.message, "erreur") for p in exc.problems]
         )
-    return Verification(chemin, regles, lint(regles, target, chemin))
+    from cdv_prog.workflow import derogations
+
+    reports = None
+    if dossiers is not None:
+        from cdv_prog.files.dossiers import check_files
+
+        reports = list(check_files(dossiers, regles))
+    found = lint(regles, target, chemin) + derogations.constats(regles, reports)
+    order = {niveau: i for i, niveau in enumerate(NIVEAUX)}
+    return Verification(chemin, regles, sorted(found, key=lambda f: (order[f.niveau], f.fichier, f.ligne or 0)))

@@ -333,6 +333,29 @@ def regles_schema() -> dict[str, Any]:
             "additionalProperties": {"$ref": "#/$defs/RegleProgrammation"},
             "description": "Règles de la programmation d'un exercice.",
         },
+        "derogations": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["dossier", "exercice", "decision", "auteur", "date"],
+                "properties": {
+                    "dossier": {"type": "string", "pattern": "^[A-Za-z0-9._-]+$"},
+                    "exercice": {"type": "integer"},
+                    "regle": {"type": "string"},
+                    "regles": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "decision": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "« COPIL du 12/03/2025, relevé n°4 »",
+                    },
+                    "auteur": {"type": "string", "minLength": 1},
+                    "date": {"type": "string"},
+                    "motif": {"type": "string"},
+                },
+            },
+            "description": "Dérogations du COPIL : un dossier financé malgré une règle (docs/regles.md).",
+        },
     }
     return {
         "$schema": DRAFT,
@@ -389,8 +412,47 @@ def rapport_schema() -> dict[str, Any]:
                 "additionalProperties": {"$ref": "#/$defs/Parametre"},
                 "description": "Paramètres de la règle en vigueur pour l'exercice du dossier ({} : aucun).",
             },
+            "remede": {
+                "$ref": "#/$defs/Remede",
+                "description": "Ce qu'il faudrait pour que la règle tienne, vérifié (cdv check --remedes).",
+            },
+            "derogation": {"$ref": "#/$defs/Derogation"},
         },
         "Le résultat d'une règle sur le dossier.",
+        required=["regle", "gravite", "statut", "message", "source", "parametres"],
+    )
+    texte_ou_rien = {"type": ["string", "null"]}
+    changement = _objet(
+        {
+            "champ": {
+                "type": "string",
+                "description": "Le champ du dossier, écrit comme en YAML : financements[1].montant.",
+            },
+            "avant": {**texte_ou_rien, "description": "Sa valeur avant, en texte YAML (null : ajouté)."},
+            "apres": {**texte_ou_rien, "description": "Sa valeur après, en texte YAML (null : retiré)."},
+        },
+        'Un champ du dossier modifié ; les montants sont exacts ("500.00").',
+    )
+    remede = _objet(
+        {
+            "phrase": {"type": "string"},
+            "changements": {"type": "array", "items": {"$ref": "#/$defs/Changement"}, "minItems": 1},
+        },
+        "Une modification du dossier, vérifiée en le rejugeant.",
+    )
+    derogation = _objet(
+        {
+            "dossier": {"type": "string"},
+            "regles": {"type": "array", "items": {"type": "string"}},
+            "exercice": {"type": "integer"},
+            "decision": {"type": "string"},
+            "auteur": {"type": "string"},
+            "date": {"type": "string", "format": "date"},
+            "motif": texte_ou_rien,
+            "fichier": {"type": "string"},
+            "ligne": {"type": ["integer", "null"]},
+        },
+        "Une dérogation du COPIL (rules/derogations.yaml).",
     )
     erreur = _objet(
         {"champ": {"type": "string"}, "ligne": {"type": ["integer", "null"]}, "message": {"type": "string"}},
@@ -404,8 +466,20 @@ def rapport_schema() -> dict[str, Any]:
             "verdict": {"enum": list(VERDICTS)},
             "constats": {"type": "array", "items": {"$ref": "#/$defs/Constat"}},
             "erreurs": {"type": "array", "items": {"$ref": "#/$defs/Erreur"}},
+            "par-derogation": {"type": "boolean", "description": "Éligible grâce à la dérogation."},
+            "derogation": {"$ref": "#/$defs/Derogation"},
+            "derogations-sans-objet": {"type": "array", "items": {"$ref": "#/$defs/Derogation"}},
+            "pour-etre-eligible": {
+                "anyOf": [{"$ref": "#/$defs/Remede"}, {"type": "null"}],
+                "description": "Inéligible, avec --remedes : une modification d'ensemble qui le rend éligible.",
+            },
+            "pour-etre-eligible-impossible": {
+                **texte_ou_rien,
+                "description": "Pourquoi aucune modification simple ne le rend éligible.",
+            },
         },
         "Le rapport d'un dossier.",
+        required=["id", "fichier", "exercice", "verdict", "constats", "erreurs"],
     )
     montants = {
         "enveloppe": nombre_ou_rien,
@@ -437,8 +511,15 @@ def rapport_schema() -> dict[str, Any]:
         "empreinte": {"type": "string", "description": "SHA-256 des fichiers de règles appliqués."},
         "dossiers": {"type": "array", "items": {"$ref": "#/$defs/Dossier"}},
         "resume": _objet(
-            {"total": compte, "eligible": compte, "ineligible": compte, "invalide": compte},
+            {
+                "total": compte,
+                "eligible": compte,
+                "ineligible": compte,
+                "invalide": compte,
+                "par-derogation": {**compte, "description": "Éligibles par dérogation (clé absente : aucun)."},
+            },
             "Nombre de dossiers par verdict.",
+            required=["total", "eligible", "ineligible", "invalide"],
         ),
         "erreurs-lecture": {
             "type": "array",
@@ -465,5 +546,8 @@ def rapport_schema() -> dict[str, Any]:
             "Erreur": erreur,
             "TotalFinanceur": financeur,
             "SousEnveloppe": sous_enveloppe,
+            "Remede": remede,
+            "Changement": changement,
+            "Derogation": derogation,
         },
     }
