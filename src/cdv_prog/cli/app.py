@@ -21,7 +21,7 @@ import typer.main
 from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from cdv_prog.cli import check, importer, programmation, regles, schema
+from cdv_prog.cli import cache, check, importer, programmation, regles, schema
 from cdv_prog.cli.common import err_console, new_app, prepare_streams
 from cdv_prog.cli.french import french_completion, usage_message
 from cdv_prog.files.interrupt import Interrupted, interruptible
@@ -56,6 +56,7 @@ app.command("programmation")(programmation.programmation)
 app.add_typer(regles.regles_app, name="regles")
 app.command("schema")(schema.schema)
 app.command("importer")(importer.importer)
+app.add_typer(cache.cache_app, name="cache")
 
 
 def command() -> Command:

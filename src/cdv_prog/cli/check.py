@@ -46,6 +46,10 @@ PROBLEMES_HELP = (
     "le résumé est inchangé."
 )
 QUIET_HELP = "Format text : n'affiche que le résumé (et ce qui explique un code de sortie 1)."
+SANS_CACHE_HELP = (
+    "Ne pas utiliser le cache des rapports (sinon, pour plusieurs dossiers, un dossier inchangé avec les mêmes "
+    "règles n'est pas vérifié à nouveau ; « cdv cache vider » le supprime)."
+)
 
 
 def check(
@@ -57,6 +61,7 @@ def check(
     jobs: JobsOpt = None,
     problemes_seulement: Annotated[bool, typer.Option("--problemes-seulement", help=PROBLEMES_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    sans_cache: Annotated[bool, typer.Option("--sans-cache", help=SANS_CACHE_HELP)] = False,
 ) -> None:
     """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
     from cdv_prog.core.report import Resume
@@ -80,7 +85,12 @@ def check(
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
     # the totals need only the dossiers' amounts: a parallel batch sends back just those
-    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=False)
+    cache = None
+    if not sans_cache and len(files) > 1:  # a batch: its unchanged dossiers are read back from the cache
+        from cdv_prog.files.cache import spec_for
+
+        cache = spec_for(regles)
+    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=False, cache=cache)
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
