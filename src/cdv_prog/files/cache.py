@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -256,14 +257,18 @@ class ReportCache:
 
     # ------------------------------------------------------------------ reports
 
-    def check_file(self, path: Path, regles: JeuDeRegles) -> DossierReport:
-        """The report of ``path``: from the cache when its content is known, else checked and stored."""
+    def check_file(self, path: Path, regles: JeuDeRegles, **options: Any) -> DossierReport:
+        """The report of ``path``: from the cache when its content is known, else checked and stored.
+
+        ``options`` go to :func:`cdv_prog.files.dossiers.check_file` (a history, say): whatever they
+        change in a report must be in the spec's ``dependances``.
+        """
         from cdv_prog.files.dossiers import check_file
 
         try:
             raw = read_bytes(path)
         except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
-            return check_file(path, regles)
+            return check_file(path, regles, **options)
         key = self.key(raw)
         stored = self.get(key)
         if stored is not None:
@@ -274,7 +279,7 @@ class ReportCache:
                 self.hits += 1
                 return report
         self.misses += 1
-        report = check_file(path, regles, raw=raw)
+        report = check_file(path, regles, raw=raw, **options)
         self.put(key, encode_report(report, regles))
         if len(self._pending) >= WRITE_EVERY:
             self.flush()
@@ -318,7 +323,7 @@ def clear(folder: Path | None = None) -> list[Path]:
 
 # --------------------------------------------------------------------------- the compact form of a report
 #
-# [verdict, id, exercice, constats, erreurs, montants, lignes], in compact JSON:
+# [verdict, id, exercice, constats, erreurs, montants, lignes], in compact JSON compressed by zlib:
 # * a constat is [regle, statut, message] when its gravité and source are its rule's (always, from the
 #   engine: the rules are part of the key), else [regle, gravite, statut, message, source];
 # * montants: [[[financeur, dispositif, demande, retenu, code, nature], …], cpo] — amounts as exact
@@ -358,7 +363,8 @@ def encode_report(report: DossierReport, regles: JeuDeRegles) -> bytes:
         list(report.lignes.values()),
         list(report.lignes),
     ]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return zlib.compress(text, 1)  # about 3 KB a report, 1 KB compressed
 
 
 def decode_report(
@@ -373,7 +379,7 @@ def decode_report(
         shared = {}
     try:
         verdict, ident, exercice, constats, erreurs, montants, lines, paths = json.loads(
-            value.decode("utf-8", "surrogatepass")
+            zlib.decompress(value).decode("utf-8", "surrogatepass")
         )
         if verdict not in _VERDICTS or not (ident is None or isinstance(ident, str)):
             return None
@@ -389,7 +395,7 @@ def decode_report(
             montants=None if montants is None else _montants(*montants),
             lignes=_lignes(lines, paths),
         )
-    except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, _Unsound):
+    except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, zlib.error, _Unsound):
         return None
 
 
