@@ -283,3 +283,22 @@ def test_default_location_is_the_user_cache(monkeypatch, tmp_path: Path) -> None
     assert cache_module.cache_dir() == tmp_path / "xdg" / "cdv"
     monkeypatch.setenv("XDG_CACHE_HOME", "relatif")  # not absolute: ignored, as the XDG spec says
     assert cache_module.cache_dir() == Path.home() / ".cache" / "cdv"
+
+
+def test_a_cache_locked_by_another_run_is_left_alone(regles, lot: Path, cache_folder: Path, monkeypatch) -> None:
+    files = discover([lot])
+    monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.05)
+    path = cache_folder / FILE_NAME
+    other = sqlite3.connect(path, isolation_level=None)  # another run, creating the cache right now
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("CREATE TABLE en_cours (x)")
+    try:
+        rc = ReportCache(spec_for(regles))
+        reports = list(rc.check_files(files, regles))
+        assert [r.fichier for r in reports] == [str(p) for p in files]
+        assert rc.hits == 0
+        assert path.exists()  # not removed under the other run's feet
+        other.execute("COMMIT")
+        assert other.execute("SELECT name FROM sqlite_master").fetchall() == [("en_cours",)]
+    finally:
+        other.close()

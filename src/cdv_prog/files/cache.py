@@ -146,7 +146,10 @@ class ReportCache:
                 if self._prepare(db):
                     self._db = db
                     return db
-            except sqlite3.Error:
+            except sqlite3.OperationalError:  # locked by another run, read-only…: not ours to remove
+                db.close()
+                break
+            except sqlite3.Error:  # not a database, or a damaged one
                 pass
             db.close()
             if attempt == 1 and not _remove(path):  # corrupt or foreign: removed, then made again
