@@ -204,6 +204,14 @@ def write_rules(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own, empty cache of reports (``files/cache.py``), never the user's."""
+    folder = tmp_path_factory.mktemp("cdv-cache")
+    monkeypatch.setenv("CDV_CACHE_DIR", str(folder))
+    return folder
+
+
 # Environment variables that change what the command prints (rich reads the colour and
 # width ones, cdv reads CDV_DEBUG): removed for every in-process run.
 _CLI_ENV = (

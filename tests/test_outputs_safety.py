@@ -274,6 +274,62 @@ def test_paths_in_messages_keep_their_brackets(cdv, tmp_path: Path) -> None:
     assert "[old]" in run.err and "[/]x.yaml" in run.err
 
 
+# rich also turns emoji codes into emoji (``:b:`` → 🅱, ``:smile:`` → 😄): never in a user value.
+EMOJI_CODES = ("CDV-2025-a:b:c", ":smile:", ":thumbs_up:")
+
+
+def _no_emoji(text: str) -> None:
+    for emoji in ("\U0001f171", "\U0001f604", "\U0001f44d"):
+        assert emoji not in text, text
+
+
+def test_ids_and_texts_with_emoji_codes_are_shown_as_they_are(cdv, write_yaml, make_dossier, tmp_path) -> None:
+    folder = tmp_path / ":smile:"
+    write_yaml(make_dossier(id="CDV-2025-a:b:c"), "a.yaml", folder)  # an id refused: quoted in the message
+    write_yaml(make_dossier(id="CDV-2025-002", intitule=":thumbs_up: action"), "b.yaml", folder)
+    for run in (cdv("check", folder), cdv("check", folder, "--problemes-seulement")):
+        _no_emoji(run.out + run.err)
+        assert "CDV-2025-a:b:c" in run.out
+        assert f"{folder}{os.sep}a.yaml" in run.out  # the folder :smile: as it is
+
+
+def test_programmation_text_shows_emoji_codes_as_they_are(cdv, write_yaml, make_dossier, tmp_path) -> None:
+    folder = tmp_path / ":smile:"
+    write_yaml(make_dossier(id="CDV-2025-a:b:c"), "a.yaml", folder)
+    write_yaml(make_dossier(id="CDV-2025-002", intitule=":thumbs_up: action"), "b.yaml", folder)
+    run = cdv("programmation", folder, "--exercice", "2025")
+    _no_emoji(run.out + run.err)
+    assert "CDV-2025-a:b:c" in run.out
+
+
+def test_messages_on_stderr_keep_emoji_codes(cdv, tmp_path: Path) -> None:
+    run = cdv("check", tmp_path / ":smile:" / "a:b:c.yaml")
+    assert run.code == 2
+    _no_emoji(run.err)
+    assert f":smile:{os.sep}a:b:c.yaml" in run.err
+
+
+def test_every_rich_console_reads_no_emoji_code() -> None:
+    """The root of the fix: each ``Console(...)`` of the package is built with ``emoji=False``."""
+    import ast
+
+    import cdv_prog
+
+    found = 0
+    for source in Path(cdv_prog.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            if name not in {"Console", "_Messages"}:
+                continue
+            found += 1
+            keywords = {k.arg: k.value for k in node.keywords}
+            value = keywords.get("emoji")
+            assert isinstance(value, ast.Constant) and value.value is False, f"{source}:{node.lineno}"
+    assert found >= 4
+
+
 # --------------------------------------------------------------------------- 7. a standard output that is not UTF-8
 
 

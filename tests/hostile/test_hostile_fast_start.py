@@ -76,6 +76,20 @@ def test_check_text_imports_only_the_text_renderer(one_file: Path) -> None:
     assert "cdv_prog.render.check_text" in names
 
 
+def test_one_file_opens_no_cache(one_file: Path) -> None:
+    """The cache of reports is for batches: checking one file imports neither it nor SQLite."""
+    names = imported_modules("check", str(one_file), "--format", "json", cwd=one_file.parent)
+    assert "cdv_prog.files.cache" not in names and "sqlite3" not in names
+
+
+def test_a_batch_uses_the_cache_and_no_rendering_library(tmp_path: Path) -> None:
+    for i in range(3):
+        (tmp_path / f"d{i}.yaml").write_text(good_text(f"CDV-C-{i}"), encoding="utf-8")
+    names = imported_modules("check", str(tmp_path), "--format", "json", cwd=tmp_path)
+    assert "cdv_prog.files.cache" in names
+    assert not {n for n in names if n == "rich" or n.startswith("rich.")}
+
+
 def test_small_batch_starts_no_process_pool(tmp_path: Path) -> None:
     for i in range(5):
         (tmp_path / f"d{i}.yaml").write_text(good_text(f"CDV-P-{i}"), encoding="utf-8")

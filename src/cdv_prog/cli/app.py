@@ -21,7 +21,7 @@ import typer.main
 from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from cdv_prog.cli import arbitrage, check, importer, programmation, regles, schema
+from cdv_prog.cli import arbitrage, cache, check, importer, programmation, regles, schema
 from cdv_prog.cli.common import err_console, new_app, prepare_streams
 from cdv_prog.cli.french import french_completion, usage_message
 from cdv_prog.files.interrupt import Interrupted, interruptible
@@ -57,6 +57,7 @@ app.command("arbitrage")(arbitrage.arbitrage)
 app.add_typer(regles.regles_app, name="regles")
 app.command("schema")(schema.schema)
 app.command("importer")(importer.importer)
+app.add_typer(cache.cache_app, name="cache")
 
 
 def command() -> Command:

@@ -58,6 +58,10 @@ ECRIRE_REMEDES_HELP = (
     "Écrit dans ce répertoire chaque dossier inéligible corrigé (sa modification d'ensemble appliquée), "
     "à envoyer au porteur ; jamais sur un fichier lu. Implique --remedes."
 )
+SANS_CACHE_HELP = (
+    "Ne pas utiliser le cache des rapports (sinon, pour plusieurs dossiers, un dossier inchangé avec les mêmes "
+    "règles n'est pas vérifié à nouveau ; « cdv cache vider » le supprime)."
+)
 
 
 def check(
@@ -73,6 +77,7 @@ def check(
     ecrire_remedes: Annotated[
         Path | None, typer.Option("--ecrire-remedes", metavar="RÉPERTOIRE", help=ECRIRE_REMEDES_HELP)
     ] = None,
+    sans_cache: Annotated[bool, typer.Option("--sans-cache", help=SANS_CACHE_HELP)] = False,
 ) -> None:
     """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
     from cdv_prog.core.report import Resume
@@ -98,8 +103,14 @@ def check(
     remedes = remedes or ecrire_remedes is not None
     if ecrire_remedes is not None:  # refused before the run, not after
         _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
+    cache = None
+    # a batch: its unchanged dossiers are read back from the cache (not with --remedes: they need the dossiers)
+    if not sans_cache and not remedes and len(files) > 1:
+        from cdv_prog.files.cache import spec_for
+
+        cache = spec_for(regles)
     # the totals need only the dossiers' amounts: a parallel batch sends back just those (not with --remedes)
-    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=remedes)
+    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=remedes, cache=cache)
     ecrits: list[Path] = []
     if remedes:
         reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits)

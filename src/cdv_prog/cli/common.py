@@ -60,7 +60,7 @@ def err_console() -> Console:
         def print(self, *objects: Any, **options: Any) -> None:
             super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **options)
 
-    return _Messages(stderr=True, highlight=False, soft_wrap=True)  # no wrapping inside file paths
+    return _Messages(stderr=True, highlight=False, emoji=False, soft_wrap=True)  # no wrapping inside file paths
 
 
 def fail_usage(message: str) -> typer.Exit:
@@ -204,7 +204,11 @@ def progress(items: Iterable[T], total: int, shown: bool, label: str) -> Iterato
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # no redirection: what the caller writes on stdout meanwhile (a streamed payload) stays on stdout
     bar_on_stderr = Progress(
-        *columns, console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False
+        *columns,
+        console=Console(stderr=True, emoji=False),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
     )
     with bar_on_stderr as bar:
         task = bar.add_task(label, total=total)

@@ -21,7 +21,7 @@ from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import LoadError
 from cdv_prog.core.report import DossierReport, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.loader import LoadFailed, load_yaml_file, os_error_fr
+from cdv_prog.files.loader import LoadFailed, decode, load_yaml_file, load_yaml_text, os_error_fr
 from cdv_prog.files.messages import translate
 
 SUFFIXES = (".yaml", ".yml")
@@ -110,14 +110,17 @@ def _walk_message(exc: OSError) -> str:
     return f"répertoire non parcouru ({reason}) : ses dossiers ne sont pas vérifiés"
 
 
-def read_dossier(path: Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None) -> Dossier | DossierReport:
+def read_dossier(
+    path: Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None, *, raw: bytes | None = None
+) -> Dossier | DossierReport:
     """A validated Dossier, or an ``invalide`` report naming field, line and reason.
 
-    ``lignes``, when given, receives the line of each field up to two levels deep.
+    ``lignes``, when given, receives the line of each field up to two levels deep. ``raw``: the
+    file's bytes, already read (:func:`cdv_prog.files.loader.read_bytes`).
     """
     shown = str(path)
     try:
-        loaded = load_yaml_file(path)
+        loaded = load_yaml_file(path) if raw is None else load_yaml_text(decode(raw))
     except LoadFailed as exc:
         return DossierReport(shown, "invalide", erreurs=exc.errors)
     if lignes is not None:
@@ -146,9 +149,10 @@ def read_dossier(path: Path, regles: JeuDeRegles, lignes: dict[tuple, int] | Non
         return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=errors)
 
 
-def check_file(path: Path, regles: JeuDeRegles) -> DossierReport:
+def check_file(path: Path, regles: JeuDeRegles, *, raw: bytes | None = None) -> DossierReport:
+    """The report of one file; ``raw``: its bytes, already read (the report then depends on them only)."""
     lignes: dict[tuple, int] = {}
-    result = read_dossier(path, regles, lignes)
+    result = read_dossier(path, regles, lignes, raw=raw)
     if isinstance(result, DossierReport):
         return result
     report = juger(result, regles, str(path))

@@ -154,7 +154,12 @@ class Loaded:
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a YAML file as text with clear French errors; never opens devices or pipes.
+    """Read a YAML file as text with clear French errors; never opens devices or pipes (:func:`read_bytes`)."""
+    return decode(read_bytes(path, max_bytes))
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read a YAML file's bytes with clear French errors; never opens devices or pipes.
 
     The kind and size of the file are checked with ``stat`` before it is
     opened; it is then opened without blocking and checked again on the open
@@ -188,7 +193,7 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         os.close(fd)
     if size > max_bytes:
         raise LoadFailed([LoadError("", None, f"fichier trop gros (plus de {max_bytes} octets)")])
-    return decode(b"".join(chunks))
+    return b"".join(chunks)
 
 
 _ERRNO_FR = {

@@ -26,6 +26,7 @@ the command line turns it into exit code 2.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -50,6 +51,20 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+class Inputs:
+    """The inputs of a batch of writes (``cdv importer``), resolved once for every file of the batch.
+
+    Iterating gives the paths as given; :func:`check_output` uses their resolved form without
+    resolving them again for each file written.
+    """
+
+    def __init__(self, paths: Iterable[Path]):
+        self.paths = [(Path(p), Path(os.path.realpath(p))) for p in paths]
+
+    def __iter__(self) -> Iterator[Path]:
+        return (p for p, _ in self.paths)
+
+
 def check_output(
     target: Path,
     inputs: Iterable[Path] = (),
@@ -68,8 +83,9 @@ def check_output(
     if not real.parent.is_dir():
         raise OutputRefused(f"le répertoire de {target} n'existe pas")
     exists = os.path.lexists(target)
-    for path in inputs:
-        if Path(os.path.realpath(path)) == real or (exists and _same_file(path, target)):
+    pairs = inputs.paths if isinstance(inputs, Inputs) else [(p, Path(os.path.realpath(p))) for p in inputs]
+    for path, resolved in pairs:
+        if resolved == real or (exists and _same_file(path, target)):
             raise OutputRefused(f"{target} est un fichier lu par cdv ({path}) : refus de l'écraser")
     if not yaml_ok and real.suffix.lower() in YAML_SUFFIXES:
         if exists:
@@ -101,6 +117,7 @@ def write_output(
     replace: bool = True,
     verify: Callable[[Path], object] | None = None,
     make_parents: bool = False,
+    fsync: bool = True,
 ) -> None:
     """Check the target (:func:`check_output`), then write ``data`` to it atomically.
 
@@ -114,6 +131,10 @@ def write_output(
     the target passed the checks and written as they come: a streamed report
     (``cdv check -o``) goes to the temporary file without being held in memory,
     and an exception while producing it leaves the target untouched.
+
+    ``fsync=False`` leaves out the flush of this one file to disk before the rename (the write
+    stays atomic: a reader sees the old file or the new one): for a batch of files (``cdv
+    importer``) made durable once at its end by :func:`sync_folders`.
     """
     raw = _chunks(data)
     if make_parents and not os.path.lexists(target.parent):
@@ -131,7 +152,30 @@ def write_output(
                 fh.write(chunk)
             fh.flush()
         return
-    _write_atomic(target, raw, st.st_mode & 0o7777 if st is not None else _new_file_mode(), replace, verify)
+    _write_atomic(target, raw, st.st_mode & 0o7777 if st is not None else _new_file_mode(), replace, verify, fsync)
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """Make a batch written with ``write_output(..., fsync=False)`` durable: once, at its end.
+
+    The file system's data is flushed once (``sync``, where the system has it), then each
+    folder that received files is flushed (its names), one ``fsync`` per folder instead of
+    one per file. OSError on failure.
+    """
+    if hasattr(os, "sync"):
+        os.sync()
+    for folder in dict.fromkeys(Path(os.path.realpath(f)) for f in folders):
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:  # a folder that cannot be opened (Windows): its files were synced above
+            continue
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.EBADF):  # folders that cannot be flushed
+                raise
+        finally:
+            os.close(fd)
 
 
 def _chunks(data: bytes | str | Iterable[str] | Iterable[bytes]) -> Iterator[bytes]:
@@ -145,7 +189,12 @@ def _chunks(data: bytes | str | Iterable[str] | Iterable[bytes]) -> Iterator[byt
 
 
 def _write_atomic(
-    target: Path, raw: Iterable[bytes], mode: int, replace: bool, verify: Callable[[Path], object] | None
+    target: Path,
+    raw: Iterable[bytes],
+    mode: int,
+    replace: bool,
+    verify: Callable[[Path], object] | None,
+    fsync: bool = True,
 ) -> None:
     fd, name = tempfile.mkstemp(dir=os.path.dirname(os.path.realpath(target)), prefix=f".{target.name}.", suffix=".tmp")
     temp = Path(name)
@@ -155,7 +204,8 @@ def _write_atomic(
             for chunk in raw:
                 fh.write(chunk)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.chmod(temp, mode)
         if verify is not None:
             verify(temp)

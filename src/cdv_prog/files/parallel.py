@@ -27,7 +27,7 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.files.cache import CacheSpec, ReportCache
 
 MIN_FILES_PER_JOB = 100  # below this many files per process, starting processes costs more than it saves
 MAX_CHUNK = 64  # files per task: big enough to amortise the exchange, small enough to balance the load
@@ -51,6 +52,7 @@ class _WorkerState(TypedDict, total=False):
     regles: JeuDeRegles
     dossiers: bool  # send back the dossiers too (else only their amounts)
     parent: int  # the parent's pid: a worker whose parent is gone exits
+    cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
 
 
 # Set in the parent just before the workers are forked, read by them.
@@ -85,18 +87,26 @@ def check_reports(
     exercice: int | None = None,
     jobs: int | None = None,
     dossiers: bool = True,
+    cache: CacheSpec | None = None,
 ) -> Iterator[DossierReport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
     With ``dossiers=False``, reports checked in a worker carry only the
     dossier's ``montants``, not the dossier itself (much cheaper to send).
+    With ``cache`` (:mod:`cdv_prog.files.cache`), a report whose file, rules and
+    tool did not change is read back instead of checked; such a report has no
+    dossier (only callers that do not need it pass a cache).
     """
     if jobs is None:
         jobs = default_jobs(len(files))
     jobs = min(jobs, max(1, len(files)))
     if jobs <= 1 or not can_fork():
+        if cache is not None:
+            from cdv_prog.files.cache import ReportCache
+
+            return filter_reports(ReportCache(cache).check_files(files, regles), exercice)
         return check_files(files, regles, exercice)
-    return filter_reports(_parallel(files, regles, jobs, dossiers), exercice)
+    return filter_reports(_parallel(files, regles, jobs, dossiers, cache), exercice)
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -109,7 +119,9 @@ def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
     return (files[i : i + size] for i in range(0, len(files), size))
 
 
-def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: bool) -> Iterator[DossierReport]:
+def _parallel(
+    files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: bool, cache: CacheSpec | None = None
+) -> Iterator[DossierReport]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -117,6 +129,8 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
     _WORKER_STATE["regles"] = regles
     _WORKER_STATE["dossiers"] = dossiers
     _WORKER_STATE["parent"] = os.getpid()
+    if cache is not None:
+        _WORKER_STATE["cache"] = cache
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()  # nothing pending may be copied into the workers
     context = multiprocessing.get_context("fork")
@@ -146,6 +160,7 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
         _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
         _WORKER_STATE.pop("dossiers", None)
         _WORKER_STATE.pop("parent", None)
+        _WORKER_STATE.pop("cache", None)
 
 
 def _stop_workers() -> None:
@@ -204,15 +219,28 @@ def _watch_parent(parent: int, every: float = 1.0) -> None:
     os._exit(1)
 
 
+_worker_cache: list[ReportCache] = []  # in a worker: its connection to the cache, opened once
+
+
 def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     regles = _WORKER_STATE["regles"]
     keep = _WORKER_STATE["dossiers"]
+    spec = _WORKER_STATE.get("cache")
+    check: Callable[[Path, JeuDeRegles], DossierReport] = check_file
+    if spec is not None:
+        if not _worker_cache:
+            from cdv_prog.files.cache import ReportCache
+
+            _worker_cache.append(ReportCache(spec))
+        check = _worker_cache[0].check_file
     out = []
     for path in paths:
-        report = check_file(path, regles)
+        report = check(path, regles)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append(pack(report))
+    if _worker_cache:
+        _worker_cache[0].flush()  # the chunk's new entries: one transaction
     return out
 
 

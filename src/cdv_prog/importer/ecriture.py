@@ -167,8 +167,12 @@ def ecrit_atomique(
     remplacer: bool,
     verifie: Callable[[Path], object] | None = None,
     entrees: Iterable[Path] = (),
+    fsync: bool = True,
 ) -> None:
     """Write ``text`` to ``target`` through the one write path (:mod:`cdv_prog.files.output`).
+
+    ``fsync=False``: the file is not flushed to disk on its own; the batch is, at its end
+    (:func:`cdv_prog.files.output.sync_folders`).
 
     ``verifie(temp_path)`` may raise to stop before the file takes its place.
     Without ``remplacer`` an existing file is never touched (DejaPresent);
@@ -177,6 +181,6 @@ def ecrit_atomique(
     from cdv_prog.files.output import AlreadyExists, write_output
 
     try:
-        write_output(target, text, entrees, yaml_ok=True, replace=remplacer, verify=verifie)
+        write_output(target, text, entrees, yaml_ok=True, replace=remplacer, verify=verifie, fsync=fsync)
     except AlreadyExists:
         raise DejaPresent(str(target)) from None

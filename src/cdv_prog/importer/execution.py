@@ -3,15 +3,19 @@
 :class:`Import` is used by the CLI in two steps: :meth:`Import.preparer` (any
 problem there is a usage error: missing file, bad mapping, no header row…)
 then :meth:`Import.resultats`, one :class:`ResultatImport` per action in sheet order.
-Every dossier is validated by the same models as ``cdv check`` before it is
-written, written atomically, re-read with :func:`cdv_prog.batch.read_dossier`
-before it takes its place, and never replaces an existing file unless asked.
+Every dossier is validated once, by the same models as ``cdv check``, before it
+is written; written atomically; never replaces an existing file unless asked.
+The batch is made durable once, at its end (:func:`cdv_prog.files.output.sync_folders`:
+one flush of the file system and one ``fsync`` of the target folder, not one per
+file). That the emitted text reads back as the validated dossier is proven by the
+tests of the emitter (``tests/importer/test_importer_ecriture.py``,
+``test_importer_proprietes.py``), not checked again for every file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,10 +68,6 @@ class ResultatImport:
         return self.statut == "ignore"
 
 
-class _Relecture(Exception):
-    pass
-
-
 class Import:
     def __init__(self, options: Options, regles: JeuDeRegles):
         self.options = options
@@ -77,6 +77,7 @@ class Import:
         self.lecture: Lecture | None = None
         self.schema = ""
         self.notes: list[str] = []
+        self._inputs: Iterable[Path] = ()
 
     def preparer(self) -> None:
         opts = self.options
@@ -115,9 +116,24 @@ class Import:
                 raise ImportImpossible(
                     [f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]
                 ) from None
+        from cdv_prog.files.output import Inputs
+
+        self._inputs = Inputs(self._entrees())  # resolved once for the whole batch
         names: dict[str, str] = {}
+        written = False
         for action in self.lecture.actions:
-            yield self._one(action, names)
+            res = self._one(action, names)
+            written = written or res.statut in ("ecrit", "remplace")
+            yield res
+        if written:
+            from cdv_prog.files.output import sync_folders
+
+            try:
+                sync_folders([self.options.vers])
+            except OSError as exc:
+                raise ImportImpossible(
+                    [f"les dossiers écrits dans {self.options.vers} n'ont pas pu être mis sur le disque : {exc}"]
+                ) from None
 
     # ----------------------------------------------------------------- one action
 
@@ -160,25 +176,12 @@ class Import:
         if existing is not None and not self.options.remplacer:
             return self._deja(action, target)
 
-        def verifie(temp: Path) -> None:
-            from cdv_prog.files.dossiers import read_dossier
-
-            reread = read_dossier(temp, self.regles)
-            if not isinstance(reread, Dossier):
-                raise _Relecture("; ".join(f"{e.champ} : {e.message}" for e in reread.erreurs))
-            if reread != dossier:
-                raise _Relecture("le fichier relu diffère du dossier importé")
-
         try:
-            ecrit_atomique(target, text, self.options.remplacer, verifie, self._entrees())
+            ecrit_atomique(target, text, self.options.remplacer, None, self._inputs, fsync=False)
         except DejaPresent:
             return self._deja(action, target)
         except OutputRefused as exc:
             return self._ignore(action, target, "", str(exc), "ecriture")
-        except _Relecture as exc:  # pragma: no cover - would be a bug of the emitter
-            return self._ignore(
-                action, target, "", f"le dossier produit ne se relit pas à l'identique ({exc}) : non écrit", "relecture"
-            )
         except OSError as exc:
             return self._ignore(
                 action, target, "", f"écriture impossible de {target} : {exc.strerror or exc}", "ecriture"
@@ -195,16 +198,6 @@ class Import:
     def _essai(
         self, action: ActionImportee, dossier: Dossier, target: Path, text: str, existing: str | None
     ) -> ResultatImport:
-        from cdv_prog.files.loader import LoadFailed, load_yaml_text
-
-        try:
-            reread = Dossier.model_validate(load_yaml_text(text).data, context={"regles": self.regles})
-        except (LoadFailed, ValidationError):  # pragma: no cover - would be a bug of the emitter
-            reread = None
-        if reread != dossier:  # pragma: no cover
-            return self._ignore(
-                action, target, "", "le dossier produit ne se relit pas à l'identique : non écrit", "relecture"
-            )
         if existing == text:
             return ResultatImport(action.id, "inchange", target, texte=text)
         if existing is not None and not self.options.remplacer:

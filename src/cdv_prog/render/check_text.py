@@ -31,8 +31,8 @@ STYLES = {
 def console_on(buffer: io.StringIO, sortie: Sortie) -> Console:
     """A rich console writing into ``buffer``, as it would on the real output."""
     if sortie.terminal:
-        return Console(file=buffer, highlight=False, force_terminal=True, width=sortie.largeur)
-    return Console(file=buffer, highlight=False, width=sortie.largeur)
+        return Console(file=buffer, highlight=False, emoji=False, force_terminal=True, width=sortie.largeur)
+    return Console(file=buffer, highlight=False, emoji=False, width=sortie.largeur)
 
 
 def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:

@@ -137,7 +137,7 @@ def print_droit_commun(console: Console, financeurs: Iterable[TotalFinanceur], r
 def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
     """The per-financeur table of each exercice (end of ``cdv check`` on several dossiers)."""
     if not console.is_terminal and console.width < WIDTH:
-        console = Console(file=console.file, highlight=False, width=WIDTH)
+        console = Console(file=console.file, highlight=False, emoji=False, width=WIDTH)
     for t in par_exercice.exercices():
         financeurs = t.financeurs()
         console.print()
@@ -302,8 +302,8 @@ def render_bytes(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None
 
     buffer = io.StringIO()
     if sortie is not None and sortie.terminal:
-        console = Console(file=buffer, highlight=False, force_terminal=True, width=sortie.largeur)
+        console = Console(file=buffer, highlight=False, emoji=False, force_terminal=True, width=sortie.largeur)
     else:
-        console = Console(file=buffer, highlight=False, width=WIDTH)
+        console = Console(file=buffer, highlight=False, emoji=False, width=WIDTH)
     render(console, prog, regles)
     return buffer.getvalue().encode("utf-8")

@@ -1,7 +1,9 @@
 """Values shown through rich (``--format text``): as they are, never acting on the terminal.
 
 rich reads the strings it prints as markup: a file named ``[old].yaml`` would
-lose ``[old]``, and ``[/]`` stops the program. Every value a text renderer did
+lose ``[old]``, and ``[/]`` stops the program. Every console of cdv is also built with
+``emoji=False``: rich would turn ``:smile:`` or the ``:b:`` of an id ``CDV-2025-a:b:c``
+into emoji. Every value a text renderer did
 not write itself goes through :func:`markup` when it is interpolated into a
 markup string, a table cell, a title or a caption, or through :func:`plain`
 when it is appended to a :class:`rich.text.Text` (which reads no markup). Both

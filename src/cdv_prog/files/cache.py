@@ -1,0 +1,463 @@
+"""The incremental cache of ``cdv check``: a dossier's report reused while nothing it depends on changed.
+
+A report depends on the file's **content**, the **rules** (their fingerprint,
+``JeuDeRegles.empreinte``), the **history** it is judged against (an opaque
+digest, ``dependances``: empty while there is none) and the **tool** (its
+version, and the size and date of each of its modules, so that a development
+copy never reuses a report of other code). The key of an entry is the SHA-256
+of all four; the value is the report in a compact JSON form (without the file's
+name, given back by the caller). Nothing else is stored: a report read back is
+the report the engine gives, and every output drawn from it is byte for byte
+the same (``tests/test_cache.py``).
+
+Where: ``$CDV_CACHE_DIR`` if set, else the user's cache directory
+(``$XDG_CACHE_HOME/cdv``, ``~/.cache/cdv``; ``%LOCALAPPDATA%\\cdv\\cache`` on
+Windows), in one SQLite file, ``rapports.sqlite3`` — one file rather than one
+per dossier: creating 10 000 small files costs more than checking them. Every
+process of a ``--jobs`` batch opens its own connection; each chunk's new
+entries are one transaction.
+
+Never trusted: an entry carries a keyed digest of its value; a value that does
+not match it, does not decode, or does not have the expected shape is ignored
+and rebuilt. A file that is not a cache of this format (corrupt, truncated,
+foreign) is removed and created again. A cache that cannot be opened or written
+(read-only disk, no space, locked too long) is simply not used: never an error,
+and the output does not change. ``cdv cache vider`` deletes it;
+``cdv check --sans-cache`` neither reads nor writes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdv_prog.core.findings import Constat, LoadError
+from cdv_prog.core.money import ZERO
+from cdv_prog.core.montants import LigneMontant, Montants
+from cdv_prog.core.report import DossierReport
+from cdv_prog.core.vocab import GRAVITES, NATURES, STATUTS_FR
+from cdv_prog.files.loader import LoadFailed, read_bytes
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from cdv_prog.core.ruleset import JeuDeRegles
+
+FORMAT = "cdv.cache/1"
+FILE_NAME = "rapports.sqlite3"
+ENV = "CDV_CACHE_DIR"
+WRITE_EVERY = 256  # new entries per transaction in a sequential batch
+LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's transaction, then gives up (not an error)
+_VERDICTS = {"eligible", "ineligible", "invalide"}
+
+
+def cache_dir() -> Path:
+    """Where the cache lives: ``$CDV_CACHE_DIR``, else the user's cache directory."""
+    chosen = os.environ.get(ENV)
+    if chosen:
+        return Path(chosen)
+    if sys.platform == "win32":  # pragma: no cover - not tested on Linux
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "cdv" / "cache"
+    if sys.platform == "darwin":  # pragma: no cover - not tested on Linux
+        return Path.home() / "Library" / "Caches" / "cdv"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "cdv"
+
+
+def code_digest() -> bytes:
+    """The tool's version and the size and modification time of each of its modules."""
+    import cdv_prog
+
+    h = hashlib.sha256(f"{FORMAT}\0{cdv_prog.__version__}\0".encode())
+    root = Path(cdv_prog.__file__).parent
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                h.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.digest()
+
+
+@dataclass(frozen=True)
+class CacheSpec:
+    """What a process needs to open the cache: its folder and the context of the run's keys.
+
+    Plain data: inherited by ``--jobs`` workers, each of which opens its own connection.
+    """
+
+    folder: Path
+    contexte: bytes  # SHA-256 of the format, tool, rules fingerprint and dependances
+
+
+def spec_for(regles: JeuDeRegles, dependances: bytes | str = b"", folder: Path | None = None) -> CacheSpec:
+    """The cache of a run with ``regles`` and the history digest ``dependances`` (opaque; empty: no history)."""
+    extra = dependances.encode("utf-8") if isinstance(dependances, str) else bytes(dependances)
+    h = hashlib.sha256(code_digest())
+    h.update(b"\0regles\0" + regles.empreinte.encode("ascii", "replace"))
+    h.update(b"\0dependances\0" + hashlib.sha256(extra).digest())
+    return CacheSpec(folder if folder is not None else cache_dir(), h.digest())
+
+
+class ReportCache:
+    """One process's connection to the cache; every failure turns it off, never raises."""
+
+    def __init__(self, spec: CacheSpec):
+        self.spec = spec
+        self._db: sqlite3.Connection | None = None
+        self._opened = False
+        self._writable = True
+        self._pending: dict[bytes, tuple[bytes, bytes]] = {}  # key → (value, controle), not yet written
+        self.hits = 0
+        self.misses = 0
+        self._shared: dict[tuple[str, ...], Constat] = {}  # constats read back, shared between reports
+        self._shared_for: JeuDeRegles | None = None
+
+    # ------------------------------------------------------------------ opening
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._opened:
+            return self._db
+        self._opened = True
+        import sqlite3
+
+        path = self.spec.folder / FILE_NAME
+        for attempt in (1, 2):
+            try:
+                self.spec.folder.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
+            except (OSError, sqlite3.Error):
+                return self._read_only(path)
+            try:
+                if self._prepare(db):
+                    self._db = db
+                    return db
+            except sqlite3.OperationalError:  # locked by another run, read-only…: not ours to remove
+                db.close()
+                break
+            except sqlite3.Error:  # not a database, or a damaged one
+                pass
+            db.close()
+            if attempt == 1 and not _remove(path):  # corrupt or foreign: removed, then made again
+                break
+        self._writable = False
+        return None
+
+    def _read_only(self, path: Path) -> sqlite3.Connection | None:
+        """A cache that cannot be written (read-only disk): read, if it is there and sound."""
+        import sqlite3
+
+        self._writable = False
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=LOCK_TIMEOUT)
+            if self._check_meta(db):
+                self._db = db
+                return db
+            db.close()
+        except (OSError, sqlite3.Error, ValueError):
+            pass
+        return None
+
+    def _prepare(self, db: sqlite3.Connection) -> bool:
+        """Our tables, created if the file is new; False when it is something else."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            try:
+                db.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS entrees (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
+                db.execute("COMMIT")
+            except Exception:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        db.execute("PRAGMA synchronous = NORMAL")  # a cache: the last entries may be lost, never corrupted
+        return self._check_meta(db)
+
+    @staticmethod
+    def _check_meta(db: sqlite3.Connection) -> bool:
+        import sqlite3
+
+        try:
+            row = db.execute("SELECT valeur FROM meta WHERE cle = 'format'").fetchone()
+            db.execute("SELECT cle, valeur, controle FROM entrees LIMIT 0").fetchall()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] == FORMAT
+
+    # ------------------------------------------------------------------ entries
+
+    def key(self, raw: bytes) -> bytes:
+        return hashlib.sha256(self.spec.contexte + hashlib.sha256(raw).digest()).digest()
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value stored under ``key`` if it is sound, else None."""
+        import sqlite3
+
+        if key in self._pending:
+            return self._pending[key][0]
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT valeur, controle FROM entrees WHERE cle = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or not isinstance(row[0], bytes) or row[1] != _controle(key, row[0]):
+            return None
+        return row[0]
+
+    def put(self, key: bytes, value: bytes) -> None:
+        if self._writable:
+            self._pending[key] = (value, _controle(key, value))
+
+    def flush(self) -> None:
+        """Write the pending entries in one transaction; a failure turns writing off."""
+        import sqlite3
+
+        pending, self._pending = self._pending, {}
+        if not pending or not self._writable:
+            return
+        db = self._connect()
+        if db is None or not self._writable:
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO entrees VALUES (?, ?, ?)", ((k, *v) for k, v in pending.items()))
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            self._writable = False  # read-only, full, or locked too long: the run goes on without writing
+            try:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            with contextlib.suppress(Exception):  # closing a cache never fails a run
+                self._db.close()
+        self._db = None
+
+    # ------------------------------------------------------------------ reports
+
+    def check_file(self, path: Path, regles: JeuDeRegles, **options: Any) -> DossierReport:
+        """The report of ``path``: from the cache when its content is known, else checked and stored.
+
+        ``options`` go to :func:`cdv_prog.files.dossiers.check_file` (a history, say): whatever they
+        change in a report must be in the spec's ``dependances``.
+        """
+        from cdv_prog.files.dossiers import check_file
+
+        try:
+            raw = read_bytes(path)
+        except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
+            return check_file(path, regles, **options)
+        key = self.key(raw)
+        stored = self.get(key)
+        if stored is not None:
+            if self._shared_for is not regles:
+                self._shared, self._shared_for = {}, regles
+            report = decode_report(stored, str(path), regles, self._shared)
+            if report is not None:
+                self.hits += 1
+                return report
+        self.misses += 1
+        report = check_file(path, regles, raw=raw, **options)
+        self.put(key, encode_report(report, regles))
+        if len(self._pending) >= WRITE_EVERY:
+            self.flush()
+        return report
+
+    def check_files(self, files: Iterable[Path], regles: JeuDeRegles) -> Iterator[DossierReport]:
+        try:
+            for path in files:
+                yield self.check_file(path, regles)
+        finally:
+            self.close()
+
+
+def _controle(key: bytes, value: bytes) -> bytes:
+    return hashlib.blake2b(value, key=key[:32], digest_size=16).digest()
+
+
+def _remove(path: Path) -> bool:
+    """Remove a cache file that is not ours to read (and its journal); False if it cannot be."""
+    try:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            target = path.with_name(path.name + suffix)
+            if target.exists():
+                target.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def clear(folder: Path | None = None) -> list[Path]:
+    """``cdv cache vider``: the cache's files removed (those that were there). OSError on failure."""
+    base = (folder if folder is not None else cache_dir()) / FILE_NAME
+    removed = []
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        target = base.with_name(base.name + suffix)
+        if target.exists():
+            target.unlink()
+            removed.append(target)
+    return removed
+
+
+# --------------------------------------------------------------------------- the compact form of a report
+#
+# [verdict, id, exercice, constats, erreurs, montants, lignes], in compact JSON compressed by zlib:
+# * a constat is [regle, statut, message] when its gravité and source are its rule's (always, from the
+#   engine: the rules are part of the key), else [regle, gravite, statut, message, source];
+# * montants: [[[financeur, dispositif, demande, retenu, code, nature], …], cpo] — amounts as exact
+#   decimal text, the per-financeur totals added up again as Montants.of does;
+# * lignes: [line, …], [path, …] (a path: [key, key or index]).
+# The value's integrity is the keyed digest's job; decoding checks the shape, and anything
+# unexpected makes the entry unsound (None): never a report half read.
+
+_SHARED_LIMIT = 20_000  # distinct constats kept to be shared between the reports of a run
+
+
+def encode_report(report: DossierReport, regles: JeuDeRegles) -> bytes:
+    """The report without its file name nor the dossier (see above)."""
+    m = report.montants
+    constats: list[list[str]] = []
+    for c in report.constats:
+        regle = regles.regles.get(c.regle)
+        if regle is not None and regle.gravite == c.gravite and regle.source == c.source:
+            constats.append([c.regle, c.statut, c.message])
+        else:
+            constats.append([c.regle, c.gravite, c.statut, c.message, c.source])
+    data = [
+        report.verdict,
+        report.id,
+        report.exercice,
+        constats,
+        [[e.champ, e.ligne, e.message] for e in report.erreurs],
+        None
+        if m is None
+        else [
+            [
+                [li.financeur, li.dispositif, str(li.demande), str(li.retenu), li.code_dispositif, li.nature]
+                for li in m.lignes
+            ],
+            m.cpo,
+        ],
+        list(report.lignes.values()),
+        list(report.lignes),
+    ]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return zlib.compress(text, 1)  # about 3 KB a report, 1 KB compressed
+
+
+def decode_report(
+    value: bytes, fichier: str, regles: JeuDeRegles, shared: dict[tuple[str, ...], Constat] | None = None
+) -> DossierReport | None:
+    """The report stored by :func:`encode_report`, for the file ``fichier``; None when it is not sound.
+
+    ``shared``: constats already made with the same ``regles`` (a « sans objet », a rule met…, the
+    same in many reports), reused rather than made again; new ones are added to it.
+    """
+    if shared is None:
+        shared = {}
+    try:
+        verdict, ident, exercice, constats, erreurs, montants, lines, paths = json.loads(
+            zlib.decompress(value).decode("utf-8", "surrogatepass")
+        )
+        if verdict not in _VERDICTS or not (ident is None or isinstance(ident, str)):
+            return None
+        if not (exercice is None or type(exercice) is int):
+            return None
+        return DossierReport(
+            fichier,
+            verdict,
+            id=ident,
+            exercice=exercice,
+            constats=[_constat(c, regles, shared) for c in constats],
+            erreurs=[_erreur(*e) for e in erreurs],
+            montants=None if montants is None else _montants(*montants),
+            lignes=_lignes(lines, paths),
+        )
+    except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, zlib.error, _Unsound):
+        return None
+
+
+class _Unsound(Exception):
+    pass
+
+
+def _need(condition: bool) -> None:
+    if not condition:
+        raise _Unsound
+
+
+def _constat(values: list[Any], regles: JeuDeRegles, shared: dict[tuple[str, ...], Constat]) -> Constat:
+    key = tuple(values)
+    known = shared.get(key)
+    if known is not None:
+        return known
+    if len(values) == 3:
+        regle_id, statut, message = values
+        regle = regles.regles[regle_id]
+        gravite, source = regle.gravite, regle.source
+    else:
+        regle_id, gravite, statut, message, source = values
+    _need(gravite in GRAVITES and statut in STATUTS_FR)
+    _need(isinstance(regle_id, str) and isinstance(message, str) and isinstance(source, str))
+    constat = Constat(regle_id, gravite, statut, message, source)
+    if len(shared) < _SHARED_LIMIT:
+        shared[key] = constat
+    return constat
+
+
+def _erreur(champ: Any, ligne: Any, message: Any) -> LoadError:
+    _need(isinstance(champ, str) and isinstance(message, str) and (ligne is None or type(ligne) is int))
+    return LoadError(champ, ligne, message)
+
+
+def _lignes(lines: list[Any], paths: list[Any]) -> dict[tuple[str | int, ...], int]:
+    _need(len(lines) == len(paths) and all(type(n) is int for n in lines))
+    return dict(zip(map(tuple, paths), lines, strict=True))  # a path that is not a list of scalars: TypeError
+
+
+def _decimal(text: Any) -> Decimal:
+    _need(isinstance(text, str))
+    value = Decimal(text)
+    _need(value.is_finite())
+    return value
+
+
+def _montants(lignes: list[Any], cpo: Any) -> Montants:
+    _need(isinstance(cpo, bool))
+    out = []
+    demandes: dict[str, Decimal] = {}
+    retenus: dict[str, Decimal] = {}
+    for financeur, dispositif, demande, retenu, code, nature in lignes:
+        _need(isinstance(financeur, str) and nature in NATURES)
+        _need((dispositif is None or isinstance(dispositif, str)) and (code is None or isinstance(code, str)))
+        ligne = LigneMontant(financeur, dispositif, _decimal(demande), _decimal(retenu), code, nature)
+        out.append(ligne)
+        # as Montants.of adds them up: the same Decimal, digit for digit
+        demandes[financeur] = demandes.get(financeur, ZERO) + ligne.demande
+        retenus[financeur] = retenus.get(financeur, ZERO) + ligne.retenu
+    return Montants(tuple(out), demandes, retenus, cpo)

@@ -1,0 +1,304 @@
+"""The incremental cache of ``cdv check`` (``files/cache.py``): the same output, cache cold or warm.
+
+A report is reused only when the file's content, the rules, the history digest and the tool are
+all unchanged; a corrupt, truncated or foreign cache is ignored and rebuilt; a cache that cannot
+be written is not an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+
+import cdv_prog
+from cdv_prog.files import cache as cache_module
+from cdv_prog.files import dossiers as dossiers_module
+from cdv_prog.files.cache import FILE_NAME, ReportCache, decode_report, encode_report, spec_for
+from cdv_prog.files.dossiers import check_file, discover
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "data" / "dossiers"
+FORMATS = ("json", "text", "github", "sarif")
+
+
+@pytest.fixture
+def lot(tmp_path: Path) -> Path:
+    """A copy of the example dossiers, plus an invalid file and a duplicate id."""
+    dest = tmp_path / "lot"
+    shutil.copytree(EXAMPLES, dest)
+    (dest / "2025" / "zz-invalide.yaml").write_text("id: CDV-X\nexercice: deux\n", encoding="utf-8")
+    copy = (dest / "2025" / "CDV-2025-014.yaml").read_text(encoding="utf-8") + "# copie\n"
+    (dest / "2025" / "zz-doublon.yaml").write_text(copy, encoding="utf-8")  # the same id, another content
+    return dest
+
+
+@pytest.fixture
+def cache_folder() -> Path:
+    """This test's own cache folder (set for every test by the root conftest)."""
+    return Path(os.environ["CDV_CACHE_DIR"])
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the engine really checks (not read back from the cache), in this process."""
+    seen: list[Path] = []
+    real = dossiers_module.check_file
+
+    def counting(path, regles, **kw):
+        seen.append(path)
+        return real(path, regles, **kw)
+
+    monkeypatch.setattr(dossiers_module, "check_file", counting)
+    return seen
+
+
+def _runs(cdv, lot: Path, fmt: str, *extra: str) -> tuple[str, str, str]:
+    args = ("check", lot, "--format", fmt, *extra)
+    cold = cdv(*args)
+    warm = cdv(*args)
+    bare = cdv(*args, "--sans-cache")
+    assert cold.code == warm.code == bare.code == 1
+    return cold.out, warm.out, bare.out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cold_warm_and_without_cache_are_byte_identical(cdv, lot: Path, fmt: str, jobs: str) -> None:
+    cold, warm, bare = _runs(cdv, lot, fmt, "--jobs", jobs)
+    assert cold == warm == bare
+    assert "CDV-2025-014" in cold
+
+
+def test_jobs_1_and_2_share_the_cache(cdv, lot: Path) -> None:
+    one = cdv("check", lot, "--format", "json", "--jobs", "1")
+    two = cdv("check", lot, "--format", "json", "--jobs", "2")  # warm, read by the workers
+    assert one.out == two.out == cdv("check", lot, "--format", "json", "--sans-cache").out
+
+
+def test_a_warm_run_checks_nothing_again(cdv, lot: Path, checks: list[Path]) -> None:
+    cdv("check", lot, "--jobs", "1")
+    n = len(discover([lot]))
+    assert len(checks) == n
+    cdv("check", lot, "--jobs", "1")
+    assert len(checks) == n  # every report read back
+    target = lot / "2025" / "CDV-2025-014.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "# modifié\n", encoding="utf-8")
+    cdv("check", lot, "--jobs", "1")
+    assert checks[n:] == [target]  # only the changed file
+    cdv("check", lot, "--jobs", "1", "--sans-cache")
+    assert len(checks) == 2 * n + 1
+
+
+def test_one_file_is_not_cached(cdv, lot: Path, cache_folder: Path) -> None:
+    cdv("check", lot / "2025" / "CDV-2025-014.yaml")
+    assert not (cache_folder / FILE_NAME).exists()
+    cdv("check", lot)
+    assert (cache_folder / FILE_NAME).exists()
+
+
+def test_a_rules_change_is_seen(cdv, lot: Path, rules_copy: Path, checks: list[Path]) -> None:
+    args = ("check", lot, "--format", "json", "--jobs", "1", "--rules", rules_copy)
+    before = cdv(*args)
+    path = rules_copy / "regles.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["regles"]["plancher-financeur"]["minimum"] = 3000
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    n = len(checks)
+    after = cdv(*args)
+    assert len(checks) == 2 * n  # nothing reused
+    assert after.out != before.out
+    assert after.out == cdv(*args, "--sans-cache").out
+
+
+def test_a_version_change_is_seen(cdv, lot: Path, monkeypatch, checks: list[Path]) -> None:
+    args = ("check", lot, "--format", "json", "--jobs", "1")
+    cdv(*args)
+    n = len(checks)
+    monkeypatch.setattr(cdv_prog, "__version__", "99.0.0")
+    after = cdv(*args)
+    assert len(checks) == 2 * n
+    assert '"version": "99.0.0"' in after.out
+    cdv(*args)
+    assert len(checks) == 2 * n  # warm again, for this version
+    assert after.out == cdv(*args, "--sans-cache").out
+
+
+def test_a_history_digest_is_part_of_the_key(regles, lot: Path, cache_folder: Path) -> None:
+    assert spec_for(regles).contexte == spec_for(regles, b"").contexte == spec_for(regles, "").contexte
+    assert spec_for(regles, b"h1").contexte != spec_for(regles, b"h2").contexte != spec_for(regles).contexte
+    files = discover([lot])
+    first = ReportCache(spec_for(regles, b"h1"))
+    list(first.check_files(files, regles))
+    again = ReportCache(spec_for(regles, b"h1"))
+    list(again.check_files(files, regles))
+    assert (again.hits, again.misses) == (len(files), 0)
+    other = ReportCache(spec_for(regles, b"h2"))
+    list(other.check_files(files, regles))
+    assert other.hits == 0
+
+
+def test_same_content_under_another_name_is_reused_with_its_own_name(regles, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b" / "x.yaml"
+    b.parent.mkdir()
+    shutil.copy(EXAMPLES / "2025" / "CDV-2025-014.yaml", a)
+    shutil.copy(a, b)
+    rc = ReportCache(spec_for(regles))
+    ra, rb = rc.check_file(a, regles), rc.check_file(b, regles)
+    rc.close()
+    assert (rc.hits, rc.misses) == (1, 1)
+    assert ra.fichier == str(a) and rb.fichier == str(b)
+
+
+def test_the_compact_form_gives_the_same_report(regles) -> None:
+    for path in [*discover([EXAMPLES]), *discover([REPO / "tests" / "fixtures"])]:
+        report = check_file(path, regles)
+        back = decode_report(encode_report(report, regles), report.fichier, regles)
+        report.dossier = None
+        assert back == report, path
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'["eligible"]',
+        b'["peut-etre", null, null, [], [], null, [], []]',
+        b'["eligible", 3, null, [], [], null, [], []]',
+        b'["eligible", null, null, [["r", "bloquant", "inconnu", "m", "s"]], [], null, [], []]',
+        b'["eligible", null, null, [["regle-inconnue", "ok", "m"]], [], null, [], []]',
+        b'["eligible", null, null, [], [], [[["etat", null, "NaN", "1", null, "specifique"]], false], [], []]',
+        b'["eligible", null, null, [], [], [[["etat", null, "1", "1", null, "autre"]], false], [], []]',
+        b'["eligible", null, null, [], [], [[["etat", null, "1", "1", null, "specifique"]], 0], [], []]',
+        b'["eligible", null, null, [], [], null, ["2"], [["id"]]]',
+        b'["eligible", null, null, [], [], null, [2], [[{"a": 1}]]]',
+        b'["eligible", null, null, [], [], null, [2, 3], [["id"]]]',
+        b'["eligible", null, null, [], [["champ", "2", "m"]], null, [], []]',
+        b'["eligible", null, 2025.0, [], [], null, [], []]',
+        b"\xff\xfe",
+    ],
+)
+def test_unsound_values_are_refused(value: bytes, regles) -> None:
+    import zlib
+
+    assert decode_report(zlib.compress(value), "x.yaml", regles) is None
+    assert decode_report(value, "x.yaml", regles) is None  # not even compressed
+
+
+def _entries(folder: Path) -> sqlite3.Connection:
+    return sqlite3.connect(folder / FILE_NAME, isolation_level=None)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "appended", "swapped", "digest"])
+def test_a_damaged_entry_is_ignored_and_rebuilt(cdv, lot: Path, cache_folder: Path, checks, damage: str) -> None:
+    args = ("check", lot, "--format", "json", "--jobs", "1")
+    first = cdv(*args)
+    n = len(checks)
+    db = _entries(cache_folder)
+    if damage == "truncated":
+        db.execute("UPDATE entrees SET valeur = substr(valeur, 1, length(valeur) / 2)")
+    elif damage == "appended":
+        db.execute("UPDATE entrees SET valeur = valeur || x'00'")
+    elif damage == "swapped":  # a sound value, but another dossier's: the keyed digest says so
+        db.execute("UPDATE entrees SET valeur = (SELECT valeur FROM entrees AS e WHERE e.cle != entrees.cle LIMIT 1)")
+    else:
+        db.execute("UPDATE entrees SET controle = zeroblob(16)")
+    db.close()
+    again = cdv(*args)
+    assert again.out == first.out
+    rebuilt = len(checks) - n
+    # every damaged entry checked again (a swap may give one entry its own value back)…
+    assert rebuilt == n or (damage == "swapped" and rebuilt >= n - 1)
+    cdv(*args)
+    assert len(checks) == n + rebuilt  # …and stored again
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage, not a database" * 100, "foreign-sqlite"])
+def test_a_foreign_or_corrupt_cache_file_is_replaced(cdv, lot: Path, cache_folder: Path, content) -> None:
+    path = cache_folder / FILE_NAME
+    if content == "foreign-sqlite":
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE entrees (x)")
+        db.commit()
+        db.close()
+    else:
+        path.write_bytes(content)
+    args = ("check", lot, "--format", "json", "--jobs", "1")
+    run = cdv(*args)
+    assert run.code == 1 and "Traceback" not in run.err
+    assert run.out == cdv(*args, "--sans-cache").out
+    db = _entries(cache_folder)
+    assert db.execute("SELECT valeur FROM meta WHERE cle = 'format'").fetchone() == (cache_module.FORMAT,)
+    assert db.execute("SELECT count(*) FROM entrees").fetchone()[0] > 0
+    db.close()
+
+
+def test_a_cache_that_cannot_be_created_is_not_an_error(cdv, lot: Path, tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("CDV_CACHE_DIR", str(blocker / "cache"))  # under a file: cannot be made
+    for jobs in ("1", "2"):
+        run = cdv("check", lot, "--format", "json", "--jobs", jobs)
+        assert run.code == 1
+        assert "cache" not in run.err.lower()
+        assert run.out == cdv("check", lot, "--format", "json", "--sans-cache").out
+
+
+def test_a_read_only_cache_is_read_not_written(regles, lot: Path, cache_folder: Path, monkeypatch) -> None:
+    files = discover([lot])
+    list(ReportCache(spec_for(regles)).check_files(files[:10], regles))
+
+    def refused(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", refused)  # as on a read-only disk
+    before = (cache_folder / FILE_NAME).read_bytes()
+    rc = ReportCache(spec_for(regles))
+    reports = list(rc.check_files(files, regles))
+    assert (rc.hits, rc.misses) == (10, len(files) - 10)
+    assert [r.fichier for r in reports] == [str(p) for p in files]
+    assert (cache_folder / FILE_NAME).read_bytes() == before
+
+
+def test_cache_commands(cdv, lot: Path, cache_folder: Path) -> None:
+    assert cdv("cache", "chemin").out.strip() == str(cache_folder)
+    cdv("check", lot)
+    assert (cache_folder / FILE_NAME).exists()
+    run = cdv("cache", "vider")
+    assert run.code == 0 and "Cache vidé" in run.err
+    assert not list(cache_folder.iterdir())
+    again = cdv("cache", "vider")
+    assert again.code == 0 and "déjà vide" in again.err
+
+
+def test_default_location_is_the_user_cache(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("CDV_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_module.cache_dir() == tmp_path / "xdg" / "cdv"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relatif")  # not absolute: ignored, as the XDG spec says
+    assert cache_module.cache_dir() == Path.home() / ".cache" / "cdv"
+
+
+def test_a_cache_locked_by_another_run_is_left_alone(regles, lot: Path, cache_folder: Path, monkeypatch) -> None:
+    files = discover([lot])
+    monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.05)
+    path = cache_folder / FILE_NAME
+    other = sqlite3.connect(path, isolation_level=None)  # another run, creating the cache right now
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("CREATE TABLE en_cours (x)")
+    try:
+        rc = ReportCache(spec_for(regles))
+        reports = list(rc.check_files(files, regles))
+        assert [r.fichier for r in reports] == [str(p) for p in files]
+        assert rc.hits == 0
+        assert path.exists()  # not removed under the other run's feet
+        other.execute("COMMIT")
+        assert other.execute("SELECT name FROM sqlite_master").fetchall() == [("en_cours",)]
+    finally:
+        other.close()
