@@ -78,13 +78,25 @@ def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str, historique: Histo
         montants=montants,
         dossier=dossier,
     )
-    recorded = regles.derogations.get(dossier.id)
-    if recorded:  # the COPIL's dérogations (core/derogations.py): the constats stay echec
-        effet = derogations.appliquer(constats, recorded, dossier.id, dossier.exercice)
-        if effet is not None:
-            report.constats = effet.constats
-            report.derogations_sans_objet = effet.sans_objet
-            if effet.eligible:
-                report.verdict = "eligible"
-                report.derogation = effet.derogation
+    appliquer_derogations(report, regles)
     return report
+
+
+def appliquer_derogations(report: DossierReport, regles: JeuDeRegles) -> None:
+    """The COPIL's dérogations (core/derogations.py) on a judged report: the constats stay ``echec``.
+
+    Applied to the constats as computed (never to an already-derogated report): by :func:`juger`, and
+    by the cache on a report read back, which stores the computed truth only.
+    """
+    if report.id is None or report.exercice is None or report.verdict == "invalide":
+        return
+    recorded = regles.derogations.get(report.id)
+    if not recorded:
+        return
+    effet = derogations.appliquer(report.constats, recorded, report.id, report.exercice)
+    if effet is not None:
+        report.constats = effet.constats
+        report.derogations_sans_objet = effet.sans_objet
+        if effet.eligible:
+            report.verdict = "eligible"
+            report.derogation = effet.derogation

@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cdv_prog.core.engine import appliquer_derogations
 from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import LigneMontant, Montants
@@ -349,7 +350,8 @@ def encode_report(report: DossierReport, regles: JeuDeRegles) -> bytes:
         else:
             constats.append([c.regle, c.gravite, c.statut, c.message, c.source])
     data = [
-        report.verdict,
+        # the computed truth: a dérogation is applied again on reading (the rules may carry new ones)
+        "ineligible" if report.derogation is not None else report.verdict,
         report.id,
         report.exercice,
         constats,
@@ -388,7 +390,7 @@ def decode_report(
             return None
         if not (exercice is None or type(exercice) is int):
             return None
-        return DossierReport(
+        report = DossierReport(
             fichier,
             verdict,
             id=ident,
@@ -398,6 +400,8 @@ def decode_report(
             montants=None if montants is None else _montants(*montants),
             lignes=_lignes(lines, paths),
         )
+        appliquer_derogations(report, regles)
+        return report
     except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, zlib.error, _Unsound):
         return None
 
