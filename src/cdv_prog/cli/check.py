@@ -31,6 +31,7 @@ from cdv_prog.cli.common import (
     write_payload,
     write_report,
 )
+from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie
 
 if TYPE_CHECKING:
@@ -57,8 +58,12 @@ def check(
     jobs: JobsOpt = None,
     problemes_seulement: Annotated[bool, typer.Option("--problemes-seulement", help=PROBLEMES_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    historique: HistoriqueOpt = None,
 ) -> None:
-    """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
+    """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves.
+
+    Les dossiers des exercices précédents (sous les mêmes chemins ou --historique) servent d'historique.
+    """
     from cdv_prog.core.report import Resume
     from cdv_prog.files.parallel import check_reports
     from cdv_prog.programmation.totaux import TotauxParExercice
@@ -75,16 +80,19 @@ def check(
     files = find_files(roots, non_lus)
     if not files and not non_lus:
         raise nothing_to_check(roots, exercice, 0)
-    inputs = [*files, *regles.fichiers]
-    dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs)
+    inputs = [*files, *seuls, *regles.fichiers]
+    dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
+    index = lecture.historique if lecture.historique.dossiers else None
+    a_verifier = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
     # the totals need only the dossiers' amounts: a parallel batch sends back just those
-    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=False)
+    reports = check_reports(a_verifier, regles, exercice, jobs=jobs, dossiers=False, historique=index)
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
-    reports = progress(reports, len(files), bar, "Vérification des dossiers")
+    reports = progress(reports, len(a_verifier), bar, "Vérification des dossiers")
     if exercice is not None and not non_lus:
         first = next(reports, None)  # none of that exercice: nothing was checked (no payload, exit 2)
         if first is None:

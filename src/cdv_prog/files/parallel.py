@@ -27,11 +27,12 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from cdv_prog.core.findings import Constat
+from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport
 from cdv_prog.files.dossiers import check_file, check_files, filter_reports
 from cdv_prog.files.interrupt import interruptible
@@ -50,6 +51,7 @@ IN_FLIGHT_PER_JOB = 4  # chunks submitted ahead per process: bounds the memory h
 class _WorkerState(TypedDict, total=False):
     regles: JeuDeRegles
     dossiers: bool  # send back the dossiers too (else only their amounts)
+    historique: HistoriqueDossiers | None  # the history's index (SPEC §5), inherited by the fork: sent once
     parent: int  # the parent's pid: a worker whose parent is gone exits
 
 
@@ -85,18 +87,34 @@ def check_reports(
     exercice: int | None = None,
     jobs: int | None = None,
     dossiers: bool = True,
+    historique: HistoriqueDossiers | None = None,
 ) -> Iterator[DossierReport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
     With ``dossiers=False``, reports checked in a worker carry only the
     dossier's ``montants``, not the dossier itself (much cheaper to send).
+    ``historique``: the history's index, handed to the workers once (they
+    inherit it when forked), never per dossier.
     """
     if jobs is None:
         jobs = default_jobs(len(files))
     jobs = min(jobs, max(1, len(files)))
     if jobs <= 1 or not can_fork():
-        return check_files(files, regles, exercice)
-    return filter_reports(_parallel(files, regles, jobs, dossiers), exercice)
+        return check_files(files, regles, exercice, historique)
+    return filter_reports(_parallel(files, regles, jobs, dossiers, historique), exercice)
+
+
+def index_records(
+    files: Sequence[Path], regles: JeuDeRegles, jobs: int | None = None
+) -> Iterator[DossierAnterieur | DossierReport]:
+    """The history's records of ``files`` (:func:`cdv_prog.files.historique.lire`), in path order, on ``jobs`` processes."""
+    from cdv_prog.files.historique import lire
+
+    # records are quick to send back, but a pool still costs its start: never more processes than worth it
+    jobs = min(jobs or default_jobs(len(files)), default_jobs(len(files)))
+    if jobs <= 1 or not can_fork():
+        return (lire(path, regles) for path in files)
+    return _parallel(files, regles, jobs, False, None, task=_index_chunk, unpack_item=_unpack_record)
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -109,14 +127,25 @@ def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
     return (files[i : i + size] for i in range(0, len(files), size))
 
 
-def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: bool) -> Iterator[DossierReport]:
+def _parallel(
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    jobs: int,
+    dossiers: bool,
+    historique: HistoriqueDossiers | None = None,
+    task: Callable[[Sequence[Path]], list[Any]] | None = None,
+    unpack_item: Callable[[Any], Any] | None = None,
+) -> Iterator[Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     size = chunk_size(len(files), jobs)
     _WORKER_STATE["regles"] = regles
     _WORKER_STATE["dossiers"] = dossiers
+    _WORKER_STATE["historique"] = historique
     _WORKER_STATE["parent"] = os.getpid()
+    task = task or _check_chunk
+    unpack_item = unpack_item or unpack
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()  # nothing pending may be copied into the workers
     context = multiprocessing.get_context("fork")
@@ -125,13 +154,13 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
     try:
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
         with interruptible(on_signal=_stop_workers):
-            pending: deque[Future[list[dict[str, Any]]]] = deque()
+            pending: deque[Future[list[Any]]] = deque()
             for chunk in chunks(files, size):
-                pending.append(executor.submit(_check_chunk, chunk))
+                pending.append(executor.submit(task, chunk))
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                    yield from map(unpack, pending.popleft().result())
+                    yield from map(unpack_item, pending.popleft().result())
             while pending:
-                yield from map(unpack, pending.popleft().result())
+                yield from map(unpack_item, pending.popleft().result())
         finished = True
     finally:
         if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
@@ -145,6 +174,7 @@ def _parallel(files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: b
             executor.shutdown(wait=True)
         _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
         _WORKER_STATE.pop("dossiers", None)
+        _WORKER_STATE.pop("historique", None)
         _WORKER_STATE.pop("parent", None)
 
 
@@ -207,13 +237,29 @@ def _watch_parent(parent: int, every: float = 1.0) -> None:
 def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     regles = _WORKER_STATE["regles"]
     keep = _WORKER_STATE["dossiers"]
+    historique = _WORKER_STATE.get("historique")
     out = []
     for path in paths:
-        report = check_file(path, regles)
+        report = check_file(path, regles) if historique is None else check_file(path, regles, historique)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append(pack(report))
     return out
+
+
+def _index_chunk(paths: Sequence[Path]) -> list[Any]:
+    from cdv_prog.files.historique import lire
+
+    regles = _WORKER_STATE["regles"]
+    out: list[Any] = []
+    for path in paths:
+        item = lire(path, regles)
+        out.append(item if isinstance(item, DossierAnterieur) else pack(item))
+    return out
+
+
+def _unpack_record(item: Any) -> DossierAnterieur | DossierReport:
+    return item if isinstance(item, DossierAnterieur) else unpack(item)
 
 
 # Reports travel between processes as plain data: findings as tuples rather than
