@@ -65,7 +65,7 @@ def check(
     Les dossiers des exercices précédents (sous les mêmes chemins ou --historique) servent d'historique.
     """
     from cdv_prog.core.report import Resume
-    from cdv_prog.files.parallel import check_reports
+    from cdv_prog.files.parallel import check_reports, check_reports_par_exercice
     from cdv_prog.programmation.totaux import TotauxParExercice
     from cdv_prog.render.registry import CheckRun, check_renderer
 
@@ -80,7 +80,7 @@ def check(
     files = find_files(roots, non_lus)
     if not files and not non_lus:
         raise nothing_to_check(roots, exercice, 0)
-    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs)
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, en_un_passage=True)
     inputs = [*files, *seuls, *regles.fichiers]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
@@ -88,7 +88,12 @@ def check(
     index = lecture.historique if lecture.historique.dossiers else None
     a_verifier = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
     # the totals need only the dossiers' amounts: a parallel batch sends back just those
-    reports = check_reports(a_verifier, regles, exercice, jobs=jobs, dossiers=False, historique=index)
+    if lecture.groupes is not None:  # exercice after exercice, in path order: each file read once
+        reports = check_reports_par_exercice(
+            lecture.groupes, regles, jobs=jobs, dossiers=False, base=lecture.historique.dossiers
+        )
+    else:
+        reports = check_reports(a_verifier, regles, exercice, jobs=jobs, dossiers=False, historique=index)
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal

@@ -66,6 +66,9 @@ class PorteurAnterieur:
     type: str | None = None
 
 
+_DRAPEAUX: dict[frozenset[str], frozenset[str]] = {}  # at most 32 sets of flags: one copy each
+
+
 def _i(text: str) -> str:
     return sys.intern(text)  # codes and names repeat across dossiers: one copy each
 
@@ -116,7 +119,7 @@ class DossierAnterieur:
             precedent=action.precedent,
             annees_cpo=tuple(sorted(action.cpo.annees)) if action.cpo is not None else None,
             retenus=tuple((_i(code), total) for code, total in montants.retenus.items() if total > ZERO),
-            drapeaux=frozenset(flags),
+            drapeaux=_DRAPEAUX.setdefault(frozenset(flags), frozenset(flags)),
             bilan_envoye_le=bilan.envoye_le if bilan is not None else None,
             bilan_financeurs=tuple(bilan.financeurs) if bilan is not None and bilan.financeurs is not None else None,
             evaluation_annuelle=EVALUATION_ANNUELLE in dossier.pieces,

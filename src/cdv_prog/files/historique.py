@@ -60,6 +60,7 @@ class LectureHistorique:
     historique: HistoriqueDossiers
     exercices: dict[str, int | None] = field(default_factory=dict)  # file read → its exercice (None: unreadable)
     avertissements: list[str] = field(default_factory=list)  # French, one per invalid history-only file
+    groupes: list[list[Path]] | None = None  # the batch cut by exercice, to be read once (groupes_par_exercice)
 
     def rapportable(self, path: Path, exercice: int | None) -> bool:
         """The batch must read this file: not known to be of another exercice than the one reported."""
@@ -67,6 +68,25 @@ class LectureHistorique:
             return True
         lu = self.exercices.get(str(path), exercice)
         return lu is None or lu == exercice
+
+
+def groupes_par_exercice(files: Sequence[Path]) -> list[list[Path]] | None:
+    """The files cut into consecutive groups of one exercice each, exercices increasing in path order.
+
+    None when a quick look cannot tell a file's exercice, or when the path
+    order is not the exercices' order: the history is then read first.
+    """
+    groupes: list[list[Path]] = []
+    courant: int | None = None
+    for path in files:
+        annee = exercice_annonce(path)
+        if annee is None or (courant is not None and annee < courant):
+            return None
+        if annee != courant:
+            groupes.append([])
+            courant = annee
+        groupes[-1].append(path)
+    return groupes
 
 
 def a_lire(

@@ -117,6 +117,53 @@ def index_records(
     return _parallel(files, regles, jobs, False, None, task=_index_chunk, unpack_item=_unpack_record)
 
 
+def check_reports_par_exercice(
+    groupes: Sequence[Sequence[Path]],
+    regles: JeuDeRegles,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    base: Sequence[DossierAnterieur] = (),
+) -> Iterator[DossierReport]:
+    """The batch read **once**, exercice by exercice, when the path order is the exercices' order.
+
+    ``groupes``: the files of each exercice, consecutive in path order,
+    exercices increasing. Each group is judged with the records of the groups
+    before it (and ``base``: the history-only dossiers) as its history — the
+    same index, view by view, as reading the history first — and gives its
+    own records for the groups after it. The reports come in path order.
+    """
+    n_files = sum(len(g) for g in groupes)
+    if jobs is None:
+        jobs = default_jobs(n_files)
+
+    def run() -> Iterator[DossierReport]:
+        records = list(base)
+        for groupe in groupes:
+            index = HistoriqueDossiers.ordonne(records) if records else None
+            n = min(jobs, max(1, len(groupe)))
+            if n <= 1 or not can_fork():
+                pairs: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
+                    _with_record(check_file(path, regles, index), path) for path in groupe
+                )
+            else:
+                pairs = _parallel(
+                    groupe, regles, n, dossiers, index, task=_check_chunk_records, unpack_item=_unpack_pair
+                )
+            for report, record in pairs:
+                if record is not None:
+                    records.append(record)
+                yield report
+
+    return filter_reports(run(), None)
+
+
+def _with_record(report: DossierReport, path: Path) -> tuple[DossierReport, DossierAnterieur | None]:
+    """A report and, for a valid dossier, its record for the history of the later exercices."""
+    if report.dossier is None or report.montants is None:
+        return report, None
+    return report, DossierAnterieur.of(report.dossier, report.montants, fichier=str(path))
+
+
 def chunk_size(n_files: int, jobs: int) -> int:
     """Files per task: about 8 tasks per process at least, at most MAX_CHUNK files each."""
     return max(1, min(MAX_CHUNK, n_files // (jobs * 8) or 1))
@@ -245,6 +292,23 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
             report.dossier = None  # the amounts travel in report.montants
         out.append(pack(report))
     return out
+
+
+def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
+    regles = _WORKER_STATE["regles"]
+    keep = _WORKER_STATE["dossiers"]
+    historique = _WORKER_STATE.get("historique")
+    out: list[Any] = []
+    for path in paths:
+        report, record = _with_record(check_file(path, regles, historique), path)
+        if not keep:
+            report.dossier = None  # the amounts travel in report.montants
+        out.append((pack(report), record))
+    return out
+
+
+def _unpack_pair(item: Any) -> tuple[DossierReport, DossierAnterieur | None]:
+    return unpack(item[0]), item[1]
 
 
 def _index_chunk(paths: Sequence[Path]) -> list[Any]:
