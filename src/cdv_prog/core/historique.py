@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from cdv_prog.core.money import ZERO
 
@@ -127,6 +127,30 @@ class DossierAnterieur:
             verdict=verdict,
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Sent between processes as plain values, shared again on arrival (:func:`_partage`)."""
+        return (
+            _partage,
+            (
+                self.id,
+                self.exercice,
+                self.intitule,
+                self.porteur.nom,
+                self.porteur.siret,
+                self.porteur.type,
+                self.quartiers,
+                self.precedent,
+                self.annees_cpo,
+                self.retenus,
+                self.drapeaux,
+                self.bilan_envoye_le,
+                self.bilan_financeurs,
+                self.evaluation_annuelle,
+                self.fichier,
+                self.verdict,
+            ),
+        )
+
     def retenu(self, financeur: str) -> Decimal:
         """The financeur's retained total on that dossier (0 when it does not finance it)."""
         for code, total in self.retenus:
@@ -164,6 +188,51 @@ class DossierAnterieur:
         )
 
 
+T = TypeVar("T")
+_PARTAGES: dict[object, object] = {}  # values that repeat across records (codes, years, amounts): one copy each
+
+
+def _un(value: T) -> T:
+    return cast(T, _PARTAGES.setdefault((type(value), repr(value)), value))
+
+
+def _partage(
+    ident: str,
+    exercice: int,
+    intitule: str,
+    nom: str,
+    siret: str | None,
+    type_porteur: str | None,
+    quartiers: tuple[str, ...],
+    precedent: str | None,
+    annees_cpo: tuple[int, ...] | None,
+    retenus: tuple[tuple[str, Decimal], ...],
+    drapeaux: frozenset[str],
+    bilan_envoye_le: dt.date | None,
+    bilan_financeurs: tuple[str, ...] | None,
+    evaluation_annuelle: bool,
+    fichier: str,
+    verdict: Verdict | None,
+) -> DossierAnterieur:
+    """A record received from another process, its repeated values shared (a pickle copies each one)."""
+    return DossierAnterieur(
+        ident,
+        exercice,
+        intitule,
+        PorteurAnterieur(_i(nom), siret, _i(type_porteur) if type_porteur is not None else None),
+        _un(tuple(_i(q) for q in quartiers)),
+        precedent,
+        _un(annees_cpo),
+        tuple((_i(code), _un(total)) for code, total in retenus),
+        _DRAPEAUX.setdefault(drapeaux, drapeaux),
+        bilan_envoye_le,
+        bilan_financeurs,
+        evaluation_annuelle,
+        fichier,
+        verdict,
+    )
+
+
 class Historique(Protocol):
     """The dossiers of earlier exercices that the rules may read."""
 
@@ -188,9 +257,12 @@ class HistoriqueDossiers:
     _index: dict[str, DossierAnterieur] = field(default_factory=dict, repr=False, compare=False)
     _vues: dict[int, HistoriqueDossiers] = field(default_factory=dict, repr=False, compare=False)
 
+    _premier: list[int | None] = field(default_factory=list, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         for d in self.dossiers:
             self._index.setdefault(d.id, d)
+        self._premier.append(min((d.exercice for d in self.dossiers), default=None))  # asked for every dossier
 
     @classmethod
     def of(cls, dossiers: Iterable[DossierAnterieur]) -> HistoriqueDossiers:
@@ -209,7 +281,7 @@ class HistoriqueDossiers:
 
     @property
     def premier_exercice(self) -> int | None:
-        return min((d.exercice for d in self.dossiers), default=None)
+        return self._premier[0]
 
     @property
     def exercices(self) -> tuple[int, ...]:
