@@ -42,6 +42,8 @@ RESERVES = {
     "CDV-2025-034": {"caf-parentalite-elan"},
     "CDV-2025-035": {"dispositif-financeur"},  # a Ville line on the État's programme 147
     "CDV-2025-036": {"cpo-cofinancement"},  # v2: an avertissement (it was the 8th ineligible example in v1)
+    "CDV-2025-002": {"cpo-continuite"},  # year 2 of a CPO 2024-2026 that does not name its 2024 dossier
+    "CDV-2026-001": {"precedent-coherent"},  # the chain broken on purpose: its precedent is no dossier
 }
 DOSSIER_KEYS = {"id", "fichier", "exercice", "verdict", "constats", "erreurs"}
 CONSTAT_KEYS = {"regle", "gravite", "statut", "message", "source", "parametres"}
@@ -72,7 +74,7 @@ def test_json_output_has_the_spec_shape(shipped, regles) -> None:
     for d in doc["dossiers"]:
         assert DOSSIER_KEYS <= set(d) <= DOSSIER_KEYS | {"alertes", "par-derogation", "derogation"}
         assert d["verdict"] in ("eligible", "ineligible", "invalide")
-        assert d["exercice"] == 2025 and isinstance(d["exercice"], int)
+        assert d["exercice"] in (2024, 2025, 2026) and isinstance(d["exercice"], int)
         assert d["erreurs"] == []
         assert [c["regle"] for c in d["constats"]] == list(regles.regles)  # every rule, sans-objet included
         for c in d["constats"]:
@@ -85,12 +87,12 @@ def test_json_output_has_the_spec_shape(shipped, regles) -> None:
 def test_dossiers_are_listed_in_path_order(shipped) -> None:
     fichiers = [d["fichier"] for d in shipped.json()["dossiers"]]
     assert fichiers == sorted(fichiers)
-    assert fichiers[0] == "data/dossiers/2025/CDV-2025-001.yaml"  # the path as given on the command line
+    assert fichiers[0] == "data/dossiers/2024/CDV-2024-008.yaml"  # the path as given on the command line
 
 
 def test_shipped_examples_verdicts(shipped) -> None:
     dossiers = {d["id"]: d for d in shipped.json()["dossiers"]}
-    assert len(dossiers) == 36
+    assert len(dossiers) == 41  # 36 of 2025, and the history: 3 of 2024, 2 of 2026
     for ident, d in dossiers.items():
         bloquants = {c["regle"] for c in d["constats"] if c["statut"] == "echec" and c["gravite"] == "bloquant"}
         reserves = {c["regle"] for c in d["constats"] if c["statut"] == "echec" and c["gravite"] == "avertissement"}
@@ -127,7 +129,7 @@ def test_text_output_names_ineligible_dossiers_and_rules(cdv) -> None:
         for regle in regles:
             assert regle in block, (ident, regle)
     assert "Résumé" in result.out
-    assert "36" in next(line for line in lines if "Résumé" in line)
+    assert "41" in next(line for line in lines if "Résumé" in line)
 
 
 def test_text_output_is_byte_identical_twice(cdv) -> None:
@@ -216,9 +218,9 @@ def test_usage_errors_exit_2_without_traceback(args, cdv) -> None:
 
 
 def test_exercice_filter(cdv) -> None:
-    result = cdv("check", "data/dossiers", "--exercice", "2026", "--format", "json")
+    result = cdv("check", "data/dossiers", "--exercice", "2027", "--format", "json")
     assert result.code == 2 and result.out == ""  # nothing was checked (tests/test_batch_experience.py)
-    assert "exercice 2026" in result.err
+    assert "exercice 2027" in result.err
     kept = cdv("check", "data/dossiers/2025/CDV-2025-001.yaml", "--exercice", "2025", "--format", "json").json()
     assert [d["id"] for d in kept["dossiers"]] == ["CDV-2025-001"]
 

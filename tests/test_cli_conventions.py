@@ -242,7 +242,7 @@ def _options() -> Iterator[tuple[str, Any]]:
 def test_o_is_the_report_file_in_every_command() -> None:
     with_o = {path for path, p in _options() if "-o" in p.opts}
     reports = {"check", "programmation", "regles verifier", "regles tester", "regles diff", "regles doc", "schema"}
-    reports |= {"regles couverture", "arbitrage"}
+    reports |= {"regles couverture", "arbitrage", "suivi"}
     assert with_o == {f"cdv {name}" for name in reports}
     for path, param in _options():
         if "-o" in param.opts or "--output" in param.opts:

@@ -54,7 +54,7 @@ class FakeHistorique:
 
 def anterieur(regles: JeuDeRegles, data: dict[str, Any]) -> DossierAnterieur:
     dossier = Dossier.model_validate(data, context={"regles": regles})
-    return DossierAnterieur(dossier, Montants.of(dossier, regles))
+    return DossierAnterieur.of(dossier, Montants.of(dossier, regles))
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def _totals(doc, exercice=2025):
 
 def test_plancher_raised_to_1500_flips_two_dossiers(cdv, rules_copy, edit, regles):
     new = _new_rules(rules_copy, edit, "minimum: {2024: 500}", "minimum: {2024: 1500}")
-    doc = _diff_json(cdv, "rules", new, "data/dossiers")
+    doc = _diff_json(cdv, "rules", new, "data/dossiers/2025")
     # the change, by year
     [change] = doc["changements"]
     assert (change["section"], change["code"], change["nature"], change["cle"]) == (
@@ -165,7 +165,7 @@ def test_referentiels_enveloppes_rules_added_and_removed(cdv, rules_copy, edit):
 
 def test_text_format(cdv, rules_copy, edit, regles):
     new = _new_rules(rules_copy, edit, "minimum: {2024: 500}", "minimum: {2024: 500, 2025: 1500}")
-    run = cdv("regles", "diff", "rules", new, "data/dossiers")
+    run = cdv("regles", "diff", "rules", new, "data/dossiers/2025")
     assert run.code == 0
     out = run.out
     assert "~ règle plancher-financeur — Plancher de 500 € par financeur" in out
@@ -187,7 +187,7 @@ def test_without_dossiers_only_the_rules_are_compared(cdv):
 
 def test_exercice_filter(cdv, rules_copy, edit):
     new = _new_rules(rules_copy, edit, "minimum: {2024: 500}", "minimum: {2024: 1500}")
-    doc = _diff_json(cdv, "rules", new, "data/dossiers", "--exercice", "2026")
+    doc = _diff_json(cdv, "rules", new, "data/dossiers", "--exercice", "2027")
     assert doc["resume"]["dossiers"] == 0 and doc["dossiers"] == [] and doc["totaux"] == []
 
 

@@ -21,7 +21,7 @@ import typer.main
 from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from cdv_prog.cli import arbitrage, cache, check, importer, programmation, regles, schema
+from cdv_prog.cli import arbitrage, cache, check, importer, programmation, regles, schema, suivi
 from cdv_prog.cli.common import err_console, new_app, prepare_streams
 from cdv_prog.cli.french import french_completion, usage_message
 from cdv_prog.files.interrupt import Interrupted, interruptible
@@ -54,6 +54,7 @@ def _root(
 app.command("check")(check.check)
 app.command("programmation")(programmation.programmation)
 app.command("arbitrage")(arbitrage.arbitrage)
+app.command("suivi")(suivi.suivi)
 app.add_typer(regles.regles_app, name="regles")
 app.command("schema")(schema.schema)
 app.command("importer")(importer.importer)

@@ -164,16 +164,17 @@ def arbitrage(
 def historique_de(reports: Iterable[DossierReport], exercice: int) -> Historique | None:
     """The history of exercice N: the valid dossiers of earlier exercices read (None when there is none).
 
-    One small function, to be replaced by the shared reading of the history (issue 12) when it lands.
+    The batch's own earlier dossiers (and ``--historique``'s), as the compact records of
+    :mod:`cdv_prog.core.historique`, in an order that does not depend on the paths' order.
     """
     from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 
     anterieurs = [
-        DossierAnterieur(r.dossier, r.montants, r.verdict)
+        DossierAnterieur.of(r.dossier, r.montants, r.verdict, fichier=r.fichier)
         for r in reports
         if r.dossier is not None and r.montants is not None and r.exercice is not None and r.exercice < exercice
     ]
-    return HistoriqueDossiers.of(anterieurs) if anterieurs else None
+    return HistoriqueDossiers.ordonne(anterieurs).vue(exercice) if anterieurs else None
 
 
 def _modifications(valeurs: list[str], regles: JeuDeRegles) -> dict[str, Decimal]:

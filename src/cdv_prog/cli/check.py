@@ -31,11 +31,13 @@ from cdv_prog.cli.common import (
     write_payload,
     write_report,
 )
+from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from cdv_prog.core.historique import Historique, HistoriqueDossiers
     from cdv_prog.core.report import DossierReport, WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
 
@@ -78,10 +80,14 @@ def check(
         Path | None, typer.Option("--ecrire-remedes", metavar="RÉPERTOIRE", help=ECRIRE_REMEDES_HELP)
     ] = None,
     sans_cache: Annotated[bool, typer.Option("--sans-cache", help=SANS_CACHE_HELP)] = False,
+    historique: HistoriqueOpt = None,
 ) -> None:
-    """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves."""
+    """Vérifie l'éligibilité des dossiers : verdict, règles en échec avec leur source, réserves.
+
+    Les dossiers des exercices précédents (sous les mêmes chemins ou --historique) servent d'historique.
+    """
     from cdv_prog.core.report import Resume
-    from cdv_prog.files.parallel import check_reports
+    from cdv_prog.files.parallel import check_reports, check_reports_par_exercice
     from cdv_prog.programmation.totaux import TotauxParExercice
     from cdv_prog.render.registry import CheckRun, check_renderer
 
@@ -96,28 +102,41 @@ def check(
     files = find_files(roots, non_lus)
     if not files and not non_lus:
         raise nothing_to_check(roots, exercice, 0)
-    inputs = [*files, *regles.fichiers]
-    dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
+    remedes = remedes or ecrire_remedes is not None
+    # remedies are verified against each dossier's own history view: the whole index is read first then
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, en_un_passage=not remedes)
+    inputs = [*files, *seuls, *regles.fichiers]
+    dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
-    remedes = remedes or ecrire_remedes is not None
     if ecrire_remedes is not None:  # refused before the run, not after
         _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
+    index = lecture.historique if lecture.historique.dossiers else None
+    a_verifier = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
     cache = None
-    # a batch: its unchanged dossiers are read back from the cache (not with --remedes: they need the dossiers)
-    if not sans_cache and not remedes and len(files) > 1:
+    # a batch: its unchanged dossiers are read back from the cache, keyed by the whole history's digest too
+    # (not with --remedes: they need the dossiers; not when read exercice after exercice: the later exercices'
+    # history is then built from the dossiers themselves)
+    if not sans_cache and not remedes and len(files) > 1 and lecture.groupes is None:
         from cdv_prog.files.cache import spec_for
 
-        cache = spec_for(regles)
+        cache = spec_for(regles, index.empreinte() if index is not None else b"")
     # the totals need only the dossiers' amounts: a parallel batch sends back just those (not with --remedes)
-    reports = check_reports(files, regles, exercice, jobs=jobs, dossiers=remedes, cache=cache)
+    if lecture.groupes is not None:  # exercice after exercice, in path order: each file read once
+        reports = check_reports_par_exercice(
+            lecture.groupes, regles, jobs=jobs, dossiers=remedes, base=lecture.historique.dossiers
+        )
+    else:
+        reports = check_reports(
+            a_verifier, regles, exercice, jobs=jobs, dossiers=remedes, historique=index, cache=cache
+        )
     ecrits: list[Path] = []
     if remedes:
-        reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits)
+        reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits, index)
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
-    reports = progress(reports, len(files), bar, "Vérification des dossiers")
+    reports = progress(reports, len(a_verifier), bar, "Vérification des dossiers")
     if exercice is not None and not non_lus:
         first = next(reports, None)  # none of that exercice: nothing was checked (no payload, exit 2)
         if first is None:
@@ -161,13 +180,18 @@ def _remedes(
     inputs: list[Path],
     dirs: list[Path],
     ecrits: list[Path],
+    index: HistoriqueDossiers | None = None,
 ) -> Iterator[DossierReport]:
-    """« Ce qu'il faudrait » on each report; with ``target``, the corrected dossiers written there."""
+    """« Ce qu'il faudrait » on each report, verified with its exercice's view of the history ``index``;
+    with ``target``, the corrected dossiers written there."""
     from cdv_prog.core.remedier import ajouter_remedes
     from cdv_prog.files.output import OutputRefused
     from cdv_prog.files.remedied import ecrire
 
-    out = ajouter_remedes(reports, regles)
+    def vue(report: DossierReport) -> Historique | None:
+        return index.vue(report.exercice) if index is not None and report.exercice is not None else None
+
+    out = (r for report in reports for r in ajouter_remedes([report], regles, vue(report)))
     if target is None:
         return out
 

@@ -35,6 +35,7 @@ from cdv_prog.cli.common import (
     write_payload,
     write_report,
 )
+from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def programmation(
     decisions: Annotated[
         Path | None, typer.Option("--decisions", metavar="FICHIER", help=DECISIONS_HELP, show_default=False)
     ] = None,
+    historique: HistoriqueOpt = None,
 ) -> None:
     """Programmation d'un exercice : par financeur, enveloppe, demandé, retenu, solde, taux ; répartitions, CPO."""
     from cdv_prog.cli.check import sortie
@@ -103,8 +105,10 @@ def programmation(
         raise fail_usage(f"exercice {exercice} hors de la période du contrat ({first}-{last})")
     if not files:
         raise nothing_to_check(roots, exercice, 0)
-    inputs = [*files, *regles.fichiers, *([decisions] if decisions is not None else [])]
-    dirs = [*roots, *sorted({p.parent for p in regles.fichiers})]
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs)
+    index = lecture.historique if lecture.historique.dossiers else None
+    inputs = [*files, *seuls, *regles.fichiers, *([decisions] if decisions is not None else [])]
+    dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
     elif format == "xlsx" and sys.stdout.isatty():
@@ -112,14 +116,17 @@ def programmation(
 
     shown = format != "json" and len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()
     # streamed: the calculation keeps sums, not reports, and memory stays small
-    reports = progress(check_reports(files, regles, exercice, jobs=jobs), len(files), shown, "Lecture des dossiers")
+    a_lire = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
+    reports = progress(
+        check_reports(a_lire, regles, exercice, jobs=jobs, historique=index), len(a_lire), shown, "Lecture des dossiers"
+    )
     if exercice is not None:
-        prog = calculer(reports, regles, exercice)
+        prog = calculer(reports, regles, exercice, index.vue(exercice) if index is not None else None)
         if prog.resume.total == 0:
             raise nothing_to_check(roots, exercice, len(files))
     else:
         try:
-            prog = calculer_exercice_unique(reports, regles)
+            prog = calculer_exercice_unique(reports, regles, index)
         except PlusieursExercices as exc:
             raise fail_usage(
                 f"les dossiers relèvent de plusieurs exercices ({exc}) : préciser lequel avec --exercice"

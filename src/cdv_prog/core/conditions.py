@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from cdv_prog.core.historique import precedent
-from cdv_prog.core.vocab import TYPES_PORTEUR_FR, CodeFinanceur, TypePorteur
+from cdv_prog.core.historique import DossierAnterieur, Historique, disponible, precedent
+from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR_FR, CodeFinanceur, TypePorteur
 
 if TYPE_CHECKING:
     from cdv_prog.core.context import Contexte
@@ -131,6 +131,34 @@ class Condition(BaseModel):
                 return f"{ctx.nom(code)} ne finançait pas l'action en {ctx.exercice - 1} ({comment})"
         return None
 
+    @property
+    def historique_lu(self) -> bool:
+        """The condition reads the history (``historique``, ``finance-n-1``): the engine must hand it over."""
+        return self.historique is not None or self.finance_n_1 is not None
+
+    def retient(self, d: DossierAnterieur, historique: Historique | None) -> bool:
+        """The condition holds for a dossier of the history (its compact record, SPEC §5).
+
+        The same tests as :meth:`non_applicable`, on what the record keeps;
+        ``finance-n-1`` is answered from the record's own precedent in the
+        history, else its declared bilan, else assumed (as for a dossier).
+        """
+        if self.finance is not None and not all(d.finance(code) for code in self.finance):
+            return False
+        if self.type_porteur is not None and d.porteur.type not in self.type_porteur:
+            return False
+        for key, wanted in self._drapeaux:
+            if _drapeau_anterieur(key, d, historique) != wanted:
+                return False
+        for code in self.finance_n_1 or ():
+            prec = historique.trouver(d.precedent) if historique is not None and d.precedent else None
+            if prec is not None and prec.exercice == d.exercice - 1:
+                if not prec.finance(code):
+                    return False
+            elif d.bilan_financeurs is not None and code not in d.bilan_financeurs:
+                return False
+        return True
+
     def hypotheses(self, ctx: Contexte) -> list[str]:
         """What the condition assumed for lack of data (said in the constat's message)."""
         out = []
@@ -211,3 +239,18 @@ _FLAGS: dict[str, Callable[[Contexte], bool]] = {
     "precedent": lambda ctx: ctx.dossier.action.precedent is not None,
     "historique": lambda ctx: ctx.historique_disponible,
 }
+
+
+def _drapeau_anterieur(key: str, d: DossierAnterieur, historique: Historique | None) -> bool:
+    """A flag condition of :data:`_FLAGS`, on a record of the history."""
+    if key == "cpo":
+        return d.annees_cpo is not None
+    if key == "cpo-apres-premiere-annee":
+        return d.annees_cpo is not None and d.exercice > min(d.annees_cpo)
+    if key == "hors-geographie-prioritaire":
+        return all(q == HORS_QPV for q in d.quartiers)
+    if key == "precedent":
+        return d.precedent is not None
+    if key == "historique":
+        return disponible(historique, d.exercice)
+    return key in d.drapeaux

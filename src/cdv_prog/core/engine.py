@@ -8,6 +8,8 @@ programmation rules over a whole exercice.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cdv_prog.core import derogations
 from cdv_prog.core.context import Contexte, ContexteProgrammation
 from cdv_prog.core.dossier import Dossier
@@ -50,13 +52,23 @@ def evaluer(
 ) -> list[Constat]:
     """Every dossier rule of the set, in the order of the rules files (``historique``: earlier exercices, §5)."""
     montants = montants if montants is not None else Montants.of(dossier, regles)
-    ctx = Contexte(dossier, regles, montants, historique=historique)
-    return [evaluer_regle(regle, ctx) for regle in regles.regles.values()]
+    ctx = Contexte(dossier, regles, montants)
+    if historique is None:
+        return [evaluer_regle(regle, ctx) for regle in regles.regles.values()]
+    # the history goes only to the rules that read it (their kind, or their ``si:``); the others never see it
+    avec = Contexte(dossier, regles, montants, ctx.cache, historique=historique)
+    return [evaluer_regle(regle, avec if lit_historique(regle) else ctx) for regle in regles.regles.values()]
+
+
+def lit_historique(regle: Regle) -> bool:
+    """The rule reads the history (SPEC §5): its kind declares ``HISTORIQUE = True``, or its condition does."""
+    return bool(getattr(regle.kind, "HISTORIQUE", False)) or regle.condition.historique_lu
 
 
 def evaluer_programmation(ctx: ContexteProgrammation) -> list[Constat]:
     """Every programmation rule of the set, over one exercice, in the order of the rules files."""
-    return [appliquer(regle, ctx) for regle in ctx.regles.programmation.values()]
+    sans = replace(ctx, historique=None) if ctx.historique is not None else ctx
+    return [appliquer(regle, ctx if lit_historique(regle) else sans) for regle in ctx.regles.programmation.values()]
 
 
 def verdict(constats: list[Constat]) -> Verdict:

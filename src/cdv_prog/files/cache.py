@@ -289,10 +289,11 @@ class ReportCache:
             self.flush()
         return report
 
-    def check_files(self, files: Iterable[Path], regles: JeuDeRegles) -> Iterator[DossierReport]:
+    def check_files(self, files: Iterable[Path], regles: JeuDeRegles, **options: Any) -> Iterator[DossierReport]:
+        """:meth:`check_file` on each file; ``options`` as there (their effect must be in the spec)."""
         try:
             for path in files:
-                yield self.check_file(path, regles)
+                yield self.check_file(path, regles, **options)
         finally:
             self.close()
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import LoadError
+from cdv_prog.core.historique import HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.files.loader import LoadFailed, decode, load_yaml_file, load_yaml_text, os_error_fr
@@ -149,24 +150,35 @@ def read_dossier(
         return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=errors)
 
 
-def check_file(path: Path, regles: JeuDeRegles, *, raw: bytes | None = None) -> DossierReport:
-    """The report of one file; ``raw``: its bytes, already read (the report then depends on them only)."""
+def check_file(
+    path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None, *, raw: bytes | None = None
+) -> DossierReport:
+    """One file's report; ``historique``: the index of the history, seen as that of the dossier's exercice;
+    ``raw``: the file's bytes, already read (the report then depends on them only)."""
     lignes: dict[tuple, int] = {}
     result = read_dossier(path, regles, lignes, raw=raw)
     if isinstance(result, DossierReport):
         return result
-    report = juger(result, regles, str(path))
+    vue = historique.vue(result.exercice) if historique is not None else None
+    report = juger(result, regles, str(path), vue)
     report.lignes = lignes
     return report
 
 
-def check_files(files: Iterable[Path], regles: JeuDeRegles, exercice: int | None = None) -> Iterator[DossierReport]:
+def check_files(
+    files: Iterable[Path],
+    regles: JeuDeRegles,
+    exercice: int | None = None,
+    historique: HistoriqueDossiers | None = None,
+) -> Iterator[DossierReport]:
     """Reports in the given order; a repeated id makes the later dossier invalide.
 
     With ``exercice``, dossiers of other exercices are left out (invalid files
     whose exercice cannot be read are kept).
     """
-    return filter_reports((check_file(path, regles) for path in files), exercice)
+    if historique is None:
+        return filter_reports((check_file(path, regles) for path in files), exercice)
+    return filter_reports((check_file(path, regles, historique) for path in files), exercice)
 
 
 def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None) -> Iterator[DossierReport]:

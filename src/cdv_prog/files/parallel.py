@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from cdv_prog.core.findings import Constat
+from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport
 from cdv_prog.files.dossiers import check_file, check_files, filter_reports
 from cdv_prog.files.interrupt import interruptible
@@ -51,6 +52,7 @@ IN_FLIGHT_PER_JOB = 4  # chunks submitted ahead per process: bounds the memory h
 class _WorkerState(TypedDict, total=False):
     regles: JeuDeRegles
     dossiers: bool  # send back the dossiers too (else only their amounts)
+    historique: HistoriqueDossiers | None  # the history's index (SPEC §5), inherited by the fork: sent once
     parent: int  # the parent's pid: a worker whose parent is gone exits
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
 
@@ -88,6 +90,7 @@ def check_reports(
     jobs: int | None = None,
     dossiers: bool = True,
     cache: CacheSpec | None = None,
+    historique: HistoriqueDossiers | None = None,
 ) -> Iterator[DossierReport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
@@ -96,6 +99,8 @@ def check_reports(
     With ``cache`` (:mod:`cdv_prog.files.cache`), a report whose file, rules and
     tool did not change is read back instead of checked; such a report has no
     dossier (only callers that do not need it pass a cache).
+    ``historique``: the history's index, handed to the workers once (they
+    inherit it when forked), never per dossier.
     """
     if jobs is None:
         jobs = default_jobs(len(files))
@@ -104,9 +109,75 @@ def check_reports(
         if cache is not None:
             from cdv_prog.files.cache import ReportCache
 
-            return filter_reports(ReportCache(cache).check_files(files, regles), exercice)
-        return check_files(files, regles, exercice)
-    return filter_reports(_parallel(files, regles, jobs, dossiers, cache), exercice)
+            return filter_reports(ReportCache(cache).check_files(files, regles, historique=historique), exercice)
+        return check_files(files, regles, exercice, historique)
+    return filter_reports(_parallel(files, regles, jobs, dossiers, historique, cache=cache), exercice)
+
+
+def index_records(
+    files: Sequence[Path], regles: JeuDeRegles, jobs: int | None = None
+) -> Iterator[DossierAnterieur | DossierReport]:
+    """The history's records of ``files`` (:func:`cdv_prog.files.historique.lire`), in path order, on ``jobs`` processes."""
+    from cdv_prog.files.historique import lire
+
+    # records are quick to send back, but a pool still costs its start: never more processes than worth it
+    jobs = min(jobs or default_jobs(len(files)), default_jobs(len(files)))
+    if jobs <= 1 or not can_fork():
+        return (lire(path, regles) for path in files)
+    return _parallel(files, regles, jobs, False, None, task=_index_chunk, unpack_item=_unpack_record)
+
+
+def check_reports_par_exercice(
+    groupes: Sequence[Sequence[Path]],
+    regles: JeuDeRegles,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    base: Sequence[DossierAnterieur] = (),
+) -> Iterator[DossierReport]:
+    """The batch read **once**, exercice by exercice, when the path order is the exercices' order.
+
+    ``groupes``: the files of each exercice, consecutive in path order,
+    exercices increasing. Each group is judged with the records of the groups
+    before it (and ``base``: the history-only dossiers) as its history — the
+    same index, view by view, as reading the history first — and gives its
+    own records for the groups after it. The reports come in path order.
+    """
+    n_files = sum(len(g) for g in groupes)
+    if jobs is None:
+        jobs = default_jobs(n_files)
+
+    def run() -> Iterator[DossierReport]:
+        records = list(base)
+        for rang, groupe in enumerate(groupes):
+            index = HistoriqueDossiers.ordonne(records) if records else None
+            if rang == len(groupes) - 1:  # the last exercice is nobody's history: no record kept
+                records = []
+                yield from check_reports(
+                    groupe, regles, None, jobs=min(jobs, max(1, len(groupe))), dossiers=dossiers, historique=index
+                )
+                return
+            n = min(jobs, max(1, len(groupe)))
+            if n <= 1 or not can_fork():
+                pairs: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
+                    _with_record(check_file(path, regles, index), path) for path in groupe
+                )
+            else:
+                pairs = _parallel(
+                    groupe, regles, n, dossiers, index, task=_check_chunk_records, unpack_item=_unpack_pair
+                )
+            for report, record in pairs:
+                if record is not None:
+                    records.append(record)
+                yield report
+
+    return filter_reports(run(), None)
+
+
+def _with_record(report: DossierReport, path: Path) -> tuple[DossierReport, DossierAnterieur | None]:
+    """A report and, for a valid dossier, its record for the history of the later exercices."""
+    if report.dossier is None or report.montants is None:
+        return report, None
+    return report, DossierAnterieur.of(report.dossier, report.montants, fichier=str(path))
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -120,17 +191,27 @@ def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
 
 
 def _parallel(
-    files: Sequence[Path], regles: JeuDeRegles, jobs: int, dossiers: bool, cache: CacheSpec | None = None
-) -> Iterator[DossierReport]:
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    jobs: int,
+    dossiers: bool,
+    historique: HistoriqueDossiers | None = None,
+    task: Callable[[Sequence[Path]], list[Any]] | None = None,
+    unpack_item: Callable[[Any], Any] | None = None,
+    cache: CacheSpec | None = None,
+) -> Iterator[Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     size = chunk_size(len(files), jobs)
     _WORKER_STATE["regles"] = regles
     _WORKER_STATE["dossiers"] = dossiers
+    _WORKER_STATE["historique"] = historique
     _WORKER_STATE["parent"] = os.getpid()
     if cache is not None:
         _WORKER_STATE["cache"] = cache
+    task = task or _check_chunk
+    unpack_item = unpack_item or unpack
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()  # nothing pending may be copied into the workers
     context = multiprocessing.get_context("fork")
@@ -139,13 +220,13 @@ def _parallel(
     try:
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
         with interruptible(on_signal=_stop_workers):
-            pending: deque[Future[list[dict[str, Any]]]] = deque()
+            pending: deque[Future[list[Any]]] = deque()
             for chunk in chunks(files, size):
-                pending.append(executor.submit(_check_chunk, chunk))
+                pending.append(executor.submit(task, chunk))
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                    yield from map(unpack, pending.popleft().result())
+                    yield from map(unpack_item, pending.popleft().result())
             while pending:
-                yield from map(unpack, pending.popleft().result())
+                yield from map(unpack_item, pending.popleft().result())
         finished = True
     finally:
         if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
@@ -159,6 +240,7 @@ def _parallel(
             executor.shutdown(wait=True)
         _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
         _WORKER_STATE.pop("dossiers", None)
+        _WORKER_STATE.pop("historique", None)
         _WORKER_STATE.pop("parent", None)
         _WORKER_STATE.pop("cache", None)
 
@@ -226,7 +308,8 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     regles = _WORKER_STATE["regles"]
     keep = _WORKER_STATE["dossiers"]
     spec = _WORKER_STATE.get("cache")
-    check: Callable[[Path, JeuDeRegles], DossierReport] = check_file
+    historique = _WORKER_STATE.get("historique")
+    check: Callable[..., DossierReport] = check_file
     if spec is not None:
         if not _worker_cache:
             from cdv_prog.files.cache import ReportCache
@@ -235,13 +318,45 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
         check = _worker_cache[0].check_file
     out = []
     for path in paths:
-        report = check(path, regles)
+        report = check(path, regles) if historique is None else check(path, regles, historique=historique)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append(pack(report))
     if _worker_cache:
         _worker_cache[0].flush()  # the chunk's new entries: one transaction
     return out
+
+
+def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
+    regles = _WORKER_STATE["regles"]
+    keep = _WORKER_STATE["dossiers"]
+    historique = _WORKER_STATE.get("historique")
+    out: list[Any] = []
+    for path in paths:
+        report, record = _with_record(check_file(path, regles, historique), path)
+        if not keep:
+            report.dossier = None  # the amounts travel in report.montants
+        out.append((pack(report), record))
+    return out
+
+
+def _unpack_pair(item: Any) -> tuple[DossierReport, DossierAnterieur | None]:
+    return unpack(item[0]), item[1]
+
+
+def _index_chunk(paths: Sequence[Path]) -> list[Any]:
+    from cdv_prog.files.historique import lire
+
+    regles = _WORKER_STATE["regles"]
+    out: list[Any] = []
+    for path in paths:
+        item = lire(path, regles)
+        out.append(item if isinstance(item, DossierAnterieur) else pack(item))
+    return out
+
+
+def _unpack_record(item: Any) -> DossierAnterieur | DossierReport:
+    return item if isinstance(item, DossierAnterieur) else unpack(item)
 
 
 # Reports travel between processes as plain data: findings as tuples rather than

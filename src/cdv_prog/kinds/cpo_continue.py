@@ -41,6 +41,7 @@ from cdv_prog.kinds.base import Parametres as BaseParametres
 TYPE: Final = "cpo-continue"
 PORTEE: Final = "dossier"
 CHAMP: Final = "action.precedent"  # dossier field the rule is about (line of a finding)
+HISTORIQUE: Final = True  # the engine hands this kind the history (SPEC §5)
 
 
 class Parametres(BaseParametres):

@@ -57,22 +57,20 @@ Exemple :
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Final
 
 from pydantic import Field
 
 from cdv_prog.core.conditions import Condition
-from cdv_prog.core.context import Contexte, ContexteProgrammation
-from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
-from cdv_prog.core.historique import nom_simplifie
-from cdv_prog.core.montants import Montants
+from cdv_prog.core.historique import DossierAnterieur, nom_simplifie
 from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
 from cdv_prog.kinds.base import Parametres as BaseParametres
 
 TYPE: Final = "cpo-par-quartier"
 PORTEE: Final = "programmation"
+HISTORIQUE: Final = True  # the engine hands this kind the history (SPEC §5)
 
 
 class Parametres(BaseParametres):
@@ -85,31 +83,19 @@ class Parametres(BaseParametres):
     libelle: Annotated[str, Field(min_length=1, max_length=200)] = "dossier répondant aux critères"
 
 
-@dataclass(frozen=True)
-class _DossierCpo:
-    """A dossier under a CPO: an eligible one of the exercice, or one of the history."""
-
-    dossier: Dossier
-    montants: Montants
-
-    @property
-    def annees(self) -> tuple[int, ...]:
-        cpo = self.dossier.action.cpo
-        return tuple(sorted(cpo.annees)) if cpo is not None else ()
-
-
-def _dossiers_cpo(ctx: ContexteProgrammation) -> list[_DossierCpo]:
-    found = [_DossierCpo(r.dossier, r.montants) for r in ctx.dossiers if r.dossier.action.cpo is not None]
+def _dossiers_cpo(ctx: ContexteProgrammation) -> list[DossierAnterieur]:
+    """The dossiers under a CPO: the eligible ones of the exercice, then those of its history (records)."""
+    found = [DossierAnterieur.of(r.dossier, r.montants) for r in ctx.dossiers if r.dossier.action.cpo is not None]
     if ctx.historique is not None:
-        found += [
-            _DossierCpo(h.dossier, h.montants)
-            for h in ctx.historique.dossiers
-            if h.dossier.action.cpo is not None and h.exercice < ctx.exercice
-        ]
+        found += [h for h in ctx.historique.dossiers if h.annees_cpo is not None and h.exercice < ctx.exercice]
     return found
 
 
-def cpos(dossiers: list[_DossierCpo]) -> list[list[_DossierCpo]]:
+def _annees(d: DossierAnterieur) -> tuple[int, ...]:
+    return d.annees_cpo or ()
+
+
+def cpos(dossiers: list[DossierAnterieur]) -> list[list[DossierAnterieur]]:
     """The dossiers grouped by CPO: same years, and chained by ``precedent`` or same porteur and intitulé."""
     parent = list(range(len(dossiers)))
 
@@ -125,31 +111,27 @@ def cpos(dossiers: list[_DossierCpo]) -> list[list[_DossierCpo]]:
     par_cle: dict[tuple[object, ...], int] = {}
     par_id: dict[tuple[str, int, tuple[int, ...]], int] = {}
     for i, d in enumerate(dossiers):
-        cle = (nom_simplifie(d.dossier.porteur.nom), nom_simplifie(d.dossier.intitule), d.annees)
+        cle = (nom_simplifie(d.porteur.nom), nom_simplifie(d.intitule), _annees(d))
         if cle in par_cle:
             unir(i, par_cle[cle])
         else:
             par_cle[cle] = i
-        par_id.setdefault((d.dossier.id, d.dossier.exercice, d.annees), i)
+        par_id.setdefault((d.id, d.exercice, _annees(d)), i)
     for i, d in enumerate(dossiers):
-        prec = d.dossier.action.precedent
-        if prec is not None and (prec, d.dossier.exercice - 1, d.annees) in par_id:
-            unir(i, par_id[(prec, d.dossier.exercice - 1, d.annees)])
-    groupes: dict[int, list[_DossierCpo]] = {}
+        prec = d.precedent
+        if prec is not None and (prec, d.exercice - 1, _annees(d)) in par_id:
+            unir(i, par_id[(prec, d.exercice - 1, _annees(d))])
+    groupes: dict[int, list[DossierAnterieur]] = {}
     for i, d in enumerate(dossiers):
         groupes.setdefault(racine(i), []).append(d)
     return list(groupes.values())
 
 
-def _retenue(ctx: ContexteProgrammation, p: Parametres, cpo: list[_DossierCpo]) -> bool:
-    premiere = min(cpo[0].annees)
-    debut = [d for d in cpo if d.dossier.exercice == premiere]
+def _retenue(ctx: ContexteProgrammation, p: Parametres, cpo: list[DossierAnterieur]) -> bool:
+    premiere = min(_annees(cpo[0]))
+    debut = [d for d in cpo if d.exercice == premiere]
     criteres = p.dossiers if debut else (p.premiere_annee_inconnue or p.dossiers)
-    for d in debut or cpo:
-        vue = Contexte(d.dossier, ctx.regles, d.montants, historique=ctx.historique)
-        if criteres.non_applicable(vue) is not None or len(vue.financent) < p.financeurs_minimum:
-            return False
-    return True
+    return all(criteres.retient(d, ctx.historique) and len(d.financent) >= p.financeurs_minimum for d in debut or cpo)
 
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
@@ -161,11 +143,11 @@ def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:
     trouves: dict[str, list[str]] = {code: [] for code in cibles}
     retenues: list[str] = []
     for cpo in cpos(_dossiers_cpo(ctx)):
-        if ctx.exercice not in cpo[0].annees or not _retenue(ctx, p, cpo):
+        if ctx.exercice not in _annees(cpo[0]) or not _retenue(ctx, p, cpo):
             continue
-        recent = max(cpo, key=lambda d: (d.dossier.exercice, d.dossier.id)).dossier.id
+        recent = max(cpo, key=lambda d: (d.exercice, d.id)).id
         retenues.append(recent)
-        quartiers = dict.fromkeys(q for d in cpo for q in d.dossier.action.quartiers)
+        quartiers = dict.fromkeys(q for d in cpo for q in d.quartiers)
         for code in quartiers:
             if code in trouves:
                 trouves[code].append(recent)

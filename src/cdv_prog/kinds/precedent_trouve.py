@@ -40,6 +40,7 @@ from cdv_prog.kinds.base import Parametres as BaseParametres
 TYPE: Final = "precedent-trouve"
 PORTEE: Final = "dossier"
 CHAMP: Final = "action.precedent"  # dossier field the rule is about (line of a finding)
+HISTORIQUE: Final = True  # the engine hands this kind the history (SPEC §5)
 
 
 class Parametres(BaseParametres):
@@ -61,7 +62,7 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
             f"dossier précédent « {short(ident)} » de l'exercice {found.exercice}, pas de {attendu} : "
             "il n'est pas retenu comme précédent"
         )
-    return ok(f"dossier précédent « {short(ident)} » : exercice {attendu}, « {short(found.dossier.intitule)} »")
+    return ok(f"dossier précédent « {short(ident)} » : exercice {attendu}, « {short(found.intitule)} »")
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

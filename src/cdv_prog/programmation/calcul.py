@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from cdv_prog.core.context import ContexteProgrammation, DossierRetenu
 from cdv_prog.core.engine import evaluer_programmation
 from cdv_prog.core.findings import Constat
-from cdv_prog.core.historique import Historique
+from cdv_prog.core.historique import Historique, HistoriqueDossiers
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport, Resume
 from cdv_prog.programmation.engagements import Engagements, EngagementsCpo
@@ -155,7 +155,9 @@ class AucunExercice(Exception):
     """No report tells its exercice (no dossier, or none readable)."""
 
 
-def calculer_exercice_unique(reports: Iterable[DossierReport], regles: JeuDeRegles) -> Programmation:
+def calculer_exercice_unique(
+    reports: Iterable[DossierReport], regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
+) -> Programmation:
     """The programmation of the one exercice the reports share, streaming.
 
     Reports are held only until the first one whose exercice is known (those
@@ -169,7 +171,8 @@ def calculer_exercice_unique(reports: Iterable[DossierReport], regles: JeuDeRegl
         if calcul is None:
             pending.append(report)
             if report.exercice is not None:
-                calcul = Calcul(regles, report.exercice)
+                vue = historique.vue(report.exercice) if historique is not None else None
+                calcul = Calcul(regles, report.exercice, vue)
                 for held in pending:
                     calcul.add(held)
                 pending = []

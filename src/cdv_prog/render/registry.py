@@ -91,6 +91,13 @@ EXPLIQUER: dict[str, str] = {
     "json": "cdv_prog.render.explication:json",
 }
 
+# ``cdv suivi``: one action across its exercices (SPEC §5)
+SUIVI: dict[str, str] = {
+    "text": "cdv_prog.render.suivi_text:render",
+    "json": "cdv_prog.render.suivi_json:render",
+    "html": "cdv_prog.render.suivi_html:render",
+}
+
 REGISTRIES: dict[str, dict[str, str]] = {
     "check": CHECK,
     "programmation": PROGRAMMATION,
@@ -101,6 +108,7 @@ REGISTRIES: dict[str, dict[str, str]] = {
     "tester --couverture": TESTER_COUVERTURE,
     "couverture": COUVERTURE,
     "expliquer": EXPLIQUER,
+    "suivi": SUIVI,
 }
 
 # What a report file's extension says it holds (``-o copil.xlsx``: a workbook), for every command that

@@ -579,7 +579,7 @@ def compare_lot(
                 return [f"dossier « {short(data.get('id'))} » de l'historique invalide ({shown})"]
             report = juger(ancien, regles, ancien.id)
             assert report.montants is not None  # a valid dossier's report has its amounts
-            anterieurs.append(DossierAnterieur(ancien, report.montants, report.verdict))
+            anterieurs.append(DossierAnterieur.of(ancien, report.montants, report.verdict, ancien.id))
         historique = HistoriqueDossiers.of(anterieurs)
     reports: list[DossierReport] = []
     dossiers: list[Dossier] = []

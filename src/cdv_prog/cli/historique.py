@@ -1,0 +1,65 @@
+"""``--historique PATH``: the history of earlier exercices (SPEC §5), read once for ``cdv check``,
+``cdv programmation`` and ``cdv suivi``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cdv_prog.cli.common import err_console, find_files
+
+if TYPE_CHECKING:
+    from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.files.historique import LectureHistorique
+
+HISTORIQUE_HELP = (
+    "Dossiers d'exercices précédents lus comme historique seulement (fichier ou répertoire ; répétable). "
+    "Les dossiers des chemins donnés servent déjà d'historique à ceux des exercices suivants."
+)
+
+HistoriqueOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--historique", metavar="CHEMIN", help=HISTORIQUE_HELP, show_default=False),
+]
+
+
+def lire_historique(
+    files: list[Path],
+    historique: list[Path] | None,
+    regles: JeuDeRegles,
+    exercice: int | None,
+    jobs: int | None = None,
+    en_un_passage: bool = False,
+) -> tuple[LectureHistorique, list[Path]]:
+    """The history's index for the batch ``files``, and the files of ``--historique`` (read only as history).
+
+    Invalid dossiers that serve only as history are warned about once, on
+    standard error; they do not change the exit code. ``en_un_passage``: the
+    caller can read the batch exercice by exercice; when every exercice is
+    reported and the path order is the exercices' order, only the
+    ``--historique`` files are read here, and ``groupes`` says how to cut the batch.
+    """
+    from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
+    from cdv_prog.files.parallel import index_records
+
+    seuls = find_files(historique) if historique else []
+    principaux = {str(p) for p in files}
+    seuls = [p for p in seuls if str(p) not in principaux]
+    groupes = groupes_par_exercice(files) if en_un_passage and exercice is None else None
+    if groupes is not None and len(groupes) > 1:
+        lus = list(seuls)  # the batch gives its own history, as it goes
+    else:
+        groupes = None
+        lus, _dernier = a_lire(files, seuls, exercice)
+    if not lus:
+        from cdv_prog.core.historique import HistoriqueDossiers
+
+        return LectureHistorique(HistoriqueDossiers(()), groupes=groupes), seuls
+    lecture = construire(index_records(lus, regles, jobs), principaux, exercice)
+    lecture.groupes = groupes
+    console = err_console()
+    for message in lecture.avertissements:
+        console.print(f"Avertissement : {message}", markup=False, highlight=False)
+    return lecture, seuls

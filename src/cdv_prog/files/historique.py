@@ -1,0 +1,161 @@
+"""Reading the history (SPEC §5): the index of the dossiers that earlier exercices give the later ones.
+
+:func:`construire` reads, once, the files that can be the history of a
+reported dossier — those of exercices before the last one reported, and
+those whose exercice a quick look cannot tell — and keeps of each valid one
+its compact record (:class:`~cdv_prog.core.historique.DossierAnterieur`),
+never the dossier itself. The index is ordered by (exercice, id, file): the
+same whatever the order of the paths. Invalid files that serve only as
+history are turned into one warning each (standard error); the others are
+reported by the batch as usual.
+
+The quick look (:func:`exercice_annonce`) reads the ``exercice:`` line of a
+file without parsing it; when the file does not say it plainly, the file is
+read in full — the look only ever saves work, it never decides a verdict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
+from cdv_prog.core.report import DossierReport
+
+if TYPE_CHECKING:
+    from cdv_prog.core.ruleset import JeuDeRegles
+
+_EXERCICE = re.compile(rb"^exercice:[ \t]*([0-9]{4})[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+LOOK_BYTES = 1 << 16  # a dossier's exercice is near its top; a longer file is read in full when needed
+
+
+def exercice_annonce(path: Path) -> int | None:
+    """The exercice a file declares on a plain top-level ``exercice: AAAA`` line (None: cannot tell)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)  # never blocks on a pipe or a device
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None  # not a regular file: reading it in full says why
+        head = os.read(fd, LOOK_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    found = _EXERCICE.findall(head)
+    return int(found[0]) if len(found) == 1 else None
+
+
+@dataclass
+class LectureHistorique:
+    """What reading the history gave: the index, the exercice read of each file, the warnings."""
+
+    historique: HistoriqueDossiers
+    exercices: dict[str, int | None] = field(default_factory=dict)  # file read → its exercice (None: unreadable)
+    avertissements: list[str] = field(default_factory=list)  # French, one per invalid history-only file
+    groupes: list[list[Path]] | None = None  # the batch cut by exercice, to be read once (groupes_par_exercice)
+
+    def rapportable(self, path: Path, exercice: int | None) -> bool:
+        """The batch must read this file: not known to be of another exercice than the one reported."""
+        if exercice is None:
+            return True
+        lu = self.exercices.get(str(path), exercice)
+        return lu is None or lu == exercice
+
+
+def groupes_par_exercice(files: Sequence[Path]) -> list[list[Path]] | None:
+    """The files cut into consecutive groups of one exercice each, exercices increasing in path order.
+
+    None when a quick look cannot tell a file's exercice, or when the path
+    order is not the exercices' order: the history is then read first.
+    """
+    groupes: list[list[Path]] = []
+    courant: int | None = None
+    for path in files:
+        annee = exercice_annonce(path)
+        if annee is None or (courant is not None and annee < courant):
+            return None
+        if annee != courant:
+            groupes.append([])
+            courant = annee
+        groupes[-1].append(path)
+    return groupes
+
+
+def a_lire(
+    files: Sequence[Path], historique_seul: Sequence[Path], exercice: int | None
+) -> tuple[list[Path], int | None]:
+    """The files the index must read, and the last exercice reported (None: the batch is empty).
+
+    A file is read when it may be of an exercice before the last one reported
+    (with ``--exercice N``: before N), or when its exercice cannot be told
+    without reading it.
+    """
+    annonces = {str(p): exercice_annonce(p) for p in (*files, *historique_seul)}
+    if exercice is not None:
+        dernier: int | None = exercice
+    else:
+        connus = [e for p in files if (e := annonces[str(p)]) is not None]
+        inconnus = any(annonces[str(p)] is None for p in files)
+        dernier = max(connus) if connus and not inconnus else None
+        if dernier is None and inconnus:
+            dernier = 10_000  # some exercice unknown: read everything
+    if dernier is None:
+        return [], None
+    out = []
+    seen: set[str] = set()
+    for p in (*files, *historique_seul):
+        e = annonces[str(p)]
+        if (e is None or e < dernier) and str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out, dernier
+
+
+def construire(
+    records: Iterable[DossierAnterieur | DossierReport],
+    rapportes: set[str],
+    exercice: int | None,
+) -> LectureHistorique:
+    """The index from the records read (valid files) and invalid reports, in any order.
+
+    ``rapportes``: the files the batch reports (under the main paths); an
+    invalid one of them is not warned about here unless ``exercice`` leaves it
+    out of the report.
+    """
+    valides: list[DossierAnterieur] = []
+    lecture = LectureHistorique(HistoriqueDossiers(()))
+    for item in records:
+        if isinstance(item, DossierAnterieur):
+            valides.append(item)
+            lecture.exercices[item.fichier] = item.exercice
+            continue
+        lecture.exercices[item.fichier] = item.exercice
+        rapporte = item.fichier in rapportes and (exercice is None or item.exercice in (None, exercice))
+        if not rapporte:
+            premiere = item.erreurs[0] if item.erreurs else None
+            detail = (
+                f" ({premiere.champ or 'fichier'}, ligne {premiere.ligne} : {premiere.message})" if premiere else ""
+            )
+            lecture.avertissements.append(f"historique : {item.fichier} invalide, ignoré{detail}")
+    lecture.historique = HistoriqueDossiers.ordonne(valides)
+    lecture.avertissements.sort()
+    return lecture
+
+
+def lire(path: Path, regles: JeuDeRegles) -> DossierAnterieur | DossierReport:
+    """One file of the history: its record, or its ``invalide`` report."""
+    from cdv_prog.core.montants import Montants
+    from cdv_prog.files.dossiers import read_dossier
+
+    result = read_dossier(path, regles)
+    if isinstance(result, DossierReport):
+        return result
+    return DossierAnterieur.of(result, Montants.of(result, regles), fichier=str(path))
