@@ -49,9 +49,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = dossiers_module.check_file
 
-    def counting(path, regles, **kw):
+    def counting(path, regles, *args, **kw):
         seen.append(path)
-        return real(path, regles, **kw)
+        return real(path, regles, *args, **kw)
 
     monkeypatch.setattr(dossiers_module, "check_file", counting)
     return seen
@@ -302,3 +302,19 @@ def test_a_cache_locked_by_another_run_is_left_alone(regles, lot: Path, cache_fo
         assert other.execute("SELECT name FROM sqlite_master").fetchall() == [("en_cours",)]
     finally:
         other.close()
+
+
+def test_a_history_change_rechecks_the_later_exercices_only(cdv, lot: Path, checks: list[Path]) -> None:
+    args = ("check", lot, "--format", "json", "--jobs", "1")
+    cdv(*args)
+    n = len(checks)
+    target = lot / "2024" / "CDV-2024-008.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert "    montant: 16000\n" in text
+    target.write_text(text.replace("    montant: 16000\n", "    montant: 15000\n", 1), encoding="utf-8")
+    after = cdv(*args)
+    rechecked = {p.parent.name for p in checks[n:]}
+    assert target in checks[n:]  # its own content changed
+    assert rechecked == {"2024", "2025", "2026"}  # and the later exercices' history with it
+    assert not any(p.parent.name == "2024" and p != target for p in checks[n:])  # not the others of 2024
+    assert after.out == cdv(*args, "--sans-cache").out

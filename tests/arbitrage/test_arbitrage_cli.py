@@ -190,7 +190,7 @@ def test_a_bloquant_rule_without_constraints_is_refused(cdv: Cdv, rules_copy: Pa
 
 
 def test_shipped_examples(cdv: Cdv) -> None:
-    run = cdv("arbitrage", "data/dossiers", "--format", "json")
+    run = cdv("arbitrage", "data/dossiers", "--exercice", "2025", "--format", "json")
     assert run.code == 0, run.err
     doc = json.loads(run.out)
     statuts = {d["statut"] for d in doc["dossiers"]}

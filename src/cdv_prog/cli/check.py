@@ -103,8 +103,13 @@ def check(
     if not files and not non_lus:
         raise nothing_to_check(roots, exercice, 0)
     remedes = remedes or ecrire_remedes is not None
-    # remedies are verified against each dossier's own history view: the whole index is read first then
-    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, en_un_passage=not remedes)
+    # a batch: its unchanged dossiers are read back from the cache (not with --remedes: they need the dossiers)
+    avec_cache = not sans_cache and not remedes and len(files) > 1
+    # read exercice after exercice (each file once) only when nothing needs the whole history's index first:
+    # remedies are verified against each dossier's history view, and a cached report against its view's digest
+    lecture, seuls = lire_historique(
+        files, historique, regles, exercice, jobs, en_un_passage=not remedes and not avec_cache
+    )
     inputs = [*files, *seuls, *regles.fichiers]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
@@ -114,13 +119,10 @@ def check(
     index = lecture.historique if lecture.historique.dossiers else None
     a_verifier = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
     cache = None
-    # a batch: its unchanged dossiers are read back from the cache, keyed by the whole history's digest too
-    # (not with --remedes: they need the dossiers; not when read exercice after exercice: the later exercices'
-    # history is then built from the dossiers themselves)
-    if not sans_cache and not remedes and len(files) > 1 and lecture.groupes is None:
+    if avec_cache:  # each entry also records the digest of the history view its dossier was judged with
         from cdv_prog.files.cache import spec_for
 
-        cache = spec_for(regles, index.empreinte() if index is not None else b"")
+        cache = spec_for(regles)
     # the totals need only the dossiers' amounts: a parallel batch sends back just those (not with --remedes)
     if lecture.groupes is not None:  # exercice after exercice, in path order: each file read once
         reports = check_reports_par_exercice(

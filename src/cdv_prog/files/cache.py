@@ -51,9 +51,10 @@ from cdv_prog.files.loader import LoadFailed, read_bytes
 if TYPE_CHECKING:
     import sqlite3
 
+    from cdv_prog.core.historique import HistoriqueDossiers
     from cdv_prog.core.ruleset import JeuDeRegles
 
-FORMAT = "cdv.cache/1"
+FORMAT = "cdv.cache/2"
 FILE_NAME = "rapports.sqlite3"
 ENV = "CDV_CACHE_DIR"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
@@ -127,6 +128,7 @@ class ReportCache:
         self.misses = 0
         self._shared: dict[tuple[str, ...], Constat] = {}  # constats read back, shared between reports
         self._shared_for: JeuDeRegles | None = None
+        self._vues: dict[tuple[int, int], bytes] = {}  # (index, exercice) → the view's digest
 
     # ------------------------------------------------------------------ opening
 
@@ -261,39 +263,55 @@ class ReportCache:
 
     # ------------------------------------------------------------------ reports
 
-    def check_file(self, path: Path, regles: JeuDeRegles, **options: Any) -> DossierReport:
+    def check_file(
+        self, path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
+    ) -> DossierReport:
         """The report of ``path``: from the cache when its content is known, else checked and stored.
 
-        ``options`` go to :func:`cdv_prog.files.dossiers.check_file` (a history, say): whatever they
-        change in a report must be in the spec's ``dependances``.
+        ``historique``: the history's index (:func:`cdv_prog.files.dossiers.check_file`). An entry records
+        the digest of the history **view** its dossier was judged with (the records of the exercices before
+        its own); it is reused only when that view's digest is unchanged, so a change in an earlier
+        exercice re-checks the later ones, and nothing else.
         """
         from cdv_prog.files.dossiers import check_file
 
         try:
             raw = read_bytes(path)
         except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
-            return check_file(path, regles, **options)
+            return check_file(path, regles, historique)
         key = self.key(raw)
         stored = self.get(key)
-        if stored is not None:
+        if stored is not None and len(stored) > _VUE:
             if self._shared_for is not regles:
                 self._shared, self._shared_for = {}, regles
-            report = decode_report(stored, str(path), regles, self._shared)
-            if report is not None:
+            report = decode_report(stored[_VUE:], str(path), regles, self._shared)
+            if report is not None and stored[:_VUE] == self._vue(historique, report.exercice):
                 self.hits += 1
                 return report
         self.misses += 1
-        report = check_file(path, regles, raw=raw, **options)
-        self.put(key, encode_report(report, regles))
+        report = check_file(path, regles, historique, raw=raw)
+        self.put(key, self._vue(historique, report.exercice) + encode_report(report, regles))
         if len(self._pending) >= WRITE_EVERY:
             self.flush()
         return report
 
-    def check_files(self, files: Iterable[Path], regles: JeuDeRegles, **options: Any) -> Iterator[DossierReport]:
-        """:meth:`check_file` on each file; ``options`` as there (their effect must be in the spec)."""
+    def _vue(self, historique: HistoriqueDossiers | None, exercice: int | None) -> bytes:
+        """The digest of the history view a dossier of ``exercice`` is judged with (zeros: none)."""
+        if historique is None or exercice is None:
+            return bytes(_VUE)
+        found = self._vues.get((id(historique), exercice))
+        if found is None:
+            found = hashlib.sha256(historique.vue(exercice).empreinte().encode("ascii")).digest()
+            self._vues[(id(historique), exercice)] = found
+        return found
+
+    def check_files(
+        self, files: Iterable[Path], regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
+    ) -> Iterator[DossierReport]:
+        """:meth:`check_file` on each file, with the same history index."""
         try:
             for path in files:
-                yield self.check_file(path, regles, **options)
+                yield self.check_file(path, regles, historique)
         finally:
             self.close()
 
@@ -337,6 +355,7 @@ def clear(folder: Path | None = None) -> list[Path]:
 # The value's integrity is the keyed digest's job; decoding checks the shape, and anything
 # unexpected makes the entry unsound (None): never a report half read.
 
+_VUE = 32  # an entry starts with the digest of the history view it was judged with (see check_file)
 _SHARED_LIMIT = 20_000  # distinct constats kept to be shared between the reports of a run
 
 
