@@ -243,6 +243,17 @@ def test_suivi_shows_a_broken_chain(cdv) -> None:
     assert max(len(line) for line in run.out.splitlines()) <= 80
 
 
+def test_suivi_says_a_year_eligible_by_derogation(cdv) -> None:
+    """The example dérogation (rules/derogations.yaml, CDV-2025-032) in every format of cdv suivi (issue 13)."""
+    doc = cdv("suivi", "CDV-2025-032", "--format", "json").json()
+    by_year = {a["exercice"]: a for a in doc["annees"]}
+    assert by_year[2025]["verdict"] == "eligible" and by_year[2025]["derogation"].startswith("COPIL du ")
+    assert by_year[2024]["derogation"] is None
+    text = cdv("suivi", "CDV-2025-032").out
+    assert "éligible par dérogation (COPIL du " in text
+    assert "éligible par dérogation (COPIL du " in cdv("suivi", "CDV-2025-032", "--format", "html").out
+
+
 def test_suivi_unknown_id_suggests_the_closest(cdv) -> None:
     run = cdv("suivi", "CDV-2025-08")
     assert run.code == 2 and run.out == ""

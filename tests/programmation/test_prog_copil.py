@@ -373,3 +373,31 @@ def test_html_tables_for_a_phone() -> None:
     assert '<table class="actions cartes">' in cards
     assert '<td data-label="Nom">a</td><td class="n" data-label="Montant">1,00 €</td>' in cards
     assert "table.cartes thead{display:none}" in html_base.CSS[: html_base.CSS.index("@page")]
+
+
+def test_the_copil_report_says_what_each_rejected_dossier_would_need_and_counts_derogations(cdv, monkeypatch) -> None:
+    """« Ce qu'il faudrait » (issue 13) in the COPIL report's list of rejected dossiers, verified by the tool;
+    the dossiers éligibles par dérogation counted apart and named as such."""
+    from cdv_prog.core.remedier import ajouter_remedes
+    from cdv_prog.files.rules import load_rules
+
+    regles = load_rules(Path("rules"))
+    files = sorted(EXEMPLES.glob("*.yaml"))
+    reports = list(ajouter_remedes(check_reports(files, regles, 2025, jobs=1), regles))
+    ineligibles = [r for r in reports if r.verdict == "ineligible"]
+    assert ineligibles
+    derogees = [r for r in reports if r.par_derogation]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764660000")
+    html = cdv("programmation", str(EXEMPLES), "--format", "html").out
+    text = cdv("programmation", str(EXEMPLES), "--format", "text").out
+    for r in ineligibles:
+        phrase = r.pour_etre_eligible.phrase if r.pour_etre_eligible else r.pour_etre_eligible_impossible
+        assert phrase
+        assert phrase in " ".join(text.split())
+        assert html_base.escape(phrase) in html
+    assert html.count("Ce qu'il faudrait :") == len(ineligibles)
+    if derogees:
+        assert f"dont {len(derogees)} par dérogation" in html
+        assert html.count("éligible par dérogation (") == len(derogees)
+    json_out = cdv("programmation", str(EXEMPLES), "--format", "json").out
+    assert "pour-etre-eligible" not in json_out  # computed only for the formats that show it

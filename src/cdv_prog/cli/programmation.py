@@ -39,6 +39,10 @@ from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from cdv_prog.core.historique import HistoriqueDossiers
+    from cdv_prog.core.report import DossierReport
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.render.programmation_scdl import Publication
 
@@ -120,6 +124,8 @@ def programmation(
     reports = progress(
         check_reports(a_lire, regles, exercice, jobs=jobs, historique=index), len(a_lire), shown, "Lecture des dossiers"
     )
+    if format in REMEDES_FORMATS:  # the COPIL report says what each inéligible dossier would need
+        reports = _remedes(reports, regles, index)
     if exercice is not None:
         prog = calculer(reports, regles, exercice, index.vue(exercice) if index is not None else None)
         if prog.resume.total == 0:
@@ -223,3 +229,21 @@ def _report_missing(publication: Publication) -> bool:
             markup=False,
         )
     return bool(publication.manques)
+
+
+REMEDES_FORMATS = ("text", "html")
+"""The formats whose list of set-aside dossiers shows « ce qu'il faudrait » (computed for those only)."""
+
+
+def _remedes(
+    reports: Iterable[DossierReport], regles: JeuDeRegles, index: HistoriqueDossiers | None
+) -> Iterator[DossierReport]:
+    """Each inéligible report with its verified combined remedy, judged with its exercice's history view."""
+    from cdv_prog.core.remedier import ajouter_remedes
+
+    for report in reports:
+        if report.verdict == "ineligible" and report.dossier is not None:
+            vue = index.vue(report.exercice) if index is not None and report.exercice is not None else None
+            yield from ajouter_remedes([report], regles, vue)
+        else:
+            yield report

@@ -73,12 +73,14 @@ def suivi(
         raise fail_usage(f"dossier « {short(ident)} » introuvable parmi {len(ids)} dossier(s) valides{proches}")
     resultat = suivre(index, ident)
     assert resultat is not None  # the id is in the index
-    verdicts = {}
+    verdicts, derogations = {}, {}
     for annee in resultat.annees:  # each year judged with its own history, as cdv check would
         report = check_file(Path(annee.dossier.fichier), regles, index)
         if report.verdict is not None:
             verdicts[annee.dossier.id] = report.verdict
-    resultat = suivre(index, ident, verdicts)
+        if report.par_derogation and report.derogation is not None:
+            derogations[annee.dossier.id] = report.derogation.decision
+    resultat = suivre(index, ident, verdicts, derogations)
     assert resultat is not None
     from cdv_prog.cli.common import err_console
 

@@ -40,6 +40,7 @@ class LigneDossier:
     quartiers: tuple[str, ...] = ()  # codes, in the dossier's order (the COPIL report groups by them)
     defi: str | None = None  # code
     derogation: Derogation | None = None  # éligible par dérogation of the COPIL (rules/derogations.yaml)
+    ce_qu_il_faudrait: str | None = None  # an inéligible dossier's verified combined remedy, when computed
 
     @classmethod
     def of(cls, report: DossierReport) -> LigneDossier:
@@ -61,7 +62,17 @@ class LigneDossier:
             tuple(dict.fromkeys(d.action.quartiers)),
             d.action.defi,
             derogation=report.derogation if report.par_derogation else None,
+            ce_qu_il_faudrait=_ce_qu_il_faudrait(report),
         )
+
+
+def _ce_qu_il_faudrait(report: DossierReport) -> str | None:
+    """« Ce qu'il faudrait » for an inéligible dossier whose remedies were computed (``core.remedier``)."""
+    if not report.remedes_calcules or report.verdict != "ineligible":
+        return None
+    if report.pour_etre_eligible is not None:
+        return report.pour_etre_eligible.phrase
+    return report.pour_etre_eligible_impossible or "aucune modification simple trouvée"
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,7 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
             (
                 [
                     (f'<span class="ids">{_ident(d)}</span>', False),
-                    (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>", False),
+                    (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>" + _derogation(d), False),
                     (f"{escape(_quartiers(d, regles))}<br><small>{escape(_defi(d, regles))}</small>", False),
                     (detail, False),
                     _m(euros(sum(amounts.values(), Decimal(0)))),
@@ -314,15 +314,25 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
     return head + table(headers, rows, caption, classe="actions cartes") + "</section>"
 
 
+def _derogation(d: LigneDossier) -> str:
+    """« Éligible par dérogation (COPIL du …) » under a retained action that a dérogation made eligible."""
+    if d.derogation is None:
+        return ""
+    return f'<br><small class="reserve">éligible par dérogation ({escape(d.derogation.decision)})</small>'
+
+
 def motifs_html(d: LigneDossier, regles: JeuDeRegles) -> list[str]:
     """Why a dossier is set aside, in plain French, one HTML list item each: the failed rules by their title
     (id in small), or the reading errors. The one place to add what the dossier would need."""
-    return [
+    items = [
         f"<li>{escape(m.message)}</li>"
         if m.regle is None
         else f"<li>{_regle(m.regle, regles)} : {escape(m.message)}</li>"
         for m in motifs(d, regles)
     ]
+    if d.ce_qu_il_faudrait:  # verified by the tool before it is shown (core.remedier)
+        items.append(f'<li class="remede"><strong>Ce qu\'il faudrait :</strong> {escape(d.ce_qu_il_faudrait)}</li>')
+    return items
 
 
 def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
@@ -456,7 +466,7 @@ def render_text(
     body = "\n".join(
         [
             header,
-            chiffres_cles(prog, regles, par_derogation),
+            chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation),
             _financeurs(prog, regles),
             _actions(prog, regles),
             _ecartes(prog, regles),

@@ -294,6 +294,8 @@ def _ecartes(console: Console, prog: Programmation, regles: JeuDeRegles) -> None
                 console.print(f"    - {markup(motif.message)}", style=style, soft_wrap=True)
             else:
                 console.print(_regle("    - ", motif.regle, motif.message, regles, style), soft_wrap=True)
+        if d.ce_qu_il_faudrait:  # verified by the tool before it is shown (core.remedier)
+            console.print(f"    Ce qu'il faudrait : {markup(d.ce_qu_il_faudrait)}", soft_wrap=True)
 
 
 def render_bytes(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros
 from cdv_prog.core.texte import visible
-from cdv_prog.core.vocab import VERDICTS_FR
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -29,9 +28,7 @@ def render(suivi: Suivi, regles: JeuDeRegles) -> bytes:
     head = "".join(f"<th>{a.dossier.exercice}</th>" for a in annees)
     rows = [
         "<tr><th>Dossier</th>" + "".join(f"<td>{_e(a.dossier.id)}</td>" for a in annees) + "</tr>",
-        "<tr><th>Verdict</th>"
-        + "".join(f"<td>{VERDICTS_FR.get(a.verdict or '', 'non jugé')}</td>" for a in annees)
-        + "</tr>",
+        "<tr><th>Verdict</th>" + "".join(f"<td>{_e(a.verdict_fr)}</td>" for a in annees) + "</tr>",
         "<tr><th>CPO</th>"
         + "".join(
             f"<td>{a.dossier.annees_cpo[0]}-{a.dossier.annees_cpo[-1]}</td>" if a.dossier.annees_cpo else "<td>—</td>"

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros
 from cdv_prog.core.texte import visible
-from cdv_prog.core.vocab import VERDICTS_FR
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
 
 def _annee(a: AnneeSuivi, regles: JeuDeRegles) -> list[str]:
     d = a.dossier
-    verdict = VERDICTS_FR.get(a.verdict, "non jugé") if a.verdict is not None else "non jugé"
+    verdict = a.verdict_fr
     lines = [f"{d.exercice}  {visible(d.id)}  {verdict}", f"    {visible(d.intitule)}"[:80]]
     if d.annees_cpo is not None:
         annee = d.annees_cpo.index(d.exercice) + 1 if d.exercice in d.annees_cpo else None

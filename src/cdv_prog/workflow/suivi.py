@@ -18,7 +18,7 @@ from typing import Any
 
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers, nom_simplifie
 from cdv_prog.core.money import montant_json
-from cdv_prog.core.vocab import Verdict
+from cdv_prog.core.vocab import VERDICTS_FR, Verdict
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class AnneeSuivi:
 
     dossier: DossierAnterieur
     verdict: Verdict | None = None
+    derogation: str | None = None  # éligible par dérogation: the decision (« COPIL du 12/03/2025, relevé n°4 »)
+
+    @property
+    def verdict_fr(self) -> str:
+        """« éligible », « éligible par dérogation (COPIL du …) », « non jugé »…"""
+        if self.verdict is None:
+            return "non jugé"
+        text = VERDICTS_FR.get(self.verdict, self.verdict)
+        return f"{text} par dérogation ({self.derogation})" if self.derogation else text
 
     def to_dict(self, noms: dict[str, str]) -> dict[str, Any]:
         d = self.dossier
@@ -37,6 +46,7 @@ class AnneeSuivi:
             "intitule": d.intitule,
             "porteur": d.porteur.nom,
             "verdict": self.verdict,
+            "derogation": self.derogation,
             "precedent": d.precedent,
             "cpo": list(d.annees_cpo) if d.annees_cpo is not None else None,
             "financeurs": [
@@ -142,10 +152,16 @@ def _annees_cpo_manquantes(dossiers: list[DossierAnterieur]) -> list[str]:
     return out
 
 
-def suivre(index: HistoriqueDossiers, ident: str, verdicts: dict[str, Verdict] | None = None) -> Suivi | None:
-    """The story of the action of dossier ``ident`` (None: no such dossier in the index)."""
+def suivre(
+    index: HistoriqueDossiers,
+    ident: str,
+    verdicts: dict[str, Verdict] | None = None,
+    derogations: dict[str, str] | None = None,
+) -> Suivi | None:
+    """The story of the action of dossier ``ident`` (None: no such dossier in the index); ``derogations``:
+    id → the decision of the dérogation that made that year eligible."""
     dossiers, ruptures = chaine(index, ident)
     if not dossiers:
         return None
-    verdicts = verdicts or {}
-    return Suivi(ident, [AnneeSuivi(d, verdicts.get(d.id)) for d in dossiers], ruptures)
+    verdicts, derogations = verdicts or {}, derogations or {}
+    return Suivi(ident, [AnneeSuivi(d, verdicts.get(d.id), derogations.get(d.id)) for d in dossiers], ruptures)
