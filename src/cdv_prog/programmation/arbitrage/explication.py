@@ -264,10 +264,20 @@ def _sous_pression(p: Probleme, prop: Proposition, cle: str) -> bool:
     return False
 
 
+def _tous_retenus(p: Probleme, prop: Proposition) -> bool:
+    """Every candidate that may be retained is: more money on an enveloppe cannot retain one more."""
+    return all(c.id in prop.retenus for c in p.candidats if c.ecarte is None or c.impose is not None)
+
+
 def _avec_marginale(p: Probleme, prop: Proposition, e: EnveloppeArbitree) -> EnveloppeArbitree:
     grand = len(p.candidats) > GRAND
-    autre = resoudre(p, niveaux=1 if grand else 2, bonus={e.cle: SUPPLEMENT})
     phrase = f"{euros(SUPPLEMENT)} de plus sur l'enveloppe {e.nom}"
+    if grand and _tous_retenus(p, prop):
+        # a big exercice re-solves level 1 only (the retained set): it cannot grow, the answer is known without
+        # a re-solve (the current proposal stays feasible with more money, so the re-solve could not fail either)
+        texte = f"{phrase} ne permettraient de retenir aucun dossier de plus (seulement de réduire des coupes)"
+        return EnveloppeArbitree(e.cle, e.nom, e.montant, e.demande, e.utilise, e.modifiee, texte)
+    autre = resoudre(p, niveaux=1 if grand else 2, bonus={e.cle: SUPPLEMENT})
     if not autre.faisable:
         texte = f"{phrase} ne suffiraient pas à rendre la programmation possible"
     else:

@@ -113,6 +113,7 @@ class _Modele:
         self.y: dict[tuple[str, str], Any] = {}
         bonus = bonus or {}
         self.figes = False  # level 2's 0/1 choices fixed (a big exercice, see _figer_choix)
+        self._solution: list[float] | None = None  # the last solve's column values, read once (see valeur)
         for c in p.candidats:
             fixe = 1.0 if c.impose is not None else 0.0
             haut = 0.0 if c.ecarte is not None and c.impose is None else 1.0
@@ -227,6 +228,7 @@ class _Modele:
                 h.maximize(expr)
             else:
                 h.minimize(expr)
+            self._solution = None
             statut = h.getModelStatus()
             prouve = statut == highspy.HighsModelStatus.kOptimal
             if not prouve and not (i >= 2 and statut == highspy.HighsModelStatus.kSolutionLimit and self._trouve()):
@@ -249,7 +251,7 @@ class _Modele:
         """
         self.figes = True
         for var in [*self.r.values(), *self.y.values(), *self.complet.values()]:
-            v = float(round(self.h.val(var)))
+            v = float(round(self.valeur(var)))
             self.h.changeColBounds(var.index, v, v)
 
     def _trouve(self) -> bool:
@@ -278,8 +280,12 @@ class _Modele:
         termes += [float(ids - i) * self.r[c.id] for i, c in enumerate(self.p.candidats)]
         return self.h.qsum(termes)
 
-    def valeur(self, expr: Any) -> float:
-        return float(self.h.val(expr))
+    def valeur(self, var: Any) -> float:
+        """A variable's value in the last solve (the solution is copied from HiGHS once per solve, not per call:
+        ``Highs.val`` copies every column each time, which made reading 2 000 dossiers' answer take seconds)."""
+        if self._solution is None:
+            self._solution = list(self.h.getSolution().col_value)
+        return self._solution[var.index]
 
 
 def resoudre(p: Probleme, *, niveaux: int = 4, bonus: dict[str, Decimal] | None = None) -> Proposition:
@@ -384,6 +390,7 @@ def besoin_minimal(p: Probleme, c: Candidat) -> tuple[dict[str, Decimal], list[s
     m = _Modele(seul, {e.cle: Decimal(10) ** 12 for e in p.enveloppes})
     m.h.changeColBounds(m.r[c.id].index, 1.0, 1.0)
     m.h.minimize(m.accorde_ajustable())
+    m._solution = None
     if m.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     montants = []
