@@ -32,6 +32,7 @@ def lire_historique(
     exercice: int | None,
     jobs: int | None = None,
     en_un_passage: bool = False,
+    suivants: bool = False,
 ) -> tuple[LectureHistorique, list[Path]]:
     """The history's index for the batch ``files``, and the files of ``--historique`` (read only as history).
 
@@ -40,6 +41,8 @@ def lire_historique(
     caller can read the batch exercice by exercice; when every exercice is
     reported and the path order is the exercices' order, only the
     ``--historique`` files are read here, and ``groupes`` says how to cut the batch.
+    ``suivants``: with ``exercice``, the files of later exercices are read too,
+    as records only (the CPO's later dossiers, for ``cdv programmation``).
     """
     from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
     from cdv_prog.files.parallel import index_records
@@ -52,7 +55,7 @@ def lire_historique(
         lus = list(seuls)  # the batch gives its own history, as it goes
     else:
         groupes = None
-        lus, _dernier = a_lire(files, seuls, exercice)
+        lus, _dernier = a_lire(files, seuls, exercice, suivants)
     if not lus:
         from cdv_prog.core.historique import HistoriqueDossiers
 

@@ -109,7 +109,7 @@ def programmation(
         raise fail_usage(f"exercice {exercice} hors de la période du contrat ({first}-{last})")
     if not files:
         raise nothing_to_check(roots, exercice, 0)
-    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs)
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, suivants=True)
     index = lecture.historique if lecture.historique.dossiers else None
     inputs = [*files, *seuls, *regles.fichiers, *([decisions] if decisions is not None else [])]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
@@ -127,7 +127,7 @@ def programmation(
     if format in REMEDES_FORMATS:  # the COPIL report says what each inéligible dossier would need
         reports = _remedes(reports, regles, index)
     if exercice is not None:
-        prog = calculer(reports, regles, exercice, index.vue(exercice) if index is not None else None)
+        prog = calculer(reports, regles, exercice, index.vue(exercice) if index is not None else None, index)
         if prog.resume.total == 0:
             raise nothing_to_check(roots, exercice, len(files))
     else:

@@ -42,6 +42,7 @@ from cdv_prog.core.money import ZERO
 if TYPE_CHECKING:
     from cdv_prog.core.dossier import Dossier
     from cdv_prog.core.montants import Montants
+    from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.core.vocab import Verdict
 
 HISTORIQUE_NON_FOURNI = "historique non fourni"
@@ -97,12 +98,24 @@ class DossierAnterieur:
     evaluation_annuelle: bool = False
     fichier: str = ""
     verdict: Verdict | None = None
+    engages: tuple[tuple[str, Decimal], ...] | None = None  # under a CPO, read with the rules: what it commits
 
     @classmethod
     def of(
-        cls, dossier: Dossier, montants: Montants, verdict: Verdict | None = None, fichier: str = ""
+        cls,
+        dossier: Dossier,
+        montants: Montants,
+        verdict: Verdict | None = None,
+        fichier: str = "",
+        regles: JeuDeRegles | None = None,
     ) -> DossierAnterieur:
-        """The record of a valid dossier (its amounts already computed)."""
+        """The record of a valid dossier (its amounts already computed).
+
+        With ``regles``, a dossier under a CPO also keeps ``engages``: each
+        financeur's retained total on the lines of its enveloppe's périmètre,
+        financeurs voting each year (``annuel``) left out — what the CPO
+        commits that year (:mod:`cdv_prog.programmation.engagements`).
+        """
         action = dossier.action
         flags = [name for name in DRAPEAUX[:3] if getattr(action, name)]
         if dossier.elan:
@@ -125,6 +138,7 @@ class DossierAnterieur:
             evaluation_annuelle=EVALUATION_ANNUELLE in dossier.pieces,
             fichier=fichier,
             verdict=verdict,
+            engages=engages_cpo(montants, regles) if regles is not None and action.cpo is not None else None,
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -148,6 +162,7 @@ class DossierAnterieur:
                 self.evaluation_annuelle,
                 self.fichier,
                 self.verdict,
+                self.engages,
             ),
         )
 
@@ -184,6 +199,7 @@ class DossierAnterieur:
                 self.bilan_financeurs,
                 self.evaluation_annuelle,
                 self.verdict,
+                *(() if self.engages is None else (tuple((c, str(t)) for c, t in self.engages),)),
             )
         )
 
@@ -213,6 +229,7 @@ def _partage(
     evaluation_annuelle: bool,
     fichier: str,
     verdict: Verdict | None,
+    engages: tuple[tuple[str, Decimal], ...] | None = None,
 ) -> DossierAnterieur:
     """A record received from another process, its repeated values shared (a pickle copies each one)."""
     return DossierAnterieur(
@@ -230,7 +247,34 @@ def _partage(
         evaluation_annuelle,
         fichier,
         verdict,
+        None if engages is None else tuple((_i(code), _un(total)) for code, total in engages),
     )
+
+
+def engages_cpo(montants: Montants, regles: JeuDeRegles) -> tuple[tuple[str, Decimal], ...]:
+    """What a dossier under a CPO commits per financeur: the lines of its enveloppe's périmètre, no annual financeur.
+
+    Only financeurs with a positive total, in order of appearance.
+    """
+    out: dict[str, Decimal] = {}
+    for ligne in montants.lignes:
+        f = regles.financeurs.get(ligne.financeur)
+        if f is None or f.annuel:
+            continue
+        if regles.perimetre(ligne.financeur).contient(ligne.nature, montants.cpo):
+            out[ligne.financeur] = out.get(ligne.financeur, ZERO) + ligne.retenu
+    return tuple((_i(code), total) for code, total in out.items() if total > ZERO)
+
+
+def suivant(historique: HistoriqueDossiers, ident: str, annee: int) -> DossierAnterieur | None:
+    """The dossier of exercice ``annee`` whose ``action.precedent`` names ``ident``, under a CPO covering ``annee``.
+
+    When several do, the first in the index's order (exercice, id, file).
+    """
+    for d in historique.successeurs(ident):
+        if d.exercice == annee and d.annees_cpo is not None and annee in d.annees_cpo:
+            return d
+    return None
 
 
 class Historique(Protocol):
@@ -258,6 +302,7 @@ class HistoriqueDossiers:
     _vues: dict[int, HistoriqueDossiers] = field(default_factory=dict, repr=False, compare=False)
 
     _premier: list[int | None] = field(default_factory=list, repr=False, compare=False)
+    _successeurs: dict[str, list[DossierAnterieur]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for d in self.dossiers:
@@ -278,6 +323,15 @@ class HistoriqueDossiers:
         if found is not None and self.avant is not None and found.exercice >= self.avant:
             return None
         return found
+
+    def successeurs(self, ident: str) -> list[DossierAnterieur]:
+        """The dossiers of this history whose ``action.precedent`` names ``ident`` (index order; built once)."""
+        if not self._successeurs and self.dossiers:
+            for d in self.dossiers:
+                if d.precedent is not None:
+                    self._successeurs.setdefault(d.precedent, []).append(d)
+            self._successeurs.setdefault("", [])  # built, even when no dossier names a precedent
+        return self._successeurs.get(ident, [])
 
     @property
     def premier_exercice(self) -> int | None:

@@ -90,13 +90,15 @@ def groupes_par_exercice(files: Sequence[Path]) -> list[list[Path]] | None:
 
 
 def a_lire(
-    files: Sequence[Path], historique_seul: Sequence[Path], exercice: int | None
+    files: Sequence[Path], historique_seul: Sequence[Path], exercice: int | None, suivants: bool = False
 ) -> tuple[list[Path], int | None]:
     """The files the index must read, and the last exercice reported (None: the batch is empty).
 
     A file is read when it may be of an exercice before the last one reported
     (with ``--exercice N``: before N), or when its exercice cannot be told
-    without reading it.
+    without reading it. ``suivants`` (with ``--exercice N``): the files of
+    exercices after N are read too (``cdv programmation``: the CPO's later
+    dossiers, as records only).
     """
     annonces = {str(p): exercice_annonce(p) for p in (*files, *historique_seul)}
     if exercice is not None:
@@ -113,7 +115,8 @@ def a_lire(
     seen: set[str] = set()
     for p in (*files, *historique_seul):
         e = annonces[str(p)]
-        if (e is None or e < dernier) and str(p) not in seen:
+        plus_tard = suivants and exercice is not None and e is not None and e > exercice
+        if (e is None or e < dernier or plus_tard) and str(p) not in seen:
             seen.add(str(p))
             out.append(p)
     return out, dernier
@@ -158,4 +161,4 @@ def lire(path: Path, regles: JeuDeRegles) -> DossierAnterieur | DossierReport:
     result = read_dossier(path, regles)
     if isinstance(result, DossierReport):
         return result
-    return DossierAnterieur.of(result, Montants.of(result, regles), fichier=str(path))
+    return DossierAnterieur.of(result, Montants.of(result, regles), fichier=str(path), regles=regles)

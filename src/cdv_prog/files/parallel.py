@@ -159,7 +159,7 @@ def check_reports_par_exercice(
             n = min(jobs, max(1, len(groupe)))
             if n <= 1 or not can_fork():
                 pairs: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
-                    _with_record(check_file(path, regles, index), path) for path in groupe
+                    _with_record(check_file(path, regles, index), path, regles) for path in groupe
                 )
             else:
                 pairs = _parallel(
@@ -173,11 +173,13 @@ def check_reports_par_exercice(
     return filter_reports(run(), None)
 
 
-def _with_record(report: DossierReport, path: Path) -> tuple[DossierReport, DossierAnterieur | None]:
+def _with_record(
+    report: DossierReport, path: Path, regles: JeuDeRegles | None = None
+) -> tuple[DossierReport, DossierAnterieur | None]:
     """A report and, for a valid dossier, its record for the history of the later exercices."""
     if report.dossier is None or report.montants is None:
         return report, None
-    return report, DossierAnterieur.of(report.dossier, report.montants, fichier=str(path))
+    return report, DossierAnterieur.of(report.dossier, report.montants, fichier=str(path), regles=regles)
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -333,7 +335,7 @@ def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
     historique = _WORKER_STATE.get("historique")
     out: list[Any] = []
     for path in paths:
-        report, record = _with_record(check_file(path, regles, historique), path)
+        report, record = _with_record(check_file(path, regles, historique), path, regles)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append((pack(report), record))

@@ -112,13 +112,19 @@ class Programmation:
 class Calcul:
     """Accumulates the reports of one exercice, one at a time, into a :class:`Programmation`."""
 
-    def __init__(self, regles: JeuDeRegles, exercice: int, historique: Historique | None = None):
+    def __init__(
+        self,
+        regles: JeuDeRegles,
+        exercice: int,
+        historique: Historique | None = None,
+        suivants: HistoriqueDossiers | None = None,
+    ):
         self.regles = regles
         self.exercice = exercice
         self.historique = historique  # the dossiers of earlier exercices (SPEC §5), for the programmation rules
         self.totaux = Totaux(exercice, regles)
         self.repartitions = Repartitions(regles)
-        self.engagements = EngagementsCpo(exercice, regles)
+        self.engagements = EngagementsCpo(exercice, regles, suivants=suivants)  # suivants: the CPO's later dossiers
         self.eligibles: list[DossierRetenu] = []  # for the programmation rules
         self.lignes: list[LigneDossier] = []
 
@@ -147,10 +153,18 @@ class Calcul:
 
 
 def calculer(
-    reports: Iterable[DossierReport], regles: JeuDeRegles, exercice: int, historique: Historique | None = None
+    reports: Iterable[DossierReport],
+    regles: JeuDeRegles,
+    exercice: int,
+    historique: Historique | None = None,
+    suivants: HistoriqueDossiers | None = None,
 ) -> Programmation:
-    """The programmation of ``exercice`` from its reports (in path order), with the history if given."""
-    calcul = Calcul(regles, exercice, historique)
+    """The programmation of ``exercice`` from its reports (in path order), with the history if given.
+
+    ``suivants``: an index holding the dossiers of later exercices (the CPO's
+    commitments use their real later dossiers, :mod:`.engagements`).
+    """
+    calcul = Calcul(regles, exercice, historique, suivants)
     for report in reports:
         calcul.add(report)
     return calcul.resultat()
@@ -183,7 +197,7 @@ def calculer_exercice_unique(
             pending.append(report)
             if report.exercice is not None:
                 vue = historique.vue(report.exercice) if historique is not None else None
-                calcul = Calcul(regles, report.exercice, vue)
+                calcul = Calcul(regles, report.exercice, vue, historique)
                 for held in pending:
                     calcul.add(held)
                 pending = []

@@ -402,7 +402,9 @@ def _engagements(prog: Programmation, regles: JeuDeRegles) -> str:
     return (
         head
         + table(headers, rows, "Hypothèse : " + eng.hypothese)
-        + f"<p>CPO concernées : {escape(', '.join(eng.dossiers))}</p></section>"
+        + f"<p>CPO concernées : {escape(', '.join(eng.dossiers))}. {escape(eng.phrase())}"
+        + (f" Dossiers des années suivantes lus : {escape(', '.join(eng.suivants))}." if eng.suivants else "")
+        + "</p></section>"
     )
 
 

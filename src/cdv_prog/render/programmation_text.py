@@ -234,6 +234,9 @@ def _engagements(console: Console, eng: Engagements, regles: JeuDeRegles) -> Non
             console.print(_table_engagements(eng, regles, titre, [i]), soft_wrap=False)
     console.print(caption, style="dim")
     console.print(f"CPO concernées : {markup(', '.join(eng.dossiers))}", style="dim", soft_wrap=True)
+    console.print(markup(eng.phrase()), style="dim")
+    if eng.suivants:
+        console.print(f"Dossiers des années suivantes lus : {markup(', '.join(eng.suivants))}", style="dim")
 
 
 def _table_engagements(eng: Engagements, regles: JeuDeRegles, titre: str, annees: list[int] | None = None) -> Table:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import STATUTS_FR, VERDICTS_FR
+from cdv_prog.programmation.engagements import SOURCES_FR
 from cdv_prog.programmation.repartitions import NOTE_QUARTIERS
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
@@ -261,14 +262,14 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     _sheet(
         wb,
         "Engagements CPO",
-        ("Financeur", "Année", "Engagé", "Enveloppe", "Solde", "Part de l'enveloppe", "Dossiers"),
+        ("Financeur", "Année", "Engagé", "Enveloppe", "Solde", "Part de l'enveloppe", "Dossiers", "D'après"),
         (
-            [nom(f.financeur), e.annee, e.engage, e.enveloppe, e.solde, e.taux, e.dossiers]
+            [nom(f.financeur), e.annee, e.engage, e.enveloppe, e.solde, e.taux, e.dossiers, SOURCES_FR[e.source]]
             for f in eng.financeurs
             for e in f.annees
         ),
         {2: EURO, 3: EURO, 4: EURO, 5: POURCENT},
-        {0: 20, 2: 16, 3: 16, 4: 16},
+        {0: 20, 2: 16, 3: 16, 4: 16, 7: 32},
     )
 
     _sheet(
