@@ -2,8 +2,9 @@
 
 Generates N synthetic dossiers (``generate.py``: deterministic, about a third
 inéligibles), then runs, alternating round after round and keeping medians,
-``cdv check --format json`` with and without ``--remedes`` (same ``--jobs``),
-and prints the ratio and how many inéligible dossiers got a verified combined
+``cdv check --format json --sans-cache`` with and without ``--remedes`` (same
+``--jobs``; ``--remedes`` never uses the cache, so neither run does: a warm
+cache would compare reading back with checking), and prints the ratio and how many inéligible dossiers got a verified combined
 remedy. On a shared machine, say so with the figures.
 
 Usage::
@@ -48,6 +49,7 @@ def main() -> None:
         root = Path(tmp) / "dossiers"
         generate(root, args.n)
         base = [cdv, "check", str(root), "--format", "json", "--jobs", str(args.jobs), "--rules", str(REPO / "rules")]
+        base.append("--sans-cache")
         seul, avec = [], []
         for _ in range(args.rounds):
             seul.append(_run(base, Path(tmp) / "seul.json"))

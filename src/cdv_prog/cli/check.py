@@ -106,10 +106,9 @@ def check(
     # a batch: its unchanged dossiers are read back from the cache (not with --remedes: they need the dossiers)
     avec_cache = not sans_cache and not remedes and len(files) > 1
     # read exercice after exercice (each file once) only when nothing needs the whole history's index first:
-    # remedies are verified against each dossier's history view, and a cached report against its view's digest
-    lecture, seuls = lire_historique(
-        files, historique, regles, exercice, jobs, en_un_passage=not remedes and not avec_cache
-    )
+    # a cached report is checked against its view's digest; remedies are verified against each dossier's
+    # history view, which is the same whether the index is read first or exercice after exercice
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, en_un_passage=not avec_cache)
     inputs = [*files, *seuls, *regles.fichiers]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
@@ -123,18 +122,19 @@ def check(
         from cdv_prog.files.cache import spec_for
 
         cache = spec_for(regles)
-    # the totals need only the dossiers' amounts: a parallel batch sends back just those (not with --remedes)
+    # the totals need only the dossiers' amounts: a parallel batch sends back just those; the remedies are
+    # computed in the workers and travel with the reports (writing them needs no dossier either)
     if lecture.groupes is not None:  # exercice after exercice, in path order: each file read once
         reports = check_reports_par_exercice(
-            lecture.groupes, regles, jobs=jobs, dossiers=remedes, base=lecture.historique.dossiers
+            lecture.groupes, regles, jobs=jobs, dossiers=False, base=lecture.historique.dossiers, remedes=remedes
         )
     else:
         reports = check_reports(
-            a_verifier, regles, exercice, jobs=jobs, dossiers=remedes, historique=index, cache=cache
+            a_verifier, regles, exercice, jobs=jobs, dossiers=False, historique=index, cache=cache, remedes=remedes
         )
     ecrits: list[Path] = []
     if remedes:
-        reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits, index)
+        reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits, index, calcules=True)
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
@@ -183,9 +183,12 @@ def _remedes(
     dirs: list[Path],
     ecrits: list[Path],
     index: HistoriqueDossiers | None = None,
+    *,
+    calcules: bool = False,
 ) -> Iterator[DossierReport]:
-    """« Ce qu'il faudrait » on each report, verified with its exercice's view of the history ``index``;
-    with ``target``, the corrected dossiers written there."""
+    """« Ce qu'il faudrait » on each report, verified with its exercice's view of the history ``index``
+    (``calcules``: already on the reports, computed by the batch); with ``target``, the corrected
+    dossiers written there."""
     from cdv_prog.core.remedier import ajouter_remedes
     from cdv_prog.files.output import OutputRefused
     from cdv_prog.files.remedied import ecrire
@@ -193,7 +196,7 @@ def _remedes(
     def vue(report: DossierReport) -> Historique | None:
         return index.vue(report.exercice) if index is not None and report.exercice is not None else None
 
-    out = (r for report in reports for r in ajouter_remedes([report], regles, vue(report)))
+    out = reports if calcules else (r for report in reports for r in ajouter_remedes([report], regles, vue(report)))
     if target is None:
         return out
 

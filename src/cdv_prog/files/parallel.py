@@ -14,6 +14,11 @@ of ``cdv check``, ``cdv regles diff``) asks for ``dossiers=False``: reports
 checked in a worker then come back with their ``montants`` and without the
 dossier itself (``report.dossier`` is None).
 
+« Ce qu'il faudrait » (``remedes=True``, ``cdv check --remedes``) is computed
+where the report is made — in the worker, with the history view of the
+report's exercice — and travels with it (each failed constat's ``remede``,
+``pour_etre_eligible``): the parent does nothing more, and needs no dossier.
+
 Worker processes are started with ``fork``, on Linux; elsewhere the batch
 runs sequentially. No worker outlives the batch: when it ends early (an
 error, Ctrl-C, SIGTERM or SIGHUP to the parent) the workers are stopped at
@@ -52,6 +57,7 @@ IN_FLIGHT_PER_JOB = 4  # chunks submitted ahead per process: bounds the memory h
 class _WorkerState(TypedDict, total=False):
     regles: JeuDeRegles
     dossiers: bool  # send back the dossiers too (else only their amounts)
+    remedes: bool  # compute « ce qu'il faudrait » on each report before sending it back
     historique: HistoriqueDossiers | None  # the history's index (SPEC §5), inherited by the fork: sent once
     parent: int  # the parent's pid: a worker whose parent is gone exits
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
@@ -91,6 +97,7 @@ def check_reports(
     dossiers: bool = True,
     cache: CacheSpec | None = None,
     historique: HistoriqueDossiers | None = None,
+    remedes: bool = False,
 ) -> Iterator[DossierReport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
@@ -101,7 +108,12 @@ def check_reports(
     dossier (only callers that do not need it pass a cache).
     ``historique``: the history's index, handed to the workers once (they
     inherit it when forked), never per dossier.
+    ``remedes``: each report with « ce qu'il faudrait » (:func:`cdv_prog.core.remedier.ajouter_remedes`),
+    verified against its exercice's view of ``historique``, computed where the report is made;
+    a cached report has no dossier to remedy, so ``cache`` is not used then.
     """
+    if remedes:
+        cache = None
     if jobs is None:
         jobs = default_jobs(len(files))
     jobs = min(jobs, max(1, len(files)))
@@ -110,8 +122,17 @@ def check_reports(
             from cdv_prog.files.cache import ReportCache
 
             return filter_reports(ReportCache(cache).check_files(files, regles, historique=historique), exercice)
-        return check_files(files, regles, exercice, historique)
-    return filter_reports(_parallel(files, regles, jobs, dossiers, historique, cache=cache), exercice)
+        reports = check_files(files, regles, exercice, historique)
+        return (avec_remedes(r, regles, historique) for r in reports) if remedes else reports
+    return filter_reports(_parallel(files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes), exercice)
+
+
+def avec_remedes(report: DossierReport, regles: JeuDeRegles, historique: HistoriqueDossiers | None) -> DossierReport:
+    """``report`` with « ce qu'il faudrait », verified with its exercice's view of the history's index."""
+    from cdv_prog.core.remedier import ajouter_remedes
+
+    vue = historique.vue(report.exercice) if historique is not None and report.exercice is not None else None
+    return next(ajouter_remedes([report], regles, vue))
 
 
 def index_records(
@@ -133,6 +154,7 @@ def check_reports_par_exercice(
     jobs: int | None = None,
     dossiers: bool = True,
     base: Sequence[DossierAnterieur] = (),
+    remedes: bool = False,
 ) -> Iterator[DossierReport]:
     """The batch read **once**, exercice by exercice, when the path order is the exercices' order.
 
@@ -141,6 +163,7 @@ def check_reports_par_exercice(
     before it (and ``base``: the history-only dossiers) as its history — the
     same index, view by view, as reading the history first — and gives its
     own records for the groups after it. The reports come in path order.
+    ``remedes``: as for :func:`check_reports`, each group's against its own index.
     """
     n_files = sum(len(g) for g in groupes)
     if jobs is None:
@@ -153,7 +176,13 @@ def check_reports_par_exercice(
             if rang == len(groupes) - 1:  # the last exercice is nobody's history: no record kept
                 records = []
                 yield from check_reports(
-                    groupe, regles, None, jobs=min(jobs, max(1, len(groupe))), dossiers=dossiers, historique=index
+                    groupe,
+                    regles,
+                    None,
+                    jobs=min(jobs, max(1, len(groupe))),
+                    dossiers=dossiers,
+                    historique=index,
+                    remedes=remedes,
                 )
                 return
             n = min(jobs, max(1, len(groupe)))
@@ -161,9 +190,18 @@ def check_reports_par_exercice(
                 pairs: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
                     _with_record(check_file(path, regles, index), path, regles) for path in groupe
                 )
+                if remedes:
+                    pairs = ((avec_remedes(r, regles, index), record) for r, record in pairs)
             else:
                 pairs = _parallel(
-                    groupe, regles, n, dossiers, index, task=_check_chunk_records, unpack_item=_unpack_pair
+                    groupe,
+                    regles,
+                    n,
+                    dossiers,
+                    index,
+                    task=_check_chunk_records,
+                    unpack_item=_unpack_pair,
+                    remedes=remedes,
                 )
             for report, record in pairs:
                 if record is not None:
@@ -201,6 +239,7 @@ def _parallel(
     task: Callable[[Sequence[Path]], list[Any]] | None = None,
     unpack_item: Callable[[Any], Any] | None = None,
     cache: CacheSpec | None = None,
+    remedes: bool = False,
 ) -> Iterator[Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -208,6 +247,7 @@ def _parallel(
     size = chunk_size(len(files), jobs)
     _WORKER_STATE["regles"] = regles
     _WORKER_STATE["dossiers"] = dossiers
+    _WORKER_STATE["remedes"] = remedes
     _WORKER_STATE["historique"] = historique
     _WORKER_STATE["parent"] = os.getpid()
     if cache is not None:
@@ -242,6 +282,7 @@ def _parallel(
             executor.shutdown(wait=True)
         _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
         _WORKER_STATE.pop("dossiers", None)
+        _WORKER_STATE.pop("remedes", None)
         _WORKER_STATE.pop("historique", None)
         _WORKER_STATE.pop("parent", None)
         _WORKER_STATE.pop("cache", None)
@@ -311,6 +352,7 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     keep = _WORKER_STATE["dossiers"]
     spec = _WORKER_STATE.get("cache")
     historique = _WORKER_STATE.get("historique")
+    remedier = _WORKER_STATE.get("remedes", False)
     check: Callable[..., DossierReport] = check_file
     if spec is not None:
         if not _worker_cache:
@@ -321,6 +363,8 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     out = []
     for path in paths:
         report = check(path, regles) if historique is None else check(path, regles, historique=historique)
+        if remedier:  # before the dossier is dropped: the remedies travel with the report
+            report = avec_remedes(report, regles, historique)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append(pack(report))
@@ -333,9 +377,12 @@ def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
     regles = _WORKER_STATE["regles"]
     keep = _WORKER_STATE["dossiers"]
     historique = _WORKER_STATE.get("historique")
+    remedier = _WORKER_STATE.get("remedes", False)
     out: list[Any] = []
     for path in paths:
         report, record = _with_record(check_file(path, regles, historique), path, regles)
+        if remedier:  # the record is the dossier's as read: remedies change neither
+            report = avec_remedes(report, regles, historique)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append((pack(report), record))
