@@ -16,7 +16,7 @@ no I/O, like the engine.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -73,7 +73,7 @@ def appliquer(dossier: Dossier, changements: Iterable[Changement], regles: JeuDe
     """A copy of ``dossier`` with the changes, validated like a file; None if the model refuses it."""
     data: dict[str, Any] = dossier.model_dump(by_alias=True, exclude_none=True)
     try:
-        _modifier(data, changements)
+        modifier(data, changements)
     except (KeyError, IndexError, TypeError):  # a change that names no field of this dossier
         return None
     try:
@@ -82,7 +82,11 @@ def appliquer(dossier: Dossier, changements: Iterable[Changement], regles: JeuDe
         return None
 
 
-def _modifier(data: dict[str, Any], changements: Iterable[Changement]) -> None:
+def modifier(
+    data: dict[str, Any], changements: Iterable[Changement], lire: Callable[[str | None], Any] = valeur
+) -> None:
+    """The changes applied to a dossier's data, in place (a line added, a field set, a line removed);
+    ``lire``: how a change's text becomes a value (the files layer reads it as YAML)."""
     removed: list[tuple[list[Any], int]] = []
     for c in changements:
         path = chemin(c.champ)
@@ -98,9 +102,9 @@ def _modifier(data: dict[str, Any], changements: Iterable[Changement]) -> None:
             else:
                 parent.pop(last, None)
         elif isinstance(last, int) and last >= len(parent):
-            parent.append(valeur(c.apres))
+            parent.append(lire(c.apres))
         else:
-            parent[last] = valeur(c.apres)
+            parent[last] = lire(c.apres)
     for parent, index in sorted(removed, key=lambda item: -item[1]):  # later lines first: indexes stay right
         del parent[index]
 

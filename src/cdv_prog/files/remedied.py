@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from cdv_prog.core.remedes import Remede
-from cdv_prog.core.remedier import chemin
+from cdv_prog.core.remedier import modifier
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.texte import visible
 from cdv_prog.files.loader import load_yaml_file, load_yaml_text, read_text
@@ -51,26 +51,7 @@ def _valeur(texte: str | None) -> Any:
 
 def appliquer_texte(data: Any, remede: Remede) -> Any:
     """The file's data with the remedy's changes (a line added, a field set, a line removed)."""
-    removed: list[tuple[list[Any], int]] = []
-    for c in remede.changements:
-        path = chemin(c.champ)
-        parent = data
-        for step in path[:-1]:
-            if isinstance(step, str) and step not in parent:
-                parent[step] = {}
-            parent = parent[step]
-        last = path[-1]
-        if c.apres is None:
-            if isinstance(last, int):
-                removed.append((parent, last))
-            else:
-                parent.pop(last, None)
-        elif isinstance(last, int) and last >= len(parent):
-            parent.append(_valeur(c.apres))
-        else:
-            parent[last] = _valeur(c.apres)
-    for parent, index in sorted(removed, key=lambda item: -item[1]):
-        del parent[index]
+    modifier(data, remede.changements, _valeur)
     return data
 
 

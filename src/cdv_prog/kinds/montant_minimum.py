@@ -55,14 +55,7 @@ class Parametres(BaseParametres):
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
-    concerned = []
-    for code in ctx.financent:
-        if p.financeurs is not None and code not in p.financeurs:
-            continue
-        groupe = ctx.regles.financeurs[code].groupe
-        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
-            continue
-        concerned.append(code)
+    concerned = _concernes(ctx, p)
     below = [c for c in concerned if ctx.total(c) < p.minimum]
     if below:
         parts = [f"{ctx.nom(c)} : {euros(ctx.total(c))} < plancher de {euros(p.minimum)}" for c in below]
@@ -89,25 +82,22 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
 
 def _concernes(ctx: Contexte, p: Parametres) -> list[str]:
     """The financeurs that finance the dossier and that the floor concerns (as :func:`verifier` selects them)."""
-    concerned = []
-    for code in ctx.financent:
-        if p.financeurs is not None and code not in p.financeurs:
-            continue
-        groupe = ctx.regles.financeurs[code].groupe
-        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
-            continue
-        concerned.append(code)
-    return concerned
+    return [code for code in ctx.financent if _concerne(ctx, p, code)]
+
+
+def _concerne(ctx: Contexte, p: Parametres, code: str) -> bool:
+    """The floor concerns this financeur (its code, or its groupe, selected by the parameters)."""
+    if p.financeurs is not None and code not in p.financeurs:
+        return False
+    groupe = ctx.regles.financeurs[code].groupe
+    return not ((p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes)
 
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
     """For ``cdv arbitrage``: each concerned financeur at 0 or at least at the floor (:mod:`cdv_prog.core.lineaire`)."""
     out = []
     for code in ctx.montants.demandes:
-        if p.financeurs is not None and code not in p.financeurs:
-            continue
-        groupe = ctx.regles.financeurs[code].groupe
-        if (p.groupes is not None and groupe not in p.groupes) or groupe in p.sauf_groupes:
+        if not _concerne(ctx, p, code):
             continue
         out.append(
             au_moins(
