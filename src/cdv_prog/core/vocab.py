@@ -46,6 +46,21 @@ NATURES_FR: dict[str, str] = {"specifique": "crédits spécifiques", "droit-comm
 HORS_QPV = "hors-qpv"
 """The dossier-only quartier code of an action outside the géographie prioritaire."""
 
+MOIS: tuple[str, ...] = (  # the months in French, January first (dates shown to people)
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
 VERDICTS_FR: dict[str, str] = {"eligible": "éligible", "ineligible": "inéligible", "invalide": "invalide"}
 STATUTS_FR: dict[str, str] = {"ok": "conforme", "echec": "en échec", "sans-objet": "sans objet"}
 GRAVITES_FR: dict[str, str] = {

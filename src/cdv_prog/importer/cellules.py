@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from cdv_prog.core.money import CENT, MAX_AMOUNT, AmountError, parse_amount
+from cdv_prog.core.vocab import MOIS
 from cdv_prog.importer.texte import court, sans_controle
 
 
@@ -155,20 +156,6 @@ def montant(value: object) -> Decimal:
 _DATE_FR = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:\s+00:00(?::00)?)?\s*$")
 _DATE_ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ]00:00(?::00)?)?\s*$")
 _DATE_COURTE = re.compile(r"^\s*[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}\s*$")
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def date(value: object) -> dt.date:

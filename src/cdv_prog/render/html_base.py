@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cdv_prog.core.texte import visible
+from cdv_prog.core.vocab import MOIS
 
 CSS = """
 :root{--bleu:#1f4e79;--trait:#c9d3de;--fond:#eef3f8;--gris:#52606d;--rouge:#9b1c1c}
@@ -103,22 +104,6 @@ def date_generation(environ: Mapping[str, str] | None = None) -> dt.datetime:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     return dt.datetime.now(dt.UTC)
-
-
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def date_fr(moment: dt.datetime) -> str:
