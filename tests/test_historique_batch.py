@@ -241,6 +241,9 @@ def test_suivi_shows_a_broken_chain(cdv) -> None:
     assert run.code == 1
     assert "CDV-2025-101" in run.out and "introuvable" in run.out and "peut-être CDV-2025-001" in run.out
     assert max(len(line) for line in run.out.splitlines()) <= 80
+    # a long intitulé is folded at 80 columns, never cut
+    assert "de l'action de CDV-2026-001" in run.out
+    assert "(CLAS) élémentaire de Grazailles" in " ".join(run.out.split())
 
 
 def test_suivi_says_a_year_eligible_by_derogation(cdv) -> None:

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def _annee(a: AnneeSuivi, regles: JeuDeRegles) -> list[str]:
     d = a.dossier
     verdict = a.verdict_fr
-    lines = [f"{d.exercice}  {visible(d.id)}  {verdict}", f"    {visible(d.intitule)}"[:80]]
+    lines = [f"{d.exercice}  {visible(d.id)}  {verdict}"]
+    lines += textwrap.wrap(visible(d.intitule), 80, initial_indent="    ", subsequent_indent="    ")
     if d.annees_cpo is not None:
         annee = d.annees_cpo.index(d.exercice) + 1 if d.exercice in d.annees_cpo else None
         rang = f", année {annee}/{len(d.annees_cpo)}" if annee is not None else ", hors de ses années"
@@ -34,7 +35,7 @@ def render(suivi: Suivi, regles: JeuDeRegles) -> str:
     premier = suivi.annees[0].dossier
     lines = [
         f"Suivi de l'action de {visible(suivi.ident)} : {len(suivi.annees)} exercice(s)",
-        f"Porteur : {visible(premier.porteur.nom)}"[:80],
+        *textwrap.wrap(f"Porteur : {visible(premier.porteur.nom)}", 80, subsequent_indent="  "),
         "",
     ]
     for a in suivi.annees:
