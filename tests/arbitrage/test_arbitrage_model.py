@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,15 +93,23 @@ def test_accorde_written_in_place() -> None:
     assert nouveau.count("\n") == texte.count("\n") + 1  # one line added, for the agglo line
 
 
-def test_history_is_the_earlier_exercices(regles: JeuDeRegles) -> None:
-    from cdv_prog.cli.arbitrage import historique_de
+def test_history_is_the_earlier_exercices(regles: JeuDeRegles, tmp_path: Path) -> None:
+    """``cdv arbitrage`` reads the history as ``cdv check`` does (cli.historique.lire_historique)."""
+    import yaml
+
+    from cdv_prog.cli.historique import lire_historique
 
     ancien = dossier_data("H-2024", [("etat", 1000), ("ville", 1000)])
     ancien["exercice"] = 2024
     ancien["action"]["debut"] = ancien["action"]["debut"].replace(year=2024)
     ancien["action"]["fin"] = ancien["action"]["fin"].replace(year=2024)
-    reports = reports_of([ancien, dossier_data("H-2025", [("etat", 1000), ("ville", 1000)])], regles)
-    histo = historique_de(reports, 2025)
+    files = []
+    for data in (ancien, dossier_data("H-2025", [("etat", 1000), ("ville", 1000)])):
+        path = tmp_path / f"{data['exercice']}" / f"{data['id']}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        files.append(path)
+    histo = lire_historique(files, None, regles, 2025)[0].historique.vue(2025)
     assert histo is not None
     assert [d.id for d in histo.dossiers] == ["H-2024"]
-    assert historique_de(reports, 2024) is None
+    assert not lire_historique(files, None, regles, 2024)[0].historique.dossiers

@@ -37,12 +37,10 @@ from cdv_prog.cli.common import (
     write_payload,
     write_report,
 )
+from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import ARBITRAGE, TEXT_FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from cdv_prog.core.historique import Historique
     from cdv_prog.core.report import DossierReport
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.arbitrage.explication import Arbitrage
@@ -61,7 +59,6 @@ ENVELOPPE_HELP = (
     "Remplace une enveloppe pour ce scénario, répétable : agglo=170000, agglo/aap-annuel=150000 "
     "(sous-enveloppe). Le rapport dit lesquelles ont été modifiées."
 )
-HISTORIQUE_HELP = "Dossiers des exercices précédents, lus comme historique seulement (répétable)."
 ECRIRE_HELP = (
     "Écrit les dossiers retenus dans ce répertoire, identiques à l'entrée sauf « accorde » sur chaque ligne "
     "(jamais par-dessus un fichier lu)."
@@ -82,9 +79,7 @@ def arbitrage(
     enveloppe: Annotated[
         list[str] | None, typer.Option("--enveloppe", metavar="CODE=MONTANT", help=ENVELOPPE_HELP, show_default=False)
     ] = None,
-    historique: Annotated[
-        list[Path] | None, typer.Option("--historique", metavar="CHEMIN", help=HISTORIQUE_HELP, show_default=False)
-    ] = None,
+    historique: HistoriqueOpt = None,
     format: Annotated[str | None, format_option(ARBITRAGE, FORMAT_HELP)] = None,
     output: Annotated[Path | None, output_option(OUTPUT_HELP)] = None,
     ecrire: Annotated[
@@ -109,13 +104,16 @@ def arbitrage(
     politique, lignes_ids = _priorites(priorites) if priorites is not None else (Priorites(), {})
     roots = paths or [Path("data/dossiers")]
     files = find_files(roots)
-    anciens = find_files(historique) if historique else []
     first, last = regles.contrat.periode
     if exercice is not None and not first <= exercice <= last:
         raise fail_usage(f"exercice {exercice} hors de la période du contrat ({first}-{last})")
     if not files:
         raise nothing_to_check(roots, exercice, 0)
-    inputs = [*files, *anciens, *regles.fichiers, *([priorites] if priorites is not None else [])]
+    if exercice is None:
+        exercice = _exercice_le_plus_recent(files, regles, jobs)
+    # the history read as cdv check reads it: the candidates are judged with their exercice's view of it
+    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs)
+    inputs = [*files, *seuls, *regles.fichiers, *([priorites] if priorites is not None else [])]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:
         check_report_target(output, inputs, dirs)
@@ -124,23 +122,12 @@ def arbitrage(
     if ecrire is not None:
         _check_ecrire(ecrire, roots + list(historique or []))
 
-    reports = list(check_reports(files, regles, None, jobs=jobs))
-    reports_anciens = list(check_reports(anciens, regles, None, jobs=jobs)) if anciens else []
-    if exercice is None:
-        annees = sorted({r.exercice for r in reports if r.exercice is not None and r.dossier is not None})
-        if not annees:
-            raise fail_usage("aucun dossier dont l'exercice soit lisible : préciser l'exercice avec --exercice")
-        exercice = annees[-1]
-        if len(annees) > 1:
-            err_console().print(
-                f"Exercice arbitré : {exercice} (les dossiers des exercices précédents servent d'historique)",
-                highlight=False,
-                markup=False,
-            )
-    du_jour = [r for r in reports if r.exercice == exercice or (r.verdict == "invalide" and r.exercice is None)]
+    index = lecture.historique if lecture.historique.dossiers else None
+    a_lire = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
+    du_jour = list(check_reports(a_lire, regles, exercice, jobs=jobs, historique=index))
     if not du_jour:
         raise nothing_to_check(roots, exercice, len(files))
-    histo = historique_de([*reports, *reports_anciens], exercice)
+    histo = index.vue(exercice) if index is not None else None
     _ids_connus(politique, lignes_ids, du_jour, priorites)
     try:
         probleme = construire(
@@ -161,20 +148,30 @@ def arbitrage(
     raise typer.Exit(resultat.exit_code)
 
 
-def historique_de(reports: Iterable[DossierReport], exercice: int) -> Historique | None:
-    """The history of exercice N: the valid dossiers of earlier exercices read (None when there is none).
+def _exercice_le_plus_recent(files: list[Path], regles: JeuDeRegles, jobs: int | None) -> int:
+    """The exercice arbitrated without ``--exercice``: the most recent of the dossiers (earlier ones are history).
 
-    The batch's own earlier dossiers (and ``--historique``'s), as the compact records of
-    :mod:`cdv_prog.core.historique`, in an order that does not depend on the paths' order.
+    A quick look at each file's ``exercice:`` line; the files it cannot tell are read.
     """
-    from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
+    from cdv_prog.files.historique import exercice_annonce
+    from cdv_prog.files.parallel import check_reports
 
-    anterieurs = [
-        DossierAnterieur.of(r.dossier, r.montants, r.verdict, fichier=r.fichier)
-        for r in reports
-        if r.dossier is not None and r.montants is not None and r.exercice is not None and r.exercice < exercice
-    ]
-    return HistoriqueDossiers.ordonne(anterieurs).vue(exercice) if anterieurs else None
+    annonces = {p: exercice_annonce(p) for p in files}
+    annees = {e for e in annonces.values() if e is not None}
+    inconnus = [p for p, e in annonces.items() if e is None]
+    if inconnus:
+        lus = check_reports(inconnus, regles, None, jobs=jobs)
+        annees |= {r.exercice for r in lus if r.exercice is not None and r.dossier is not None}
+    if not annees:
+        raise fail_usage("aucun dossier dont l'exercice soit lisible : préciser l'exercice avec --exercice")
+    exercice = max(annees)
+    if len(annees) > 1:
+        err_console().print(
+            f"Exercice arbitré : {exercice} (les dossiers des exercices précédents servent d'historique)",
+            highlight=False,
+            markup=False,
+        )
+    return exercice
 
 
 def _modifications(valeurs: list[str], regles: JeuDeRegles) -> dict[str, Decimal]:

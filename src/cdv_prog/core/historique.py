@@ -28,6 +28,7 @@ Pure, like the rest of ``core``: nothing here reads a file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import sys
@@ -143,28 +144,7 @@ class DossierAnterieur:
 
     def __reduce__(self) -> tuple[object, ...]:
         """Sent between processes as plain values, shared again on arrival (:func:`_partage`)."""
-        return (
-            _partage,
-            (
-                self.id,
-                self.exercice,
-                self.intitule,
-                self.porteur.nom,
-                self.porteur.siret,
-                self.porteur.type,
-                self.quartiers,
-                self.precedent,
-                self.annees_cpo,
-                self.retenus,
-                self.drapeaux,
-                self.bilan_envoye_le,
-                self.bilan_financeurs,
-                self.evaluation_annuelle,
-                self.fichier,
-                self.verdict,
-                self.engages,
-            ),
-        )
+        return (_partage, tuple(getattr(self, f.name) for f in dataclasses.fields(self)))
 
     def retenu(self, financeur: str) -> Decimal:
         """The financeur's retained total on that dossier (0 when it does not finance it)."""
@@ -216,9 +196,7 @@ def _partage(
     ident: str,
     exercice: int,
     intitule: str,
-    nom: str,
-    siret: str | None,
-    type_porteur: str | None,
+    porteur: PorteurAnterieur,
     quartiers: tuple[str, ...],
     precedent: str | None,
     annees_cpo: tuple[int, ...] | None,
@@ -236,7 +214,7 @@ def _partage(
         ident,
         exercice,
         intitule,
-        PorteurAnterieur(_i(nom), siret, _i(type_porteur) if type_porteur is not None else None),
+        PorteurAnterieur(_i(porteur.nom), porteur.siret, _i(porteur.type) if porteur.type is not None else None),
         _un(tuple(_i(q) for q in quartiers)),
         precedent,
         _un(annees_cpo),

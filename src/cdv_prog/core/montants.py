@@ -114,6 +114,17 @@ class _FaceAEnveloppe:
         """The enveloppe itself is exceeded."""
         return self.enveloppe is not None and self.retenu > self.enveloppe
 
+    def _chiffres(self, demande: Decimal, depassement: bool) -> dict[str, Any]:
+        """The figures every total against an enveloppe writes in the programmation JSON, in their order."""
+        return {
+            "enveloppe": montant_json(self.enveloppe),
+            "demande": montant_json(demande),
+            "retenu": montant_json(self.retenu),
+            "solde": montant_json(self.solde),
+            "taux": taux_json(self.taux),
+            "depassement": depassement,
+        }
+
 
 @dataclass(frozen=True)
 class TotalSousEnveloppe(_FaceAEnveloppe):
@@ -131,16 +142,7 @@ class TotalSousEnveloppe(_FaceAEnveloppe):
 
     def to_dict(self) -> dict[str, Any]:
         """An entry of a financeur's ``sous-enveloppes`` in the programmation JSON (``docs/rapports.md``)."""
-        return {
-            "code": self.code,
-            "nom": self.nom,
-            "enveloppe": montant_json(self.enveloppe),
-            "demande": montant_json(self.demande),
-            "retenu": montant_json(self.retenu),
-            "solde": montant_json(self.solde),
-            "taux": taux_json(self.taux),
-            "depassement": self.depassement,
-        }
+        return {"code": self.code, "nom": self.nom, **self._chiffres(self.demande, self.depassement)}
 
 
 @dataclass(frozen=True)
@@ -169,12 +171,7 @@ class TotalFinanceur(_FaceAEnveloppe):
         """An entry of ``financeurs`` in the programmation JSON (``docs/rapports.md``)."""
         return {
             "financeur": self.financeur,
-            "enveloppe": montant_json(self.enveloppe),
-            "demande": montant_json(self.demande),
-            "retenu": montant_json(self.retenu),
-            "solde": montant_json(self.solde),
-            "taux": taux_json(self.taux),
-            "depassement": self.depassement,
+            **self._chiffres(self.demande, self.depassement),
             "dossiers": self.dossiers,
             "droit-commun": montant_json(self.droit_commun),
             "sous-enveloppes": [s.to_dict() for s in self.sous_enveloppes],

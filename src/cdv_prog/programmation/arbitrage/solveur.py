@@ -224,11 +224,7 @@ class _Modele:
             # number of branch-and-bound nodes (deterministic, unlike a time limit) with the best found
             h.setOptionValue("mip_abs_gap", ECART_COUPE if i == 2 else 1e-6)
             h.setOptionValue("mip_max_nodes", NOEUDS if i >= 2 else _SANS_LIMITE)
-            if maximiser:
-                h.maximize(expr)
-            else:
-                h.minimize(expr)
-            self._solution = None
+            self.optimiser(expr, maximiser)
             statut = h.getModelStatus()
             prouve = statut == highspy.HighsModelStatus.kOptimal
             if not prouve and not (i >= 2 and statut == highspy.HighsModelStatus.kSolutionLimit and self._trouve()):
@@ -280,6 +276,26 @@ class _Modele:
         termes += [float(ids - i) * self.r[c.id] for i, c in enumerate(self.p.candidats)]
         return self.h.qsum(termes)
 
+    def optimiser(self, expr: Any, maximiser: bool = False) -> None:
+        """Solve for ``expr``; the previous solve's values are forgotten (see :meth:`valeur`)."""
+        if maximiser:
+            self.h.maximize(expr)
+        else:
+            self.h.minimize(expr)
+        self._solution = None
+
+    def montants(self, c: Candidat) -> tuple[Decimal, ...]:
+        """The candidate's proposed amount of each line in the last solve: whole euros, or its demand when the
+        line is kept in full (cents included) or cannot be cut."""
+        out = []
+        for ligne in c.lignes:
+            cle = (c.id, ligne.index)
+            if cle not in self.entier or (cle in self.complet and round(self.valeur(self.complet[cle])) == 1):
+                out.append(ligne.demande)
+            else:
+                out.append(Decimal(round(self.valeur(self.entier[cle]))))
+        return tuple(out)
+
     def valeur(self, var: Any) -> float:
         """A variable's value in the last solve (the solution is copied from HiGHS once per solve, not per call:
         ``Highs.val`` copies every column each time, which made reading 2 000 dossiers' answer take seconds)."""
@@ -315,17 +331,7 @@ def resoudre(p: Probleme, *, niveaux: int = 4, bonus: dict[str, Decimal] | None 
         if round(m.valeur(m.r[c.id])) != 1:
             ecartes.append(c.id)
             continue
-        montants = []
-        for ligne in c.lignes:
-            cle = (c.id, ligne.index)
-            if cle in m.entier:
-                x = Decimal(round(m.valeur(m.entier[cle])))
-                if cle in m.complet and round(m.valeur(m.complet[cle])) == 1:
-                    x = ligne.demande
-                montants.append(x)
-            else:
-                montants.append(ligne.demande)
-        retenus[c.id] = tuple(montants)
+        retenus[c.id] = m.montants(c)
     proposition = Proposition(
         retenus, tuple(ecartes), objectifs=tuple(_exact(v) for v in valeurs), prouves=tuple(m.prouves), temps=temps
     )
@@ -389,21 +395,11 @@ def besoin_minimal(p: Probleme, c: Candidat) -> tuple[dict[str, Decimal], list[s
     seul = Probleme(p.exercice, p.regles, (c,), p.enveloppes, (), p.priorites, p.historique)
     m = _Modele(seul, {e.cle: Decimal(10) ** 12 for e in p.enveloppes})
     m.h.changeColBounds(m.r[c.id].index, 1.0, 1.0)
-    m.h.minimize(m.accorde_ajustable())
-    m._solution = None
+    m.optimiser(m.accorde_ajustable())
     if m.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    montants = []
-    for ligne in c.lignes:
-        cle = (c.id, ligne.index)
-        if cle in m.entier:
-            x = Decimal(round(m.valeur(m.entier[cle])))
-            if cle in m.complet and round(m.valeur(m.complet[cle])) == 1:
-                x = ligne.demande
-            montants.append(x)
-        else:
-            montants.append(ligne.demande)
-    besoin = utilisation(seul, {c.id: tuple(montants)})
+    montants = m.montants(c)
+    besoin = utilisation(seul, {c.id: montants})
     valeurs: dict[Quantite, Decimal] = {Retenu(): Decimal(1)}
     for f in c.financeurs:
         t = sum((mm for ligne, mm in zip(c.lignes, montants, strict=True) if ligne.financeur == f), ZERO)
