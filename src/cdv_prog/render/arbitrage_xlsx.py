@@ -6,7 +6,6 @@ Amounts are real numbers with a euro format; byte-identical for the same input
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
 from cdv_prog.programmation.arbitrage.explication import STATUTS_FR
@@ -20,7 +19,7 @@ from cdv_prog.render.arbitrage_common import (
     modifications,
     resume,
 )
-from cdv_prog.render.programmation_xlsx import EURO, FIXED_DATE, POURCENT, _deterministic_zip, _sheet
+from cdv_prog.render.programmation_xlsx import EURO, POURCENT, _sheet, classeur_bytes
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -109,9 +108,4 @@ def render(a: Arbitrage, regles: JeuDeRegles, sortie: Sortie | None = None) -> b
         ("Note", NOTE),
     ]
     _sheet(wb, "Informations", ("Clé", "Valeur"), infos, {}, {0: 24, 1: 100})
-    wb.properties.creator = "cdv"
-    wb.properties.created = FIXED_DATE
-    wb.properties.modified = FIXED_DATE
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _deterministic_zip(buf.getvalue())
+    return classeur_bytes(wb)

@@ -38,6 +38,7 @@ from cdv_prog.render.programmation_common import (
 )
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -310,6 +311,11 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
         {0: 24, 1: 100},
     )
 
+    return classeur_bytes(wb)
+
+
+def classeur_bytes(wb: Workbook) -> bytes:
+    """A workbook saved as bytes, the same for the same content (no date of the day inside)."""
     wb.properties.creator = "cdv"
     wb.properties.created = FIXED_DATE
     wb.properties.modified = FIXED_DATE
