@@ -1,24 +1,32 @@
 """Benchmark of ``cdv check``: batch speed against the YAML parse floor, start time, memory.
 
-Generates N synthetic dossiers (``generate.py``: deterministic, every rule
-exercised, about a third inéligibles), then measures, alternating the commands
-round after round and keeping medians:
+The **primary rows** (those of issue 17's table) are measured on the shared
+peer's lot: ``../shared/peers/gen_dossiers.py -n N --seed 42`` (one exercice,
+2025, every file in one folder: the yardstick the issue's table was measured
+on). A **secondary row** is measured on our own mixed lot (``generate.py``:
+three exercices in any order, so the history's index is read first, and about
+2 % of invalid files), clearly labelled. Alternating the commands round after
+round (whole processes, every command of both lots in each round) and keeping
+medians:
 
 * the **floor**: a few lines that only parse the same files with PyYAML's
-  ``CSafeLoader`` (libyaml), in a fresh Python process;
-* ``cdv check --format json`` on them with ``--jobs 1`` and ``--jobs 2``;
-* ``cdv check`` on one file (wall time of the whole process);
-* peak memory of ``cdv check --format json`` on a much bigger batch
-  (100 000 dossiers by default): the peak RSS of the biggest process
-  (``getrusage``) and the peak of the whole process tree's PSS (sampled).
+  ``CSafeLoader`` (libyaml), in a fresh Python process (on one folder, the same
+  work as ``../shared/peers/parse_only.py --loader c``);
+* ``cdv check --format json --sans-cache`` on them with ``--jobs 1`` and
+  ``--jobs 2`` (the engine's speed; ``bench_cache.py`` measures the cache);
+* ``cdv check FILE`` on one file of the peer's lot (wall time of the whole process);
+* peak memory of ``cdv check --format json`` on a much bigger peer lot
+  (100 000 dossiers by default), without and with the cache (cold): the peak
+  RSS of the biggest process (``getrusage``) and the peak of the whole process
+  tree's PSS (sampled).
 
-Targets (2-core machine): jobs 1 ≤ 1.5 × floor, jobs 2 ≤ 0.9 × floor, one
-dossier ≤ 0.25 s, 100 000 dossiers ≤ 200 MB.
+Targets of issue 17 (2-core machine): ``TARGETS`` below.
 
 Usage::
 
     python benchmarks/bench_check.py                 # N=10 000, 5 rounds, memory on 100 000
     python benchmarks/bench_check.py -n 2000 --rounds 3 --big 0   # quick look, no memory run
+    python benchmarks/bench_check.py --sans-mixte    # the peer's lot only
 """
 
 from __future__ import annotations
@@ -34,12 +42,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
 
 REPO = Path(__file__).resolve().parent.parent
+# The peers (gen_dossiers.py, parse_only.py, publicodes/): ../shared beside the repository.
+SHARED_PEERS = REPO.parent / "shared" / "peers"
+PEER_SEED = 42
 
 FLOOR = """
 import os, sys, yaml
@@ -61,7 +74,9 @@ code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess
 print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
-TARGETS = {"jobs1": 1.5, "jobs2": 0.9, "one": 0.25, "rss_mb": 200}
+# Issue 17: jobs1 and jobs2 are ratios to the floor (at most), one is the wall
+# time of one dossier in seconds, rss_mb the peak memory on 100 000 dossiers.
+TARGETS = {"jobs1": 1.2, "jobs2": 0.7, "one": 0.20, "rss_mb": 150}
 
 
 def cdv_command() -> list[str]:
@@ -82,12 +97,76 @@ def machine() -> str:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    return f"{cpus} CPU ({model}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    try:
+        load = f", charge {os.getloadavg()[0]:.1f}"
+    except (AttributeError, OSError):
+        load = ""
+    return f"{cpus} CPU ({model}), Python {platform.python_version()}, {platform.system()} {platform.release()}{load}"
+
+
+def mark(value: float, target: float, *, at_least: bool = False) -> str:
+    """✓ when ``value`` meets ``target`` (at most, or at least), else ✗; ASCII when the output cannot show them."""
+    ok = value >= target if at_least else value <= target
+    symbol = "✓" if ok else "✗"
+    try:
+        symbol.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "ok" if ok else "X"
+    return symbol
 
 
 # The commands run as after an installation: with their compiled bytecode, kept
 # out of the source tree (a session may have set PYTHONDONTWRITEBYTECODE).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def prepare_env(work: Path) -> None:
+    """Bytecode and cdv's cache under ``work``: never the user's cache, never shared with another run."""
+    ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    ENV["CDV_CACHE_DIR"] = str(work / "cdv-cache")
+
+
+def shared_peers() -> Path:
+    """The shared peers' folder (``../shared/peers`` beside the repository), or a clear stop."""
+    if not (SHARED_PEERS / "gen_dossiers.py").is_file():
+        raise SystemExit(
+            f"pairs de référence introuvables : {SHARED_PEERS} (attendu : ../shared/peers/gen_dossiers.py"
+            " à côté du dépôt, avec parse_only.py et publicodes/)"
+        )
+    return SHARED_PEERS
+
+
+def _generated(dest: Path, make: Any) -> Path:
+    """``dest`` if it exists, else made by ``make(tmp)`` in a sibling and renamed (never half a lot)."""
+    if dest.exists():
+        return dest
+    tmp = dest.with_name(dest.name + ".partiel")
+    shutil.rmtree(tmp, ignore_errors=True)
+    start = time.perf_counter()
+    make(tmp)
+    tmp.rename(dest)
+    print(f"{dest.name} : généré en {time.perf_counter() - start:.1f} s dans {dest}", file=sys.stderr)
+    return dest
+
+
+def peer_lot(work: Path, n: int) -> Path:
+    """The shared peer's lot of ``n`` dossiers (seed 42, exercice 2025, one folder), generated once under ``work``."""
+    gen = shared_peers() / "gen_dossiers.py"
+
+    def make(tmp: Path) -> None:
+        cmd = [sys.executable, str(gen), "-n", str(n), "--seed", str(PEER_SEED), "--out", str(tmp)]
+        subprocess.run(cmd, env=ENV, check=True, stdout=subprocess.DEVNULL)
+
+    return _generated(work / f"pair-{n}", make)
+
+
+def mixed_lot(work: Path, n: int) -> Path:
+    """Our own lot of ``n`` dossiers (``generate.py``: three exercices, 1 000 per folder), generated once."""
+    return _generated(work / f"mixte-{n}", lambda tmp: generate(tmp, n))
+
+
+def yaml_files(lot: Path) -> list[Path]:
+    return sorted(p for p in lot.rglob("*") if p.suffix in (".yaml", ".yml"))
 
 
 def wall(cmd: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float:
@@ -97,6 +176,42 @@ def wall(cmd: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float:
     if proc.returncode not in expect:
         raise SystemExit(f"échec de {' '.join(cmd)} (code {proc.returncode}) :\n{proc.stderr.decode(errors='replace')}")
     return elapsed
+
+
+def alternate(
+    commands: Mapping[str, list[str]],
+    rounds: int,
+    cwd: Path,
+    *,
+    repeat: Mapping[str, int] | None = None,
+    before: Mapping[str, list[str]] | None = None,
+    expect: tuple[int, ...] = (0, 1),
+) -> dict[str, list[float]]:
+    """Whole-process wall times, round after round, each round starting one command later.
+
+    ``repeat[name]`` runs a command several times per round (a short one);
+    ``before[name]`` is run, untimed, just before each timed run of ``name``
+    (``cdv cache vider`` before a cold run).
+    """
+    repeat, before = repeat or {}, before or {}
+    names = list(commands)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            for _ in range(repeat.get(name, 1)):
+                if name in before:
+                    subprocess.run(before[name], cwd=cwd, env=ENV, capture_output=True, check=True)
+                times[name].append(wall(commands[name], cwd, expect))
+        print(
+            f"tour {r + 1}/{rounds} : " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
+            file=sys.stderr,
+        )
+    return times
+
+
+def medians(times: Mapping[str, list[float]]) -> dict[str, float]:
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def digest(cmd: list[str], cwd: Path) -> str:
@@ -136,8 +251,14 @@ def _tree_memory_kb(pid: int) -> int:
     return total
 
 
-def peak_memory(cmd: list[str], cwd: Path) -> tuple[float, float | None]:
-    """(peak RSS of the biggest single process in MB, peak PSS of the process tree in MB, sampled)."""
+def peak_memory(cmd: list[str], cwd: Path, before: list[str] | None = None) -> tuple[float, float | None]:
+    """(peak RSS of the biggest single process in MB, peak PSS of the process tree in MB, sampled).
+
+    ``before`` runs, untimed, before each of the two runs (``cdv cache vider``
+    for a cold cache).
+    """
+    if before:
+        subprocess.run(before, cwd=cwd, env=ENV, capture_output=True, check=True)
     out = subprocess.run(
         [sys.executable, "-c", PEAK, *cmd], cwd=cwd, env=ENV, capture_output=True, text=True, check=True
     )
@@ -147,6 +268,8 @@ def peak_memory(cmd: list[str], cwd: Path) -> tuple[float, float | None]:
     single = int(maxrss) / 1024
     if not Path("/proc/self/smaps_rollup").exists():
         return single, None
+    if before:
+        subprocess.run(before, cwd=cwd, env=ENV, capture_output=True, check=True)
     proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tree = 0
     while proc.poll() is None:
@@ -157,12 +280,13 @@ def peak_memory(cmd: list[str], cwd: Path) -> tuple[float, float | None]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark de cdv check.")
-    parser.add_argument("-n", type=int, default=10_000, help="dossiers du lot chronométré (10 000)")
+    parser.add_argument("-n", type=int, default=10_000, help="dossiers des lots chronométrés (10 000)")
     parser.add_argument("--rounds", type=int, default=5, help="tours alternés (5)")
     parser.add_argument("--one-runs", type=int, default=5, help="lancements sur un seul dossier par tour (5)")
     parser.add_argument(
         "--big", type=int, default=100_000, help="dossiers de la mesure mémoire (100 000 ; 0 : pas de mesure)"
     )
+    parser.add_argument("--sans-mixte", action="store_true", help="sans la ligne secondaire (notre lot mixte)")
     parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
     parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
     args = parser.parse_args()
@@ -170,105 +294,106 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cdv-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        run(args, work)
+        result = measure(
+            work, n=args.n, rounds=args.rounds, one_runs=args.one_runs, big=args.big, mixed=not args.sans_mixte
+        )
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+    report(result)
+    if args.json:
+        print(json.dumps(result))
 
 
-def run(args: argparse.Namespace, work: Path) -> None:
-    ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    ENV["CDV_CACHE_DIR"] = str(work / "cdv-cache")  # never the user's cache
+def _check(cdv: list[str], lot: Path, jobs: int, *, cache: bool = False) -> list[str]:
+    cmd = [*cdv, "check", str(lot), "--format", "json", "--jobs", str(jobs)]
+    return cmd if cache else [*cmd, "--sans-cache"]
+
+
+def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: bool = True) -> dict[str, Any]:
+    """Run the measures under ``work`` (lots kept there); the medians, ratios and memory, as plain data."""
+    prepare_env(work)
     cdv = cdv_command()
-    lot = work / f"lot-{args.n}"
-    if not lot.exists():
-        t = time.perf_counter()
-        paths = generate(lot, args.n)
-        print(f"{args.n} dossiers générés en {time.perf_counter() - t:.1f} s dans {lot}", file=sys.stderr)
-    else:
-        paths = sorted(lot.rglob("*.yaml"))
+    lots = {"pair": peer_lot(work, n)}
+    if mixed:
+        lots["mixte"] = mixed_lot(work, n)
+    paths = yaml_files(lots["pair"])
     one = paths[min(14, len(paths) - 1)]
-    size_mb = sum(p.stat().st_size for p in paths) / 1e6
 
-    commands = {
-        "floor": [sys.executable, "-c", FLOOR, str(lot)],
-        # the engine's speed, not the cache's (benchmarks/bench_cache.py measures the cache)
-        "jobs1": [*cdv, "check", str(lot), "--format", "json", "--jobs", "1", "--sans-cache"],
-        "jobs2": [*cdv, "check", str(lot), "--format", "json", "--jobs", "2", "--sans-cache"],
+    commands: dict[str, list[str]] = {}
+    for name, lot in lots.items():
+        commands[f"{name}.floor"] = [sys.executable, "-c", FLOOR, str(lot)]
+        commands[f"{name}.jobs1"] = _check(cdv, lot, 1)
+        commands[f"{name}.jobs2"] = _check(cdv, lot, 2)
+    commands["one"] = [*cdv, "check", str(one)]
+
+    identical = {
+        name: digest(_check(cdv, lot, 1), REPO) == digest(_check(cdv, lot, 2), REPO) for name, lot in lots.items()
     }
-    one_cmd = [*cdv, "check", str(one)]
-
-    same = digest(commands["jobs1"], REPO) == digest(commands["jobs2"], REPO)
     for cmd in commands.values():  # warm-up: page cache, .pyc files
         wall(cmd, REPO)
-    wall(one_cmd, REPO)
+    med = medians(alternate(commands, rounds, REPO, repeat={"one": one_runs}))
 
-    times: dict[str, list[float]] = {k: [] for k in [*commands, "one"]}
-    names = list(commands)
-    for r in range(args.rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]  # alternate who goes first
-        for name in order:
-            times[name].append(wall(commands[name], REPO))
-        for _ in range(args.one_runs):
-            times["one"].append(wall(one_cmd, REPO))
-        print(
-            f"tour {r + 1}/{args.rounds} : " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
-            file=sys.stderr,
-        )
-    med = {k: statistics.median(v) for k, v in times.items()}
-
-    memory = None
-    if args.big:
-        big = work / f"lot-{args.big}"
-        if not big.exists():
-            t = time.perf_counter()
-            generate(big, args.big)
-            print(f"{args.big} dossiers générés en {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        memory = {
-            jobs: peak_memory([*cdv, "check", str(big), "--format", "json", "--jobs", jobs, "--sans-cache"], REPO)
-            for jobs in ("1", "2")
+    result: dict[str, Any] = {"machine": machine(), "n": n, "rounds": rounds, "one_runs": one_runs, "lots": {}}
+    for name, lot in lots.items():
+        floor = med[f"{name}.floor"]
+        result["lots"][name] = {
+            "dossiers": len(yaml_files(lot)),
+            "mo": sum(p.stat().st_size for p in yaml_files(lot)) / 1e6,
+            "floor": floor,
+            "jobs1": med[f"{name}.jobs1"],
+            "jobs2": med[f"{name}.jobs2"],
+            "ratio_jobs1": med[f"{name}.jobs1"] / floor,
+            "ratio_jobs2": med[f"{name}.jobs2"] / floor,
+            "identical": identical[name],
         }
-        for jobs in ("1", "2"):  # with the cache, cold: every entry written
-            shutil.rmtree(work / "cdv-cache", ignore_errors=True)
-            memory[f"{jobs}, cache"] = peak_memory([*cdv, "check", str(big), "--format", "json", "--jobs", jobs], REPO)
+    result["one"] = med["one"]
 
-    floor = med["floor"]
+    memory: dict[str, tuple[float, float | None]] = {}
+    if big:
+        lot = peer_lot(work, big)
+        vider = [*cdv, "cache", "vider"]
+        for jobs in (1, 2):
+            memory[f"{jobs}"] = peak_memory(_check(cdv, lot, jobs), REPO)
+        for jobs in (1, 2):  # with the cache, cold: every entry written
+            memory[f"{jobs}, cache"] = peak_memory(_check(cdv, lot, jobs, cache=True), REPO, before=vider)
+    result["big"] = big
+    result["memory_mb"] = memory
+    return result
+
+
+LABELS = {
+    "pair": "lot du pair (gen_dossiers.py --seed 42 : un exercice, un répertoire) — lignes de l'issue",
+    "mixte": "lot mixte (generate.py : trois exercices, historique lu d'abord) — ligne secondaire",
+}
+
+
+def report(result: Mapping[str, Any]) -> None:
     print()
-    print(f"Machine : {machine()}")
+    print(f"Machine : {result['machine']}")
     print(
-        f"Lot : {args.n} dossiers ({size_mb:.1f} Mo), médianes de {args.rounds} tours alternés"
-        f" ({args.rounds * args.one_runs} lancements pour un dossier)"
+        f"{result['n']} dossiers par lot, médianes de {result['rounds']} tours alternés"
+        f" ({result['rounds'] * result['one_runs']} lancements pour un dossier)"
     )
-    print(f"  plancher (lecture CSafeLoader)   {floor:6.2f} s")
-    print(
-        f"  cdv check --format json -j 1     {med['jobs1']:6.2f} s   {med['jobs1'] / floor:4.2f} × plancher"
-        f"   (objectif ≤ {TARGETS['jobs1']})"
-    )
-    print(
-        f"  cdv check --format json -j 2     {med['jobs2']:6.2f} s   {med['jobs2'] / floor:4.2f} × plancher"
-        f"   (objectif ≤ {TARGETS['jobs2']})"
-    )
-    print(f"  cdv check un-dossier.yaml        {med['one']:6.3f} s              (objectif ≤ {TARGETS['one']} s)")
-    print(f"  sortie -j 1 et -j 2 identique    {'oui' if same else 'NON'}")
-    if memory:
-        for jobs, (single, tree) in memory.items():
-            extra = f", tous processus (PSS) {tree:.0f} Mo" if tree is not None else ""
+    for name, row in result["lots"].items():
+        print(f"{LABELS[name]} ({row['dossiers']} fichiers, {row['mo']:.1f} Mo)")
+        print(f"  plancher (lecture CSafeLoader)   {row['floor']:6.2f} s")
+        for jobs in (1, 2):
+            ratio, target = row[f"ratio_jobs{jobs}"], TARGETS[f"jobs{jobs}"]
             print(
-                f"  mémoire, {args.big} dossiers, -j {jobs} : pic {single:.0f} Mo par processus{extra}"
-                f"   (objectif ≤ {TARGETS['rss_mb']} Mo)"
+                f"  cdv check --format json -j {jobs}     {row[f'jobs{jobs}']:6.2f} s   {ratio:4.2f} × plancher"
+                f"   (objectif ≤ {target}) {mark(ratio, target)}"
             )
-    if args.json:
+        print(f"  sortie -j 1 et -j 2 identique    {'oui' if row['identical'] else 'NON'}")
+    one = result["one"]
+    print(
+        f"  cdv check un-dossier.yaml        {one:6.3f} s              (objectif ≤ {TARGETS['one']} s) {mark(one, TARGETS['one'])}"
+    )
+    for jobs, (single, tree) in result["memory_mb"].items():
+        extra = f", tous processus (PSS) {tree:.0f} Mo" if tree is not None else ""
         print(
-            json.dumps(
-                {
-                    "machine": machine(),
-                    "n": args.n,
-                    "medians": med,
-                    "ratios": {"jobs1": med["jobs1"] / floor, "jobs2": med["jobs2"] / floor},
-                    "identical": same,
-                    "memory_mb": memory,
-                }
-            )
+            f"  mémoire, lot du pair de {result['big']} dossiers, -j {jobs} : pic {single:.0f} Mo par processus{extra}"
+            f"   (objectif ≤ {TARGETS['rss_mb']} Mo) {mark(single, TARGETS['rss_mb'])}"
         )
 
 
