@@ -186,19 +186,21 @@ def alternate(
     repeat: Mapping[str, int] | None = None,
     before: Mapping[str, list[str]] | None = None,
     expect: tuple[int, ...] = (0, 1),
+    rotate: bool = True,
 ) -> dict[str, list[float]]:
     """Whole-process wall times, round after round, each round starting one command later.
 
     ``repeat[name]`` runs a command several times per round (a short one);
     ``before[name]`` is run, untimed, just before each timed run of ``name``
-    (``cdv cache vider`` before a cold run).
+    (``cdv cache vider`` before a cold run). ``rotate=False`` keeps the order
+    of ``commands`` in every round (a warm run right after its cold one).
     """
     repeat, before = repeat or {}, before or {}
     names = list(commands)
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for name in order:
+        shift = r % len(names) if rotate else 0
+        for name in names[shift:] + names[:shift]:
             for _ in range(repeat.get(name, 1)):
                 if name in before:
                     subprocess.run(before[name], cwd=cwd, env=ENV, capture_output=True, check=True)
