@@ -106,13 +106,17 @@ def machine() -> str:
 
 def mark(value: float, target: float, *, at_least: bool = False) -> str:
     """✓ when ``value`` meets ``target`` (at most, or at least), else ✗; ASCII when the output cannot show them."""
-    ok = value >= target if at_least else value <= target
-    symbol = "✓" if ok else "✗"
+    return symbol(value >= target if at_least else value <= target)
+
+
+def symbol(ok: bool) -> str:
+    """✓ or ✗, or ``ok`` / ``X`` when standard output cannot show them."""
+    sign = "✓" if ok else "✗"
     try:
-        symbol.encode(sys.stdout.encoding or "ascii")
+        sign.encode(sys.stdout.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
         return "ok" if ok else "X"
-    return symbol
+    return sign
 
 
 # The commands run as after an installation: with their compiled bytecode, kept
