@@ -45,6 +45,7 @@ from bench_check import (
     mixed_lot,
     peer_lot,
     prepare_env,
+    safe_output,
     yaml_files,
 )
 
@@ -142,6 +143,7 @@ def report(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    safe_output()
     parser = argparse.ArgumentParser(description="Benchmark du cache de cdv check : à chaud / à froid.")
     parser.add_argument("-n", type=int, default=10_000, help="dossiers par lot (10 000)")
     parser.add_argument("--rounds", type=int, default=3, help="tours (3)")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import platform
@@ -122,6 +123,12 @@ def symbol(ok: bool) -> str:
 # The commands run as after an installation: with their compiled bytecode, kept
 # out of the source tree (a session may have set PYTHONDONTWRITEBYTECODE).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def safe_output() -> None:
+    """Standard output that never fails on « × » or « é » (a terminal without UTF-8 gets escapes)."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def prepare_env(work: Path) -> None:
@@ -285,6 +292,7 @@ def peak_memory(cmd: list[str], cwd: Path, before: list[str] | None = None) -> t
 
 
 def main() -> None:
+    safe_output()
     parser = argparse.ArgumentParser(description="Benchmark de cdv check.")
     parser.add_argument("-n", type=int, default=10_000, help="dossiers des lots chronométrés (10 000)")
     parser.add_argument("--rounds", type=int, default=5, help="tours alternés (5)")
@@ -329,6 +337,14 @@ def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: 
     commands: dict[str, list[str]] = {}
     for name, lot in lots.items():
         commands[f"{name}.floor"] = [sys.executable, "-c", FLOOR, str(lot)]
+        if name == "pair":  # the peer's own floor, the issue's definition: the same work, as a cross-check
+            commands["pair.parse_only"] = [
+                sys.executable,
+                str(shared_peers() / "parse_only.py"),
+                str(lot),
+                "--loader",
+                "c",
+            ]
         commands[f"{name}.jobs1"] = _check(cdv, lot, 1)
         commands[f"{name}.jobs2"] = _check(cdv, lot, 2)
     commands["one"] = [*cdv, "check", str(one)]
@@ -354,6 +370,7 @@ def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: 
             "identical": identical[name],
         }
     result["one"] = med["one"]
+    result["lots"]["pair"]["parse_only"] = med["pair.parse_only"]
 
     memory: dict[str, tuple[float, float | None]] = {}
     if big:
@@ -384,6 +401,8 @@ def report(result: Mapping[str, Any]) -> None:
     for name, row in result["lots"].items():
         print(f"{LABELS[name]} ({row['dossiers']} fichiers, {row['mo']:.1f} Mo)")
         print(f"  plancher (lecture CSafeLoader)   {row['floor']:6.2f} s")
+        if "parse_only" in row:
+            print(f"  parse_only.py --loader c du pair {row['parse_only']:6.2f} s   (même travail, pour contrôle)")
         for jobs in (1, 2):
             ratio, target = row[f"ratio_jobs{jobs}"], TARGETS[f"jobs{jobs}"]
             print(

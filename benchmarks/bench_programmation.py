@@ -50,6 +50,7 @@ from bench_check import (
     peak_memory,
     peer_lot,
     prepare_env,
+    safe_output,
     yaml_files,
 )
 
@@ -180,6 +181,7 @@ def report(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    safe_output()
     parser = argparse.ArgumentParser(description="Benchmark de cdv programmation contre cdv check.")
     parser.add_argument("-n", type=int, default=100_000, help="dossiers du lot du pair (100 000)")
     parser.add_argument("--rounds", type=int, default=3, help="tours alternés (3)")

@@ -51,6 +51,7 @@ from bench_check import (
     medians,
     peer_lot,
     prepare_env,
+    safe_output,
     shared_peers,
     wall,
     yaml_files,
@@ -168,6 +169,7 @@ def report(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    safe_output()
     parser = argparse.ArgumentParser(description="Benchmark : les 14 règles en Publicodes / cdv.")
     parser.add_argument("-n", type=int, default=2000, help="dossiers du lot du pair (2 000)")
     parser.add_argument("--rounds", type=int, default=3, help="tours alternés (3)")

@@ -173,6 +173,7 @@ def markdown(table: list[Row]) -> str:
 
 
 def main() -> None:
+    bench_check.safe_output()
     parser = argparse.ArgumentParser(description="Le tableau de l'issue 17, mesuré.")
     parser.add_argument("-n", type=int, default=10_000, help="dossiers des lots de cdv check et du cache (10 000)")
     parser.add_argument("--rounds", type=int, default=3, help="tours alternés de chaque mesure (3)")
