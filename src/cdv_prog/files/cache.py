@@ -44,7 +44,7 @@ from cdv_prog.core.engine import appliquer_derogations
 from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import LigneMontant, Montants
-from cdv_prog.core.report import DossierReport
+from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.vocab import GRAVITES, NATURES, STATUTS_FR
 from cdv_prog.files.loader import LoadFailed, read_bytes
 
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from cdv_prog.core.historique import HistoriqueDossiers
     from cdv_prog.core.ruleset import JeuDeRegles
 
-FORMAT = "cdv.cache/2"
+FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
 ENV = "CDV_CACHE_DIR"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
@@ -124,6 +124,7 @@ class ReportCache:
         self._opened = False
         self._writable = True
         self._pending: dict[bytes, tuple[bytes, bytes]] = {}  # key → (value, controle), not yet written
+        self._pending_rendus: dict[bytes, tuple[bytes, bytes]] = {}  # the same, for the written reports
         self.hits = 0
         self.misses = 0
         self._shared: dict[tuple[str, ...], Constat] = {}  # constats read back, shared between reports
@@ -186,6 +187,7 @@ class ReportCache:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS entrees (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
+                db.execute("CREATE TABLE IF NOT EXISTS rendus (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
                 db.execute("COMMIT")
             except Exception:
@@ -202,6 +204,7 @@ class ReportCache:
         try:
             row = db.execute("SELECT valeur FROM meta WHERE cle = 'format'").fetchone()
             db.execute("SELECT cle, valeur, controle FROM entrees LIMIT 0").fetchall()
+            db.execute("SELECT cle, valeur, controle FROM rendus LIMIT 0").fetchall()
         except sqlite3.Error:
             return False
         return row is not None and row[0] == FORMAT
@@ -211,33 +214,36 @@ class ReportCache:
     def key(self, raw: bytes) -> bytes:
         return hashlib.sha256(self.spec.contexte + hashlib.sha256(raw).digest()).digest()
 
-    def get(self, key: bytes) -> bytes | None:
-        """The value stored under ``key`` if it is sound, else None."""
+    def get(self, key: bytes, table: str = "entrees") -> bytes | None:
+        """The value stored under ``key`` (in ``table``: ``entrees``, the reports, or ``rendus``, the
+        written reports) if it is sound, else None."""
         import sqlite3
 
-        if key in self._pending:
-            return self._pending[key][0]
+        pending = self._pending if table == "entrees" else self._pending_rendus
+        if key in pending:
+            return pending[key][0]
         db = self._connect()
         if db is None:
             return None
         try:
-            row = db.execute("SELECT valeur, controle FROM entrees WHERE cle = ?", (key,)).fetchone()
+            row = db.execute(_SELECT[table], (key,)).fetchone()
         except sqlite3.Error:
             return None
         if row is None or not isinstance(row[0], bytes) or row[1] != _controle(key, row[0]):
             return None
         return row[0]
 
-    def put(self, key: bytes, value: bytes) -> None:
+    def put(self, key: bytes, value: bytes, table: str = "entrees") -> None:
         if self._writable:
-            self._pending[key] = (value, _controle(key, value))
+            (self._pending if table == "entrees" else self._pending_rendus)[key] = (value, _controle(key, value))
 
     def flush(self) -> None:
         """Write the pending entries in one transaction; a failure turns writing off."""
         import sqlite3
 
         pending, self._pending = self._pending, {}
-        if not pending or not self._writable:
+        rendus, self._pending_rendus = self._pending_rendus, {}
+        if not (pending or rendus) or not self._writable:
             return
         db = self._connect()
         if db is None or not self._writable:
@@ -245,6 +251,7 @@ class ReportCache:
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO entrees VALUES (?, ?, ?)", ((k, *v) for k, v in pending.items()))
+            db.executemany("INSERT OR REPLACE INTO rendus VALUES (?, ?, ?)", ((k, *v) for k, v in rendus.items()))
             db.execute("COMMIT")
         except sqlite3.Error:
             self._writable = False  # read-only, full, or locked too long: the run goes on without writing
@@ -279,7 +286,60 @@ class ReportCache:
             raw = read_bytes(path)
         except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
             return check_file(path, regles, historique)
+        return self._check_raw(path, raw, self.key(raw), regles, historique)
+
+    def check_file_encode(
+        self, path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> RapportEncode:
+        """The report of ``path`` written by ``encodeur``: the text kept from an earlier run when the file's
+        content, the rules, the tool, its history view, the file's name and what the text depends on
+        (``encodeur.cle``) are unchanged; else :meth:`check_file`'s report, written and kept."""
+        from cdv_prog.files.dossiers import check_file
+
+        try:
+            raw = read_bytes(path)
+        except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
+            return encodeur(check_file(path, regles, historique))
         key = self.key(raw)
+        cle_rendu = _cle_rendu(key, encodeur, path)
+        found = self._rendu(cle_rendu, path, historique)
+        if found is not None:
+            return found
+        encoded = encodeur(self._check_raw(path, raw, key, regles, historique))
+        self.put(cle_rendu, self._vue(historique, encoded.exercice) + encode_rendu(encoded), "rendus")
+        return encoded
+
+    def lookup_encode(
+        self, path: Path, historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> RapportEncode | None:
+        """The written report of ``path`` kept by :meth:`check_file_encode`, if it still holds; else None
+        (the file has to be checked: unknown, changed, or unreadable)."""
+        try:
+            raw = read_bytes(path)
+        except LoadFailed:
+            return None
+        return self._rendu(_cle_rendu(self.key(raw), encodeur, path), path, historique)
+
+    def _rendu(self, cle: bytes, path: Path, historique: HistoriqueDossiers | None) -> RapportEncode | None:
+        stored = self.get(cle, "rendus")
+        if stored is not None and len(stored) > _VUE:
+            encoded = decode_rendu(stored[_VUE:], str(path))
+            if encoded is not None and stored[:_VUE] == self._vue(historique, encoded.exercice):
+                self.hits += 1
+                return encoded
+        return None
+
+    def detach(self) -> None:
+        """Close the connection (before a fork: it is not carried into a child); reopened when next needed."""
+        self.close()
+        self._opened = False
+
+    def _check_raw(
+        self, path: Path, raw: bytes, key: bytes, regles: JeuDeRegles, historique: HistoriqueDossiers | None
+    ) -> DossierReport:
+        """:meth:`check_file` on bytes already read and their key."""
+        from cdv_prog.files.dossiers import check_file
+
         stored = self.get(key)
         if stored is not None and len(stored) > _VUE:
             if self._shared_for is not regles:
@@ -306,14 +366,34 @@ class ReportCache:
         return found
 
     def check_files(
-        self, files: Iterable[Path], regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
-    ) -> Iterator[DossierReport]:
-        """:meth:`check_file` on each file, with the same history index."""
+        self,
+        files: Iterable[Path],
+        regles: JeuDeRegles,
+        historique: HistoriqueDossiers | None = None,
+        encodeur: Encodeur | None = None,
+    ) -> Iterator[Rapport]:
+        """:meth:`check_file` on each file, with the same history index (:meth:`check_file_encode`
+        with an ``encodeur``)."""
         try:
-            for path in files:
-                yield self.check_file(path, regles, historique)
+            if encodeur is None:
+                for path in files:
+                    yield self.check_file(path, regles, historique)
+            else:
+                for path in files:
+                    yield self.check_file_encode(path, regles, historique, encodeur)
+                    if len(self._pending_rendus) >= WRITE_EVERY:
+                        self.flush()
         finally:
             self.close()
+
+
+def _cle_rendu(key: bytes, encodeur: Encodeur, path: Path) -> bytes:
+    """The key of a written report: the report's key, what the text depends on, and the file's name."""
+    what = encodeur.cle + "\0" + str(path)
+    return hashlib.sha256(key + b"\0" + what.encode("utf-8", "surrogatepass")).digest()
+
+
+_SELECT = {table: f"SELECT valeur, controle FROM {table} WHERE cle = ?" for table in ("entrees", "rendus")}
 
 
 def _controle(key: bytes, value: bytes) -> bytes:
@@ -376,15 +456,7 @@ def encode_report(report: DossierReport, regles: JeuDeRegles) -> bytes:
         report.exercice,
         constats,
         [[e.champ, e.ligne, e.message] for e in report.erreurs],
-        None
-        if m is None
-        else [
-            [
-                [li.financeur, li.dispositif, str(li.demande), str(li.retenu), li.code_dispositif, li.nature]
-                for li in m.lignes
-            ],
-            m.cpo,
-        ],
+        None if m is None else [[_ligne_compacte(li) for li in m.lignes], m.cpo],
         list(report.lignes.values()),
         list(report.lignes),
     ]
@@ -485,3 +557,57 @@ def _montants(lignes: list[Any], cpo: Any) -> Montants:
         demandes[financeur] = demandes.get(financeur, ZERO) + ligne.demande
         retenus[financeur] = retenus.get(financeur, ZERO) + ligne.retenu
     return Montants(tuple(out), demandes, retenus, cpo)
+
+
+# --------------------------------------------------------------------------- the compact form of a written report
+#
+# The length of the head (4 bytes, big-endian), the head — [verdict, id, exercice, montants, reserves,
+# par_derogation, ligne_id] in compact JSON (montants as above) — then the text itself in UTF-8, neither
+# escaped nor compressed: read back as it is. The file's name is part of the key (the text names the
+# file), not of the value.
+
+
+def encode_rendu(encoded: RapportEncode) -> bytes:
+    """A :class:`~cdv_prog.core.report.RapportEncode` without its file name (see above)."""
+    m = encoded.montants
+    head = [
+        encoded.verdict,
+        encoded.id,
+        encoded.exercice,
+        None if m is None else [[_ligne_compacte(li) for li in m.lignes], m.cpo],
+        encoded.reserves,
+        encoded.par_derogation,
+        encoded.ligne_id,
+    ]
+    raw = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return len(raw).to_bytes(4, "big") + raw + encoded.texte.encode("utf-8", "surrogatepass")
+
+
+def _ligne_compacte(li: LigneMontant) -> list[Any]:
+    return [li.financeur, li.dispositif, str(li.demande), str(li.retenu), li.code_dispositif, li.nature]
+
+
+def decode_rendu(value: bytes, fichier: str) -> RapportEncode | None:
+    """The written report stored by :func:`encode_rendu`, for the file ``fichier``; None when it is not sound."""
+    try:
+        size = int.from_bytes(value[:4], "big")
+        _need(4 + size <= len(value))
+        verdict, ident, exercice, montants, reserves, par_derogation, ligne_id = json.loads(
+            value[4 : 4 + size].decode("utf-8", "surrogatepass")
+        )
+        _need(verdict in _VERDICTS and (ident is None or isinstance(ident, str)))
+        _need((exercice is None or type(exercice) is int) and type(reserves) is int and reserves >= 0)
+        _need(isinstance(par_derogation, bool) and (ligne_id is None or type(ligne_id) is int))
+        return RapportEncode(
+            fichier,
+            verdict,
+            ident,
+            exercice,
+            None if montants is None else _montants(*montants),
+            reserves,
+            par_derogation,
+            ligne_id,
+            value[4 + size :].decode("utf-8", "surrogatepass"),
+        )
+    except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, _Unsound):
+        return None
