@@ -114,7 +114,7 @@ class RapportEncode:
         reserves: int,
         par_derogation: bool,
         ligne_id: int | None,
-        texte: str,
+        texte: str | bytes,
     ) -> None:
         self.fichier = fichier
         self.verdict = verdict
@@ -124,10 +124,10 @@ class RapportEncode:
         self.reserves = reserves  # how many réserves (Resume counts the éligibles that have one)
         self.par_derogation = par_derogation
         self.ligne_id = ligne_id  # the line of the id, for « identifiant déjà utilisé »
-        self.texte = texte
+        self.texte = texte  # bytes (UTF-8) for a data format (JSON, SARIF): written as they are
 
     @classmethod
-    def of(cls, report: DossierReport, texte: str) -> RapportEncode:
+    def of(cls, report: DossierReport, texte: str | bytes) -> RapportEncode:
         return cls(
             report.fichier,
             report.verdict,
@@ -163,16 +163,22 @@ class RapportEncode:
 
 class Encodeur:
     """How one dossier's report is written in the output's format (``encode``), and what that text
-    depends on besides the report and the rules (``cle``: the format, the width…), for the cache."""
+    depends on besides the report and the rules (``cle``: the format, the width…), for the cache.
 
-    __slots__ = ("cle", "encode")
+    ``octets``: a data format, whose text goes out as UTF-8 whatever the terminal (JSON, SARIF): the
+    written report carries those bytes (``encode`` gives text that UTF-8 can encode).
+    """
 
-    def __init__(self, cle: str, encode: Callable[[DossierReport], str]) -> None:
+    __slots__ = ("cle", "encode", "octets")
+
+    def __init__(self, cle: str, encode: Callable[[DossierReport], str], octets: bool = False) -> None:
         self.cle = cle
         self.encode = encode
+        self.octets = octets
 
     def __call__(self, report: DossierReport) -> RapportEncode:
-        return RapportEncode.of(report, self.encode(report))
+        text = self.encode(report)
+        return RapportEncode.of(report, text.encode("utf-8") if self.octets else text)
 
 
 Rapport = DossierReport | RapportEncode

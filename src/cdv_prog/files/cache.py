@@ -562,8 +562,8 @@ def _montants(lignes: list[Any], cpo: Any) -> Montants:
 # --------------------------------------------------------------------------- the compact form of a written report
 #
 # The length of the head (4 bytes, big-endian), the head — [verdict, id, exercice, montants, reserves,
-# par_derogation, ligne_id] in compact JSON (montants as above) — then the text itself in UTF-8, neither
-# escaped nor compressed: read back as it is. The file's name is part of the key (the text names the
+# par_derogation, ligne_id, in bytes] in compact JSON (montants as above) — then the text itself in UTF-8,
+# neither escaped nor compressed: read back as it is (as bytes for a data format: ``Encodeur.octets``). The file's name is part of the key (the text names the
 # file), not of the value.
 
 
@@ -578,9 +578,15 @@ def encode_rendu(encoded: RapportEncode) -> bytes:
         encoded.reserves,
         encoded.par_derogation,
         encoded.ligne_id,
+        isinstance(encoded.texte, bytes),
     ]
     raw = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-    return len(raw).to_bytes(4, "big") + raw + encoded.texte.encode("utf-8", "surrogatepass")
+    texte = encoded.texte
+    return (
+        len(raw).to_bytes(4, "big")
+        + raw
+        + (texte if isinstance(texte, bytes) else texte.encode("utf-8", "surrogatepass"))
+    )
 
 
 def _ligne_compacte(li: LigneMontant) -> list[Any]:
@@ -592,12 +598,14 @@ def decode_rendu(value: bytes, fichier: str) -> RapportEncode | None:
     try:
         size = int.from_bytes(value[:4], "big")
         _need(4 + size <= len(value))
-        verdict, ident, exercice, montants, reserves, par_derogation, ligne_id = json.loads(
+        verdict, ident, exercice, montants, reserves, par_derogation, ligne_id, octets = json.loads(
             value[4 : 4 + size].decode("utf-8", "surrogatepass")
         )
         _need(verdict in _VERDICTS and (ident is None or isinstance(ident, str)))
         _need((exercice is None or type(exercice) is int) and type(reserves) is int and reserves >= 0)
         _need(isinstance(par_derogation, bool) and (ligne_id is None or type(ligne_id) is int))
+        _need(isinstance(octets, bool))
+        texte = value[4 + size :]
         return RapportEncode(
             fichier,
             verdict,
@@ -607,7 +615,7 @@ def decode_rendu(value: bytes, fichier: str) -> RapportEncode | None:
             reserves,
             par_derogation,
             ligne_id,
-            value[4 + size :].decode("utf-8", "surrogatepass"),
+            texte if octets else texte.decode("utf-8", "surrogatepass"),
         )
     except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, _Unsound):
         return None

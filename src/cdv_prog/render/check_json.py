@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from cdv_prog.core.money import montant_texte
 from cdv_prog.core.report import RAPPORT_FORMAT, Encodeur, Rapport, RapportEncode
+from cdv_prog.core.texte import representable_json
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
 
@@ -168,10 +169,10 @@ def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PA
 def encodeur(run: CheckRun) -> Encodeur:
     """One dossier's item of the document (:func:`encode_report`): what a ``--jobs`` worker writes."""
     regles = run.regles
-    return Encodeur("json", lambda report: encode_report(report, regles))
+    return Encodeur("json", lambda report: representable_json(encode_report(report, regles)), octets=True)
 
 
-def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
+def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
     """``{"format", "version", "empreinte", "dossiers": [...], "resume": {...}, "totaux": {...}}``,
     one dossier at a time.
 

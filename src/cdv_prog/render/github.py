@@ -141,7 +141,8 @@ def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
 
     encode = encodeur(run).encode
     for report in reports:
-        text = report.texte if isinstance(report, RapportEncode) else encode(report)
+        texte = report.texte if isinstance(report, RapportEncode) else encode(report)
+        text = texte if isinstance(texte, str) else texte.decode("utf-8")
         if text:
             yield text
     # neither is about a line of a dossier file: annotations without file=

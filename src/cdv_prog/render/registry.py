@@ -208,7 +208,7 @@ class CheckRun:
 
 
 class CheckRenderer(Protocol):
-    def __call__(self, reports: Iterable[Rapport], run: CheckRun, /) -> Iterator[str]: ...
+    def __call__(self, reports: Iterable[Rapport], run: CheckRun, /) -> Iterator[str | bytes]: ...
 
 
 class ProgrammationRenderer(Protocol):

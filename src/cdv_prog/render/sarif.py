@@ -187,10 +187,10 @@ def _encodeur(run: CheckRun, index: dict[str, int]) -> Encodeur:
         items = [_encode(result, RESULT_PAD) for result in dossier_results(report, regles, index)]
         return representable_json((",\n" + RESULT_PAD).join(items))
 
-    return Encodeur("sarif", encode)
+    return Encodeur("sarif", encode, octets=True)
 
 
-def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
+def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
     """``cdv check --format sarif``: one SARIF log, streamed one dossier at a time."""
     rules = check_rules(run.regles)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
@@ -206,7 +206,14 @@ def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
     encode = _encodeur(run, index).encode
     first = True
     for report in reports:
-        text = report.texte if isinstance(report, RapportEncode) else encode(report)
+        if isinstance(report, RapportEncode):
+            if report.texte:
+                lead = ("\n" if first else ",\n") + RESULT_PAD
+                texte = report.texte
+                yield lead.encode("utf-8") + texte if isinstance(texte, bytes) else lead + texte
+                first = False
+            continue
+        text = encode(report)
         if text:
             yield ("\n" if first else ",\n") + RESULT_PAD + text
             first = False
