@@ -17,7 +17,7 @@ per dossier: creating 10 000 small files costs more than checking them. Every
 process of a ``--jobs`` batch opens its own connection; each chunk's new
 entries are one transaction.
 
-Never trusted: an entry carries a keyed digest of its value; a value that does
+Never trusted: an entry carries a digest binding its value to its key; a value that does
 not match it, does not decode, or does not have the expected shape is ignored
 and rebuilt. A file that is not a cache of this format (corrupt, truncated,
 foreign) is removed and created again. A cache that cannot be opened or written
@@ -34,7 +34,7 @@ import json
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -58,6 +58,7 @@ FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
 ENV = "CDV_CACHE_DIR"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
+LOOKUP_BLOCK = 64  # files looked up in one query (SQLite allows 999 parameters at least)
 LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's transaction, then gives up (not an error)
 _VERDICTS = {"eligible", "ineligible", "invalide"}
 
@@ -233,6 +234,27 @@ class ReportCache:
             return None
         return row[0]
 
+    def get_many(self, keys: Sequence[bytes], table: str) -> dict[bytes, bytes]:
+        """:meth:`get` for many keys at once (one query): the sound values found, by key."""
+        import sqlite3
+
+        pending = self._pending if table == "entrees" else self._pending_rendus
+        found = {key: pending[key][0] for key in keys if key in pending}
+        rest = [key for key in keys if key not in found]
+        db = self._connect() if rest else None
+        if db is None:
+            return found
+        try:
+            rows = db.execute(
+                f"SELECT cle, valeur, controle FROM {table} WHERE cle IN ({','.join('?' * len(rest))})", rest
+            ).fetchall()
+        except sqlite3.Error:
+            return found
+        for key, value, controle in rows:
+            if isinstance(key, bytes) and isinstance(value, bytes) and controle == _controle(key, value):
+                found[key] = value
+        return found
+
     def put(self, key: bytes, value: bytes, table: str = "entrees") -> None:
         if self._writable:
             (self._pending if table == "entrees" else self._pending_rendus)[key] = (value, _controle(key, value))
@@ -302,7 +324,7 @@ class ReportCache:
             return encodeur(check_file(path, regles, historique))
         key = self.key(raw)
         cle_rendu = _cle_rendu(key, encodeur, path)
-        found = self._rendu(cle_rendu, path, historique)
+        found = self._rendu(self.get(cle_rendu, "rendus"), path, historique)
         if found is not None:
             return found
         encoded = encodeur(self._check_raw(path, raw, key, regles, historique))
@@ -310,24 +332,41 @@ class ReportCache:
         return encoded
 
     def lookup_encode(
-        self, path: Path, historique: HistoriqueDossiers | None, encodeur: Encodeur
-    ) -> RapportEncode | None:
-        """The written report of ``path`` kept by :meth:`check_file_encode`, if it still holds; else None
-        (the file has to be checked: unknown, changed, or unreadable)."""
-        try:
-            raw = read_bytes(path)
-        except LoadFailed:
-            return None
-        return self._rendu(_cle_rendu(self.key(raw), encodeur, path), path, historique)
+        self, paths: Sequence[Path], historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> list[RapportEncode | None]:
+        """The written report of each of ``paths`` kept by :meth:`check_file_encode`, where it still holds;
+        else None (that file has to be checked: unknown, changed, or unreadable). One query for them all."""
+        cles: list[bytes | None] = []
+        for path in paths:
+            try:
+                raw = read_bytes(path)
+            except LoadFailed:
+                cles.append(None)
+                continue
+            cles.append(_cle_rendu(self.key(raw), encodeur, path))
+        stored = self.get_many([c for c in cles if c is not None], "rendus")
+        return [
+            None if c is None else self._rendu(stored.get(c), path, historique)
+            for c, path in zip(cles, paths, strict=True)
+        ]
 
-    def _rendu(self, cle: bytes, path: Path, historique: HistoriqueDossiers | None) -> RapportEncode | None:
-        stored = self.get(cle, "rendus")
+    def _rendu(self, stored: bytes | None, path: Path, historique: HistoriqueDossiers | None) -> RapportEncode | None:
+        """The written report ``stored`` for ``path``, if sound and judged with the same history view."""
         if stored is not None and len(stored) > _VUE:
             encoded = decode_rendu(stored[_VUE:], str(path))
             if encoded is not None and stored[:_VUE] == self._vue(historique, encoded.exercice):
                 self.hits += 1
                 return encoded
         return None
+
+    def _block(
+        self, paths: list[Path], regles: JeuDeRegles, historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> Iterator[RapportEncode]:
+        """:meth:`check_file_encode` on each of ``paths``, those the cache knows looked up at once."""
+        for path, found in zip(paths, self.lookup_encode(paths, historique, encodeur), strict=True):
+            yield found if found is not None else self.check_file_encode(path, regles, historique, encodeur)
+        if len(self._pending_rendus) >= WRITE_EVERY:
+            self.flush()
 
     def detach(self) -> None:
         """Close the connection (before a fork: it is not carried into a child); reopened when next needed."""
@@ -379,10 +418,13 @@ class ReportCache:
                 for path in files:
                     yield self.check_file(path, regles, historique)
             else:
+                block: list[Path] = []
                 for path in files:
-                    yield self.check_file_encode(path, regles, historique, encodeur)
-                    if len(self._pending_rendus) >= WRITE_EVERY:
-                        self.flush()
+                    block.append(path)
+                    if len(block) == LOOKUP_BLOCK:
+                        yield from self._block(block, regles, historique, encodeur)
+                        block = []
+                yield from self._block(block, regles, historique, encodeur)
         finally:
             self.close()
 
@@ -397,7 +439,11 @@ _SELECT = {table: f"SELECT valeur, controle FROM {table} WHERE cle = ?" for tabl
 
 
 def _controle(key: bytes, value: bytes) -> bytes:
-    return hashlib.blake2b(value, key=key[:32], digest_size=16).digest()
+    """What binds a value to its key: damaged, cut, lengthened or another key's, it no longer matches.
+
+    The CRC-32 of the value (fast: the written reports are large) hashed with the key and the length.
+    """
+    return hashlib.sha256(key + len(value).to_bytes(8, "big") + zlib.crc32(value).to_bytes(4, "big")).digest()[:16]
 
 
 def _remove(path: Path) -> bool:
@@ -432,7 +478,7 @@ def clear(folder: Path | None = None) -> list[Path]:
 # * montants: [[[financeur, dispositif, demande, retenu, code, nature], …], cpo] — amounts as exact
 #   decimal text, the per-financeur totals added up again as Montants.of does;
 # * lignes: [line, …], [path, …] (a path: [key, key or index]).
-# The value's integrity is the keyed digest's job; decoding checks the shape, and anything
+# The value's integrity is the digest's job (``_controle``); decoding checks the shape, and anything
 # unexpected makes the entry unsound (None): never a report half read.
 
 _VUE = 32  # an entry starts with the digest of the history view it was judged with (see check_file)

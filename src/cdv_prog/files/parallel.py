@@ -431,7 +431,7 @@ def _cache_first(
     """The batch with the cache, looked up **in the parent** first: a file whose written report is in the
     cache costs a read and a look-up, nothing more; only the others go to the workers (forked when the
     first one needs checking: none when the cache knows every file), in chunks, and come back in order."""
-    from cdv_prog.files.cache import ReportCache
+    from cdv_prog.files.cache import LOOKUP_BLOCK, ReportCache
 
     cache = ReportCache(spec)
     size = chunk_size(len(files), jobs)
@@ -453,16 +453,16 @@ def _cache_first(
 
     try:
         with interruptible(on_signal=_stop_workers):
-            for path in files:
-                found = cache.lookup_encode(path, historique, encodeur)
-                if found is None:
-                    misses.append(path)
-                    if len(misses) >= size:
-                        submit()
-                else:
-                    if misses:
-                        submit()
-                    pending.append(found)
+            for block in chunks(files, LOOKUP_BLOCK):
+                for path, found in zip(block, cache.lookup_encode(block, historique, encodeur), strict=True):
+                    if found is None:
+                        misses.append(path)
+                        if len(misses) >= size:
+                            submit()
+                    else:
+                        if misses:
+                            submit()
+                        pending.append(found)
                 while pending and (len(pending) + waiting > window or type(pending[0]) is RapportEncode):
                     item = pending.popleft()
                     if isinstance(item, RapportEncode):
