@@ -18,7 +18,15 @@ import yaml
 import cdv_prog
 from cdv_prog.files import cache as cache_module
 from cdv_prog.files import dossiers as dossiers_module
-from cdv_prog.files.cache import FILE_NAME, ReportCache, decode_report, encode_report, spec_for
+from cdv_prog.files.cache import (
+    FILE_NAME,
+    ReportCache,
+    decode_rendu,
+    decode_report,
+    encode_rendu,
+    encode_report,
+    spec_for,
+)
 from cdv_prog.files.dossiers import check_file, discover
 
 REPO = Path(__file__).resolve().parent.parent
@@ -92,6 +100,79 @@ def test_a_warm_run_checks_nothing_again(cdv, lot: Path, checks: list[Path]) -> 
     assert checks[n:] == [target]  # only the changed file
     cdv("check", lot, "--jobs", "1", "--sans-cache")
     assert len(checks) == 2 * n + 1
+
+
+@pytest.fixture
+def submitted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files handed to ``--jobs`` workers, in this (parent) process."""
+    from cdv_prog.files import parallel
+
+    seen: list[Path] = []
+    real = parallel._Pool.submit
+
+    def counting(self, task, chunk):
+        seen.extend(chunk)
+        return real(self, task, chunk)
+
+    monkeypatch.setattr(parallel._Pool, "submit", counting)
+    return seen
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_with_jobs_only_what_the_cache_does_not_know_goes_to_the_workers(
+    cdv, lot: Path, submitted: list[Path], fmt: str
+) -> None:
+    args = ("check", lot, "--format", fmt, "--jobs", "2")
+    cold = cdv(*args)
+    n = len(submitted)
+    assert n == len(discover([lot]))  # cold: every file checked by a worker
+    assert cdv(*args).out == cold.out
+    assert len(submitted) == n  # warm: every written report read back in the parent, no worker started
+    target = lot / "2025" / "CDV-2025-014.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "# modifié\n", encoding="utf-8")
+    changed = cdv(*args)
+    assert submitted[n:] == [target]  # only the changed file, in its place in the output
+    assert changed.out == cdv(*args, "--sans-cache").out
+
+
+def test_a_written_report_depends_on_its_format_and_width(
+    cdv, lot: Path, checks: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The written text is kept per format and per what the text depends on (here the width): the
+    reports themselves are shared, so another format or width checks nothing again."""
+    json_out = cdv("check", lot, "--format", "json", "--jobs", "1").out
+    n = len(checks)
+    outs = {}
+    for columns in ("100", "200"):
+        monkeypatch.setenv("COLUMNS", columns)
+        outs[columns] = cdv("check", lot, "--format", "text", "--jobs", "1").out
+    assert len(checks) == n
+    assert outs["100"] != outs["200"]
+    for columns in ("100", "200"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert cdv("check", lot, "--format", "text", "--jobs", "1").out == outs[columns]
+        assert cdv("check", lot, "--format", "text", "--sans-cache").out == outs[columns]
+    assert json_out == cdv("check", lot, "--format", "json", "--jobs", "1").out
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"", b"\x00\x00\x00", b"\x00\x00\x10\x00[]", b"\x00\x00\x00\x02[]", b"\x00\x00\x00\x04[1]x"],
+)
+def test_unsound_written_reports_are_refused(value: bytes) -> None:
+    assert decode_rendu(value, "x.yaml") is None
+
+
+def test_the_written_form_gives_the_same_text_and_figures(regles) -> None:
+    from cdv_prog.core.report import Encodeur
+
+    encodeur = Encodeur("test", lambda report: f"« {report.id} » {report.verdict}")
+    for path in discover([EXAMPLES]):
+        encoded = encodeur(check_file(path, regles))
+        back = decode_rendu(encode_rendu(encoded), encoded.fichier)
+        assert back is not None
+        fields = ("fichier", "verdict", "id", "exercice", "montants", "reserves", "par_derogation", "ligne_id", "texte")
+        assert [getattr(back, f) for f in fields] == [getattr(encoded, f) for f in fields], path
 
 
 def test_one_file_is_not_cached(cdv, lot: Path, cache_folder: Path) -> None:
@@ -195,20 +276,42 @@ def _entries(folder: Path) -> sqlite3.Connection:
     return sqlite3.connect(folder / FILE_NAME, isolation_level=None)
 
 
+def _damage(db: sqlite3.Connection, table: str, damage: str) -> None:
+    if damage == "truncated":
+        db.execute(f"UPDATE {table} SET valeur = substr(valeur, 1, length(valeur) / 2)")
+    elif damage == "appended":
+        db.execute(f"UPDATE {table} SET valeur = valeur || x'00'")
+    elif damage == "swapped":  # a sound value, but another dossier's: the keyed digest says so
+        db.execute(f"UPDATE {table} SET valeur = (SELECT valeur FROM {table} AS e WHERE e.cle != {table}.cle LIMIT 1)")
+    else:
+        db.execute(f"UPDATE {table} SET controle = zeroblob(16)")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "appended", "swapped", "digest"])
+def test_a_damaged_written_report_falls_back_on_the_report(
+    cdv, lot: Path, cache_folder: Path, checks, damage: str
+) -> None:
+    """A written report (table ``rendus``) that is not sound is written again from the cached report:
+    same output, no dossier checked again."""
+    args = ("check", lot, "--format", "json", "--jobs", "1")
+    first = cdv(*args)
+    n = len(checks)
+    db = _entries(cache_folder)
+    _damage(db, "rendus", damage)
+    db.close()
+    again = cdv(*args)
+    assert again.out == first.out
+    assert len(checks) == n
+
+
 @pytest.mark.parametrize("damage", ["truncated", "appended", "swapped", "digest"])
 def test_a_damaged_entry_is_ignored_and_rebuilt(cdv, lot: Path, cache_folder: Path, checks, damage: str) -> None:
     args = ("check", lot, "--format", "json", "--jobs", "1")
     first = cdv(*args)
     n = len(checks)
     db = _entries(cache_folder)
-    if damage == "truncated":
-        db.execute("UPDATE entrees SET valeur = substr(valeur, 1, length(valeur) / 2)")
-    elif damage == "appended":
-        db.execute("UPDATE entrees SET valeur = valeur || x'00'")
-    elif damage == "swapped":  # a sound value, but another dossier's: the keyed digest says so
-        db.execute("UPDATE entrees SET valeur = (SELECT valeur FROM entrees AS e WHERE e.cle != entrees.cle LIMIT 1)")
-    else:
-        db.execute("UPDATE entrees SET controle = zeroblob(16)")
+    for table in ("entrees", "rendus"):  # the reports, and the reports as written
+        _damage(db, table, damage)
     db.close()
     again = cdv(*args)
     assert again.out == first.out

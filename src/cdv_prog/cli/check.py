@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -89,7 +89,7 @@ def check(
     from cdv_prog.core.report import Resume
     from cdv_prog.files.parallel import check_reports, check_reports_par_exercice
     from cdv_prog.programmation.totaux import TotauxParExercice
-    from cdv_prog.render.registry import CheckRun, check_renderer
+    from cdv_prog.render.registry import CheckRun, check_encodeur, check_renderer
 
     format = report_format(CHECK, format, output)
     if (quiet or problemes_seulement) and format != "text":
@@ -122,19 +122,39 @@ def check(
         from cdv_prog.files.cache import spec_for
 
         cache = spec_for(regles)
-    # the totals need only the dossiers' amounts: a parallel batch sends back just those; the remedies are
-    # computed in the workers and travel with the reports (writing them needs no dossier either)
+    detail = "resume" if quiet else "problemes" if problemes_seulement else "tout"
+    run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(output is not None), [], non_lus, detail)
+    # the parent only adds up and writes: a worker, or the cache, gives each report back already written in
+    # the format (with its amounts for the totals); the remedies are computed in the workers and written
+    # with the reports. Not when corrected dossiers are written: that needs the reports themselves.
+    encodeur = check_encodeur(format, run) if ecrire_remedes is None else None
     if lecture.groupes is not None:  # exercice after exercice, in path order: each file read once
         reports = check_reports_par_exercice(
-            lecture.groupes, regles, jobs=jobs, dossiers=False, base=lecture.historique.dossiers, remedes=remedes
+            lecture.groupes,
+            regles,
+            jobs=jobs,
+            dossiers=False,
+            base=lecture.historique.dossiers,
+            remedes=remedes,
+            encodeur=encodeur,
         )
     else:
         reports = check_reports(
-            a_verifier, regles, exercice, jobs=jobs, dossiers=False, historique=index, cache=cache, remedes=remedes
+            a_verifier,
+            regles,
+            exercice,
+            jobs=jobs,
+            dossiers=False,
+            historique=index,
+            cache=cache,
+            remedes=remedes,
+            encodeur=encodeur,
         )
     ecrits: list[Path] = []
-    if remedes:
-        reports = _remedes(reports, regles, ecrire_remedes, inputs, dirs, ecrits, index, calcules=True)
+    if ecrire_remedes is not None:  # without an encodeur, the batch gives the reports themselves
+        reports = _remedes(
+            cast("Iterator[DossierReport]", reports), regles, ecrire_remedes, inputs, dirs, ecrits, index, calcules=True
+        )
     # a bar on stderr would tear a payload streamed to the same terminal (not with --quiet: it comes at the end)
     own_terminal = quiet or output is not None or stderr_is_own_terminal()
     bar = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and own_terminal
@@ -144,8 +164,6 @@ def check(
         if first is None:
             raise nothing_to_check(roots, exercice, len(files))
         reports = itertools.chain([first], reports)
-    detail = "resume" if quiet else "problemes" if problemes_seulement else "tout"
-    run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(output is not None), [], non_lus, detail)
     chunks = check_renderer(format)(run.totaux.follow(run.resume.follow(reports)), run)
     if output is not None:  # streamed into the temporary file, renamed at the end: memory stays bounded
         write_report(output, chunks, inputs, dirs, announce="Rapport écrit")

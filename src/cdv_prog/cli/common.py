@@ -219,7 +219,7 @@ def progress(items: Iterable[T], total: int, shown: bool, label: str) -> Iterato
 
 def write_report(
     target: Path,
-    data: bytes | str | Iterable[str],
+    data: bytes | str | Iterable[str | bytes],
     inputs: list[Path],
     roots: list[Path],
     *,

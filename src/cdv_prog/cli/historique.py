@@ -50,12 +50,13 @@ def lire_historique(
     seuls = find_files(historique) if historique else []
     principaux = {str(p) for p in files}
     seuls = [p for p in seuls if str(p) not in principaux]
-    groupes = groupes_par_exercice(files) if en_un_passage and exercice is None else None
+    annonces: dict[str, int | None] = {}  # each file looked at once
+    groupes = groupes_par_exercice(files, annonces) if en_un_passage and exercice is None else None
     if groupes is not None and len(groupes) > 1:
         lus = list(seuls)  # the batch gives its own history, as it goes
     else:
         groupes = None
-        lus, _dernier = a_lire(files, seuls, exercice, suivants)
+        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces)
     if not lus:
         from cdv_prog.core.historique import HistoriqueDossiers
 

@@ -8,9 +8,9 @@ its :class:`~cdv_prog.core.montants.Montants` (always) and the dossier itself
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.dossier import Dossier
@@ -18,6 +18,8 @@ from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.montants import Montants
 from cdv_prog.core.remedes import Remede
 from cdv_prog.core.vocab import Verdict
+
+R = TypeVar("R", bound="DossierReport | RapportEncode")
 
 RAPPORT_FORMAT = "cdv.rapport/2"
 """The versioned name written at the top of the JSON report of ``cdv check`` (``docs/rapport.md``)."""
@@ -91,6 +93,98 @@ class DossierReport:
         return [c for c in self.constats if c.gravite == "information" and c.statut == "ok"]
 
 
+class RapportEncode:
+    """A dossier's report once written in the output's format (:class:`Encodeur`): its text, and
+    the little the batch still needs of it — the summary's counts, the totals' amounts, the
+    batch rules' id and exercice.
+
+    What a ``--jobs`` worker (or the cache) gives back instead of the whole report: the parent
+    only adds it up and writes its text. Plain slots, cheap to send between processes.
+    """
+
+    __slots__ = ("exercice", "fichier", "id", "ligne_id", "montants", "par_derogation", "reserves", "texte", "verdict")
+
+    def __init__(
+        self,
+        fichier: str,
+        verdict: Verdict,
+        id: str | None,
+        exercice: int | None,
+        montants: Montants | None,
+        reserves: int,
+        par_derogation: bool,
+        ligne_id: int | None,
+        texte: str | bytes,
+    ) -> None:
+        self.fichier = fichier
+        self.verdict = verdict
+        self.id = id
+        self.exercice = exercice
+        self.montants = montants
+        self.reserves = reserves  # how many réserves (Resume counts the éligibles that have one)
+        self.par_derogation = par_derogation
+        self.ligne_id = ligne_id  # the line of the id, for « identifiant déjà utilisé »
+        self.texte = texte  # bytes (UTF-8) for a data format (JSON, SARIF): written as they are
+
+    @classmethod
+    def of(cls, report: DossierReport, texte: str | bytes) -> RapportEncode:
+        return cls(
+            report.fichier,
+            report.verdict,
+            report.id,
+            report.exercice,
+            report.montants,
+            len(report.reserves),
+            report.par_derogation,
+            report.lignes.get(("id",)),
+            texte,
+        )
+
+    def ligne(self, champ: str | None) -> int | None:
+        """The line of the id (the only field the batch rules name), else None."""
+        return self.ligne_id if champ == "id" else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            RapportEncode,
+            (
+                self.fichier,
+                self.verdict,
+                self.id,
+                self.exercice,
+                self.montants,
+                self.reserves,
+                self.par_derogation,
+                self.ligne_id,
+                self.texte,
+            ),
+        )
+
+
+class Encodeur:
+    """How one dossier's report is written in the output's format (``encode``), and what that text
+    depends on besides the report and the rules (``cle``: the format, the width…), for the cache.
+
+    ``octets``: a data format, whose text goes out as UTF-8 whatever the terminal (JSON, SARIF): the
+    written report carries those bytes (``encode`` gives text that UTF-8 can encode).
+    """
+
+    __slots__ = ("cle", "encode", "octets")
+
+    def __init__(self, cle: str, encode: Callable[[DossierReport], str], octets: bool = False) -> None:
+        self.cle = cle
+        self.encode = encode
+        self.octets = octets
+
+    def __call__(self, report: DossierReport) -> RapportEncode:
+        text = self.encode(report)
+        return RapportEncode.of(report, text.encode("utf-8") if self.octets else text)
+
+
+Rapport = DossierReport | RapportEncode
+"""What flows through a check batch: a report, or its text already written (``--jobs``, the cache)."""
+
+
 @dataclass(frozen=True)
 class WalkError:
     """A folder (or a path given) that could not be searched for dossiers: its dossiers were not checked.
@@ -125,7 +219,7 @@ class Resume:
     reserves: int = 0
     par_derogation: int = 0  # of the éligibles, by a dérogation of the COPIL
 
-    def add(self, report: DossierReport) -> None:
+    def add(self, report: DossierReport | RapportEncode) -> None:
         self.total += 1
         if report.verdict == "eligible":
             self.eligible += 1
@@ -138,7 +232,7 @@ class Resume:
         else:
             self.invalide += 1
 
-    def follow(self, reports: Iterable[DossierReport]) -> Iterator[DossierReport]:
+    def follow(self, reports: Iterable[R]) -> Iterator[R]:
         """The same reports, counted as they pass (for a streaming caller)."""
         for report in reports:
             self.add(report)

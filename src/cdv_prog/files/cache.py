@@ -17,7 +17,7 @@ per dossier: creating 10 000 small files costs more than checking them. Every
 process of a ``--jobs`` batch opens its own connection; each chunk's new
 entries are one transaction.
 
-Never trusted: an entry carries a keyed digest of its value; a value that does
+Never trusted: an entry carries a digest binding its value to its key; a value that does
 not match it, does not decode, or does not have the expected shape is ignored
 and rebuilt. A file that is not a cache of this format (corrupt, truncated,
 foreign) is removed and created again. A cache that cannot be opened or written
@@ -34,7 +34,7 @@ import json
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -44,7 +44,7 @@ from cdv_prog.core.engine import appliquer_derogations
 from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import LigneMontant, Montants
-from cdv_prog.core.report import DossierReport
+from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.vocab import GRAVITES, NATURES, STATUTS_FR
 from cdv_prog.files.loader import LoadFailed, read_bytes
 
@@ -54,10 +54,11 @@ if TYPE_CHECKING:
     from cdv_prog.core.historique import HistoriqueDossiers
     from cdv_prog.core.ruleset import JeuDeRegles
 
-FORMAT = "cdv.cache/2"
+FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
 ENV = "CDV_CACHE_DIR"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
+LOOKUP_BLOCK = 64  # files looked up in one query (SQLite allows 999 parameters at least)
 LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's transaction, then gives up (not an error)
 _VERDICTS = {"eligible", "ineligible", "invalide"}
 
@@ -124,6 +125,7 @@ class ReportCache:
         self._opened = False
         self._writable = True
         self._pending: dict[bytes, tuple[bytes, bytes]] = {}  # key → (value, controle), not yet written
+        self._pending_rendus: dict[bytes, tuple[bytes, bytes]] = {}  # the same, for the written reports
         self.hits = 0
         self.misses = 0
         self._shared: dict[tuple[str, ...], Constat] = {}  # constats read back, shared between reports
@@ -186,6 +188,7 @@ class ReportCache:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS entrees (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
+                db.execute("CREATE TABLE IF NOT EXISTS rendus (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
                 db.execute("COMMIT")
             except Exception:
@@ -202,6 +205,7 @@ class ReportCache:
         try:
             row = db.execute("SELECT valeur FROM meta WHERE cle = 'format'").fetchone()
             db.execute("SELECT cle, valeur, controle FROM entrees LIMIT 0").fetchall()
+            db.execute("SELECT cle, valeur, controle FROM rendus LIMIT 0").fetchall()
         except sqlite3.Error:
             return False
         return row is not None and row[0] == FORMAT
@@ -211,33 +215,57 @@ class ReportCache:
     def key(self, raw: bytes) -> bytes:
         return hashlib.sha256(self.spec.contexte + hashlib.sha256(raw).digest()).digest()
 
-    def get(self, key: bytes) -> bytes | None:
-        """The value stored under ``key`` if it is sound, else None."""
+    def get(self, key: bytes, table: str = "entrees") -> bytes | None:
+        """The value stored under ``key`` (in ``table``: ``entrees``, the reports, or ``rendus``, the
+        written reports) if it is sound, else None."""
         import sqlite3
 
-        if key in self._pending:
-            return self._pending[key][0]
+        pending = self._pending if table == "entrees" else self._pending_rendus
+        if key in pending:
+            return pending[key][0]
         db = self._connect()
         if db is None:
             return None
         try:
-            row = db.execute("SELECT valeur, controle FROM entrees WHERE cle = ?", (key,)).fetchone()
+            row = db.execute(_SELECT[table], (key,)).fetchone()
         except sqlite3.Error:
             return None
         if row is None or not isinstance(row[0], bytes) or row[1] != _controle(key, row[0]):
             return None
         return row[0]
 
-    def put(self, key: bytes, value: bytes) -> None:
+    def get_many(self, keys: Sequence[bytes], table: str) -> dict[bytes, bytes]:
+        """:meth:`get` for many keys at once (one query): the sound values found, by key."""
+        import sqlite3
+
+        pending = self._pending if table == "entrees" else self._pending_rendus
+        found = {key: pending[key][0] for key in keys if key in pending}
+        rest = [key for key in keys if key not in found]
+        db = self._connect() if rest else None
+        if db is None:
+            return found
+        try:
+            rows = db.execute(
+                f"SELECT cle, valeur, controle FROM {table} WHERE cle IN ({','.join('?' * len(rest))})", rest
+            ).fetchall()
+        except sqlite3.Error:
+            return found
+        for key, value, controle in rows:
+            if isinstance(key, bytes) and isinstance(value, bytes) and controle == _controle(key, value):
+                found[key] = value
+        return found
+
+    def put(self, key: bytes, value: bytes, table: str = "entrees") -> None:
         if self._writable:
-            self._pending[key] = (value, _controle(key, value))
+            (self._pending if table == "entrees" else self._pending_rendus)[key] = (value, _controle(key, value))
 
     def flush(self) -> None:
         """Write the pending entries in one transaction; a failure turns writing off."""
         import sqlite3
 
         pending, self._pending = self._pending, {}
-        if not pending or not self._writable:
+        rendus, self._pending_rendus = self._pending_rendus, {}
+        if not (pending or rendus) or not self._writable:
             return
         db = self._connect()
         if db is None or not self._writable:
@@ -245,6 +273,7 @@ class ReportCache:
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO entrees VALUES (?, ?, ?)", ((k, *v) for k, v in pending.items()))
+            db.executemany("INSERT OR REPLACE INTO rendus VALUES (?, ?, ?)", ((k, *v) for k, v in rendus.items()))
             db.execute("COMMIT")
         except sqlite3.Error:
             self._writable = False  # read-only, full, or locked too long: the run goes on without writing
@@ -279,7 +308,77 @@ class ReportCache:
             raw = read_bytes(path)
         except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
             return check_file(path, regles, historique)
+        return self._check_raw(path, raw, self.key(raw), regles, historique)
+
+    def check_file_encode(
+        self, path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> RapportEncode:
+        """The report of ``path`` written by ``encodeur``: the text kept from an earlier run when the file's
+        content, the rules, the tool, its history view, the file's name and what the text depends on
+        (``encodeur.cle``) are unchanged; else :meth:`check_file`'s report, written and kept."""
+        from cdv_prog.files.dossiers import check_file
+
+        try:
+            raw = read_bytes(path)
+        except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
+            return encodeur(check_file(path, regles, historique))
         key = self.key(raw)
+        cle_rendu = _cle_rendu(key, encodeur, path)
+        found = self._rendu(self.get(cle_rendu, "rendus"), path, historique)
+        if found is not None:
+            return found
+        encoded = encodeur(self._check_raw(path, raw, key, regles, historique))
+        self.put(cle_rendu, self._vue(historique, encoded.exercice) + encode_rendu(encoded), "rendus")
+        return encoded
+
+    def lookup_encode(
+        self, paths: Sequence[Path], historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> list[RapportEncode | None]:
+        """The written report of each of ``paths`` kept by :meth:`check_file_encode`, where it still holds;
+        else None (that file has to be checked: unknown, changed, or unreadable). One query for them all."""
+        cles: list[bytes | None] = []
+        for path in paths:
+            try:
+                raw = read_bytes(path)
+            except LoadFailed:
+                cles.append(None)
+                continue
+            cles.append(_cle_rendu(self.key(raw), encodeur, path))
+        stored = self.get_many([c for c in cles if c is not None], "rendus")
+        return [
+            None if c is None else self._rendu(stored.get(c), path, historique)
+            for c, path in zip(cles, paths, strict=True)
+        ]
+
+    def _rendu(self, stored: bytes | None, path: Path, historique: HistoriqueDossiers | None) -> RapportEncode | None:
+        """The written report ``stored`` for ``path``, if sound and judged with the same history view."""
+        if stored is not None and len(stored) > _VUE:
+            encoded = decode_rendu(stored[_VUE:], str(path))
+            if encoded is not None and stored[:_VUE] == self._vue(historique, encoded.exercice):
+                self.hits += 1
+                return encoded
+        return None
+
+    def _block(
+        self, paths: list[Path], regles: JeuDeRegles, historique: HistoriqueDossiers | None, encodeur: Encodeur
+    ) -> Iterator[RapportEncode]:
+        """:meth:`check_file_encode` on each of ``paths``, those the cache knows looked up at once."""
+        for path, found in zip(paths, self.lookup_encode(paths, historique, encodeur), strict=True):
+            yield found if found is not None else self.check_file_encode(path, regles, historique, encodeur)
+        if len(self._pending_rendus) >= WRITE_EVERY:
+            self.flush()
+
+    def detach(self) -> None:
+        """Close the connection (before a fork: it is not carried into a child); reopened when next needed."""
+        self.close()
+        self._opened = False
+
+    def _check_raw(
+        self, path: Path, raw: bytes, key: bytes, regles: JeuDeRegles, historique: HistoriqueDossiers | None
+    ) -> DossierReport:
+        """:meth:`check_file` on bytes already read and their key."""
+        from cdv_prog.files.dossiers import check_file
+
         stored = self.get(key)
         if stored is not None and len(stored) > _VUE:
             if self._shared_for is not regles:
@@ -306,18 +405,45 @@ class ReportCache:
         return found
 
     def check_files(
-        self, files: Iterable[Path], regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
-    ) -> Iterator[DossierReport]:
-        """:meth:`check_file` on each file, with the same history index."""
+        self,
+        files: Iterable[Path],
+        regles: JeuDeRegles,
+        historique: HistoriqueDossiers | None = None,
+        encodeur: Encodeur | None = None,
+    ) -> Iterator[Rapport]:
+        """:meth:`check_file` on each file, with the same history index (:meth:`check_file_encode`
+        with an ``encodeur``)."""
         try:
-            for path in files:
-                yield self.check_file(path, regles, historique)
+            if encodeur is None:
+                for path in files:
+                    yield self.check_file(path, regles, historique)
+            else:
+                block: list[Path] = []
+                for path in files:
+                    block.append(path)
+                    if len(block) == LOOKUP_BLOCK:
+                        yield from self._block(block, regles, historique, encodeur)
+                        block = []
+                yield from self._block(block, regles, historique, encodeur)
         finally:
             self.close()
 
 
+def _cle_rendu(key: bytes, encodeur: Encodeur, path: Path) -> bytes:
+    """The key of a written report: the report's key, what the text depends on, and the file's name."""
+    what = encodeur.cle + "\0" + str(path)
+    return hashlib.sha256(key + b"\0" + what.encode("utf-8", "surrogatepass")).digest()
+
+
+_SELECT = {table: f"SELECT valeur, controle FROM {table} WHERE cle = ?" for table in ("entrees", "rendus")}
+
+
 def _controle(key: bytes, value: bytes) -> bytes:
-    return hashlib.blake2b(value, key=key[:32], digest_size=16).digest()
+    """What binds a value to its key: damaged, cut, lengthened or another key's, it no longer matches.
+
+    The CRC-32 of the value (fast: the written reports are large) hashed with the key and the length.
+    """
+    return hashlib.sha256(key + len(value).to_bytes(8, "big") + zlib.crc32(value).to_bytes(4, "big")).digest()[:16]
 
 
 def _remove(path: Path) -> bool:
@@ -352,7 +478,7 @@ def clear(folder: Path | None = None) -> list[Path]:
 # * montants: [[[financeur, dispositif, demande, retenu, code, nature], …], cpo] — amounts as exact
 #   decimal text, the per-financeur totals added up again as Montants.of does;
 # * lignes: [line, …], [path, …] (a path: [key, key or index]).
-# The value's integrity is the keyed digest's job; decoding checks the shape, and anything
+# The value's integrity is the digest's job (``_controle``); decoding checks the shape, and anything
 # unexpected makes the entry unsound (None): never a report half read.
 
 _VUE = 32  # an entry starts with the digest of the history view it was judged with (see check_file)
@@ -376,15 +502,7 @@ def encode_report(report: DossierReport, regles: JeuDeRegles) -> bytes:
         report.exercice,
         constats,
         [[e.champ, e.ligne, e.message] for e in report.erreurs],
-        None
-        if m is None
-        else [
-            [
-                [li.financeur, li.dispositif, str(li.demande), str(li.retenu), li.code_dispositif, li.nature]
-                for li in m.lignes
-            ],
-            m.cpo,
-        ],
+        None if m is None else [[_ligne_compacte(li) for li in m.lignes], m.cpo],
         list(report.lignes.values()),
         list(report.lignes),
     ]
@@ -485,3 +603,65 @@ def _montants(lignes: list[Any], cpo: Any) -> Montants:
         demandes[financeur] = demandes.get(financeur, ZERO) + ligne.demande
         retenus[financeur] = retenus.get(financeur, ZERO) + ligne.retenu
     return Montants(tuple(out), demandes, retenus, cpo)
+
+
+# --------------------------------------------------------------------------- the compact form of a written report
+#
+# The length of the head (4 bytes, big-endian), the head — [verdict, id, exercice, montants, reserves,
+# par_derogation, ligne_id, in bytes] in compact JSON (montants as above) — then the text itself in UTF-8,
+# neither escaped nor compressed: read back as it is (as bytes for a data format: ``Encodeur.octets``). The file's name is part of the key (the text names the
+# file), not of the value.
+
+
+def encode_rendu(encoded: RapportEncode) -> bytes:
+    """A :class:`~cdv_prog.core.report.RapportEncode` without its file name (see above)."""
+    m = encoded.montants
+    head = [
+        encoded.verdict,
+        encoded.id,
+        encoded.exercice,
+        None if m is None else [[_ligne_compacte(li) for li in m.lignes], m.cpo],
+        encoded.reserves,
+        encoded.par_derogation,
+        encoded.ligne_id,
+        isinstance(encoded.texte, bytes),
+    ]
+    raw = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    texte = encoded.texte
+    return (
+        len(raw).to_bytes(4, "big")
+        + raw
+        + (texte if isinstance(texte, bytes) else texte.encode("utf-8", "surrogatepass"))
+    )
+
+
+def _ligne_compacte(li: LigneMontant) -> list[Any]:
+    return [li.financeur, li.dispositif, str(li.demande), str(li.retenu), li.code_dispositif, li.nature]
+
+
+def decode_rendu(value: bytes, fichier: str) -> RapportEncode | None:
+    """The written report stored by :func:`encode_rendu`, for the file ``fichier``; None when it is not sound."""
+    try:
+        size = int.from_bytes(value[:4], "big")
+        _need(4 + size <= len(value))
+        verdict, ident, exercice, montants, reserves, par_derogation, ligne_id, octets = json.loads(
+            value[4 : 4 + size].decode("utf-8", "surrogatepass")
+        )
+        _need(verdict in _VERDICTS and (ident is None or isinstance(ident, str)))
+        _need((exercice is None or type(exercice) is int) and type(reserves) is int and reserves >= 0)
+        _need(isinstance(par_derogation, bool) and (ligne_id is None or type(ligne_id) is int))
+        _need(isinstance(octets, bool))
+        texte = value[4 + size :]
+        return RapportEncode(
+            fichier,
+            verdict,
+            ident,
+            exercice,
+            None if montants is None else _montants(*montants),
+            reserves,
+            par_derogation,
+            ligne_id,
+            texte if octets else texte.decode("utf-8", "surrogatepass"),
+        )
+    except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, _Unsound):
+        return None

@@ -20,7 +20,7 @@ from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
-from cdv_prog.core.report import DossierReport, WalkError
+from cdv_prog.core.report import DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.files.loader import LoadFailed, decode, load_yaml_file, load_yaml_text, os_error_fr
 from cdv_prog.files.messages import translate
@@ -181,7 +181,7 @@ def check_files(
     return filter_reports((check_file(path, regles, historique) for path in files), exercice)
 
 
-def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None) -> Iterator[DossierReport]:
+def filter_reports(reports: Iterable[R], exercice: int | None = None) -> Iterator[R | DossierReport]:
     """The batch rules over reports in path order (see :func:`check_files`), one at a time.
 
     Shared by the sequential and the parallel batch (:mod:`cdv_prog.parallel`),
@@ -195,7 +195,7 @@ def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None
         if rid is not None and report.verdict != "invalide":
             first = ids.get(rid)
             if first is not None:
-                report = DossierReport(
+                yield DossierReport(
                     report.fichier,
                     "invalide",
                     id=report.id,
@@ -204,6 +204,6 @@ def filter_reports(reports: Iterable[DossierReport], exercice: int | None = None
                         LoadError("id", report.ligne("id"), f"identifiant « {report.id} » déjà utilisé par {first}")
                     ],
                 )
-            else:
-                ids[rid] = report.fichier
+                continue
+            ids[rid] = report.fichier
         yield report

@@ -70,16 +70,21 @@ class LectureHistorique:
         return lu is None or lu == exercice
 
 
-def groupes_par_exercice(files: Sequence[Path]) -> list[list[Path]] | None:
+def groupes_par_exercice(
+    files: Sequence[Path], annonces: dict[str, int | None] | None = None
+) -> list[list[Path]] | None:
     """The files cut into consecutive groups of one exercice each, exercices increasing in path order.
 
     None when a quick look cannot tell a file's exercice, or when the path
     order is not the exercices' order: the history is then read first.
+    ``annonces``: the quick looks taken so far (file → exercice), given to :func:`a_lire` after.
     """
+    if annonces is None:
+        annonces = {}
     groupes: list[list[Path]] = []
     courant: int | None = None
     for path in files:
-        annee = exercice_annonce(path)
+        annee = annonces[str(path)] = exercice_annonce(path)
         if annee is None or (courant is not None and annee < courant):
             return None
         if annee != courant:
@@ -90,7 +95,11 @@ def groupes_par_exercice(files: Sequence[Path]) -> list[list[Path]] | None:
 
 
 def a_lire(
-    files: Sequence[Path], historique_seul: Sequence[Path], exercice: int | None, suivants: bool = False
+    files: Sequence[Path],
+    historique_seul: Sequence[Path],
+    exercice: int | None,
+    suivants: bool = False,
+    annonces: dict[str, int | None] | None = None,
 ) -> tuple[list[Path], int | None]:
     """The files the index must read, and the last exercice reported (None: the batch is empty).
 
@@ -98,9 +107,12 @@ def a_lire(
     (with ``--exercice N``: before N), or when its exercice cannot be told
     without reading it. ``suivants`` (with ``--exercice N``): the files of
     exercices after N are read too (``cdv programmation``: the CPO's later
-    dossiers, as records only).
+    dossiers, as records only). ``annonces``: quick looks already taken (:func:`groupes_par_exercice`).
     """
-    annonces = {str(p): exercice_annonce(p) for p in (*files, *historique_seul)}
+    annonces = dict(annonces or {})
+    for p in (*files, *historique_seul):
+        if str(p) not in annonces:
+            annonces[str(p)] = exercice_annonce(p)
     if exercice is not None:
         dernier: int | None = exercice
     else:

@@ -109,7 +109,7 @@ def _new_file_mode() -> int:
 
 def write_output(
     target: Path,
-    data: bytes | str | Iterable[str] | Iterable[bytes],
+    data: bytes | str | Iterable[str | bytes],
     inputs: Iterable[Path] = (),
     roots: Iterable[Path] = (),
     *,
@@ -178,7 +178,7 @@ def sync_folders(folders: Iterable[Path]) -> None:
             os.close(fd)
 
 
-def _chunks(data: bytes | str | Iterable[str] | Iterable[bytes]) -> Iterator[bytes]:
+def _chunks(data: bytes | str | Iterable[str | bytes]) -> Iterator[bytes]:
     if isinstance(data, str):
         yield data.encode("utf-8")
     elif isinstance(data, bytes):

@@ -34,17 +34,17 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
-from cdv_prog.core.report import DossierReport
+from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.files.dossiers import check_file, check_files, filter_reports
 from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.files.cache import CacheSpec, ReportCache
@@ -61,6 +61,7 @@ class _WorkerState(TypedDict, total=False):
     historique: HistoriqueDossiers | None  # the history's index (SPEC §5), inherited by the fork: sent once
     parent: int  # the parent's pid: a worker whose parent is gone exits
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
+    encodeur: Encodeur  # send back each report written in the output's format (RapportEncode), not the report
 
 
 # Set in the parent just before the workers are forked, read by them.
@@ -89,6 +90,7 @@ def default_jobs(n_files: int) -> int:
     return max(1, min(cpu_count(), n_files // MIN_FILES_PER_JOB))
 
 
+@overload
 def check_reports(
     files: Sequence[Path],
     regles: JeuDeRegles,
@@ -98,7 +100,50 @@ def check_reports(
     cache: CacheSpec | None = None,
     historique: HistoriqueDossiers | None = None,
     remedes: bool = False,
-) -> Iterator[DossierReport]:
+    encodeur: None = None,
+) -> Iterator[DossierReport]: ...
+
+
+@overload
+def check_reports(
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    exercice: int | None = None,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    cache: CacheSpec | None = None,
+    historique: HistoriqueDossiers | None = None,
+    remedes: bool = False,
+    *,
+    encodeur: Encodeur,
+) -> Iterator[Rapport]: ...
+
+
+@overload
+def check_reports(
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    exercice: int | None = None,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    cache: CacheSpec | None = None,
+    historique: HistoriqueDossiers | None = None,
+    remedes: bool = False,
+    encodeur: Encodeur | None = None,
+) -> Iterator[Rapport]: ...
+
+
+def check_reports(
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    exercice: int | None = None,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    cache: CacheSpec | None = None,
+    historique: HistoriqueDossiers | None = None,
+    remedes: bool = False,
+    encodeur: Encodeur | None = None,
+) -> Iterator[Rapport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
     With ``dossiers=False``, reports checked in a worker carry only the
@@ -111,6 +156,10 @@ def check_reports(
     ``remedes``: each report with « ce qu'il faudrait » (:func:`cdv_prog.core.remedier.ajouter_remedes`),
     verified against its exercice's view of ``historique``, computed where the report is made;
     a cached report has no dossier to remedy, so ``cache`` is not used then.
+    ``encodeur``: where it pays — in a worker, or read back from the cache — a report comes back
+    already written in the output's format (:class:`~cdv_prog.core.report.RapportEncode`): the
+    parent then only adds it up and writes it. Without a worker or a cache, reports stay reports
+    (the renderer writes them as it would have).
     """
     if remedes:
         cache = None
@@ -121,10 +170,16 @@ def check_reports(
         if cache is not None:
             from cdv_prog.files.cache import ReportCache
 
-            return filter_reports(ReportCache(cache).check_files(files, regles, historique=historique), exercice)
+            lus = ReportCache(cache).check_files(files, regles, historique=historique, encodeur=encodeur)
+            return filter_reports(lus, exercice)
         reports = check_files(files, regles, exercice, historique)
         return (avec_remedes(r, regles, historique) for r in reports) if remedes else reports
-    return filter_reports(_parallel(files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes), exercice)
+    if cache is not None and encodeur is not None:  # the cache looked up first, in the parent
+        return filter_reports(_cache_first(files, regles, jobs, historique, cache, remedes, encodeur), exercice)
+    return filter_reports(
+        _parallel(files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes, encodeur=encodeur),
+        exercice,
+    )
 
 
 def avec_remedes(report: DossierReport, regles: JeuDeRegles, historique: HistoriqueDossiers | None) -> DossierReport:
@@ -148,6 +203,7 @@ def index_records(
     return _parallel(files, regles, jobs, False, None, task=_index_chunk, unpack_item=_unpack_record)
 
 
+@overload
 def check_reports_par_exercice(
     groupes: Sequence[Sequence[Path]],
     regles: JeuDeRegles,
@@ -155,7 +211,44 @@ def check_reports_par_exercice(
     dossiers: bool = True,
     base: Sequence[DossierAnterieur] = (),
     remedes: bool = False,
-) -> Iterator[DossierReport]:
+    encodeur: None = None,
+) -> Iterator[DossierReport]: ...
+
+
+@overload
+def check_reports_par_exercice(
+    groupes: Sequence[Sequence[Path]],
+    regles: JeuDeRegles,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    base: Sequence[DossierAnterieur] = (),
+    remedes: bool = False,
+    *,
+    encodeur: Encodeur,
+) -> Iterator[Rapport]: ...
+
+
+@overload
+def check_reports_par_exercice(
+    groupes: Sequence[Sequence[Path]],
+    regles: JeuDeRegles,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    base: Sequence[DossierAnterieur] = (),
+    remedes: bool = False,
+    encodeur: Encodeur | None = None,
+) -> Iterator[Rapport]: ...
+
+
+def check_reports_par_exercice(
+    groupes: Sequence[Sequence[Path]],
+    regles: JeuDeRegles,
+    jobs: int | None = None,
+    dossiers: bool = True,
+    base: Sequence[DossierAnterieur] = (),
+    remedes: bool = False,
+    encodeur: Encodeur | None = None,
+) -> Iterator[Rapport]:
     """The batch read **once**, exercice by exercice, when the path order is the exercices' order.
 
     ``groupes``: the files of each exercice, consecutive in path order,
@@ -163,13 +256,13 @@ def check_reports_par_exercice(
     before it (and ``base``: the history-only dossiers) as its history — the
     same index, view by view, as reading the history first — and gives its
     own records for the groups after it. The reports come in path order.
-    ``remedes``: as for :func:`check_reports`, each group's against its own index.
+    ``remedes``, ``encodeur``: as for :func:`check_reports`, each group's against its own index.
     """
     n_files = sum(len(g) for g in groupes)
     if jobs is None:
         jobs = default_jobs(n_files)
 
-    def run() -> Iterator[DossierReport]:
+    def run() -> Iterator[Rapport]:
         records = list(base)
         for rang, groupe in enumerate(groupes):
             index = HistoriqueDossiers.ordonne(records) if records else None
@@ -183,15 +276,17 @@ def check_reports_par_exercice(
                     dossiers=dossiers,
                     historique=index,
                     remedes=remedes,
+                    encodeur=encodeur,
                 )
                 return
             n = min(jobs, max(1, len(groupe)))
             if n <= 1 or not can_fork():
-                pairs: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
+                lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
                     _with_record(check_file(path, regles, index), path, regles) for path in groupe
                 )
                 if remedes:
-                    pairs = ((avec_remedes(r, regles, index), record) for r, record in pairs)
+                    lus = ((avec_remedes(r, regles, index), record) for r, record in lus)
+                pairs: Iterator[tuple[Rapport, DossierAnterieur | None]] = lus
             else:
                 pairs = _parallel(
                     groupe,
@@ -202,6 +297,7 @@ def check_reports_par_exercice(
                     task=_check_chunk_records,
                     unpack_item=_unpack_pair,
                     remedes=remedes,
+                    encodeur=encodeur,
                 )
             for report, record in pairs:
                 if record is not None:
@@ -230,6 +326,67 @@ def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
     return (files[i : i + size] for i in range(0, len(files), size))
 
 
+class _Pool:
+    """The worker processes of one batch, forked on the first chunk submitted (none if none is)."""
+
+    def __init__(self, jobs: int, state: _WorkerState) -> None:
+        self.jobs = jobs
+        self.state = state
+        self.executor: ProcessPoolExecutor | None = None
+
+    def submit(self, task: Callable[[Sequence[Path]], list[Any]], chunk: Sequence[Path]) -> Future[list[Any]]:
+        if self.executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _WORKER_STATE.update(self.state)
+            _WORKER_STATE["parent"] = os.getpid()
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()  # nothing pending may be copied into the workers
+            context = multiprocessing.get_context("fork")
+            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_worker_init)
+        return self.executor.submit(task, chunk)
+
+    def close(self, finished: bool) -> None:
+        executor = self.executor
+        if executor is not None:
+            if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
+                import multiprocessing
+
+                workers = multiprocessing.active_children()
+                _stop_workers()
+                # not shutdown(wait=True): with its workers killed, the pool's manager thread may never finish
+                executor.shutdown(wait=False, cancel_futures=True)
+                for worker in workers:  # reaped here, so that none is left a zombie
+                    worker.join(timeout=5)
+            else:
+                executor.shutdown(wait=True)
+        # the rule set, the history… are not kept alive after the batch
+        _WORKER_STATE.pop("regles", None)
+        _WORKER_STATE.pop("dossiers", None)
+        _WORKER_STATE.pop("remedes", None)
+        _WORKER_STATE.pop("historique", None)
+        _WORKER_STATE.pop("parent", None)
+        _WORKER_STATE.pop("cache", None)
+        _WORKER_STATE.pop("encodeur", None)
+
+
+def _state(
+    regles: JeuDeRegles,
+    dossiers: bool,
+    historique: HistoriqueDossiers | None,
+    cache: CacheSpec | None,
+    remedes: bool,
+    encodeur: Encodeur | None,
+) -> _WorkerState:
+    state: _WorkerState = {"regles": regles, "dossiers": dossiers, "remedes": remedes, "historique": historique}
+    if cache is not None:
+        state["cache"] = cache
+    if encodeur is not None:
+        state["encodeur"] = encodeur
+    return state
+
+
 def _parallel(
     files: Sequence[Path],
     regles: JeuDeRegles,
@@ -240,52 +397,92 @@ def _parallel(
     unpack_item: Callable[[Any], Any] | None = None,
     cache: CacheSpec | None = None,
     remedes: bool = False,
+    encodeur: Encodeur | None = None,
 ) -> Iterator[Any]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     size = chunk_size(len(files), jobs)
-    _WORKER_STATE["regles"] = regles
-    _WORKER_STATE["dossiers"] = dossiers
-    _WORKER_STATE["remedes"] = remedes
-    _WORKER_STATE["historique"] = historique
-    _WORKER_STATE["parent"] = os.getpid()
-    if cache is not None:
-        _WORKER_STATE["cache"] = cache
     task = task or _check_chunk
-    unpack_item = unpack_item or unpack
-    with contextlib.suppress(OSError, ValueError):
-        sys.stdout.flush()  # nothing pending may be copied into the workers
-    context = multiprocessing.get_context("fork")
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init)
+    unpack_item = unpack_item or _unpack_item
+    pool = _Pool(jobs, _state(regles, dossiers, historique, cache, remedes, encodeur))
     finished = False
     try:
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
         with interruptible(on_signal=_stop_workers):
             pending: deque[Future[list[Any]]] = deque()
             for chunk in chunks(files, size):
-                pending.append(executor.submit(task, chunk))
+                pending.append(pool.submit(task, chunk))
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                     yield from map(unpack_item, pending.popleft().result())
             while pending:
                 yield from map(unpack_item, pending.popleft().result())
         finished = True
     finally:
-        if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
-            workers = multiprocessing.active_children()
-            _stop_workers()
-            # not shutdown(wait=True): with its workers killed, the pool's manager thread may never finish
-            executor.shutdown(wait=False, cancel_futures=True)
-            for worker in workers:  # reaped here, so that none is left a zombie
-                worker.join(timeout=5)
-        else:
-            executor.shutdown(wait=True)
-        _WORKER_STATE.pop("regles", None)  # the rule set is not kept alive after the batch
-        _WORKER_STATE.pop("dossiers", None)
-        _WORKER_STATE.pop("remedes", None)
-        _WORKER_STATE.pop("historique", None)
-        _WORKER_STATE.pop("parent", None)
-        _WORKER_STATE.pop("cache", None)
+        pool.close(finished)
+
+
+def _cache_first(
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    jobs: int,
+    historique: HistoriqueDossiers | None,
+    spec: CacheSpec,
+    remedes: bool,
+    encodeur: Encodeur,
+) -> Iterator[Rapport]:
+    """The batch with the cache, looked up **in the parent** first: a file whose written report is in the
+    cache costs a read and a look-up, nothing more; only the others go to the workers (forked when the
+    first one needs checking: none when the cache knows every file), in chunks, and come back in order."""
+    from cdv_prog.files.cache import LOOKUP_BLOCK, ReportCache
+
+    cache = ReportCache(spec)
+    size = chunk_size(len(files), jobs)
+    pool = _Pool(jobs, _state(regles, False, historique, spec, remedes, encodeur))
+    window = max(size, 1) * jobs * IN_FLIGHT_PER_JOB
+    finished = False
+    # in path order: a report found in the cache, or the chunk of files a worker checks
+    pending: deque[RapportEncode | Future[list[Any]]] = deque()
+    waiting = 0  # files in the chunks of ``pending``
+    misses: list[Path] = []
+
+    def submit() -> None:
+        nonlocal waiting
+        if pool.executor is None:
+            cache.detach()  # no connection to the cache is carried into the forked workers
+        pending.append(pool.submit(_check_chunk, misses.copy()))
+        waiting += len(misses)
+        misses.clear()
+
+    try:
+        with interruptible(on_signal=_stop_workers):
+            for block in chunks(files, LOOKUP_BLOCK):
+                for path, found in zip(block, cache.lookup_encode(block, historique, encodeur), strict=True):
+                    if found is None:
+                        misses.append(path)
+                        if len(misses) >= size:
+                            submit()
+                    else:
+                        if misses:
+                            submit()
+                        pending.append(found)
+                while pending and (len(pending) + waiting > window or type(pending[0]) is RapportEncode):
+                    item = pending.popleft()
+                    if isinstance(item, RapportEncode):
+                        yield item
+                    else:
+                        done = item.result()
+                        waiting -= len(done)
+                        yield from done
+            if misses:
+                submit()
+            while pending:
+                item = pending.popleft()
+                if isinstance(item, RapportEncode):
+                    yield item
+                else:
+                    yield from item.result()
+        finished = True
+    finally:
+        cache.close()
+        pool.close(finished)
 
 
 def _stop_workers() -> None:
@@ -347,30 +544,51 @@ def _watch_parent(parent: int, every: float = 1.0) -> None:
 _worker_cache: list[ReportCache] = []  # in a worker: its connection to the cache, opened once
 
 
-def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
+def _check_chunk(paths: Sequence[Path]) -> list[Any]:
     regles = _WORKER_STATE["regles"]
     keep = _WORKER_STATE["dossiers"]
     spec = _WORKER_STATE.get("cache")
     historique = _WORKER_STATE.get("historique")
     remedier = _WORKER_STATE.get("remedes", False)
-    check: Callable[..., DossierReport] = check_file
+    encodeur = _WORKER_STATE.get("encodeur")
+    cache = None
     if spec is not None:
         if not _worker_cache:
             from cdv_prog.files.cache import ReportCache
 
             _worker_cache.append(ReportCache(spec))
-        check = _worker_cache[0].check_file
-    out = []
+        cache = _worker_cache[0]
+    out: list[Any] = []
     for path in paths:
-        report = check(path, regles) if historique is None else check(path, regles, historique=historique)
-        if remedier:  # before the dossier is dropped: the remedies travel with the report
-            report = avec_remedes(report, regles, historique)
-        if not keep:
-            report.dossier = None  # the amounts travel in report.montants
-        out.append(pack(report))
-    if _worker_cache:
-        _worker_cache[0].flush()  # the chunk's new entries: one transaction
+        if cache is not None and encodeur is not None:  # written text read back, or checked, written and kept
+            out.append(cache.check_file_encode(path, regles, historique, encodeur))
+            continue
+        if cache is not None:
+            report = cache.check_file(path, regles, historique)
+        else:
+            report = check_file(path, regles) if historique is None else check_file(path, regles, historique)
+        out.append(_sent(report, regles, historique, remedier, keep, encodeur))
+    if cache is not None:
+        cache.flush()  # the chunk's new entries: one transaction
     return out
+
+
+def _sent(
+    report: DossierReport,
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None,
+    remedier: bool,
+    keep: bool,
+    encodeur: Encodeur | None,
+) -> Any:
+    """What a worker sends back of ``report``: its text and figures (with an ``encodeur``), else the report."""
+    if remedier:  # before the dossier is dropped: the remedies travel with the report
+        report = avec_remedes(report, regles, historique)
+    if encodeur is not None:
+        return encodeur(report)
+    if not keep:
+        report.dossier = None  # the amounts travel in report.montants
+    return pack(report)
 
 
 def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
@@ -378,19 +596,22 @@ def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
     keep = _WORKER_STATE["dossiers"]
     historique = _WORKER_STATE.get("historique")
     remedier = _WORKER_STATE.get("remedes", False)
+    encodeur = _WORKER_STATE.get("encodeur")
     out: list[Any] = []
     for path in paths:
         report, record = _with_record(check_file(path, regles, historique), path, regles)
-        if remedier:  # the record is the dossier's as read: remedies change neither
-            report = avec_remedes(report, regles, historique)
-        if not keep:
-            report.dossier = None  # the amounts travel in report.montants
-        out.append((pack(report), record))
+        # the record is the dossier's as read: remedies change neither
+        out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out
 
 
-def _unpack_pair(item: Any) -> tuple[DossierReport, DossierAnterieur | None]:
-    return unpack(item[0]), item[1]
+def _unpack_item(item: Any) -> Rapport:
+    """A report sent back by a worker: already written in the output's format, or packed (:func:`pack`)."""
+    return item if type(item) is RapportEncode else unpack(item)
+
+
+def _unpack_pair(item: Any) -> tuple[Rapport, DossierAnterieur | None]:
+    return _unpack_item(item[0]), item[1]
 
 
 def _index_chunk(paths: Sequence[Path]) -> list[Any]:

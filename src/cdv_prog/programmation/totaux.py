@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
-from cdv_prog.core.report import DossierReport, Resume
+from cdv_prog.core.report import R, Rapport, Resume
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -61,7 +61,7 @@ class Totaux:
     sous_retenu: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     vus: set[str] = field(default_factory=set)  # financeurs of a line of a valid dossier
 
-    def add(self, report: DossierReport) -> None:
+    def add(self, report: Rapport) -> None:
         self.resume.add(report)
         montants = report.montants
         if montants is None or report.verdict == "invalide":
@@ -131,7 +131,7 @@ class TotauxParExercice:
         self.regles = regles
         self._par_exercice: dict[int, Totaux] = {}
 
-    def add(self, report: DossierReport) -> None:
+    def add(self, report: Rapport) -> None:
         if report.exercice is None:
             return
         totaux = self._par_exercice.get(report.exercice)
@@ -139,7 +139,7 @@ class TotauxParExercice:
             totaux = self._par_exercice[report.exercice] = Totaux(report.exercice, self.regles)
         totaux.add(report)
 
-    def follow(self, reports: Iterable[DossierReport]) -> Iterator[DossierReport]:
+    def follow(self, reports: Iterable[R]) -> Iterator[R]:
         """The same reports, added to the totals as they pass (for a streaming caller)."""
         for report in reports:
             self.add(report)

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from cdv_prog.core.money import montant_texte
-from cdv_prog.core.report import RAPPORT_FORMAT
+from cdv_prog.core.report import RAPPORT_FORMAT, Encodeur, Rapport, RapportEncode
+from cdv_prog.core.texte import representable_json
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
 
@@ -165,7 +166,13 @@ def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PA
     return "{\n" + inner + (",\n" + inner).join(fields) + "\n" + pad + "}"
 
 
-def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
+def encodeur(run: CheckRun) -> Encodeur:
+    """One dossier's item of the document (:func:`encode_report`): what a ``--jobs`` worker writes."""
+    regles = run.regles
+    return Encodeur("json", lambda report: representable_json(encode_report(report, regles)), octets=True)
+
+
+def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
     """``{"format", "version", "empreinte", "dossiers": [...], "resume": {...}, "totaux": {...}}``,
     one dossier at a time.
 
@@ -174,7 +181,8 @@ def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
     """
     from cdv_prog import __version__
 
-    items = (encode_report(report, run.regles) for report in reports)
+    regles = run.regles
+    items = (r.texte if isinstance(r, RapportEncode) else encode_report(r, regles) for r in reports)
     head = {"format": FORMAT, "version": __version__, "empreinte": run.regles.empreinte}
     return stream("dossiers", items, lambda: _tail(run), head)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from cdv_prog.core.report import DossierReport
+from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import VERDICTS_FR
 from cdv_prog.render.programmation_common import titre_regle
@@ -35,25 +35,47 @@ def console_on(buffer: io.StringIO, sortie: Sortie) -> Console:
     return Console(file=buffer, highlight=False, emoji=False, width=sortie.largeur)
 
 
-def render(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
+def encodeur(run: CheckRun) -> Encodeur:
+    """One dossier's block (nothing for a dossier ``run.detail`` leaves out): what a ``--jobs`` worker writes.
+
+    Its key names what the text depends on besides the report: the detail, the width, the colours.
+    """
+    buffer = io.StringIO()
+    console = console_on(buffer, run.sortie)
+    detail, regles = run.detail, run.regles
+
+    def encode(report: DossierReport) -> str:
+        if detail == "resume" or (detail == "problemes" and not _problem(report)):
+            return ""  # counted all the same: the reports stream through the summary's accumulators
+        dossier(console, report, regles)
+        return _drain(buffer)
+
+    return Encodeur(f"text/{detail}/{console.width}/{console.color_system}/{console.legacy_windows}", encode)
+
+
+def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
     """Per dossier its block; then the summary and, for several dossiers, the totals per financeur.
 
     ``run.detail``: ``"problemes"`` leaves out the éligible dossiers without
     réserve, ``"resume"`` every dossier and the totals (the summary is the same).
     """
+    encode = encodeur(run).encode
+    for report in reports:
+        text = _texte(report) if isinstance(report, RapportEncode) else encode(report)
+        if text:
+            yield text
     buffer = io.StringIO()
     console = console_on(buffer, run.sortie)
-    for report in reports:
-        if run.detail == "resume" or (run.detail == "problemes" and not _problem(report)):
-            continue  # counted all the same: the reports stream through the summary's accumulators
-        dossier(console, report, run.regles)
-        yield _drain(buffer)
     summary(console, run)
     if run.resume.total > 1 and run.detail != "resume":
         from cdv_prog.render.programmation_text import totaux as totaux_table
 
         totaux_table(console, run.totaux)
     yield _drain(buffer)
+
+
+def _texte(report: RapportEncode) -> str:
+    return report.texte if isinstance(report.texte, str) else report.texte.decode("utf-8")
 
 
 def _drain(buffer: io.StringIO) -> str:

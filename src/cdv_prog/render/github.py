@@ -20,7 +20,7 @@ from cdv_prog.core.texte import visible
 
 if TYPE_CHECKING:
     from cdv_prog.core.findings import RuleProblem
-    from cdv_prog.core.report import DossierReport
+    from cdv_prog.core.report import DossierReport, Encodeur, Rapport
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.render.registry import CheckRun
     from cdv_prog.workflow.cases import CaseResult
@@ -121,14 +121,30 @@ def rule_problem_commands(problems: list[RuleProblem], level: str = "error") -> 
         yield command(level, f"{champ}{p.message}", p.fichier, p.ligne, "règles")
 
 
-def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
+def encodeur(run: CheckRun) -> Encodeur:
+    """One dossier's annotations (nothing when it has none): what a ``--jobs`` worker writes."""
+    from cdv_prog.core.report import Encodeur
+
+    regles = run.regles
+
+    def encode(report: DossierReport) -> str:
+        lines = list(dossier_commands(report, regles))
+        return "\n".join(lines) + "\n" if lines else ""
+
+    return Encodeur("github", encode)
+
+
+def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
     """``cdv check --format github``: the annotations on stdout; the summary goes to stderr."""
+    from cdv_prog.core.report import RapportEncode
     from cdv_prog.render.check_summary import exceeded_lines, summary_reasons
 
+    encode = encodeur(run).encode
     for report in reports:
-        lines = list(dossier_commands(report, run.regles))
-        if lines:
-            yield "\n".join(lines) + "\n"
+        texte = report.texte if isinstance(report, RapportEncode) else encode(report)
+        text = texte if isinstance(texte, str) else texte.decode("utf-8")
+        if text:
+            yield text
     # neither is about a line of a dossier file: annotations without file=
     tail = [command("error", str(e), title="erreur de lecture") for e in run.non_lus]
     tail += [command("error", line, title="enveloppe dépassée") for line in exceeded_lines(run)]

@@ -74,13 +74,14 @@ def _indented(text: str, spaces: int) -> str:
 
 def stream(
     key: str,
-    items: Iterable[dict[str, Any] | str],
+    items: Iterable[dict[str, Any] | str | bytes],
     tail: Callable[[], dict[str, Any]],
     head: dict[str, Any] | None = None,
-) -> Iterator[str]:
+) -> Iterator[str | bytes]:
     """The text of ``{**head, key: [items…], **tail()}`` in chunks; ``tail`` is called after the items.
 
-    An item already encoded (text, indented for its place) is written as is.
+    An item already encoded (text, indented for its place) is written as is; one already in UTF-8
+    (bytes, made representable) goes out as bytes.
     """
     start = "{\n  "
     for k, v in (head or {}).items():
@@ -88,8 +89,11 @@ def stream(
     yield representable_json(start + _key(key) + ": [")
     first = True
     for item in items:
-        text = item if type(item) is str else _encode(item, "    ")
-        yield ("\n    " if first else ",\n    ") + representable_json(text)
+        if type(item) is bytes:
+            yield (b"\n    " if first else b",\n    ") + item
+        else:
+            text = item if type(item) is str else _encode(item, "    ")
+            yield ("\n    " if first else ",\n    ") + representable_json(text)
         first = False
     end = "]" if first else "\n  ]"
     for k, v in tail().items():
@@ -102,4 +106,4 @@ def write_stream(
 ) -> None:
     """Write ``{key: [items…], **tail()}`` to ``out`` as it goes (see :func:`stream`)."""
     for chunk in stream(key, items, tail):
-        out.write(chunk)
+        out.write(chunk if isinstance(chunk, str) else chunk.decode("utf-8"))

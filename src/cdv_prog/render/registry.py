@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cdv_prog.core.report import DossierReport, Resume, WalkError
+    from cdv_prog.core.report import Encodeur, Rapport, Resume, WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
     from cdv_prog.programmation.totaux import TotauxParExercice
@@ -208,7 +208,7 @@ class CheckRun:
 
 
 class CheckRenderer(Protocol):
-    def __call__(self, reports: Iterable[DossierReport], run: CheckRun, /) -> Iterator[str]: ...
+    def __call__(self, reports: Iterable[Rapport], run: CheckRun, /) -> Iterator[str | bytes]: ...
 
 
 class ProgrammationRenderer(Protocol):
@@ -224,6 +224,13 @@ def load(registry: dict[str, str], name: str) -> Any:
 
 def check_renderer(name: str) -> CheckRenderer:
     return cast("CheckRenderer", load(CHECK, name))
+
+
+def check_encodeur(name: str, run: CheckRun) -> Encodeur:
+    """How the format ``name`` writes one dossier's report (the renderer's ``encodeur``), for ``run``."""
+    module = CHECK[name].partition(":")[0]
+    __import__(module)
+    return cast("Encodeur", sys.modules[module].encodeur(run))
 
 
 def programmation_renderer(name: str) -> ProgrammationRenderer:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cdv_prog.core.report import Encodeur, Rapport, RapportEncode
 from cdv_prog.core.texte import representable_json, visible
 from cdv_prog.render.github import LABELS, annotation_path, champ_of
 from cdv_prog.render.json_stream import _encode, dumps
@@ -174,7 +175,22 @@ def dossier_results(report: DossierReport, regles: JeuDeRegles, index: dict[str,
         yield result
 
 
-def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
+def encodeur(run: CheckRun) -> Encodeur:
+    """One dossier's results, joined (nothing when it has none): what a ``--jobs`` worker writes."""
+    return _encodeur(run, {rule["id"]: i for i, rule in enumerate(check_rules(run.regles))})
+
+
+def _encodeur(run: CheckRun, index: dict[str, int]) -> Encodeur:
+    regles = run.regles
+
+    def encode(report: DossierReport) -> str:
+        items = [_encode(result, RESULT_PAD) for result in dossier_results(report, regles, index)]
+        return representable_json((",\n" + RESULT_PAD).join(items))
+
+    return Encodeur("sarif", encode, octets=True)
+
+
+def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
     """``cdv check --format sarif``: one SARIF log, streamed one dossier at a time."""
     rules = check_rules(run.regles)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
@@ -187,12 +203,19 @@ def check(reports: Iterable[DossierReport], run: CheckRun) -> Iterator[str]:
         + ',\n      "results": ['
     )
     yield representable_json(head)
+    encode = _encodeur(run, index).encode
     first = True
     for report in reports:
-        items = [_encode(result, RESULT_PAD) for result in dossier_results(report, run.regles, index)]
-        if items:
-            lead = "\n" if first else ",\n"
-            yield representable_json(lead + RESULT_PAD + (",\n" + RESULT_PAD).join(items))
+        if isinstance(report, RapportEncode):
+            if report.texte:
+                lead = ("\n" if first else ",\n") + RESULT_PAD
+                texte = report.texte
+                yield lead.encode("utf-8") + texte if isinstance(texte, bytes) else lead + texte
+                first = False
+            continue
+        text = encode(report)
+        if text:
+            yield ("\n" if first else ",\n") + RESULT_PAD + text
             first = False
     yield ("]" if first else "\n      ]") + "\n    }\n  ]\n}\n"
 
