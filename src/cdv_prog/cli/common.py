@@ -81,7 +81,7 @@ def default_rules() -> Path:
     """The default rules path, relative to the current folder when inside it (shorter messages)."""
     import os
 
-    from cdv_prog.files.rules import default_rules_path
+    from cdv_prog.files.rules_cache import default_rules_path
 
     found = default_rules_path()
     try:
@@ -94,7 +94,7 @@ def default_rules() -> Path:
 def load_ruleset(rules: Path | None) -> JeuDeRegles:
     """The rule set at ``rules`` (default: ./rules, else the shipped one), or exit 2 with its problems."""
     from cdv_prog.core.ruleset import RulesError
-    from cdv_prog.files.rules import default_rules_path, load_rules
+    from cdv_prog.files.rules_cache import default_rules_path, load_rules  # the YAML read once per content
 
     path = rules if rules is not None else default_rules_path()
     try:
@@ -319,7 +319,7 @@ def output_help(formats: Iterable[str], what: str = "le rapport", *, format_opti
 
 def rules_inputs(path: Path) -> tuple[list[Path], list[Path]]:
     """The rules files under ``path`` and the folders they are read from (never written over)."""
-    from cdv_prog.files.rules import rules_files
+    from cdv_prog.files.rules_cache import rules_files
 
     if not path.exists():
         return [], []
