@@ -28,6 +28,15 @@ NEVER = (
     "cdv_prog.render.programmation_csv",
     "cdv_prog.importer",
     "cdv_prog.workflow",
+    # the other commands (built only when they run) and pydantic's plugin discovery (disabled)
+    "cdv_prog.cli.arbitrage",
+    "cdv_prog.cli.programmation",
+    "cdv_prog.cli.regles",
+    "cdv_prog.cli.importer",
+    "cdv_prog.cli.suivi",
+    "cdv_prog.cli.schema",
+    "cdv_prog.cli.cache",
+    "importlib.metadata",
 )
 
 
@@ -95,3 +104,12 @@ def test_small_batch_starts_no_process_pool(tmp_path: Path) -> None:
         (tmp_path / f"d{i}.yaml").write_text(good_text(f"CDV-P-{i}"), encoding="utf-8")
     names = imported_modules("check", str(tmp_path), "--format", "json", cwd=tmp_path)
     assert "concurrent.futures.process" not in names and "multiprocessing" not in names
+
+
+def test_rules_read_back_from_the_cache_need_no_rules_loader(one_file: Path) -> None:
+    """The second start reads the rule set from the cache: neither its YAML checks nor its messages."""
+    first = imported_modules("check", str(one_file), cwd=one_file.parent)
+    assert "cdv_prog.files.rules" in first  # cold: the rules are read from their YAML
+    names = imported_modules("check", str(one_file), cwd=one_file.parent)
+    assert "cdv_prog.files.rules" not in names and "cdv_prog.files.derogations" not in names
+    assert not _heavy(names)

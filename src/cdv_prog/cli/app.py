@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # cdv uses no pydantic plugin: skip their discovery (an entry-point scan, ~15 ms at each start)
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_plugin_loader()
     prepare_streams()  # a cp1252 or ASCII standard output shows stand-ins, never fails on « ✘ »
     try:
         with interruptible():  # SIGTERM, SIGHUP, Ctrl-C: Interrupted, below; cleanups (worker processes) run
@@ -222,6 +223,29 @@ def main(argv: list[str] | None = None) -> int:
         return _exit(2)
     code = result if isinstance(result, int) else 0
     return _exit(code)
+
+
+def _no_plugin_loader() -> None:
+    """With pydantic's plugins disabled, its plugin loader is a function answering « none ».
+
+    pydantic's loader (``pydantic.plugin._loader``) imports ``importlib.metadata`` (and with it
+    ``email``, ``zipfile``…: about a tenth of a start) only to find no plugin when
+    ``PYDANTIC_DISABLE_PLUGINS`` disables them all; its ``get_plugins()`` then returns ``()``,
+    which is all this stand-in does. Only before pydantic has loaded it, and only then.
+    """
+    import os
+    import types
+
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
+        return
+    loader = types.ModuleType(name, "pydantic's plugin loader when every plugin is disabled (cdv_prog.cli.app).")
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    loader.get_plugins = get_plugins  # type: ignore[attr-defined]  # a module built here, not pydantic's
+    sys.modules[name] = loader
 
 
 def _drop_pending_output() -> None:
