@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
 import typer.main
 from typer._click.core import Command, Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param  # loaded by typer.core
+from typer.core import TyperArgument, TyperOption
 
 from cdv_prog.cli.common import err_console, new_app, prepare_streams
 from cdv_prog.cli.french import FrenchGroup, FrenchTyper, french_completion, usage_message
@@ -80,29 +81,32 @@ def _build(name: str) -> Command:
     )
 
 
+class _WhenGiven(RuntimeParam):
+    """A parameter's coercion, built by typer the first time a value comes (never for ``None``)."""
+
+    descriptor: TypeDescriptor
+
+    def __init__(self, descriptor: TypeDescriptor) -> None:
+        super().__init__(descriptor.parameter_info, descriptor.annotation)
+        object.__setattr__(self, "descriptor", descriptor)  # a frozen dataclass: set once, here
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Context) -> Any:
+        built = build_runtime_param(self.descriptor)
+        param._runtime_param = built  # the next value goes straight to it
+        return built._coerce_value(value, param=param, ctx=ctx)
+
+
 def _coerce_when_given(command: Command) -> Command:
     """``command`` (and its sub-commands) with each parameter's coercion built only for a value given.
 
     typer builds a pydantic ``TypeAdapter`` for every parameter it processes, given or not; an
     option left out (``None``) is never coerced (``RuntimeParam.coerce``), so its adapter is
-    built only if a value comes: the same values and errors, a dozen adapters fewer at each start.
+    built only if a value comes (:class:`_WhenGiven`): the same values and errors, a dozen
+    adapters fewer at each start.
     """
-    from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
-    from typer.core import TyperArgument, TyperOption
-
-    @dataclass(frozen=True)
-    class _WhenGiven(RuntimeParam):
-        descriptor: TypeDescriptor
-
-        def _coerce_value(self, value: Any, param: Any, ctx: Context) -> Any:
-            built = build_runtime_param(self.descriptor)
-            param._runtime_param = built  # the next value goes straight to it
-            return built._coerce_value(value, param=param, ctx=ctx)
-
     for param in command.params:
         if isinstance(param, TyperArgument | TyperOption) and param._runtime_param is None:
-            desc = param.type_descriptor
-            param._runtime_param = _WhenGiven(desc.parameter_info, desc.annotation, desc)
+            param._runtime_param = _WhenGiven(param.type_descriptor)
     for sub in getattr(command, "commands", {}).values():
         _coerce_when_given(sub)
     return command
