@@ -7,6 +7,7 @@ after a change of the rules.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
@@ -136,9 +137,13 @@ def test_a_sealed_entry_builds_only_a_rule_set(rules: Path, folder: Path) -> Non
     found = rules_cache._key(rules, None)
     assert found is not None
     key = found[0]
-    hostile = pickle.dumps((print, ("appelé",)))  # a callable outside the rule set
-    entry.write_bytes(rules_cache._MAGIC + key + rules_cache._seal(key, hostile) + hostile)
-    assert rules_cache.load_rules(rules, folder=folder) == expected
+    for hostile in (
+        pickle.dumps((print, ("appelé",))),  # a callable outside the rule set
+        pickle.dumps(reports_cache.CacheSpec(Path("x"), b"")),  # a class of cdv's I/O edge, not the engine's
+        pickle.dumps([Path("x"), 1]),  # a sound pickle of something else than a rule set
+    ):
+        entry.write_bytes(rules_cache._MAGIC + key + rules_cache._seal(key, hostile) + hostile)
+        assert rules_cache.load_rules(rules, folder=folder) == expected
 
 
 def test_a_cache_that_cannot_be_written_is_not_an_error(rules: Path, tmp_path: Path) -> None:
@@ -212,3 +217,19 @@ def test_cache_vider_removes_the_rule_sets(cdv, rules: Path, tmp_path: Path) -> 
     run = cdv("cache", "vider")
     assert run.code == 0 and "Cache vidé" in run.err
     assert not list(folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [print, os.system, reports_cache.CacheSpec(Path("x"), b""), rules_loader.load_rules],
+    ids=["builtin", "os", "files-class", "files-function"],
+)
+def test_only_the_engines_classes_are_unpickled(value: object) -> None:
+    with pytest.raises(pickle.UnpicklingError):
+        rules_cache._Unpickler(pickle.dumps(value)).load()
+
+
+def test_a_rule_set_unpickles(regles: JeuDeRegles) -> None:
+    buffer = io.BytesIO()
+    rules_cache._Pickler(buffer).dump(regles)
+    assert rules_cache._Unpickler(buffer.getvalue()).load() == regles
