@@ -40,8 +40,8 @@ NEVER = (
 )
 
 
-def imported_modules(*args: str, cwd: Path) -> set[str]:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+def imported_modules(*args: str, cwd: Path, **environ: str) -> set[str]:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "cdv_prog", *args],
         cwd=cwd,
@@ -113,3 +113,11 @@ def test_rules_read_back_from_the_cache_need_no_rules_loader(one_file: Path) -> 
     names = imported_modules("check", str(one_file), cwd=one_file.parent)
     assert "cdv_prog.files.rules" not in names and "cdv_prog.files.derogations" not in names
     assert not _heavy(names)
+
+
+def test_pydantic_plugins_are_looked_for_when_not_disabled(one_file: Path) -> None:
+    """cdv disables pydantic's plugins unless told otherwise; told otherwise, pydantic's own loader runs."""
+    names = imported_modules(
+        "check", str(one_file), "--format", "json", cwd=one_file.parent, PYDANTIC_DISABLE_PLUGINS=""
+    )
+    assert "importlib.metadata" in names
