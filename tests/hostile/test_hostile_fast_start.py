@@ -28,11 +28,20 @@ NEVER = (
     "cdv_prog.render.programmation_csv",
     "cdv_prog.importer",
     "cdv_prog.workflow",
+    # the other commands (built only when they run) and pydantic's plugin discovery (disabled)
+    "cdv_prog.cli.arbitrage",
+    "cdv_prog.cli.programmation",
+    "cdv_prog.cli.regles",
+    "cdv_prog.cli.importer",
+    "cdv_prog.cli.suivi",
+    "cdv_prog.cli.schema",
+    "cdv_prog.cli.cache",
+    "importlib.metadata",
 )
 
 
-def imported_modules(*args: str, cwd: Path) -> set[str]:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+def imported_modules(*args: str, cwd: Path, **environ: str) -> set[str]:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "cdv_prog", *args],
         cwd=cwd,
@@ -95,3 +104,20 @@ def test_small_batch_starts_no_process_pool(tmp_path: Path) -> None:
         (tmp_path / f"d{i}.yaml").write_text(good_text(f"CDV-P-{i}"), encoding="utf-8")
     names = imported_modules("check", str(tmp_path), "--format", "json", cwd=tmp_path)
     assert "concurrent.futures.process" not in names and "multiprocessing" not in names
+
+
+def test_rules_read_back_from_the_cache_need_no_rules_loader(one_file: Path) -> None:
+    """The second start reads the rule set from the cache: neither its YAML checks nor its messages."""
+    first = imported_modules("check", str(one_file), cwd=one_file.parent)
+    assert "cdv_prog.files.rules" in first  # cold: the rules are read from their YAML
+    names = imported_modules("check", str(one_file), cwd=one_file.parent)
+    assert "cdv_prog.files.rules" not in names and "cdv_prog.files.derogations" not in names
+    assert not _heavy(names)
+
+
+def test_pydantic_plugins_are_looked_for_when_not_disabled(one_file: Path) -> None:
+    """cdv disables pydantic's plugins unless told otherwise; told otherwise, pydantic's own loader runs."""
+    names = imported_modules(
+        "check", str(one_file), "--format", "json", cwd=one_file.parent, PYDANTIC_DISABLE_PLUGINS=""
+    )
+    assert "importlib.metadata" in names

@@ -17,13 +17,14 @@ cache_app = new_app(
 def vider() -> None:
     """Supprime le cache des rapports (il se reconstruit au prochain « cdv check »)."""
     from cdv_prog.core.texte import visible
+    from cdv_prog.files import rules_cache
     from cdv_prog.files.cache import cache_dir, clear
     from cdv_prog.files.loader import os_error_fr
 
     folder = cache_dir()
     console = err_console()
     try:
-        removed = clear(folder)
+        removed = clear(folder) + rules_cache.clear(folder)  # the reports, and the rule sets read back
     except OSError as exc:
         console.print(
             f"Erreur : le cache {visible(str(folder))} n'a pas pu être vidé ({os_error_fr(exc)})", markup=False

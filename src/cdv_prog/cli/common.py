@@ -17,17 +17,19 @@ from cdv_prog.core.texte import ascii_fallback, short, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from typer.core import TyperGroup
 
     from cdv_prog.core.report import WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-def new_app(name: str, help: str, *, completion: bool = False) -> typer.Typer:
+def new_app(name: str, help: str, *, completion: bool = False, cls: type[TyperGroup] | None = None) -> typer.Typer:
     """A typer app (``cdv`` or one of its command groups) with the settings they all share.
 
     Help and usage errors in French (:mod:`cdv_prog.cli.french`); ``completion``: the
     ``--install-completion`` and ``--show-completion`` options (the root app only). A group called
-    without a command shows its help on standard error and exits 2, as click does.
+    without a command shows its help on standard error and exits 2, as click does. ``cls``: the
+    click group's class, a :class:`~cdv_prog.cli.french.FrenchGroup` (the default) or a subclass.
     """
     from cdv_prog.cli.french import SUBCOMMAND_METAVAR, FrenchGroup, FrenchTyper, install
 
@@ -35,7 +37,7 @@ def new_app(name: str, help: str, *, completion: bool = False) -> typer.Typer:
     return FrenchTyper(
         name=name,
         help=help,
-        cls=FrenchGroup,
+        cls=cls or FrenchGroup,
         subcommand_metavar=SUBCOMMAND_METAVAR,
         suggest_commands=False,  # FrenchGroup suggests, in French
         no_args_is_help=True,
@@ -79,7 +81,7 @@ def default_rules() -> Path:
     """The default rules path, relative to the current folder when inside it (shorter messages)."""
     import os
 
-    from cdv_prog.files.rules import default_rules_path
+    from cdv_prog.files.rules_cache import default_rules_path
 
     found = default_rules_path()
     try:
@@ -92,7 +94,7 @@ def default_rules() -> Path:
 def load_ruleset(rules: Path | None) -> JeuDeRegles:
     """The rule set at ``rules`` (default: ./rules, else the shipped one), or exit 2 with its problems."""
     from cdv_prog.core.ruleset import RulesError
-    from cdv_prog.files.rules import default_rules_path, load_rules
+    from cdv_prog.files.rules_cache import default_rules_path, load_rules  # the YAML read once per content
 
     path = rules if rules is not None else default_rules_path()
     try:
@@ -317,7 +319,7 @@ def output_help(formats: Iterable[str], what: str = "le rapport", *, format_opti
 
 def rules_inputs(path: Path) -> tuple[list[Path], list[Path]]:
     """The rules files under ``path`` and the folders they are read from (never written over)."""
-    from cdv_prog.files.rules import rules_files
+    from cdv_prog.files.rules_cache import rules_files
 
     if not path.exists():
         return [], []

@@ -53,7 +53,7 @@ class RuleKind(Protocol):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class ContratDef(_Strict):
@@ -139,7 +139,7 @@ class Perimetre(_Strict):
         return ", ".join(parts) if parts else "toutes les lignes du financeur"
 
 
-TOUT = Perimetre()
+TOUT = Perimetre.model_construct()  # no validation at import: the models are built when first used
 
 
 @dataclass(frozen=True)

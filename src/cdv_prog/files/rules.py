@@ -44,6 +44,9 @@ from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, norma
 from cdv_prog.files.derogations import build_derogations
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import known_keys, message_fr
+from cdv_prog.files.rules_cache import default_rules_path as default_rules_path  # where the rules are: also here
+from cdv_prog.files.rules_cache import packaged_rules_path as packaged_rules_path
+from cdv_prog.files.rules_cache import rules_files
 
 SECTIONS = (
     "contrat",
@@ -63,28 +66,6 @@ RULE_KEYS = ("type", "gravite", "source", "si", "titre", "description", "conseil
 
 
 # --------------------------------------------------------------------------- loading
-
-
-def rules_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    return [path]
-
-
-def packaged_rules_path() -> Path:
-    """The rule set shipped with the package (or the repository's rules/ in development)."""
-    package = Path(__file__).resolve().parent.parent  # cdv_prog/
-    inside = package / "rules"
-    if inside.is_dir():
-        return inside
-    return package.parent.parent / "rules"  # src/cdv_prog → the repository's rules/
-
-
-def default_rules_path(cwd: Path | None = None) -> Path:
-    local = (cwd or Path.cwd()) / "rules"
-    if local.is_dir():
-        return local
-    return packaged_rules_path()
 
 
 def load_rules(path: Path, display: str | None = None) -> JeuDeRegles:
