@@ -31,8 +31,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +44,7 @@ from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import LigneMontant, Montants
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.vocab import GRAVITES, NATURES, STATUTS_FR
+from cdv_prog.files.cache_location import cache_dir, tool_digest
 from cdv_prog.files.loader import LoadFailed, read_bytes
 
 if TYPE_CHECKING:
@@ -56,44 +55,15 @@ if TYPE_CHECKING:
 
 FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
-ENV = "CDV_CACHE_DIR"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
 LOOKUP_BLOCK = 64  # files looked up in one query (SQLite allows 999 parameters at least)
 LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's transaction, then gives up (not an error)
 _VERDICTS = {"eligible", "ineligible", "invalide"}
 
 
-def cache_dir() -> Path:
-    """Where the cache lives: ``$CDV_CACHE_DIR``, else the user's cache directory."""
-    chosen = os.environ.get(ENV)
-    if chosen:
-        return Path(chosen)
-    if sys.platform == "win32":  # pragma: no cover - not tested on Linux
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "cdv" / "cache"
-    if sys.platform == "darwin":  # pragma: no cover - not tested on Linux
-        return Path.home() / "Library" / "Caches" / "cdv"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "cdv"
-
-
 def code_digest() -> bytes:
     """The tool's version and the size and modification time of each of its modules."""
-    import cdv_prog
-
-    h = hashlib.sha256(f"{FORMAT}\0{cdv_prog.__version__}\0".encode())
-    root = Path(cdv_prog.__file__).parent
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                path = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                h.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return h.digest()
+    return tool_digest(FORMAT)
 
 
 @dataclass(frozen=True)
