@@ -114,6 +114,8 @@ class Condition(BaseModel):
 
     def non_applicable(self, ctx: Contexte) -> str | None:
         """None when the rule applies; else the French reason why it does not."""
+        if self._vide:  # most rules have no ``si:``: asked for every dossier
+            return None
         d = ctx.dossier
         if self.finance is not None:
             for code in self.finance:
@@ -171,6 +173,11 @@ class Condition(BaseModel):
     def drapeaux(self) -> dict[str, bool]:
         """The flag conditions given (YAML key → wanted value), in declaration order."""
         return dict(self._drapeaux)
+
+    @cached_property
+    def _vide(self) -> bool:
+        """No condition at all (every field left out): the rule always applies."""
+        return all(getattr(self, name) is None for name in type(self).model_fields)
 
     @cached_property
     def _drapeaux(self) -> tuple[tuple[str, bool], ...]:
