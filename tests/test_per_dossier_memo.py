@@ -72,9 +72,9 @@ def test_date_fr_is_strftime(day: dt.date) -> None:
 
 
 def test_a_condition_set_to_false_is_not_empty() -> None:
-    assert Condition()._vide
+    assert Condition().vide
     for key in ("cpo", "elan", "innovante", "historique", "precedent", "objectif"):
-        assert not Condition.model_validate({key: False})._vide
-    assert not Condition.model_validate({"finance": "caf"})._vide
-    assert not Condition.model_validate({"type-porteur": [None]})._vide
-    assert not Condition.model_validate({"finance-n-1": ["caf"]})._vide
+        assert not Condition.model_validate({key: False}).vide
+    assert not Condition.model_validate({"finance": "caf"}).vide
+    assert not Condition.model_validate({"type-porteur": [None]}).vide
+    assert not Condition.model_validate({"finance-n-1": ["caf"]}).vide

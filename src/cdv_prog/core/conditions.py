@@ -114,7 +114,7 @@ class Condition(BaseModel):
 
     def non_applicable(self, ctx: Contexte) -> str | None:
         """None when the rule applies; else the French reason why it does not."""
-        if self._vide:  # most rules have no ``si:``: asked for every dossier
+        if self.vide:  # most rules have no ``si:``: asked for every dossier
             return None
         d = ctx.dossier
         if self.finance is not None:
@@ -175,7 +175,7 @@ class Condition(BaseModel):
         return dict(self._drapeaux)
 
     @cached_property
-    def _vide(self) -> bool:
+    def vide(self) -> bool:
         """No condition at all (every field left out): the rule always applies."""
         return all(getattr(self, name) is None for name in type(self).model_fields)
 

@@ -23,9 +23,10 @@ from cdv_prog.core.vocab import Statut, Verdict
 
 def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
     condition = regle.condition
-    reason = condition.non_applicable(ctx)
-    if reason is not None:
-        return constat(regle, "sans-objet", "sans objet : " + reason)
+    if not condition.vide:  # most rules have no ``si:``
+        reason = condition.non_applicable(ctx)
+        if reason is not None:
+            return constat(regle, "sans-objet", "sans objet : " + reason)
     result = appliquer(regle, ctx)
     if condition.finance_n_1 is not None and result.statut != "sans-objet":
         hypotheses = condition.hypotheses(ctx)
