@@ -33,16 +33,20 @@ class Resultat(NamedTuple):
     message: str
 
 
+# ``tuple.__new__`` directly: a named tuple's own ``__new__`` is one more Python frame per rule and dossier
+_tuple = tuple.__new__
+
+
 def ok(message: str) -> Resultat:
-    return Resultat("ok", message)
+    return _tuple(Resultat, ("ok", message))
 
 
 def echec(message: str) -> Resultat:
-    return Resultat("echec", message)
+    return _tuple(Resultat, ("echec", message))
 
 
 def sans_objet(message: str) -> Resultat:
-    return Resultat("sans-objet", message)
+    return _tuple(Resultat, ("sans-objet", message))
 
 
 @dataclass(frozen=True)
