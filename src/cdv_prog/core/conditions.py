@@ -133,9 +133,12 @@ class Condition(BaseModel):
                 return f"{ctx.nom(code)} ne finançait pas l'action en {ctx.exercice - 1} ({comment})"
         return None
 
-    @property
+    @cached_property
     def historique_lu(self) -> bool:
-        """The condition reads the history (``historique``, ``finance-n-1``): the engine must hand it over."""
+        """The condition reads the history (``historique``, ``finance-n-1``): the engine must hand it over.
+
+        Computed once per condition (frozen): the engine asks for every rule of every dossier.
+        """
         return self.historique is not None or self.finance_n_1 is not None
 
     def retient(self, d: DossierAnterieur, historique: Historique | None) -> bool:

@@ -85,7 +85,7 @@ def evaluer(
 
 def lit_historique(regle: Regle) -> bool:
     """The rule reads the history (SPEC §5): its kind declares ``HISTORIQUE = True``, or its condition does."""
-    return bool(getattr(regle.kind, "HISTORIQUE", False)) or regle.condition.historique_lu
+    return regle.condition.historique_lu or bool(getattr(regle.kind, "HISTORIQUE", False))
 
 
 def evaluer_programmation(ctx: ContexteProgrammation) -> list[Constat]:
