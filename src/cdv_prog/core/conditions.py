@@ -114,6 +114,8 @@ class Condition(BaseModel):
 
     def non_applicable(self, ctx: Contexte) -> str | None:
         """None when the rule applies; else the French reason why it does not."""
+        if self.vide:  # most rules have no ``si:``: asked for every dossier
+            return None
         d = ctx.dossier
         if self.finance is not None:
             for code in self.finance:
@@ -131,9 +133,12 @@ class Condition(BaseModel):
                 return f"{ctx.nom(code)} ne finançait pas l'action en {ctx.exercice - 1} ({comment})"
         return None
 
-    @property
+    @cached_property
     def historique_lu(self) -> bool:
-        """The condition reads the history (``historique``, ``finance-n-1``): the engine must hand it over."""
+        """The condition reads the history (``historique``, ``finance-n-1``): the engine must hand it over.
+
+        Computed once per condition (frozen): the engine asks for every rule of every dossier.
+        """
         return self.historique is not None or self.finance_n_1 is not None
 
     def retient(self, d: DossierAnterieur, historique: Historique | None) -> bool:
@@ -171,6 +176,11 @@ class Condition(BaseModel):
     def drapeaux(self) -> dict[str, bool]:
         """The flag conditions given (YAML key → wanted value), in declaration order."""
         return dict(self._drapeaux)
+
+    @cached_property
+    def vide(self) -> bool:
+        """No condition at all (every field left out): the rule always applies."""
+        return all(getattr(self, name) is None for name in type(self).model_fields)
 
     @cached_property
     def _drapeaux(self) -> tuple[tuple[str, bool], ...]:

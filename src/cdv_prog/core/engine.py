@@ -18,33 +18,56 @@ from cdv_prog.core.historique import Historique
 from cdv_prog.core.montants import Montants
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.ruleset import JeuDeRegles, Regle
-from cdv_prog.core.vocab import Verdict
+from cdv_prog.core.vocab import Statut, Verdict
 
 
 def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
-    reason = regle.condition.non_applicable(ctx)
-    if reason is not None:
-        return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {reason}", regle.source)
-    constat = appliquer(regle, ctx)
-    hypotheses = regle.condition.hypotheses(ctx)
-    if hypotheses and constat.statut != "sans-objet":  # what the condition assumed, said with the result
-        message = f"{constat.message} ({' ; '.join(hypotheses)})"
-        return Constat(regle.id, regle.gravite, constat.statut, message, regle.source)
-    return constat
+    condition = regle.condition
+    if not condition.vide:  # most rules have no ``si:``
+        reason = condition.non_applicable(ctx)
+        if reason is not None:
+            return constat(regle, "sans-objet", "sans objet : " + reason)
+    result = appliquer(regle, ctx)
+    if condition.finance_n_1 is not None and result.statut != "sans-objet":
+        hypotheses = condition.hypotheses(ctx)
+        if hypotheses:  # what the condition assumed, said with the result
+            return constat(regle, result.statut, f"{result.message} ({' ; '.join(hypotheses)})")
+    return result
 
 
 def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
     """The rule's kind on ``ctx``: one dossier, or one exercice for a programmation rule."""
     params, missing = regle.parametres(ctx.exercice, ctx.regles)
     if params is None:
-        return Constat(regle.id, regle.gravite, "sans-objet", f"sans objet : {missing}", regle.source)
-    result = regle.kind.verifier(ctx, params)
-    message = result.message
-    if result.statut == "echec" and regle.conseil:
-        message = f"{message}. {regle.conseil}"
-    elif result.statut == "sans-objet" and not message.startswith("sans objet"):
-        message = f"sans objet : {message}"
-    return Constat(regle.id, regle.gravite, result.statut, message, regle.source)
+        return constat(regle, "sans-objet", f"sans objet : {missing}")
+    statut, message = regle.kind.verifier(ctx, params)
+    if statut == "echec":
+        if regle.conseil:
+            message = f"{message}. {regle.conseil}"
+    elif statut == "sans-objet" and not message.startswith("sans objet"):
+        message = "sans objet : " + message
+    return constat(regle, statut, message)
+
+
+_CONSTATS: dict[tuple[str, str, str, str, str], Constat] = {}
+_CONSTATS_MAX = 4096
+
+
+def constat(regle: Regle, statut: Statut, message: str) -> Constat:
+    """The constat of ``regle`` with this statut and message: one object for equal values.
+
+    A rule says the same thing of many dossiers (« sans objet : CAF ne finance pas le
+    dossier »): the constat is built once and shared — it is frozen, and keyed by every
+    one of its fields, so a shared one is equal in all to the one it stands for. The
+    table is bounded: when full it starts again (the messages with amounts rarely repeat).
+    """
+    key = (regle.id, regle.gravite, statut, message, regle.source)
+    found = _CONSTATS.get(key)
+    if found is None:
+        if len(_CONSTATS) >= _CONSTATS_MAX:
+            _CONSTATS.clear()
+        found = _CONSTATS[key] = Constat(regle.id, regle.gravite, statut, message, regle.source)
+    return found
 
 
 def evaluer(
@@ -62,7 +85,7 @@ def evaluer(
 
 def lit_historique(regle: Regle) -> bool:
     """The rule reads the history (SPEC §5): its kind declares ``HISTORIQUE = True``, or its condition does."""
-    return bool(getattr(regle.kind, "HISTORIQUE", False)) or regle.condition.historique_lu
+    return regle.condition.historique_lu or bool(getattr(regle.kind, "HISTORIQUE", False))
 
 
 def evaluer_programmation(ctx: ContexteProgrammation) -> list[Constat]:

@@ -137,10 +137,20 @@ _FRENCH_DIGITS = str.maketrans(",.", " ,")
 
 def euros(amount: Decimal) -> str:
     """``Decimal("12000.5")`` → ``"12 000,50 €"``."""
-    q = amount.quantize(CENT)
-    if q.is_zero():
-        q = abs(q)  # never "-0,00 €"
-    return f"{q:,.2f}".translate(_FRENCH_DIGITS) + " €"
+    shown = _EUROS.get(amount)
+    if shown is None:
+        q = amount.quantize(CENT)
+        if q.is_zero():
+            q = abs(q)  # never "-0,00 €"
+        shown = f"{q:,.2f}".translate(_FRENCH_DIGITS) + " €"
+        if amount.is_finite():  # equal amounts (500, 500.00, -0 and 0) are written alike: one entry serves them
+            if len(_EUROS) >= 4096:
+                _EUROS.clear()
+            _EUROS[amount] = shown
+    return shown
+
+
+_EUROS: dict[Decimal, str] = {}  # the rules write the same floors and amounts in many messages
 
 
 def percent(ratio: Decimal, places: int = 2) -> str:
@@ -187,10 +197,22 @@ def montant_texte(value: Decimal) -> str:
 
 
 def valider_montant(value: object) -> Decimal:
+    if type(value) is int:  # the common case (``montant: 12150``): the same amount for the same integer
+        amount = _ENTIERS.get(value)
+        if amount is not None:
+            return amount
     try:
-        return parse_amount(value)
+        amount = parse_amount(value)
     except AmountError as exc:
         raise PydanticCustomError("montant", str(exc)) from None
+    if type(value) is int:
+        if len(_ENTIERS) >= 4096:
+            _ENTIERS.clear()
+        _ENTIERS[value] = amount
+    return amount
+
+
+_ENTIERS: dict[int, Decimal] = {}  # integer amounts already parsed (a Decimal is immutable: shared safely)
 
 
 Montant = Annotated[Decimal, BeforeValidator(valider_montant)]

@@ -10,6 +10,7 @@ set's référentiels, and the « vouliez-vous dire » suggestion.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -177,6 +178,7 @@ CodeDefi = Annotated[Code, _written("defis", "défi"), _known("defis", "défi")]
 CodeAxe = Annotated[Code, _written("axes", "axe transversal"), _known("axes", "axe transversal")]
 
 
+@functools.lru_cache(maxsize=4096)  # every dossier's lines name the same few dispositifs (issue 17)
 def normaliser(texte: str) -> str:
     """A free text as it is matched against codes and aliases: case, accents and spaces ignored.
 

@@ -125,7 +125,7 @@ def read_dossier(
     except LoadFailed as exc:
         return DossierReport(shown, "invalide", erreurs=exc.errors)
     if lignes is not None:
-        lignes.update((k, v) for k, v in loaded.lines.items() if len(k) <= 2)
+        lignes.update({k: v for k, v in loaded.lines.items() if len(k) <= 2})
     data = loaded.data
     if not isinstance(data, dict):
         return DossierReport(

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 import re
 import stat
@@ -90,13 +91,14 @@ class _StrictResolver:
 
     libyaml's composer calls these three methods for every node: they are kept
     minimal (no path resolvers), the implicit resolvers indexed by first character.
+    Without path resolvers, ``descend_resolver(node, index)`` and ``ascend_resolver()``
+    have nothing to do: they are C built-ins that do nothing useful (their result is
+    ignored), so the composer's two calls per node cost no Python frame.
     """
 
-    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
+    # operator.is_(node, index) and tuple(): no side effect, no Python frame (not bound: built-ins)
+    descend_resolver = staticmethod(operator.is_)
+    ascend_resolver = staticmethod(tuple)
 
     def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
         # plain scalars are resolved by the builder, only where their type matters

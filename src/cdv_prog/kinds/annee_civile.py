@@ -32,6 +32,7 @@ from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import date_fr
 
 TYPE: Final = "annee-civile"
 PORTEE: Final = "dossier"
@@ -44,7 +45,7 @@ class Parametres(BaseParametres):
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     debut, fin = ctx.dossier.action.debut, ctx.dossier.action.fin
-    span = f"action du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}"
+    span = f"action du {date_fr(debut)} au {date_fr(fin)}"
     if debut.year != fin.year:
         return echec(
             f"{span} : sur deux années civiles ; déposer un dossier pour {debut.year} "
@@ -69,7 +70,7 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
         changements.append(Changement("action.fin", fin.isoformat(), garde_fin.isoformat()))
     autres = ", ".join(str(y) for y in range(debut.year, fin.year + 1) if y != n)
     phrase = (
-        f"scinder : un dossier {n} ({garde_debut:%d/%m}–{garde_fin:%d/%m/%Y}) et un dossier {autres} "
+        f"scinder : un dossier {n} ({garde_debut:%d/%m}–{date_fr(garde_fin)}) et un dossier {autres} "
         f"pour le reste de l'action"
     )
     return Remede(phrase, tuple(changements))

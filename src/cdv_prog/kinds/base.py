@@ -10,6 +10,7 @@ finding) and a pure ``verifier(ctx, params)`` returning a
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
@@ -47,6 +48,24 @@ def dispositif_connu(value: str, info: ValidationInfo) -> str:
         "dispositif inconnu « {value} »{hint} ; codes connus : {codes}",
         {"value": value, "hint": suggest(value, codes), "codes": ", ".join(codes) or "aucun"},
     )
+
+
+def date_fr(d: dt.date) -> str:
+    """``15/01/2025``: a date as the messages write it (``%d/%m/%Y``), formatted once per date.
+
+    Every dossier's dates are written in several messages; ``strftime`` is slow and
+    the same dates come back from dossier to dossier.
+    """
+    shown = _DATES_FR.get(d)
+    if shown is None:
+        shown = format(d, "%d/%m/%Y")
+        if len(_DATES_FR) >= 4096:
+            _DATES_FR.clear()
+        _DATES_FR[d] = shown
+    return shown
+
+
+_DATES_FR: dict[dt.date, str] = {}
 
 
 ListeFinanceurs = Annotated[list[CodeFinanceur], Field(min_length=1)]

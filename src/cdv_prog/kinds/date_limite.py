@@ -40,6 +40,7 @@ from pydantic_core import PydanticCustomError
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import date_fr
 
 TYPE: Final = "date-limite"
 PORTEE: Final = "dossier"
@@ -104,14 +105,14 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     value = CHAMPS[p.champ](ctx.dossier)
     what = DATES[p.champ]
     debut = echeance(p.au_plus_tot, ctx.exercice) if p.au_plus_tot is not None else None
-    attendue = f"entre le {debut:%d/%m/%Y} et le {limit:%d/%m/%Y}" if debut else f"au plus tard le {limit:%d/%m/%Y}"
+    attendue = f"entre le {date_fr(debut)} et le {date_fr(limit)}" if debut else f"au plus tard le {date_fr(limit)}"
     if value is None:
         return echec(f"{what} non renseignée ; attendue {attendue}")
     if debut is not None and value < debut:
-        return echec(f"{what} : {value:%d/%m/%Y}, avant le {debut:%d/%m/%Y} (attendue {attendue})")
+        return echec(f"{what} : {date_fr(value)}, avant le {date_fr(debut)} (attendue {attendue})")
     if value <= limit:
-        return ok(f"{what} : {value:%d/%m/%Y}, {attendue}")
-    return echec(f"{what} : {value:%d/%m/%Y}, après l'échéance du {limit:%d/%m/%Y}")
+        return ok(f"{what} : {date_fr(value)}, {attendue}")
+    return echec(f"{what} : {date_fr(value)}, après l'échéance du {date_fr(limit)}")
 
 
 # ``cdv arbitrage``: the outcome does not depend on the proposed amounts (:mod:`cdv_prog.core.lineaire`)

@@ -35,6 +35,7 @@ from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.remedes import Changement, Remede
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import date_fr
 
 TYPE: Final = "duree-maximale"
 PORTEE: Final = "dossier"
@@ -57,11 +58,11 @@ def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     debut, fin = ctx.dossier.action.debut, ctx.dossier.action.fin
     limite = plus_annees(debut, p.annees)
     duree = "un an" if p.annees == 1 else f"{p.annees} ans"
-    span = f"action du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}"
+    span = f"action du {date_fr(debut)} au {date_fr(fin)}"
     if fin < limite:
         return ok(f"{span} : moins de {duree}")
     return echec(
-        f"{span} : {duree} ou plus (pour moins de {duree}, fin au plus tard le {limite - dt.timedelta(days=1):%d/%m/%Y})"
+        f"{span} : {duree} ou plus (pour moins de {duree}, fin au plus tard le {date_fr(limite - dt.timedelta(days=1))})"
     )
 
 
@@ -71,7 +72,7 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
     nouvelle = plus_annees(debut, p.annees) - dt.timedelta(days=1)
     if fin <= nouvelle:
         return None
-    phrase = f"ramener la fin au {nouvelle:%d/%m/%Y} et déposer la suite dans un autre dossier"
+    phrase = f"ramener la fin au {date_fr(nouvelle)} et déposer la suite dans un autre dossier"
     return Remede(phrase, (Changement("action.fin", fin.isoformat(), nouvelle.isoformat()),))
 
 

@@ -33,7 +33,7 @@ from pydantic import Field
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.lineaire import Contrainte, Finance, Quantite, au_moins
-from cdv_prog.core.money import euros
+from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import CodeFinanceur
 from cdv_prog.kinds.base import Parametres as BaseParametres
@@ -52,8 +52,8 @@ class Parametres(BaseParametres):
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     scope = p.parmi if p.parmi is not None else list(ctx.regles.financeurs)
-    scope = [c for c in scope if c not in p.sauf]
-    found = [c for c in scope if ctx.total(c) > 0]
+    retenus = ctx.montants.retenus  # ctx.total(c), read once per line of the rule set (issue 17)
+    found = [c for c in scope if c not in p.sauf and retenus.get(c, ZERO) > 0]
     if p.parmi is not None:
         where = f"parmi {ctx.noms(p.parmi)}"
     else:

@@ -36,7 +36,7 @@ from pydantic import Field
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.lineaire import Contrainte, Finance, Total, au_moins
-from cdv_prog.core.money import euros
+from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import CodeFinanceur, Groupe, Montant
 from cdv_prog.kinds.base import Parametres as BaseParametres
@@ -55,15 +55,16 @@ class Parametres(BaseParametres):
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
-    concerned = _concernes(ctx, p)
-    below = [c for c in concerned if ctx.total(c) < p.minimum]
+    retenus = ctx.montants.retenus  # the financeurs that finance, with their totals (as ctx.financent, ctx.total)
+    concerned = [(c, total) for c, total in retenus.items() if total > ZERO and _concerne(ctx, p, c)]
+    plancher = euros(p.minimum)
+    below = [(c, total) for c, total in concerned if total < p.minimum]
     if below:
-        parts = [f"{ctx.nom(c)} : {euros(ctx.total(c))} < plancher de {euros(p.minimum)}" for c in below]
-        return echec(" ; ".join(parts))
+        return echec(" ; ".join(f"{ctx.nom(c)} : {euros(total)} < plancher de {plancher}" for c, total in below))
     if not concerned:
-        return ok(f"aucun financeur concerné par le plancher de {euros(p.minimum)}")
-    parts = [f"{ctx.nom(c)} {euros(ctx.total(c))}" for c in concerned]
-    return ok(f"tous au moins au plancher de {euros(p.minimum)} : " + ", ".join(parts))
+        return ok(f"aucun financeur concerné par le plancher de {plancher}")
+    parts = [f"{ctx.nom(c)} {euros(total)}" for c, total in concerned]
+    return ok(f"tous au moins au plancher de {plancher} : " + ", ".join(parts))
 
 
 def remede(ctx: Contexte, p: Parametres) -> Remede | None:

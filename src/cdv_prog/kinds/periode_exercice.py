@@ -33,6 +33,7 @@ from typing import Final
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import date_fr
 
 TYPE: Final = "periode-exercice"
 PORTEE: Final = "dossier"
@@ -45,7 +46,7 @@ class Parametres(BaseParametres):
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:
     debut, fin, n = ctx.dossier.action.debut, ctx.dossier.action.fin, ctx.exercice
-    span = f"action du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}"
+    span = f"action du {date_fr(debut)} au {date_fr(fin)}"
     if debut > dt.date(n, 12, 31):
         return echec(f"{span} : commence après l'exercice {n} ; exercice ou dates à vérifier")
     if fin < dt.date(n, 1, 1):
