@@ -34,6 +34,8 @@ FORMAT = RAPPORT_FORMAT  # the versioned name of this document (docs/rapport.md)
 ITEM_PAD = "    "  # a dossier inside the "dossiers" list of the streamed document
 _CACHE_LIMIT = 4096
 _constat_parts: dict[tuple[str, str, str, str, str, str], tuple[str, str]] = {}
+# (id of the constat, exercice, pad) → (the constat and the rules, kept alive so their ids are not reused; its text)
+_constat_text: dict[tuple[int, int | None, str], tuple[Constat, JeuDeRegles, str]] = {}
 # (id of the rule, exercice, pad) → (the rule, kept alive so its id is not reused; encoded parameters)
 _parametres_text: dict[tuple[int, int | None, str], tuple[Regle | None, str]] = {}
 
@@ -87,6 +89,21 @@ def _parametres(regle_id: str, exercice: int | None, regles: JeuDeRegles, pad: s
     text = _encode(parametres(regle, exercice, regles), pad)
     if len(_parametres_text) < _CACHE_LIMIT:
         _parametres_text[key] = (regle, text)
+    return text
+
+
+def _constat_texte(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegles) -> str:
+    """:func:`_constat`, kept for the very constat object: the engine shares equal constats
+    (``core.engine.constat``), so a « sans objet » or a rule met is encoded once per exercice."""
+    key = (id(c), exercice, pad)
+    found = _constat_text.get(key)
+    if found is not None and found[0] is c and found[1] is regles:
+        return found[2]
+    text = _constat(c, pad, exercice, regles)
+    if c.remede is None and c.derogation is None:
+        if len(_constat_text) >= _CACHE_LIMIT:
+            _constat_text.clear()  # the messages with amounts rarely repeat: start again
+        _constat_text[key] = (c, regles, text)  # the constat kept alive, so that its id is not reused
     return text
 
 
@@ -150,7 +167,7 @@ def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PA
         sub = inner + "  "
         ex = report.exercice
         constats = (
-            "[\n" + sub + (",\n" + sub).join(_constat(c, sub, ex, regles) for c in report.constats) + "\n" + inner + "]"
+            "[\n" + sub + (",\n" + sub).join(_constat_texte(c, sub, ex, regles) for c in report.constats) + "\n" + inner + "]"
         )
     else:
         constats = "[]"
