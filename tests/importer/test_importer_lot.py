@@ -36,7 +36,7 @@ def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_files_are_named_only_after_the_flush(tmp_path, mode) -> None:
+def test_files_are_named_only_after_the_flush(tmp_path, mode, monkeypatch) -> None:
     seen: list[list[str]] = []
     real_flush = output._flush_data
 
@@ -44,15 +44,12 @@ def test_files_are_named_only_after_the_flush(tmp_path, mode) -> None:
         seen.append([n for n in _names(tmp_path) if not n.startswith(".")])
         real_flush(staged)
 
+    monkeypatch.setattr(output, "_flush_data", flush)
     with OutputBatch() as batch:
-        output._flush_data = flush  # restored below: the batch reads it when publishing
-        try:
-            staged = [batch.add(tmp_path / f"{i}.yaml", f"id: {i}\n".encode(), replace=False) for i in range(3)]
-            assert not any(s.done for s in staged)
-            assert [n for n in _names(tmp_path) if not n.startswith(".")] == []  # nothing under a final name yet
-            batch.close()
-        finally:
-            output._flush_data = real_flush
+        staged = [batch.add(tmp_path / f"{i}.yaml", f"id: {i}\n".encode(), replace=False) for i in range(3)]
+        assert not any(s.done for s in staged)
+        assert [n for n in _names(tmp_path) if not n.startswith(".")] == []  # nothing under a final name yet
+        batch.close()
     assert seen == [[]]
     assert all(s.done and s.error is None for s in staged)
     assert _names(tmp_path) == ["0.yaml", "1.yaml", "2.yaml"]
@@ -60,10 +57,23 @@ def test_files_are_named_only_after_the_flush(tmp_path, mode) -> None:
 
 
 def test_an_unpublished_batch_leaves_nothing(tmp_path, mode) -> None:
-    with pytest.raises(RuntimeError), OutputBatch() as batch:
-        batch.add(tmp_path / "a.yaml", b"a\n")
-        batch.add(tmp_path / "b.yaml", b"b\n")
-        raise RuntimeError("interrompu")
+    def interrupted() -> None:
+        with OutputBatch() as batch:
+            batch.add(tmp_path / "a.yaml", b"a\n")
+            batch.add(tmp_path / "b.yaml", b"b\n")
+            raise RuntimeError("interrompu")
+
+    with pytest.raises(RuntimeError, match="interrompu"):
+        interrupted()
+    assert _names(tmp_path) == []
+
+
+def test_the_try_of_unnamed_files_leaves_nothing(tmp_path) -> None:
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        assert output._unnamed_files_work(fd) == output._UNNAMED
+    finally:
+        os.close(fd)
     assert _names(tmp_path) == []
 
 
@@ -79,7 +89,7 @@ def test_a_failing_write_leaves_no_partial_file(tmp_path, mode, monkeypatch) -> 
     with OutputBatch() as batch:
         monkeypatch.setattr(os, "write", write)
         batch.add(tmp_path / "a.yaml", b"a\n")
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="No space left"):
             batch.add(tmp_path / "b.yaml", b"BOOM\n")
         batch.add(tmp_path / "c.yaml", b"c\n")
         monkeypatch.undo()
@@ -94,7 +104,7 @@ def test_a_failing_flush_names_no_file(tmp_path, mode, monkeypatch) -> None:
     monkeypatch.setattr(output, "_flush_data", broken)
     with OutputBatch() as batch:
         batch.add(tmp_path / "a.yaml", b"a\n")
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="Input/output"):
             batch.publish()
     assert _names(tmp_path) == []
 

@@ -258,7 +258,7 @@ class _Folder:
         self.real = os.path.realpath(path)
         self.fd: int | None = None
         self.names: set[str] | None = None
-        self.unnamed = _UNNAMED
+        self.unnamed: bool | None = None if _UNNAMED else False  # None: not tried yet
         self.wrote = False
 
     def listing(self) -> set[str]:
@@ -290,10 +290,11 @@ class OutputBatch:
     :meth:`add` checks a target and writes its bytes to disk under no final name: an unnamed file
     of the target folder (Linux ``O_TMPFILE``), else a temporary ``.NAME.XXXXXXXX.tmp`` beside it.
     :meth:`publish` then flushes the file system's data **once** (``syncfs`` of the target
-    folder's file system; ``sync`` where the system has no ``syncfs``), and only then gives each file its final name — a link that never
-    replaces an existing file, or, for ``replace=True`` over an existing one, a rename. The
-    batch publishes itself when its unnamed files reach the open-file limit. :meth:`close`
-    flushes each folder that received files (its names), one ``fsync`` per folder.
+    folder's file system; ``sync`` where the system has no ``syncfs``), and only then gives
+    each file its final name — a link that never replaces an existing file, or, for
+    ``replace=True`` over an existing one, a rename. The batch publishes itself when its
+    unnamed files reach the open-file limit. :meth:`close` flushes each folder that received
+    files (its names), one ``fsync`` per folder.
 
     What holds:
 
@@ -328,8 +329,8 @@ class OutputBatch:
     def __exit__(self, *exc: object) -> None:
         self.discard()
 
-    def folder(self, path: Path | str) -> _Folder:
-        key = os.fspath(path) or "."
+    def folder(self, path: str) -> _Folder:
+        key = path or "."
         found = self._folders.get(key)
         if found is None:
             found = self._folders[key] = _Folder(key)
@@ -337,7 +338,7 @@ class OutputBatch:
 
     def may_exist(self, target: Path) -> bool:
         """Whether ``target`` may exist: ``False`` only when the folder's listing (read once) lacks its name."""
-        return target.name.casefold() in self.folder(target.parent).listing()
+        return target.name.casefold() in self.folder(os.path.dirname(target)).listing()
 
     def add(self, target: Path, data: bytes, *, replace: bool = False) -> Staged:
         """Check ``target`` and put ``data`` on disk under no final name; :meth:`publish` names it.
@@ -347,10 +348,10 @@ class OutputBatch:
         """
         if not _BATCHED:  # pragma: no cover - Windows: one file at a time, each flushed on its own
             write_output(target, data, self.inputs, yaml_ok=True, replace=replace)
-            staged = Staged(target, self.folder(target.parent), target.name, replace)
+            staged = Staged(target, self.folder(os.path.dirname(target)), target.name, replace)
             staged.done = True
             return staged
-        folder = self.folder(target.parent)
+        folder = self.folder(os.path.dirname(target))
         name = target.name
         mode = None
         if name.casefold() in folder.listing():  # an existing file: every check, as for one file
@@ -444,13 +445,11 @@ def _stage(staged: Staged, data: bytes, mode: int | None) -> None:
     folder = staged.folder
     dir_fd = folder.open()
     fd = -1
+    if folder.unnamed is None:
+        folder.unnamed = _unnamed_files_work(dir_fd)
     if folder.unnamed:
-        try:
-            fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | _CLOEXEC, 0o666, dir_fd=dir_fd)
-        except OSError:  # a file system without unnamed files: temporary names
-            folder.unnamed = False
-        else:
-            staged.fd = fd
+        fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | _CLOEXEC, 0o666, dir_fd=dir_fd)
+        staged.fd = fd
     if fd < 0:
         while True:
             temp = f".{staged.name}.{os.urandom(4).hex()}.tmp"
@@ -470,6 +469,24 @@ def _stage(staged: Staged, data: bytes, mode: int | None) -> None:
         _drop(staged)
         raise
     if staged.temp is not None:
+        os.close(fd)
+
+
+def _unnamed_files_work(dir_fd: int) -> bool:
+    """Whether the folder takes unnamed files and they can be named (tried once per folder, leaving nothing)."""
+    try:
+        fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | _CLOEXEC, 0o666, dir_fd=dir_fd)
+    except OSError:  # a file system without O_TMPFILE
+        return False
+    probe = f".cdv-{os.urandom(6).hex()}.tmp"
+    try:
+        os.link(f"/proc/self/fd/{fd}", probe, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError:  # /proc/self/fd not usable for a link (a sandbox)
+        return False
+    else:
+        os.unlink(probe, dir_fd=dir_fd)
+        return True
+    finally:
         os.close(fd)
 
 
