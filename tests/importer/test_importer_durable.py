@@ -1,8 +1,8 @@
-"""A batch of imported dossiers is durable at its end: one sync, one folder fsync, no fsync per file.
+"""A batch of imported dossiers is durable at its end: one flush of the data, one folder fsync, no fsync per file.
 
-Each file is still written atomically through :func:`cdv_prog.files.output.write_output`, and
-validated once (the emitter's fidelity is proven by ``test_importer_ecriture.py`` and
-``test_importer_proprietes.py``).
+Each file is still atomic (:class:`cdv_prog.files.output.OutputBatch`: its bytes flushed before it
+gets its name), and validated once (the emitter's fidelity is proven by ``test_importer_ecriture.py``
+and ``test_importer_proprietes.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ class _Calls:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.fsync: list[bool] = []  # True: a folder, False: a file
         self.sync = 0
+        self.flush: list[list[str]] = []  # each flush of a batch's data: the yaml files named then
         real_fsync = os.fsync
+        real_flush = output._flush_data
+
+        def flush(staged: list[output.Staged]) -> None:
+            self.flush.append(sorted(n for s in staged for n in os.listdir(s.folder.real) if n.endswith(".yaml")))
+            real_flush(staged)
 
         def fsync(fd: int) -> None:
             import stat
@@ -39,6 +45,7 @@ class _Calls:
 
         monkeypatch.setattr(os, "fsync", fsync)
         monkeypatch.setattr(os, "sync", sync, raising=False)
+        monkeypatch.setattr(output, "_flush_data", flush)
 
 
 def test_import_syncs_once_at_the_end_not_per_file(cdv, csv_file, tmp_path, monkeypatch) -> None:
@@ -49,7 +56,8 @@ def test_import_syncs_once_at_the_end_not_per_file(cdv, csv_file, tmp_path, monk
     assert result.code == 0, result.err
     assert len(list(out.glob("*.yaml"))) == 5
     assert calls.fsync == [True]  # the target folder, once; no file fsynced on its own
-    assert calls.sync == (1 if hasattr(os, "sync") else 0)
+    assert calls.flush == [[]]  # the data flushed once, before any file got its name
+    assert calls.sync == 0  # syncfs of the target's file system, not the whole system's sync
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
@@ -58,12 +66,12 @@ def test_nothing_written_nothing_synced(cdv, csv_file, tmp_path, monkeypatch) ->
     calls = _Calls(monkeypatch)
     essai = cdv("importer", source, "--exercice", "2025", "-d", tmp_path / "a", "--essai", "--rules", RULES)
     assert essai.code == 0, essai.err
-    assert calls.fsync == [] and calls.sync == 0
+    assert calls.fsync == [] and calls.flush == []
     first = cdv("importer", source, "--exercice", "2025", "-d", tmp_path / "b", "--rules", RULES)
-    assert first.code == 0 and calls.fsync == [True]
+    assert first.code == 0 and calls.fsync == [True] and len(calls.flush) == 1
     again = cdv("importer", source, "--exercice", "2025", "-d", tmp_path / "b", "--rules", RULES)
     assert again.code == 0 and "inchangé" in again.err
-    assert calls.fsync == [True]  # nothing new: no second sync
+    assert calls.fsync == [True] and len(calls.flush) == 1  # nothing new: no second flush
 
 
 def test_written_files_read_back_as_the_validated_dossiers(cdv, csv_file, tmp_path, regles) -> None:
@@ -75,16 +83,32 @@ def test_written_files_read_back_as_the_validated_dossiers(cdv, csv_file, tmp_pa
 
 
 def test_a_failing_sync_is_an_error_naming_the_folder(cdv, csv_file, tmp_path, monkeypatch) -> None:
-    source = csv_file([ENTETE_ACTION, action_row(1)])
+    source = csv_file([ENTETE_ACTION, action_row(1), action_row(2)])
 
-    def broken(folders: object) -> None:
+    def broken(staged: object) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(output, "sync_folders", broken)
+    monkeypatch.setattr(output, "_flush_data", broken)
     out = tmp_path / "dossiers"
     result = cdv("importer", source, "--exercice", "2025", "-d", out, "--rules", RULES)
     assert result.code == 2
     assert f"{out}" in result.err and "disque" in result.err
+    assert list(out.iterdir()) == []  # the data never reached the disk: no file named, none left behind
+    assert result.out == ""  # and none reported written
+
+
+def test_a_failing_folder_flush_is_an_error_after_the_files(cdv, csv_file, tmp_path, monkeypatch) -> None:
+    source = csv_file([ENTETE_ACTION, action_row(1)])
+
+    def broken(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(output, "_fsync_folder", broken)
+    out = tmp_path / "dossiers"
+    result = cdv("importer", source, "--exercice", "2025", "-d", out, "--rules", RULES)
+    assert result.code == 2
+    assert f"{out}" in result.err and "disque" in result.err
+    assert result.out.splitlines() == [str(out / "CDV-2025-001.yaml")]  # named, its durability not confirmed
 
 
 def test_write_output_without_fsync_is_still_atomic(tmp_path, monkeypatch) -> None:

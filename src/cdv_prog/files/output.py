@@ -223,3 +223,361 @@ def _write_atomic(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+# ----------------------------------------------------------------------------- a batch of files
+
+
+class Staged:
+    """One file of an :class:`OutputBatch`: its bytes are on disk under no final name yet.
+
+    ``done`` once the batch published it; ``error`` is then ``None`` (written) or why it was not
+    (:class:`AlreadyExists`, :class:`OutputRefused`, :class:`OSError`).
+    """
+
+    __slots__ = ("done", "error", "fd", "folder", "name", "replace", "target", "temp")
+
+    def __init__(self, target: Path, folder: _Folder, name: str, replace: bool) -> None:
+        self.target = target
+        self.folder = folder
+        self.name = name  # the final name, in ``folder``
+        self.replace = replace  # renamed over an existing file (else: linked, never over one)
+        self.fd: int | None = None  # an unnamed file (``O_TMPFILE``), open until published
+        self.temp: str | None = None  # or a temporary name in ``folder``
+        self.done = False
+        self.error: Exception | None = None
+
+
+class _Folder:
+    """A target folder of a batch: opened, resolved and listed once, not for each file."""
+
+    __slots__ = ("fd", "names", "path", "real", "unnamed", "wrote")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.real = os.path.realpath(path)
+        self.fd: int | None = None
+        self.names: set[str] | None = None
+        self.unnamed: bool | None = None if _UNNAMED else False  # None: not tried yet
+        self.wrote = False
+
+    def listing(self) -> set[str]:
+        if self.names is None:
+            try:
+                self.names = {n.casefold() for n in os.listdir(self.real)}
+            except OSError:
+                self.names = set()
+        return self.names
+
+    def open(self) -> int:
+        if self.fd is None:
+            self.fd = os.open(self.real, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        return self.fd
+
+
+# Files created unnamed and linked once their bytes are on disk: Linux (``O_TMPFILE``), with
+# ``/proc`` mounted (the link goes through ``/proc/self/fd``, the one way open to a user).
+_UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# A batch needs files opened, linked and renamed relative to an open folder, and a whole-system
+# flush at least; elsewhere (Windows) each file is written and flushed on its own.
+_BATCHED = hasattr(os, "sync") and {os.open, os.link, os.rename} <= os.supports_dir_fd
+
+
+class OutputBatch:
+    """Many new files (``cdv importer``'s dossiers), each atomic, the whole batch made durable once.
+
+    :meth:`add` checks a target and writes its bytes to disk under no final name: an unnamed file
+    of the target folder (Linux ``O_TMPFILE``), else a temporary ``.NAME.XXXXXXXX.tmp`` beside it.
+    :meth:`publish` then flushes the file system's data **once** (``syncfs`` of the target
+    folder's file system; ``sync`` where the system has no ``syncfs``), and only then gives
+    each file its final name — a link that never replaces an existing file, or, for
+    ``replace=True`` over an existing one, a rename. The batch publishes itself when its
+    unnamed files reach the open-file limit. :meth:`close` flushes each folder that received
+    files (its names), one ``fsync`` per folder.
+
+    What holds:
+
+    * after :meth:`close` returns, every file reported written is on disk, bytes and name;
+    * a crash at any point never leaves a partly written file under a final name: a name is
+      given only to bytes already flushed. A crash before :meth:`close` may lose names given
+      since the last folder flush (the files are then simply not there); an unnamed file is
+      reclaimed by the file system; a temporary ``.…tmp`` name (systems without ``O_TMPFILE``)
+      may stay behind after a crash — never after an error, which removes it;
+    * an existing file is never touched unless ``replace=True`` was asked for it, and a file the
+      command reads (``inputs``: by name, symbolic link or hard link) never (:func:`check_output`).
+
+    A target folder is resolved, listed and opened once: a new name (not in the listing) is
+    checked against the resolved inputs with no system call; an existing one goes through
+    :func:`check_output`. Every target is a YAML dossier (``yaml_ok``). Use as a context
+    manager: leaving it unpublished (an exception) removes every unpublished file. Where files
+    cannot be opened relative to a folder (Windows), each file is written by :func:`write_output`
+    and flushed on its own.
+    """
+
+    def __init__(self, inputs: Iterable[Path] = ()) -> None:
+        self.inputs = inputs if isinstance(inputs, Inputs) else Inputs(inputs)
+        self._resolved = {str(r) for _, r in self.inputs.paths}
+        self._folders: dict[str, _Folder] = {}
+        self._staged: list[Staged] = []
+        self._open_files = 0
+        self._limit = _open_file_budget()
+
+    def __enter__(self) -> OutputBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def folder(self, path: str) -> _Folder:
+        key = path or "."
+        found = self._folders.get(key)
+        if found is None:
+            found = self._folders[key] = _Folder(key)
+        return found
+
+    def may_exist(self, target: Path) -> bool:
+        """Whether ``target`` may exist: ``False`` only when the folder's listing (read once) lacks its name."""
+        return target.name.casefold() in self.folder(os.path.dirname(target)).listing()
+
+    def add(self, target: Path, data: bytes, *, replace: bool = False) -> Staged:
+        """Check ``target`` and put ``data`` on disk under no final name; :meth:`publish` names it.
+
+        Raises :class:`OutputRefused` (an input), :class:`AlreadyExists` (exists and not
+        ``replace``) or :class:`OSError` (nothing is left behind then).
+        """
+        if not _BATCHED:  # pragma: no cover - Windows: one file at a time, each flushed on its own
+            write_output(target, data, self.inputs, yaml_ok=True, replace=replace)
+            staged = Staged(target, self.folder(os.path.dirname(target)), target.name, replace)
+            staged.done = True
+            return staged
+        folder = self.folder(os.path.dirname(target))
+        name = target.name
+        mode = None
+        if name.casefold() in folder.listing():  # an existing file: every check, as for one file
+            check_output(target, self.inputs, yaml_ok=True)
+            try:
+                st = os.stat(target)
+            except OSError:
+                st = None
+            if st is not None:
+                if not replace:
+                    raise AlreadyExists(f"{target} existe déjà")
+                if not stat.S_ISREG(st.st_mode):  # a device, a pipe: written into, never replaced
+                    write_output(target, data, self.inputs, yaml_ok=True)
+                    staged = Staged(target, folder, name, replace)
+                    staged.done = True
+                    return staged
+                real = os.path.realpath(target)  # through a symbolic link: its target is replaced
+                folder, name = self.folder(os.path.dirname(real)), os.path.basename(real)
+                mode = st.st_mode & 0o7777
+        elif os.path.join(folder.real, name) in self._resolved:
+            raise OutputRefused(f"{target} est un fichier lu par cdv : refus de l'écraser")
+        staged = Staged(target, folder, name, replace and mode is not None)
+        _stage(staged, data, mode)
+        self._staged.append(staged)
+        if staged.fd is not None:
+            self._open_files += 1
+            if self._open_files >= self._limit:
+                self.publish()
+        return staged
+
+    def publish(self) -> None:
+        """Flush the staged files' data once, then give each its final name (``done``, ``error``).
+
+        OSError when the data cannot be flushed: then no file of this round is named, and none is
+        left behind.
+        """
+        staged, self._staged, self._open_files = self._staged, [], 0
+        if not staged:
+            return
+        try:
+            _flush_data(staged)
+        except BaseException:
+            for s in staged:
+                _drop(s)
+            raise
+        for s in staged:
+            try:
+                _name(s, self.inputs)
+                s.folder.wrote = True
+            except (OutputRefused, OSError) as exc:
+                s.error = exc
+            finally:
+                _drop(s)
+                s.done = True
+
+    def close(self) -> None:
+        """Publish what is left, then flush each folder that received files, once. OSError on failure."""
+        self.publish()
+        try:
+            for folder in self._folders.values():
+                if folder.wrote and folder.fd is not None:
+                    _fsync_folder(folder.fd)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Forget what was not published (nothing of it stays on disk) and close the folders."""
+        staged, self._staged, self._open_files = self._staged, [], 0
+        for s in staged:
+            _drop(s)
+        for folder in self._folders.values():
+            if folder.fd is not None:
+                os.close(folder.fd)
+                folder.fd = None
+
+
+def _open_file_budget() -> int:
+    """How many unnamed files a batch keeps open before publishing them: the open-file limit's spare part."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - systems without resource
+        return 256
+    if soft == resource.RLIM_INFINITY:  # pragma: no cover - an unlimited process
+        return 16384
+    return max(16, min(soft - 256, 16384))
+
+
+def _stage(staged: Staged, data: bytes, mode: int | None) -> None:
+    folder = staged.folder
+    dir_fd = folder.open()
+    fd = -1
+    if folder.unnamed is None:
+        folder.unnamed = _unnamed_files_work(dir_fd)
+    if folder.unnamed:
+        fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | _CLOEXEC, 0o666, dir_fd=dir_fd)
+        staged.fd = fd
+    if fd < 0:
+        while True:
+            temp = f".{staged.name}.{os.urandom(4).hex()}.tmp"
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666, dir_fd=dir_fd)
+            except FileExistsError:  # pragma: no cover - a clash of random names
+                continue
+            staged.temp = temp
+            break
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if mode is not None:
+            os.fchmod(fd, mode)  # an existing file keeps its permissions; a new one gets the umask's
+    except BaseException:
+        _drop(staged)
+        raise
+    if staged.temp is not None:
+        os.close(fd)
+
+
+def _unnamed_files_work(dir_fd: int) -> bool:
+    """Whether the folder takes unnamed files and they can be named (tried once per folder, leaving nothing)."""
+    try:
+        fd = os.open(".", os.O_TMPFILE | os.O_WRONLY | _CLOEXEC, 0o666, dir_fd=dir_fd)
+    except OSError:  # a file system without O_TMPFILE
+        return False
+    probe = f".cdv-{os.urandom(6).hex()}.tmp"
+    try:
+        os.link(f"/proc/self/fd/{fd}", probe, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError:  # /proc/self/fd not usable for a link (a sandbox)
+        return False
+    else:
+        os.unlink(probe, dir_fd=dir_fd)
+        return True
+    finally:
+        os.close(fd)
+
+
+def _flush_data(staged: list[Staged]) -> None:
+    """The bytes of every staged file on disk: one ``syncfs`` per file system, else ``sync``."""
+    syncfs = _syncfs()
+    if syncfs is not None:
+        seen: set[int] = set()
+        for s in staged:
+            fd = s.folder.fd
+            assert fd is not None
+            dev = os.fstat(fd).st_dev
+            if dev not in seen:
+                seen.add(dev)
+                syncfs(fd)
+    else:  # pragma: no cover - systems without syncfs
+        os.sync()
+
+
+_SYNCFS: list[Callable[[int], None] | None] = []
+
+
+def _syncfs() -> Callable[[int], None] | None:
+    """``syncfs(fd)`` of the C library (Linux): flushes one file system, not the whole system's."""
+    if not _SYNCFS:
+        _SYNCFS.append(_load_syncfs())
+    return _SYNCFS[0]
+
+
+def _load_syncfs() -> Callable[[int], None] | None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.syncfs
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - systems without syncfs
+        return None
+    call.argtypes = [ctypes.c_int]
+    call.restype = ctypes.c_int
+
+    def syncfs(fd: int) -> None:
+        if call(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+
+    return syncfs
+
+
+def _name(s: Staged, inputs: Inputs) -> None:
+    """Give a staged file its final name: a link that never replaces, or a rename over (``replace``)."""
+    folder = s.folder
+    dir_fd = folder.fd
+    assert dir_fd is not None
+    if not s.replace:
+        try:
+            if s.fd is not None:
+                os.link(f"/proc/self/fd/{s.fd}", s.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # follows the link
+            else:
+                assert s.temp is not None
+                os.link(s.temp, s.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            return
+        except FileExistsError:
+            raise AlreadyExists(f"{s.target} existe déjà") from None
+    if s.fd is not None:  # an unnamed file takes a temporary name to be renamed over the old one
+        while True:
+            temp = f".{s.name}.{os.urandom(4).hex()}.tmp"
+            try:
+                os.link(f"/proc/self/fd/{s.fd}", temp, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            except FileExistsError:  # pragma: no cover - a clash of random names
+                continue
+            s.temp = temp
+            break
+    assert s.temp is not None
+    os.rename(s.temp, s.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # POSIX: replaces atomically
+    s.temp = None
+
+
+def _drop(s: Staged) -> None:
+    """Close a staged file and remove its temporary name, if any (its final name stays)."""
+    if s.fd is not None:
+        os.close(s.fd)
+        s.fd = None
+    if s.temp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(s.folder.real, s.temp))
+        s.temp = None
+
+
+def _fsync_folder(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF):  # folders that cannot be flushed
+            raise

@@ -5,17 +5,22 @@ problem there is a usage error: missing file, bad mapping, no header row…)
 then :meth:`Import.resultats`, one :class:`ResultatImport` per action in sheet order.
 Every dossier is validated once, by the same models as ``cdv check``, before it
 is written; written atomically; never replaces an existing file unless asked.
-The batch is made durable once, at its end (:func:`cdv_prog.files.output.sync_folders`:
-one flush of the file system and one ``fsync`` of the target folder, not one per
-file). That the emitted text reads back as the validated dossier is proven by the
-tests of the emitter (``tests/importer/test_importer_ecriture.py``,
+The files go through one :class:`cdv_prog.files.output.OutputBatch`: the target
+folder is listed once (a name it lacks is neither read nor checked again), each
+file's bytes go to disk under no final name, the file system is flushed once
+(``syncfs``), then every file gets its name, then the folder is flushed once —
+no ``fsync`` per file, and a crash never leaves a partly written dossier under its
+name. The results come in sheet order, each once its file is named. That the
+emitted text reads back as the validated dossier is proven by the tests of the
+emitter (``tests/importer/test_importer_ecriture.py``,
 ``test_importer_proprietes.py``), not checked again for every file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +28,11 @@ from pydantic import ValidationError
 
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.output import OutputRefused
+from cdv_prog.files.output import AlreadyExists, OutputBatch, OutputRefused, Staged
 from cdv_prog.importer.construction import ActionImportee, Lecture, Probleme, lire_actions, probleme_de
 from cdv_prog.importer.conversion import Conversion
 from cdv_prog.importer.correspondance import CorrespondanceInvalide, charger
-from cdv_prog.importer.ecriture import DejaPresent, ecrit_atomique, schema_ref, yaml_dossier
+from cdv_prog.importer.ecriture import schema_ref, yaml_dossier
 from cdv_prog.importer.entetes import EnteteIntrouvable, Plan, plan, trouve_entete
 from cdv_prog.importer.tableur import Feuille, TableurIllisible, ouvrir
 from cdv_prog.importer.texte import neutralise, plages
@@ -77,7 +82,6 @@ class Import:
         self.lecture: Lecture | None = None
         self.schema = ""
         self.notes: list[str] = []
-        self._inputs: Iterable[Path] = ()
 
     def preparer(self) -> None:
         opts = self.options
@@ -116,20 +120,23 @@ class Import:
                 raise ImportImpossible(
                     [f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]
                 ) from None
-        from cdv_prog.files.output import Inputs
-
-        self._inputs = Inputs(self._entrees())  # resolved once for the whole batch
-        names: dict[str, str] = {}
-        written = False
-        for action in self.lecture.actions:
-            res = self._one(action, names)
-            written = written or res.statut in ("ecrit", "remplace")
-            yield res
-        if written:
-            from cdv_prog.files.output import sync_folders
-
+        with OutputBatch(self._entrees()) as batch:  # inputs resolved, folder listed once for the batch
+            names: dict[str, str] = {}
+            pending: deque[tuple[ResultatImport, ActionImportee, Staged | None]] = deque()
+            for action in self.lecture.actions:
+                pending.append(self._one(action, names, batch))
+                while pending and (pending[0][2] is None or pending[0][2].done):  # in sheet order
+                    yield self._publie(*pending.popleft())
             try:
-                sync_folders([self.options.vers])
+                batch.publish()
+            except OSError as exc:
+                raise ImportImpossible(
+                    [f"les dossiers à écrire dans {self.options.vers} n'ont pas pu être mis sur le disque : {exc}"]
+                ) from None
+            while pending:
+                yield self._publie(*pending.popleft())
+            try:
+                batch.close()
             except OSError as exc:
                 raise ImportImpossible(
                     [f"les dossiers écrits dans {self.options.vers} n'ont pas pu être mis sur le disque : {exc}"]
@@ -137,56 +144,81 @@ class Import:
 
     # ----------------------------------------------------------------- one action
 
-    def _one(self, action: ActionImportee, names: dict[str, str]) -> ResultatImport:
+    def _one(
+        self, action: ActionImportee, names: dict[str, str], batch: OutputBatch
+    ) -> tuple[ResultatImport, ActionImportee, Staged | None]:
+        """The action's result; for a file to write, staged in ``batch`` (its name given when published)."""
         assert self.feuille is not None and self.plan is not None
         if action.problemes or action.id is None:
-            return ResultatImport(action.id, "ignore", problemes=action.problemes)
+            return ResultatImport(action.id, "ignore", problemes=action.problemes), action, None
         try:
-            dossier = Dossier.model_validate(action.donnees, context={"regles": self.regles})
+            Dossier.model_validate(action.donnees, context={"regles": self.regles})
         except ValidationError as exc:
             from cdv_prog.files.messages import translate
 
             problems = [probleme_de(self.feuille, self.plan, action, e.champ, e.message) for e in translate(exc, None)]
-            return ResultatImport(action.id, "ignore", problemes=problems)
+            return ResultatImport(action.id, "ignore", problemes=problems), action, None
         if action.id.startswith("."):
-            return self._ignore(
+            return (
+                self._ignore(
+                    action,
+                    None,
+                    "id",
+                    f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
+                    "valeur-invalide",
+                ),
                 action,
                 None,
-                "id",
-                f"identifiant « {action.id} » : il ne peut pas commencer par un point (le fichier serait caché)",
-                "valeur-invalide",
             )
         target = self.options.vers / f"{action.id}.yaml"
         key = os.path.normcase(action.id).lower()
         if key in names:
-            return self._ignore(
+            return (
+                self._ignore(
+                    action,
+                    target,
+                    "id",
+                    f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)",
+                    "doublon",
+                ),
                 action,
-                target,
-                "id",
-                f"même nom de fichier que le dossier « {names[key]} » (majuscules/minuscules)",
-                "doublon",
+                None,
             )
         names[key] = action.id
         text = yaml_dossier(action.donnees, self.schema, self._provenance(action))
-        existing = self._existing(target)
-        if self.options.essai:
-            return self._essai(action, dossier, target, text, existing)
+        existing = self._existing(target) if batch.may_exist(target) else None
         if existing == text:
-            return ResultatImport(action.id, "inchange", target, texte=text)
+            return ResultatImport(action.id, "inchange", target, texte=text), action, None
         if existing is not None and not self.options.remplacer:
-            return self._deja(action, target)
-
+            return self._deja(action, target), action, None
+        if self.options.essai:
+            statut = "a-remplacer" if existing is not None else "a-ecrire"
+            return ResultatImport(action.id, statut, target, texte=text), action, None
+        statut = "remplace" if existing is not None else "ecrit"
         try:
-            ecrit_atomique(target, text, self.options.remplacer, None, self._inputs, fsync=False)
-        except DejaPresent:
-            return self._deja(action, target)
+            staged = batch.add(target, text.encode("utf-8"), replace=self.options.remplacer)
+        except AlreadyExists:
+            return self._deja(action, target), action, None
         except OutputRefused as exc:
-            return self._ignore(action, target, "", str(exc), "ecriture")
+            return self._ignore(action, target, "", str(exc), "ecriture"), action, None
         except OSError as exc:
-            return self._ignore(
-                action, target, "", f"écriture impossible de {target} : {exc.strerror or exc}", "ecriture"
-            )
-        return ResultatImport(action.id, "remplace" if existing is not None else "ecrit", target, texte=text)
+            return self._ecriture_impossible(action, target, exc), action, None
+        return ResultatImport(action.id, statut, target, texte=text), action, staged
+
+    def _publie(self, res: ResultatImport, action: ActionImportee, staged: Staged | None) -> ResultatImport:
+        """The result once its file is published: written, or why not (it existed meanwhile, an error)."""
+        if staged is None or staged.error is None:
+            return res
+        assert res.fichier is not None
+        if isinstance(staged.error, AlreadyExists):
+            return self._deja(action, res.fichier)
+        if isinstance(staged.error, OutputRefused):
+            return self._ignore(action, res.fichier, "", str(staged.error), "ecriture")
+        assert isinstance(staged.error, OSError)
+        return self._ecriture_impossible(action, res.fichier, staged.error)
+
+    def _ecriture_impossible(self, action: ActionImportee, target: Path, exc: OSError) -> ResultatImport:
+        return self._ignore(action, target, "", f"écriture impossible de {target} : {exc.strerror or exc}", "ecriture")
 
     def _entrees(self) -> list[Path]:
         """The files this import reads: never written over."""
@@ -194,15 +226,6 @@ class Import:
         if self.options.correspondance is not None:
             found.append(self.options.correspondance)
         return found
-
-    def _essai(
-        self, action: ActionImportee, dossier: Dossier, target: Path, text: str, existing: str | None
-    ) -> ResultatImport:
-        if existing == text:
-            return ResultatImport(action.id, "inchange", target, texte=text)
-        if existing is not None and not self.options.remplacer:
-            return self._deja(action, target)
-        return ResultatImport(action.id, "a-remplacer" if existing is not None else "a-ecrire", target, texte=text)
 
     def _ignore(
         self, action: ActionImportee, target: Path | None, champ: str, message: str, nature: str
