@@ -167,7 +167,12 @@ def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PA
         sub = inner + "  "
         ex = report.exercice
         constats = (
-            "[\n" + sub + (",\n" + sub).join(_constat_texte(c, sub, ex, regles) for c in report.constats) + "\n" + inner + "]"
+            "[\n"
+            + sub
+            + (",\n" + sub).join(_constat_texte(c, sub, ex, regles) for c in report.constats)
+            + "\n"
+            + inner
+            + "]"
         )
     else:
         constats = "[]"
