@@ -281,44 +281,59 @@ class ReportCache:
         return self._check_raw(path, raw, self.key(raw), regles, historique)
 
     def check_file_encode(
-        self, path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None, encodeur: Encodeur
+        self,
+        path: Path,
+        regles: JeuDeRegles,
+        historique: HistoriqueDossiers | None,
+        encodeur: Encodeur,
+        raw: bytes | None = None,
     ) -> RapportEncode:
         """The report of ``path`` written by ``encodeur``: the text kept from an earlier run when the file's
         content, the rules, the tool, its history view, the file's name and what the text depends on
-        (``encodeur.cle``) are unchanged; else :meth:`check_file`'s report, written and kept."""
+        (``encodeur.cle``) are unchanged; else checked, written and kept (the written text only: a run in
+        another format or width checks the file again, once). ``raw``: the file's bytes, already read and
+        known to be missing from the cache (:meth:`lookup_encode`)."""
         from cdv_prog.files.dossiers import check_file
 
-        try:
-            raw = read_bytes(path)
-        except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
-            return encodeur(check_file(path, regles, historique))
-        key = self.key(raw)
-        cle_rendu = _cle_rendu(key, encodeur, path)
-        found = self._rendu(self.get(cle_rendu, "rendus"), path, historique)
-        if found is not None:
-            return found
-        encoded = encodeur(self._check_raw(path, raw, key, regles, historique))
+        if raw is None:
+            try:
+                raw = read_bytes(path)
+            except LoadFailed:  # unreadable, too big, not a regular file: said by the reader, never stored
+                return encodeur(check_file(path, regles, historique))
+            cle_rendu = _cle_rendu(self.key(raw), encodeur, path)
+            found = self._rendu(self.get(cle_rendu, "rendus"), path, historique)
+            if found is not None:
+                return found
+        else:
+            cle_rendu = _cle_rendu(self.key(raw), encodeur, path)
+        self.misses += 1
+        encoded = encodeur(check_file(path, regles, historique, raw=raw))
         self.put(cle_rendu, self._vue(historique, encoded.exercice) + encode_rendu(encoded), "rendus")
         return encoded
 
     def lookup_encode(
         self, paths: Sequence[Path], historique: HistoriqueDossiers | None, encodeur: Encodeur
-    ) -> list[RapportEncode | None]:
-        """The written report of each of ``paths`` kept by :meth:`check_file_encode`, where it still holds;
-        else None (that file has to be checked: unknown, changed, or unreadable). One query for them all."""
+    ) -> list[RapportEncode | bytes | None]:
+        """For each of ``paths``: its written report kept by :meth:`check_file_encode`, if it still holds;
+        else the file's bytes (to be checked: unknown or changed), or None (unreadable: the reader says why).
+        One query for them all."""
+        lus: list[bytes | None] = []
         cles: list[bytes | None] = []
         for path in paths:
             try:
                 raw = read_bytes(path)
             except LoadFailed:
+                lus.append(None)
                 cles.append(None)
                 continue
+            lus.append(raw)
             cles.append(_cle_rendu(self.key(raw), encodeur, path))
         stored = self.get_many([c for c in cles if c is not None], "rendus")
-        return [
-            None if c is None else self._rendu(stored.get(c), path, historique)
-            for c, path in zip(cles, paths, strict=True)
-        ]
+        out: list[RapportEncode | bytes | None] = []
+        for cle, lu, path in zip(cles, lus, paths, strict=True):
+            found = None if cle is None else self._rendu(stored.get(cle), path, historique)
+            out.append(found if found is not None else lu)
+        return out
 
     def _rendu(self, stored: bytes | None, path: Path, historique: HistoriqueDossiers | None) -> RapportEncode | None:
         """The written report ``stored`` for ``path``, if sound and judged with the same history view."""
@@ -334,7 +349,10 @@ class ReportCache:
     ) -> Iterator[RapportEncode]:
         """:meth:`check_file_encode` on each of ``paths``, those the cache knows looked up at once."""
         for path, found in zip(paths, self.lookup_encode(paths, historique, encodeur), strict=True):
-            yield found if found is not None else self.check_file_encode(path, regles, historique, encodeur)
+            if isinstance(found, RapportEncode):
+                yield found
+            else:  # its bytes (checked without reading them again), or None: unreadable, the reader says why
+                yield self.check_file_encode(path, regles, historique, encodeur, raw=found)
         if len(self._pending_rendus) >= WRITE_EVERY:
             self.flush()
 

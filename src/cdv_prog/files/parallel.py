@@ -455,7 +455,7 @@ def _cache_first(
         with interruptible(on_signal=_stop_workers):
             for block in chunks(files, LOOKUP_BLOCK):
                 for path, found in zip(block, cache.lookup_encode(block, historique, encodeur), strict=True):
-                    if found is None:
+                    if not isinstance(found, RapportEncode):  # to be checked (a worker reads it again)
                         misses.append(path)
                         if len(misses) >= size:
                             submit()
