@@ -165,6 +165,19 @@ def test_unsound_written_reports_are_refused(value: bytes) -> None:
     assert decode_rendu(value, "x.yaml") is None
 
 
+@pytest.mark.parametrize("taille", [cache_module.MAX_TEXTE + 1, 2**40, 5, -1, "16"])
+def test_a_written_report_never_inflates_beyond_what_it_says(taille: object) -> None:
+    """The text's size is read from the head and bounded before anything is decompressed: a lying or
+    hostile size is refused, never allocated."""
+    import json
+
+    import lz4.block
+
+    head = json.dumps(["eligible", "X", 2025, None, 0, False, None, True, taille]).encode()
+    value = len(head).to_bytes(4, "big") + head + lz4.block.compress(b"x" * 1000, store_size=False)
+    assert decode_rendu(value, "x.yaml") is None
+
+
 def test_the_written_form_gives_the_same_text_and_figures(regles) -> None:
     from cdv_prog.core.report import Encodeur
 
