@@ -61,6 +61,7 @@ class _WorkerState(TypedDict, total=False):
     historique: HistoriqueDossiers | None  # the history's index (SPEC §5), inherited by the fork: sent once
     parent: int  # the parent's pid: a worker whose parent is gone exits
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
+    resumer: Callable[[DossierReport], object]  # the caller's summary of each report, made in the worker
 
 
 # Set in the parent just before the workers are forked, read by them.
@@ -98,6 +99,7 @@ def check_reports(
     cache: CacheSpec | None = None,
     historique: HistoriqueDossiers | None = None,
     remedes: bool = False,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[DossierReport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
@@ -111,8 +113,11 @@ def check_reports(
     ``remedes``: each report with « ce qu'il faudrait » (:func:`cdv_prog.core.remedier.ajouter_remedes`),
     verified against its exercice's view of ``historique``, computed where the report is made;
     a cached report has no dossier to remedy, so ``cache`` is not used then.
+    ``resumer``: called on each report where it is made (after its remedies, before its dossier is
+    dropped), its result kept in ``report.sommaire`` (``cdv programmation``: what it keeps of a dossier);
+    a cached report has no dossier to summarise, so ``cache`` is not used then either.
     """
-    if remedes:
+    if remedes or resumer is not None:
         cache = None
     if jobs is None:
         jobs = default_jobs(len(files))
@@ -123,8 +128,16 @@ def check_reports(
 
             return filter_reports(ReportCache(cache).check_files(files, regles, historique=historique), exercice)
         reports = check_files(files, regles, exercice, historique)
-        return (avec_remedes(r, regles, historique) for r in reports) if remedes else reports
-    return filter_reports(_parallel(files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes), exercice)
+        if remedes:
+            reports = (avec_remedes(r, regles, historique) for r in reports)
+        return (_resume(r, resumer) for r in reports) if resumer is not None else reports
+    batch = _parallel(files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes, resumer=resumer)
+    return filter_reports(batch, exercice)
+
+
+def _resume(report: DossierReport, resumer: Callable[[DossierReport], object]) -> DossierReport:
+    report.sommaire = resumer(report)
+    return report
 
 
 def avec_remedes(report: DossierReport, regles: JeuDeRegles, historique: HistoriqueDossiers | None) -> DossierReport:
@@ -240,6 +253,7 @@ def _parallel(
     unpack_item: Callable[[Any], Any] | None = None,
     cache: CacheSpec | None = None,
     remedes: bool = False,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -252,6 +266,8 @@ def _parallel(
     _WORKER_STATE["parent"] = os.getpid()
     if cache is not None:
         _WORKER_STATE["cache"] = cache
+    if resumer is not None:
+        _WORKER_STATE["resumer"] = resumer
     task = task or _check_chunk
     unpack_item = unpack_item or unpack
     with contextlib.suppress(OSError, ValueError):
@@ -286,6 +302,7 @@ def _parallel(
         _WORKER_STATE.pop("historique", None)
         _WORKER_STATE.pop("parent", None)
         _WORKER_STATE.pop("cache", None)
+        _WORKER_STATE.pop("resumer", None)
 
 
 def _stop_workers() -> None:
@@ -353,6 +370,7 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
     spec = _WORKER_STATE.get("cache")
     historique = _WORKER_STATE.get("historique")
     remedier = _WORKER_STATE.get("remedes", False)
+    resumer = _WORKER_STATE.get("resumer")
     check: Callable[..., DossierReport] = check_file
     if spec is not None:
         if not _worker_cache:
@@ -365,6 +383,8 @@ def _check_chunk(paths: Sequence[Path]) -> list[dict[str, Any]]:
         report = check(path, regles) if historique is None else check(path, regles, historique=historique)
         if remedier:  # before the dossier is dropped: the remedies travel with the report
             report = avec_remedes(report, regles, historique)
+        if resumer is not None:  # before the dossier is dropped: the summary travels in its place
+            report.sommaire = resumer(report)
         if not keep:
             report.dossier = None  # the amounts travel in report.montants
         out.append(pack(report))
