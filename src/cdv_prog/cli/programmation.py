@@ -39,11 +39,12 @@ from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable
 
     from cdv_prog.core.historique import HistoriqueDossiers
     from cdv_prog.core.report import DossierReport
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.programmation.fiche import Fiche
     from cdv_prog.render.programmation_scdl import Publication
 
 EXERCICE_HELP = "Exercice (année) de la programmation. Défaut : celui des dossiers, s'ils en ont un seul."
@@ -94,6 +95,7 @@ def programmation(
     from cdv_prog.core.report import WalkError
     from cdv_prog.files.parallel import check_reports
     from cdv_prog.programmation.calcul import AucunExercice, PlusieursExercices, calculer, calculer_exercice_unique
+    from cdv_prog.programmation.fiche import fiche
     from cdv_prog.render.registry import programmation_renderer
 
     format = report_format(PROGRAMMATION, format, output)
@@ -119,20 +121,21 @@ def programmation(
         raise fail_usage("un classeur xlsx ne s'affiche pas dans un terminal : ajouter --output FICHIER.xlsx")
 
     shown = format != "json" and len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()
-    # streamed: the calculation keeps sums, not reports, and memory stays small
+    # streamed: each report is reduced to its fiche where it is made (a worker under --jobs) and the dossier
+    # dropped there; the calculation keeps sums and compact lines, never a report, and memory stays small
     a_lire = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
-    reports = progress(
-        check_reports(a_lire, regles, exercice, jobs=jobs, historique=index), len(a_lire), shown, "Lecture des dossiers"
-    )
-    if format in REMEDES_FORMATS:  # the COPIL report says what each inéligible dossier would need
-        reports = _remedes(reports, regles, index)
+    resumer = _resumer(regles, index) if format in REMEDES_FORMATS else fiche
+    batch = check_reports(a_lire, regles, exercice, jobs=jobs, dossiers=False, historique=index, resumer=resumer)
+    reports = progress(batch, len(a_lire), shown, "Lecture des dossiers")
+    lignes = format in LIGNES_FORMATS
     if exercice is not None:
-        prog = calculer(reports, regles, exercice, index.vue(exercice) if index is not None else None, index)
+        vue = index.vue(exercice) if index is not None else None
+        prog = calculer(reports, regles, exercice, vue, index, lignes_retenues=lignes)
         if prog.resume.total == 0:
             raise nothing_to_check(roots, exercice, len(files))
     else:
         try:
-            prog = calculer_exercice_unique(reports, regles, index)
+            prog = calculer_exercice_unique(reports, regles, index, lignes_retenues=lignes)
         except PlusieursExercices as exc:
             raise fail_usage(
                 f"les dossiers relèvent de plusieurs exercices ({exc}) : préciser lequel avec --exercice"
@@ -233,17 +236,19 @@ def _report_missing(publication: Publication) -> bool:
 
 REMEDES_FORMATS = ("text", "html")
 """The formats whose list of set-aside dossiers shows « ce qu'il faudrait » (computed for those only)."""
+LIGNES_FORMATS = ("html", "xlsx", "scdl")
+"""The formats that list the eligible dossiers one by one (the others list only those set aside)."""
 
 
-def _remedes(
-    reports: Iterable[DossierReport], regles: JeuDeRegles, index: HistoriqueDossiers | None
-) -> Iterator[DossierReport]:
-    """Each inéligible report with its verified combined remedy, judged with its exercice's history view."""
-    from cdv_prog.core.remedier import ajouter_remedes
+def _resumer(regles: JeuDeRegles, index: HistoriqueDossiers | None) -> Callable[[DossierReport], Fiche | None]:
+    """The fiche of each report, an inéligible one's verified combined remedy added to the report first
+    (judged with its exercice's history view), where the report is made: a worker under --jobs."""
+    from cdv_prog.files.parallel import avec_remedes
+    from cdv_prog.programmation.fiche import fiche
 
-    for report in reports:
+    def resumer(report: DossierReport) -> Fiche | None:
         if report.verdict == "ineligible" and report.dossier is not None:
-            vue = index.vue(report.exercice) if index is not None and report.exercice is not None else None
-            yield from ajouter_remedes([report], regles, vue)
-        else:
-            yield report
+            avec_remedes(report, regles, index)  # in place: the remedies travel with the report
+        return fiche(report)
+
+    return resumer

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from cdv_prog.core.historique import Historique, disponible
+from cdv_prog.core.historique import DossierAnterieur, Historique, disponible
 from cdv_prog.core.montants import Montants, TotalFinanceur
 
 if TYPE_CHECKING:
@@ -63,26 +63,18 @@ class Contexte:
 
 
 @dataclass(frozen=True)
-class DossierRetenu:
-    """An eligible dossier of the exercice with its amounts, as the programmation rules see it."""
-
-    dossier: Dossier
-    montants: Montants
-
-
-@dataclass(frozen=True)
 class ContexteProgrammation:
-    """One exercice as the programmation rules see it."""
+    """One exercice as the programmation rules see it.
+
+    Never the dossiers themselves: a programmation of 100 000 dossiers keeps
+    only compact records (``cdv programmation`` streams its batch).
+    """
 
     exercice: int
     regles: JeuDeRegles
-    dossiers: tuple[DossierRetenu, ...]  # the eligible dossiers of the exercice, in path order
+    cpo: tuple[DossierAnterieur, ...]  # the records of the exercice's eligible dossiers under a CPO, in path order
     financeurs: tuple[TotalFinanceur, ...]  # per-financeur totals against the enveloppes
     historique: Historique | None = None  # the dossiers of earlier exercices (SPEC §5); None: not given
 
     def nom(self, financeur: str) -> str:
         return self.regles.nom_court(financeur)
-
-    def contexte(self, retenu: DossierRetenu) -> Contexte:
-        """One of its dossiers as the dossier rules see it (amounts not recomputed)."""
-        return Contexte(retenu.dossier, self.regles, retenu.montants, historique=self.historique)

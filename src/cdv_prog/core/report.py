@@ -42,6 +42,9 @@ class DossierReport:
     pour_etre_eligible_impossible: str | None = None
     derogation: Derogation | None = None  # applied: the verdict is « éligible par dérogation »
     derogations_sans_objet: tuple[Derogation, ...] = ()  # recorded for this dossier, matching no failure
+    # what a caller keeps of the dossier, made where the report is made (``check_reports(resumer=…)``):
+    # it travels in place of the dossier (``cdv programmation``); None when not asked for
+    sommaire: object | None = field(default=None, repr=False)
 
     @property
     def par_derogation(self) -> bool:

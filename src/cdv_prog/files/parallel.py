@@ -62,6 +62,7 @@ class _WorkerState(TypedDict, total=False):
     parent: int  # the parent's pid: a worker whose parent is gone exits
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
     encodeur: Encodeur  # send back each report written in the output's format (RapportEncode), not the report
+    resumer: Callable[[DossierReport], object]  # the caller's summary of each report, made in the worker
 
 
 # Set in the parent just before the workers are forked, read by them.
@@ -101,6 +102,7 @@ def check_reports(
     historique: HistoriqueDossiers | None = None,
     remedes: bool = False,
     encodeur: None = None,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[DossierReport]: ...
 
 
@@ -116,6 +118,7 @@ def check_reports(
     remedes: bool = False,
     *,
     encodeur: Encodeur,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[Rapport]: ...
 
 
@@ -130,6 +133,7 @@ def check_reports(
     historique: HistoriqueDossiers | None = None,
     remedes: bool = False,
     encodeur: Encodeur | None = None,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[Rapport]: ...
 
 
@@ -143,6 +147,7 @@ def check_reports(
     historique: HistoriqueDossiers | None = None,
     remedes: bool = False,
     encodeur: Encodeur | None = None,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[Rapport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
@@ -161,7 +166,7 @@ def check_reports(
     parent then only adds it up and writes it. Without a worker or a cache, reports stay reports
     (the renderer writes them as it would have).
     """
-    if remedes:
+    if remedes or resumer is not None:
         cache = None
     if jobs is None:
         jobs = default_jobs(len(files))
@@ -173,13 +178,22 @@ def check_reports(
             lus = ReportCache(cache).check_files(files, regles, historique=historique, encodeur=encodeur)
             return filter_reports(lus, exercice)
         reports = check_files(files, regles, exercice, historique)
-        return (avec_remedes(r, regles, historique) for r in reports) if remedes else reports
+        if remedes:
+            reports = (avec_remedes(r, regles, historique) for r in reports)
+        return (_resume(r, resumer) for r in reports) if resumer is not None else reports
     if cache is not None and encodeur is not None:  # the cache looked up first, in the parent
         return filter_reports(_cache_first(files, regles, jobs, historique, cache, remedes, encodeur), exercice)
     return filter_reports(
-        _parallel(files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes, encodeur=encodeur),
+        _parallel(
+            files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes, encodeur=encodeur, resumer=resumer
+        ),
         exercice,
     )
+
+
+def _resume(report: DossierReport, resumer: Callable[[DossierReport], object]) -> DossierReport:
+    report.sommaire = resumer(report)
+    return report
 
 
 def avec_remedes(report: DossierReport, regles: JeuDeRegles, historique: HistoriqueDossiers | None) -> DossierReport:
@@ -369,6 +383,7 @@ class _Pool:
         _WORKER_STATE.pop("parent", None)
         _WORKER_STATE.pop("cache", None)
         _WORKER_STATE.pop("encodeur", None)
+        _WORKER_STATE.pop("resumer", None)
 
 
 def _state(
@@ -378,12 +393,15 @@ def _state(
     cache: CacheSpec | None,
     remedes: bool,
     encodeur: Encodeur | None,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> _WorkerState:
     state: _WorkerState = {"regles": regles, "dossiers": dossiers, "remedes": remedes, "historique": historique}
     if cache is not None:
         state["cache"] = cache
     if encodeur is not None:
         state["encodeur"] = encodeur
+    if resumer is not None:
+        state["resumer"] = resumer
     return state
 
 
@@ -398,11 +416,12 @@ def _parallel(
     cache: CacheSpec | None = None,
     remedes: bool = False,
     encodeur: Encodeur | None = None,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[Any]:
     size = chunk_size(len(files), jobs)
     task = task or _check_chunk
     unpack_item = unpack_item or _unpack_item
-    pool = _Pool(jobs, _state(regles, dossiers, historique, cache, remedes, encodeur))
+    pool = _Pool(jobs, _state(regles, dossiers, historique, cache, remedes, encodeur, resumer))
     finished = False
     try:
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
@@ -551,6 +570,7 @@ def _check_chunk(paths: Sequence[Path]) -> list[Any]:
     historique = _WORKER_STATE.get("historique")
     remedier = _WORKER_STATE.get("remedes", False)
     encodeur = _WORKER_STATE.get("encodeur")
+    resumer = _WORKER_STATE.get("resumer")
     cache = None
     if spec is not None:
         if not _worker_cache:
@@ -567,7 +587,7 @@ def _check_chunk(paths: Sequence[Path]) -> list[Any]:
             report = cache.check_file(path, regles, historique)
         else:
             report = check_file(path, regles) if historique is None else check_file(path, regles, historique)
-        out.append(_sent(report, regles, historique, remedier, keep, encodeur))
+        out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
     if cache is not None:
         cache.flush()  # the chunk's new entries: one transaction
     return out
@@ -580,10 +600,13 @@ def _sent(
     remedier: bool,
     keep: bool,
     encodeur: Encodeur | None,
+    resumer: Callable[[DossierReport], object] | None = None,
 ) -> Any:
     """What a worker sends back of ``report``: its text and figures (with an ``encodeur``), else the report."""
     if remedier:  # before the dossier is dropped: the remedies travel with the report
         report = avec_remedes(report, regles, historique)
+    if resumer is not None:  # before the dossier is dropped: the summary travels in its place
+        report.sommaire = resumer(report)
     if encodeur is not None:
         return encodeur(report)
     if not keep:

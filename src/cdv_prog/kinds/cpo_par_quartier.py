@@ -85,7 +85,7 @@ class Parametres(BaseParametres):
 
 def _dossiers_cpo(ctx: ContexteProgrammation) -> list[DossierAnterieur]:
     """The dossiers under a CPO: the eligible ones of the exercice, then those of its history (records)."""
-    found = [DossierAnterieur.of(r.dossier, r.montants) for r in ctx.dossiers if r.dossier.action.cpo is not None]
+    found = list(ctx.cpo)
     if ctx.historique is not None:
         found += [h for h in ctx.historique.dossiers if h.annees_cpo is not None and h.exercice < ctx.exercice]
     return found

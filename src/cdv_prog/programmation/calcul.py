@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from cdv_prog.core.context import ContexteProgrammation, DossierRetenu
+from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.engine import evaluer_programmation
 from cdv_prog.core.findings import Constat
-from cdv_prog.core.historique import Historique, HistoriqueDossiers
+from cdv_prog.core.historique import DossierAnterieur, Historique, HistoriqueDossiers
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport, Resume
 from cdv_prog.programmation.engagements import Engagements, EngagementsCpo
+from cdv_prog.programmation.fiche import Fiche, fiche_de
 from cdv_prog.programmation.repartitions import Repartition, Repartitions
 from cdv_prog.programmation.totaux import Totaux
 
@@ -22,45 +23,127 @@ if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-@dataclass(frozen=True)
-class LigneDossier:
-    """A dossier as the programmation lists it (what the reports need, not the whole dossier)."""
+MontantsPlats = tuple[str | int | Decimal, ...]
+"""Amounts per financeur, flat: code, amount, code, amount… (an amount in cents when it is written to the cent)."""
 
-    id: str | None
-    fichier: str
-    verdict: str
-    intitule: str | None = None
-    porteur: str | None = None
-    cpo: bool = False
-    demande: dict[str, Decimal] | None = None
-    retenu: dict[str, Decimal] | None = None
-    motifs: tuple[str, ...] = ()  # failed bloquant rules, or reading errors, in French
-    echecs: tuple[Constat, ...] = ()  # the failed bloquant rules themselves (reports name them by title)
-    siret: str | None = None  # the porteur's (open data: ``cdv programmation --format scdl``)
-    quartiers: tuple[str, ...] = ()  # codes, in the dossier's order (the COPIL report groups by them)
-    defi: str | None = None  # code
-    derogation: Derogation | None = None  # éligible par dérogation of the COPIL (rules/derogations.yaml)
-    ce_qu_il_faudrait: str | None = None  # an inéligible dossier's verified combined remedy, when computed
+
+def _compact(amounts: dict[str, Decimal] | None) -> MontantsPlats | None:
+    if amounts is None:
+        return None
+    out: list[str | int | Decimal] = []
+    for code, amount in amounts.items():
+        exponent = amount.as_tuple().exponent
+        out += (code, int(amount.scaleb(2)) if exponent == -2 else amount)  # cents: 28 bytes, not 104
+    return tuple(out)
+
+
+def _amounts(flat: MontantsPlats | None) -> dict[str, Decimal] | None:
+    if flat is None:
+        return None
+    return {
+        str(flat[i]): Decimal(v).scaleb(-2) if isinstance(v := flat[i + 1], int) else Decimal(v)
+        for i in range(0, len(flat), 2)
+    }
+
+
+class LigneDossier:
+    """A dossier as the programmation lists it (what the reports need, not the whole dossier).
+
+    Compact — slots, amounts in cents, the reasons of a valid dossier drawn
+    from its failed rules when asked — since a programmation keeps one per
+    dossier it lists.
+    """
+
+    __slots__ = (
+        "_demande",
+        "_motifs",
+        "_retenu",
+        "ce_qu_il_faudrait",
+        "cpo",
+        "defi",
+        "derogation",
+        "echecs",
+        "fichier",
+        "id",
+        "intitule",
+        "porteur",
+        "quartiers",
+        "siret",
+        "verdict",
+    )
+
+    def __init__(
+        self,
+        id: str | None,
+        fichier: str,
+        verdict: str,
+        intitule: str | None = None,
+        porteur: str | None = None,
+        cpo: bool = False,
+        demande: dict[str, Decimal] | None = None,
+        retenu: dict[str, Decimal] | None = None,
+        motifs: tuple[str, ...] | None = (),  # None: drawn from ``echecs``
+        echecs: tuple[Constat, ...] = (),  # the failed bloquant rules themselves (reports name them by title)
+        siret: str | None = None,  # the porteur's (open data: ``cdv programmation --format scdl``)
+        quartiers: tuple[str, ...] = (),  # codes, in the dossier's order (the COPIL report groups by them)
+        defi: str | None = None,  # code
+        derogation: Derogation | None = None,  # éligible par dérogation of the COPIL (rules/derogations.yaml)
+        ce_qu_il_faudrait: str | None = None,  # an inéligible dossier's verified combined remedy, when computed
+    ):
+        self.id = id
+        self.fichier = fichier
+        self.verdict = verdict
+        self.intitule = intitule
+        self.porteur = porteur
+        self.cpo = cpo
+        self._demande = _compact(demande)
+        self._retenu = _compact(retenu)
+        self._motifs = motifs
+        self.echecs = echecs
+        self.siret = siret
+        self.quartiers = quartiers
+        self.defi = defi
+        self.derogation = derogation
+        self.ce_qu_il_faudrait = ce_qu_il_faudrait
+
+    @property
+    def demande(self) -> dict[str, Decimal] | None:
+        """Requested per financeur (a valid dossier)."""
+        return _amounts(self._demande)
+
+    @property
+    def retenu(self) -> dict[str, Decimal] | None:
+        """Retained per financeur (a valid dossier)."""
+        return _amounts(self._retenu)
+
+    @property
+    def motifs(self) -> tuple[str, ...]:
+        """Failed bloquant rules, or reading errors, in French."""
+        if self._motifs is not None:
+            return self._motifs
+        return tuple(f"{c.regle} : {c.message}" for c in self.echecs)
 
     @classmethod
-    def of(cls, report: DossierReport) -> LigneDossier:
-        d, m = report.dossier, report.montants
+    def of(cls, report: DossierReport, fiche: Fiche | None = None) -> LigneDossier:
+        """The line of a report, from its fiche (:mod:`.fiche`: made where the report was made, if not given)."""
+        d, m = fiche if fiche is not None else fiche_de(report), report.montants
         if report.verdict == "invalide" or d is None or m is None:
             return cls(report.id, report.fichier, "invalide", motifs=tuple(str(e) for e in report.erreurs))
+        echecs = tuple(report.echecs)
         return cls(
             report.id,
             report.fichier,
             report.verdict,
             d.intitule,
-            d.porteur.nom,
-            d.action.cpo is not None,
+            d.porteur,
+            d.annees_cpo is not None,
             m.demandes,
             m.retenus,
-            tuple(f"{c.regle} : {c.message}" for c in report.echecs),
-            tuple(report.echecs),
-            d.porteur.siret,
-            tuple(dict.fromkeys(d.action.quartiers)),
-            d.action.defi,
+            None,  # drawn from echecs when asked
+            echecs,
+            d.siret,
+            d.quartiers,
+            d.defi,
             derogation=report.derogation if report.par_derogation else None,
             ce_qu_il_faudrait=_ce_qu_il_faudrait(report),
         )
@@ -83,7 +166,8 @@ class Programmation:
     constats: tuple[Constat, ...]
     repartitions: tuple[Repartition, ...]
     engagements: Engagements
-    dossiers: tuple[LigneDossier, ...]
+    dossiers: tuple[LigneDossier, ...]  # in path order; without ``lignes_retenues``, only ecartes and dérogations
+    lignes_retenues: bool = True  # ``dossiers`` lists the eligible dossiers too (the formats that show them)
 
     @property
     def ecartes(self) -> list[LigneDossier]:
@@ -110,7 +194,13 @@ class Programmation:
 
 
 class Calcul:
-    """Accumulates the reports of one exercice, one at a time, into a :class:`Programmation`."""
+    """Accumulates the reports of one exercice, one at a time, into a :class:`Programmation`.
+
+    Memory: no report and no dossier is kept — sums, the CPO dossiers' records
+    (for the programmation rules) and one :class:`LigneDossier` per dossier
+    listed (``lignes_retenues=False``: the set-aside and dérogation ones only,
+    all that the JSON, text and CSV reports list).
+    """
 
     def __init__(
         self,
@@ -118,6 +208,7 @@ class Calcul:
         exercice: int,
         historique: Historique | None = None,
         suivants: HistoriqueDossiers | None = None,
+        lignes_retenues: bool = True,
     ):
         self.regles = regles
         self.exercice = exercice
@@ -125,22 +216,25 @@ class Calcul:
         self.totaux = Totaux(exercice, regles)
         self.repartitions = Repartitions(regles)
         self.engagements = EngagementsCpo(exercice, regles, suivants=suivants)  # suivants: the CPO's later dossiers
-        self.eligibles: list[DossierRetenu] = []  # for the programmation rules
+        self.cpo: list[DossierAnterieur] = []  # the eligible CPO dossiers' records, for the programmation rules
         self.lignes: list[LigneDossier] = []
+        self.lignes_retenues = lignes_retenues
 
     def add(self, report: DossierReport) -> None:
         self.totaux.add(report)
-        self.lignes.append(LigneDossier.of(report))
-        if report.verdict == "eligible" and report.dossier is not None and report.montants is not None:
-            self.eligibles.append(DossierRetenu(report.dossier, report.montants))
-            self.repartitions.add(report.dossier, report.montants)
-            self.engagements.add(report.dossier, report.montants)
+        fiche = fiche_de(report)
+        eligible = report.verdict == "eligible" and fiche is not None and report.montants is not None
+        if self.lignes_retenues or not eligible or report.par_derogation:
+            self.lignes.append(LigneDossier.of(report, fiche))
+        if eligible and fiche is not None and report.montants is not None:
+            self.repartitions.ajouter(fiche, report.montants)
+            if fiche.cpo is not None:
+                self.cpo.append(fiche.cpo)
+                self.engagements.ajouter(fiche.cpo.id, fiche.annees_cpo, report.montants)
 
     def resultat(self) -> Programmation:
         financeurs = tuple(self.totaux.financeurs())
-        ctx = ContexteProgrammation(
-            self.exercice, self.regles, tuple(self.eligibles), financeurs, historique=self.historique
-        )
+        ctx = ContexteProgrammation(self.exercice, self.regles, tuple(self.cpo), financeurs, historique=self.historique)
         return Programmation(
             self.exercice,
             financeurs,
@@ -149,6 +243,7 @@ class Calcul:
             tuple(self.repartitions.resultat()),
             self.engagements.resultat(),
             tuple(self.lignes),
+            self.lignes_retenues,
         )
 
 
@@ -158,13 +253,15 @@ def calculer(
     exercice: int,
     historique: Historique | None = None,
     suivants: HistoriqueDossiers | None = None,
+    lignes_retenues: bool = True,
 ) -> Programmation:
     """The programmation of ``exercice`` from its reports (in path order), with the history if given.
 
     ``suivants``: an index holding the dossiers of later exercices (the CPO's
     commitments use their real later dossiers, :mod:`.engagements`).
+    ``lignes_retenues``: as for :class:`Calcul`.
     """
-    calcul = Calcul(regles, exercice, historique, suivants)
+    calcul = Calcul(regles, exercice, historique, suivants, lignes_retenues)
     for report in reports:
         calcul.add(report)
     return calcul.resultat()
@@ -181,7 +278,10 @@ class AucunExercice(Exception):
 
 
 def calculer_exercice_unique(
-    reports: Iterable[DossierReport], regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
+    reports: Iterable[DossierReport],
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None = None,
+    lignes_retenues: bool = True,
 ) -> Programmation:
     """The programmation of the one exercice the reports share, streaming.
 
@@ -197,7 +297,7 @@ def calculer_exercice_unique(
             pending.append(report)
             if report.exercice is not None:
                 vue = historique.vue(report.exercice) if historique is not None else None
-                calcul = Calcul(regles, report.exercice, vue, historique)
+                calcul = Calcul(regles, report.exercice, vue, historique, lignes_retenues)
                 for held in pending:
                     calcul.add(held)
                 pending = []

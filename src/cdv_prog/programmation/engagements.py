@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers, engages_cpo, suivant
 from cdv_prog.core.money import ZERO, montant_json, taux_json
 from cdv_prog.core.montants import Montants, solde, taux
 
 if TYPE_CHECKING:
+    from cdv_prog.core.dossier import Dossier
     from cdv_prog.core.ruleset import JeuDeRegles
 
 HYPOTHESE = (
@@ -166,14 +166,19 @@ class EngagementsCpo:
 
     def add(self, dossier: Dossier, montants: Montants) -> None:
         """Add an **eligible** dossier (those without CPO are ignored)."""
-        if dossier.action.cpo is None:
+        cpo = dossier.action.cpo
+        self.ajouter(dossier.id, tuple(cpo.annees) if cpo is not None else None, montants)
+
+    def ajouter(self, id: str, annees_cpo: tuple[int, ...] | None, montants: Montants) -> None:
+        """Add an **eligible** dossier by its id and its CPO's years (None: no CPO, ignored)."""
+        if annees_cpo is None:
             return
-        later = sorted({y for y in dossier.action.cpo.annees if y > self.exercice})
+        later = sorted({y for y in annees_cpo if y > self.exercice})
         if not later:
             return
-        self.ids.append(dossier.id)
+        self.ids.append(id)
         propres = self._engages(montants)
-        maillon: str | None = dossier.id
+        maillon: str | None = id
         for year in later:
             reel = suivant(self.suivants, maillon, year) if self.suivants is not None and maillon else None
             maillon = reel.id if reel is not None else None  # the chain stops at the first missing year

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.money import ZERO, montant_json
-from cdv_prog.core.montants import Montants
 from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR, TYPES_PORTEUR_FR
+from cdv_prog.programmation.fiche import Fiche
 
 if TYPE_CHECKING:
+    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.core.montants import Montants
     from cdv_prog.core.ruleset import JeuDeRegles
 
 NOTE_QUARTIERS = (
@@ -150,25 +151,29 @@ class Repartitions:
             "Action",
             [("nouvelle", "Actions nouvelles"), ("renouvellement", "Renouvellements")],
         )
-        self._simple: list[tuple[_Axe, Callable[[Dossier], str | None]]] = [
-            (self.defis, lambda d: d.action.defi),
-            (self.objectifs, lambda d: d.action.objectif),
-            (self.porteurs, lambda d: d.porteur.type),
-            (self.cpo, lambda d: "cpo" if d.action.cpo is not None else "annuelle"),
-            (self.renouvellement, lambda d: "renouvellement" if d.action.renouvellement else "nouvelle"),
+        self._simple: list[tuple[_Axe, Callable[[Fiche], str | None]]] = [
+            (self.defis, lambda d: d.defi),
+            (self.objectifs, lambda d: d.objectif),
+            (self.porteurs, lambda d: d.type_porteur),
+            (self.cpo, lambda d: "cpo" if d.annees_cpo is not None else "annuelle"),
+            (self.renouvellement, lambda d: "renouvellement" if d.renouvellement else "nouvelle"),
         ]
 
     def add(self, dossier: Dossier, montants: Montants) -> None:
         """Add an **eligible** dossier."""
+        self.ajouter(Fiche.of(dossier, montants), montants)
+
+    def ajouter(self, fiche: Fiche, montants: Montants) -> None:
+        """Add an **eligible** dossier, by its fiche."""
         totaux = montants.retenus
-        quartiers = list(dict.fromkeys(dossier.action.quartiers))
+        quartiers = fiche.quartiers
         for code in quartiers:
             self.quartiers.ligne(code).dossiers += 1
         for financeur, amount in totaux.items():
             for code, share in zip(quartiers, partager(amount, len(quartiers)), strict=True):
                 self.quartiers.ligne(code).ajouter(financeur, share)
         for axe, key in self._simple:
-            axe.ajouter(key(dossier), totaux)
+            axe.ajouter(key(fiche), totaux)
 
     def resultat(self) -> list[Repartition]:
         axes = (self.quartiers, self.defis, self.objectifs, self.porteurs, self.cpo, self.renouvellement)
