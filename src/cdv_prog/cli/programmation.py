@@ -39,7 +39,7 @@ from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
 from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from cdv_prog.core.historique import HistoriqueDossiers
     from cdv_prog.core.report import DossierReport
@@ -146,6 +146,7 @@ def programmation(
                 "pour voir les enveloppes"
             ) from None
 
+    payload: bytes | Iterable[bytes]
     if publication is not None:
         from cdv_prog.render.programmation_scdl import render as scdl
 
@@ -155,7 +156,8 @@ def programmation(
     if output is not None:
         write_report(output, payload, inputs, dirs, announce="Rapport écrit")
     else:
-        write_payload(payload, for_people=format in TEXT_FORMATS)
+        for chunk in [payload] if isinstance(payload, bytes) else payload:
+            write_payload(chunk, for_people=format in TEXT_FORMATS)
     sys.stdout.flush()
     incomplet = _report_missing(publication) if publication is not None else False
     raise typer.Exit(max(prog.exit_code, 1 if non_lus or incomplet else 0))

@@ -9,10 +9,11 @@ rounded to the cent, ``taux`` to 4 decimals, ``null`` where no enveloppe is set.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.money import montant_json
-from cdv_prog.render.json_stream import dumps
+from cdv_prog.render.json_stream import dumps, stream
 from cdv_prog.render.programmation_common import EnteteRapport
 
 if TYPE_CHECKING:
@@ -22,9 +23,18 @@ if TYPE_CHECKING:
 
 
 def document(prog: Programmation, regles: JeuDeRegles) -> dict[str, Any]:
+    """The whole document (:func:`chunks` writes the same text without holding it)."""
+    head, ecartes, tail = _parties(prog, regles)
+    return {**head, "ecartes": list(ecartes), **tail}
+
+
+def _parties(
+    prog: Programmation, regles: JeuDeRegles
+) -> tuple[dict[str, Any], Iterator[dict[str, Any]], dict[str, Any]]:
+    """The keys before ``ecartes``, its items (one dossier each, made as they are written), the keys after."""
     ordre = list(regles.financeurs)
     entete = EnteteRapport.of(prog, regles)
-    return {
+    head = {
         "exercice": prog.exercice,
         "financeurs": [f.to_dict() for f in prog.financeurs],
         "dossiers": prog.resume.to_dict(),
@@ -41,15 +51,16 @@ def document(prog: Programmation, regles: JeuDeRegles) -> dict[str, Any]:
             for d in prog.par_derogation
             if d.derogation is not None
         ],
-        "ecartes": [
-            {"id": d.id, "fichier": d.fichier, "verdict": d.verdict, "motifs": list(d.motifs)} for d in prog.ecartes
-        ],
+    }
+    ecartes = ({"id": d.id, "fichier": d.fichier, "verdict": d.verdict, "motifs": list(d.motifs)} for d in prog.ecartes)
+    tail = {
         "regles": {
             "fichiers": list(entete.fichiers_regles),
             "empreinte": entete.empreinte,
             "version-cdv": entete.version,
         },
     }
+    return head, ecartes, tail
 
 
 def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
@@ -58,3 +69,11 @@ def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
 
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
     return render_text(prog, regles).encode("utf-8")
+
+
+def chunks(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> Iterator[bytes]:
+    """:func:`render`'s bytes, written as they are made: the set-aside dossiers (a third of a big
+    batch) one at a time, never the whole document in memory."""
+    head, ecartes, tail = _parties(prog, regles)
+    for chunk in stream("ecartes", ecartes, lambda: tail, head):
+        yield chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")

@@ -41,7 +41,7 @@ CHECK: dict[str, str] = {
 
 PROGRAMMATION: dict[str, str] = {
     "text": "cdv_prog.render.programmation_text:render_bytes",
-    "json": "cdv_prog.render.programmation_json:render",
+    "json": "cdv_prog.render.programmation_json:chunks",  # written as it is made: memory does not grow
     "csv": "cdv_prog.render.programmation_csv:render",
     "xlsx": "cdv_prog.render.programmation_xlsx:render",
     "html": "cdv_prog.render.programmation_html:render",
@@ -212,7 +212,9 @@ class CheckRenderer(Protocol):
 
 
 class ProgrammationRenderer(Protocol):
-    def __call__(self, prog: Programmation, regles: JeuDeRegles, sortie: Sortie, /) -> bytes: ...
+    """The report's bytes, or its chunks as they are made (a long list written without holding it)."""
+
+    def __call__(self, prog: Programmation, regles: JeuDeRegles, sortie: Sortie, /) -> bytes | Iterable[bytes]: ...
 
 
 def load(registry: dict[str, str], name: str) -> Any:
