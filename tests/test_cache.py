@@ -21,8 +21,10 @@ from cdv_prog.files import dossiers as dossiers_module
 from cdv_prog.files.cache import (
     FILE_NAME,
     ReportCache,
+    decode_registre,
     decode_rendu,
     decode_report,
+    encode_registre,
     encode_rendu,
     encode_report,
     spec_for,
@@ -419,3 +421,57 @@ def test_a_history_change_rechecks_the_later_exercices_only(cdv, lot: Path, chec
     assert rechecked == {"2024", "2025", "2026"}  # and the later exercices' history with it
     assert not any(p.parent.name == "2024" and p != target for p in checks[n:])  # not the others of 2024
     assert after.out == cdv(*args, "--sans-cache").out
+
+
+# --------------------------------------------------------------------------- the history's records
+
+
+@pytest.fixture
+def lus(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The history files really read (not read back from the cache), in this process."""
+    from cdv_prog.files import historique
+
+    seen: list[Path] = []
+    real = historique.lire
+
+    def counting(path, regles, *args, **kw):
+        seen.append(path)
+        return real(path, regles, *args, **kw)
+
+    monkeypatch.setattr(historique, "lire", counting)
+    return seen
+
+
+def test_a_warm_run_reads_no_history_file_again(cdv, lot: Path, lus: list[Path]) -> None:
+    args = ("check", lot, "--format", "json", "--jobs", "1")
+    cold = cdv(*args)
+    n = len(lus)
+    assert n > 0  # the earlier exercices, read as history
+    assert cdv(*args).out == cold.out
+    invalide = lot / "2025" / "zz-invalide.yaml"
+    assert lus[n:] == [invalide]  # every record read back; an invalid file is read again (it says why)
+    target = sorted((lot / "2024").glob("*.yaml"))[0]
+    target.write_text(target.read_text(encoding="utf-8") + "# modifié\n", encoding="utf-8")
+    changed = cdv(*args)
+    assert lus[n + 1 :] == [target, invalide]  # only the changed file read again…
+    assert changed.out == cdv(*args, "--sans-cache").out  # …and the same output as without the cache
+
+
+def test_the_record_form_gives_the_same_record(regles) -> None:
+    from cdv_prog.files.historique import lire
+
+    records = [r for p in discover([EXAMPLES]) if not isinstance(r := lire(p, regles), cache_module.DossierReport)]
+    assert any(r.annees_cpo for r in records) and any(r.bilan_envoye_le for r in records)
+    for record in records:
+        assert decode_registre(encode_registre(record), record.fichier) == record
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"", b"[]", b"not json", b'["X", "2025", "t", ["n", null, null], [], null, null, [], [], null, null, false, null]',
+     b'["X", 2025, "t", ["n", null, null], [], null, null, [["etat", "NaN"]], [], null, null, false, null]',
+     b'["X", 2025, "t", ["n", null, null], [], null, null, [], [], "2025-13-01", null, false, null]',
+     b'["X", 2025, "t", ["n", null, null], [], null, ["2025"], [], [], null, null, false, null]'],
+)  # fmt: skip
+def test_unsound_records_are_refused(value: bytes) -> None:
+    assert decode_registre(value, "x.yaml") is None

@@ -108,7 +108,15 @@ def check(
     # read exercice after exercice (each file once) only when nothing needs the whole history's index first:
     # a cached report is checked against its view's digest; remedies are verified against each dossier's
     # history view, which is the same whether the index is read first or exercice after exercice
-    lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, en_un_passage=not avec_cache)
+    cache = None
+    if avec_cache:  # each entry also records the digest of the history view its dossier was judged with
+        from cdv_prog.files.cache import spec_for
+
+        cache = spec_for(regles)
+    # the history's records of unchanged files are read back from the cache too
+    lecture, seuls = lire_historique(
+        files, historique, regles, exercice, jobs, en_un_passage=not avec_cache, cache=cache
+    )
     inputs = [*files, *seuls, *regles.fichiers]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
@@ -117,11 +125,6 @@ def check(
         _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
     index = lecture.historique if lecture.historique.dossiers else None
     a_verifier = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
-    cache = None
-    if avec_cache:  # each entry also records the digest of the history view its dossier was judged with
-        from cdv_prog.files.cache import spec_for
-
-        cache = spec_for(regles)
     detail = "resume" if quiet else "problemes" if problemes_seulement else "tout"
     run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(output is not None), [], non_lus, detail)
     # the parent only adds up and writes: a worker, or the cache, gives each report back already written in

@@ -12,6 +12,7 @@ from cdv_prog.cli.common import err_console, find_files
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.files.cache import CacheSpec
     from cdv_prog.files.historique import LectureHistorique
 
 HISTORIQUE_HELP = (
@@ -33,6 +34,7 @@ def lire_historique(
     jobs: int | None = None,
     en_un_passage: bool = False,
     suivants: bool = False,
+    cache: CacheSpec | None = None,
 ) -> tuple[LectureHistorique, list[Path]]:
     """The history's index for the batch ``files``, and the files of ``--historique`` (read only as history).
 
@@ -43,6 +45,7 @@ def lire_historique(
     ``--historique`` files are read here, and ``groupes`` says how to cut the batch.
     ``suivants``: with ``exercice``, the files of later exercices are read too,
     as records only (the CPO's later dossiers, for ``cdv programmation``).
+    ``cache``: the records of unchanged files are read back from the cache (:func:`index_records`).
     """
     from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
     from cdv_prog.files.parallel import index_records
@@ -61,7 +64,7 @@ def lire_historique(
         from cdv_prog.core.historique import HistoriqueDossiers
 
         return LectureHistorique(HistoriqueDossiers(()), groupes=groupes), seuls
-    lecture = construire(index_records(lus, regles, jobs), principaux, exercice)
+    lecture = construire(index_records(lus, regles, jobs, cache=cache), principaux, exercice)
     lecture.groupes = groupes
     console = err_console()
     for message in lecture.avertissements:

@@ -75,6 +75,16 @@ def _i(text: str) -> str:
     return sys.intern(text)  # codes and names repeat across dossiers: one copy each
 
 
+def intern_texte(text: str) -> str:
+    """One copy of a code or a name that repeats across records (a record read back from the cache too)."""
+    return sys.intern(text)
+
+
+def intern_drapeaux(flags: frozenset[str]) -> frozenset[str]:
+    """One copy of each set of flags (at most 32)."""
+    return _DRAPEAUX.setdefault(flags, flags)
+
+
 @dataclass(frozen=True, slots=True)
 class DossierAnterieur:
     """A valid dossier of the history, reduced to what the rules read of it.

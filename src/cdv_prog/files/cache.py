@@ -32,7 +32,7 @@ import contextlib
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.engine import appliquer_derogations
 from cdv_prog.core.findings import Constat, LoadError
+from cdv_prog.core.historique import DossierAnterieur, PorteurAnterieur, intern_drapeaux, intern_texte
 from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import LigneMontant, Montants
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
@@ -57,6 +58,7 @@ FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
 LOOKUP_BLOCK = 64  # files looked up in one query (SQLite allows 999 parameters at least)
+REGISTRES_BLOCK = 512  # history files per look-up of their records: the misses of a block are read together
 LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's transaction, then gives up (not an error)
 _VERDICTS = {"eligible", "ineligible", "invalide"}
 
@@ -96,6 +98,7 @@ class ReportCache:
         self._writable = True
         self._pending: dict[bytes, tuple[bytes, bytes]] = {}  # key → (value, controle), not yet written
         self._pending_rendus: dict[bytes, tuple[bytes, bytes]] = {}  # the same, for the written reports
+        self._pending_registres: dict[bytes, tuple[bytes, bytes]] = {}  # the same, for the history's records
         self.hits = 0
         self.misses = 0
         self._shared: dict[tuple[str, ...], Constat] = {}  # constats read back, shared between reports
@@ -159,6 +162,7 @@ class ReportCache:
                 db.execute("CREATE TABLE IF NOT EXISTS meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS entrees (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
                 db.execute("CREATE TABLE IF NOT EXISTS rendus (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
+                db.execute("CREATE TABLE IF NOT EXISTS registres (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
                 db.execute("COMMIT")
             except Exception:
@@ -176,6 +180,7 @@ class ReportCache:
             row = db.execute("SELECT valeur FROM meta WHERE cle = 'format'").fetchone()
             db.execute("SELECT cle, valeur, controle FROM entrees LIMIT 0").fetchall()
             db.execute("SELECT cle, valeur, controle FROM rendus LIMIT 0").fetchall()
+            db.execute("SELECT cle, valeur, controle FROM registres LIMIT 0").fetchall()
         except sqlite3.Error:
             return False
         return row is not None and row[0] == FORMAT
@@ -190,7 +195,7 @@ class ReportCache:
         written reports) if it is sound, else None."""
         import sqlite3
 
-        pending = self._pending if table == "entrees" else self._pending_rendus
+        pending = self._pending_of(table)
         if key in pending:
             return pending[key][0]
         db = self._connect()
@@ -208,7 +213,7 @@ class ReportCache:
         """:meth:`get` for many keys at once (one query): the sound values found, by key."""
         import sqlite3
 
-        pending = self._pending if table == "entrees" else self._pending_rendus
+        pending = self._pending_of(table)
         found = {key: pending[key][0] for key in keys if key in pending}
         rest = [key for key in keys if key not in found]
         db = self._connect() if rest else None
@@ -227,7 +232,10 @@ class ReportCache:
 
     def put(self, key: bytes, value: bytes, table: str = "entrees") -> None:
         if self._writable:
-            (self._pending if table == "entrees" else self._pending_rendus)[key] = (value, _controle(key, value))
+            self._pending_of(table)[key] = (value, _controle(key, value))
+
+    def _pending_of(self, table: str) -> dict[bytes, tuple[bytes, bytes]]:
+        return {"entrees": self._pending, "rendus": self._pending_rendus}.get(table, self._pending_registres)
 
     def flush(self) -> None:
         """Write the pending entries in one transaction; a failure turns writing off."""
@@ -235,7 +243,8 @@ class ReportCache:
 
         pending, self._pending = self._pending, {}
         rendus, self._pending_rendus = self._pending_rendus, {}
-        if not (pending or rendus) or not self._writable:
+        registres, self._pending_registres = self._pending_registres, {}
+        if not (pending or rendus or registres) or not self._writable:
             return
         db = self._connect()
         if db is None or not self._writable:
@@ -244,6 +253,7 @@ class ReportCache:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO entrees VALUES (?, ?, ?)", ((k, *v) for k, v in pending.items()))
             db.executemany("INSERT OR REPLACE INTO rendus VALUES (?, ?, ?)", ((k, *v) for k, v in rendus.items()))
+            db.executemany("INSERT OR REPLACE INTO registres VALUES (?, ?, ?)", ((k, *v) for k, v in registres.items()))
             db.execute("COMMIT")
         except sqlite3.Error:
             self._writable = False  # read-only, full, or locked too long: the run goes on without writing
@@ -356,6 +366,46 @@ class ReportCache:
         if len(self._pending_rendus) >= WRITE_EVERY:
             self.flush()
 
+    def registres(
+        self,
+        paths: Sequence[Path],
+        regles: JeuDeRegles,
+        lire_manquants: Callable[[Sequence[Path]], Iterable[DossierAnterieur | DossierReport]],
+    ) -> Iterator[DossierAnterieur | DossierReport]:
+        """The history's record of each of ``paths``, in order: read back when the file's content, the rules
+        and the tool are unchanged, else read by ``lire_manquants`` (all the others at once: in parallel if
+        it likes) and kept. An invalid file's report is never kept (it is read again, and says why)."""
+        try:
+            for block in _blocs(paths, REGISTRES_BLOCK):
+                found: list[DossierAnterieur | None] = []
+                cles: list[bytes | None] = []
+                for path in block:
+                    try:
+                        raw = read_bytes(path)
+                    except LoadFailed:
+                        cles.append(None)
+                        continue
+                    cles.append(self.key(raw))
+                stored = self.get_many([c for c in cles if c is not None], "registres")
+                for cle, path in zip(cles, block, strict=True):
+                    value = stored.get(cle) if cle is not None else None
+                    found.append(decode_registre(value, str(path)) if value is not None else None)
+                manquants = [path for path, record in zip(block, found, strict=True) if record is None]
+                lus = iter(lire_manquants(manquants) if manquants else ())
+                for cle, record in zip(cles, found, strict=True):
+                    if record is not None:
+                        self.hits += 1
+                        yield record
+                        continue
+                    item = next(lus)
+                    self.misses += 1
+                    if cle is not None and isinstance(item, DossierAnterieur):
+                        self.put(cle, encode_registre(item), "registres")
+                    yield item
+                self.flush()
+        finally:
+            self.close()
+
     def detach(self) -> None:
         """Close the connection (before a fork: it is not carried into a child); reopened when next needed."""
         self.close()
@@ -423,7 +473,7 @@ def _cle_rendu(key: bytes, encodeur: Encodeur, path: Path) -> bytes:
     return hashlib.sha256(key + b"\0" + what.encode("utf-8", "surrogatepass")).digest()
 
 
-_SELECT = {table: f"SELECT valeur, controle FROM {table} WHERE cle = ?" for table in ("entrees", "rendus")}
+_SELECT = {table: f"SELECT valeur, controle FROM {table} WHERE cle = ?" for table in ("entrees", "rendus", "registres")}
 
 
 def _controle(key: bytes, value: bytes) -> bytes:
@@ -657,4 +707,77 @@ def decode_rendu(value: bytes, fichier: str) -> RapportEncode | None:
             texte if octets else texte.decode("utf-8", "surrogatepass"),
         )
     except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, lz4.block.LZ4BlockError, _Unsound):
+        return None
+
+
+# --------------------------------------------------------------------------- the compact form of a history record
+#
+# [id, exercice, intitule, [nom, siret, type], quartiers, precedent, annees_cpo, retenus, drapeaux,
+# bilan_envoye_le, bilan_financeurs, evaluation_annuelle, engages] in compact JSON, amounts as exact decimal
+# text, the date as ISO text; the file's name is given back by the caller.
+
+
+def _blocs(paths: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
+    return (paths[i : i + size] for i in range(0, len(paths), size))
+
+
+def encode_registre(r: DossierAnterieur) -> bytes:
+    """A history record without its file name nor verdict (see above)."""
+    data = [
+        r.id,
+        r.exercice,
+        r.intitule,
+        [r.porteur.nom, r.porteur.siret, r.porteur.type],
+        list(r.quartiers),
+        r.precedent,
+        None if r.annees_cpo is None else list(r.annees_cpo),
+        [[code, str(amount)] for code, amount in r.retenus],
+        sorted(r.drapeaux),
+        None if r.bilan_envoye_le is None else r.bilan_envoye_le.isoformat(),
+        None if r.bilan_financeurs is None else list(r.bilan_financeurs),
+        r.evaluation_annuelle,
+        None if r.engages is None else [[code, str(amount)] for code, amount in r.engages],
+    ]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def _texte(value: Any, vide: bool = False) -> Any:
+    _need(isinstance(value, str) or (vide and value is None))
+    return value
+
+
+def _sommes(values: Any) -> tuple[tuple[str, Decimal], ...]:
+    _need(isinstance(values, list))
+    return tuple((intern_texte(_texte(code)), _decimal(amount)) for code, amount in values)
+
+
+def decode_registre(value: bytes, fichier: str) -> DossierAnterieur | None:
+    """The record stored by :func:`encode_registre`, for the file ``fichier``; None when it is not sound."""
+    import datetime as dt
+
+    try:
+        (ident, exercice, intitule, porteur, quartiers, precedent, annees, retenus, drapeaux, bilan, bilan_fin,
+         evaluation, engages) = json.loads(value.decode("utf-8", "surrogatepass"))  # fmt: skip
+        nom, siret, type_ = porteur
+        _need(type(exercice) is int and isinstance(evaluation, bool) and isinstance(quartiers, list))
+        _need(isinstance(drapeaux, list) and all(isinstance(d, str) for d in drapeaux))
+        _need(annees is None or (isinstance(annees, list) and all(type(a) is int for a in annees)))
+        _need(bilan_fin is None or (isinstance(bilan_fin, list) and all(isinstance(f, str) for f in bilan_fin)))
+        return DossierAnterieur(
+            id=_texte(ident),
+            exercice=exercice,
+            intitule=_texte(intitule),
+            porteur=PorteurAnterieur(intern_texte(_texte(nom)), _texte(siret, True), _texte(type_, True)),
+            quartiers=tuple(intern_texte(_texte(q)) for q in quartiers),
+            precedent=_texte(precedent, True),
+            annees_cpo=None if annees is None else tuple(annees),
+            retenus=_sommes(retenus),
+            drapeaux=intern_drapeaux(frozenset(drapeaux)),
+            bilan_envoye_le=None if bilan is None else dt.date.fromisoformat(_texte(bilan)),
+            bilan_financeurs=None if bilan_fin is None else tuple(bilan_fin),
+            evaluation_annuelle=evaluation,
+            fichier=fichier,
+            engages=None if engages is None else _sommes(engages),
+        )
+    except (ValueError, TypeError, KeyError, InvalidOperation, UnicodeError, _Unsound):
         return None

@@ -165,12 +165,12 @@ def construire(
     return lecture
 
 
-def lire(path: Path, regles: JeuDeRegles) -> DossierAnterieur | DossierReport:
-    """One file of the history: its record, or its ``invalide`` report."""
+def lire(path: Path, regles: JeuDeRegles, raw: bytes | None = None) -> DossierAnterieur | DossierReport:
+    """One file of the history: its record, or its ``invalide`` report (``raw``: its bytes, already read)."""
     from cdv_prog.core.montants import Montants
     from cdv_prog.files.dossiers import read_dossier
 
-    result = read_dossier(path, regles)
+    result = read_dossier(path, regles, raw=raw)
     if isinstance(result, DossierReport):
         return result
     return DossierAnterieur.of(result, Montants.of(result, regles), fichier=str(path), regles=regles)

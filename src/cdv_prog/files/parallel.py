@@ -205,11 +205,19 @@ def avec_remedes(report: DossierReport, regles: JeuDeRegles, historique: Histori
 
 
 def index_records(
-    files: Sequence[Path], regles: JeuDeRegles, jobs: int | None = None
+    files: Sequence[Path], regles: JeuDeRegles, jobs: int | None = None, cache: CacheSpec | None = None
 ) -> Iterator[DossierAnterieur | DossierReport]:
-    """The history's records of ``files`` (:func:`cdv_prog.files.historique.lire`), in path order, on ``jobs`` processes."""
+    """The history's records of ``files`` (:func:`cdv_prog.files.historique.lire`), in path order, on ``jobs`` processes.
+
+    With ``cache``, the records of files whose content, rules and tool are unchanged are read back from
+    it (:meth:`cdv_prog.files.cache.ReportCache.registres`); only the others are read, and kept.
+    """
     from cdv_prog.files.historique import lire
 
+    if cache is not None:
+        from cdv_prog.files.cache import ReportCache
+
+        return ReportCache(cache).registres(files, regles, lambda manquants: index_records(manquants, regles, jobs))
     # records are quick to send back, but a pool still costs its start: never more processes than worth it
     jobs = min(jobs or default_jobs(len(files)), default_jobs(len(files)))
     if jobs <= 1 or not can_fork():
