@@ -58,7 +58,7 @@ FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
 LOOKUP_BLOCK = 64  # files looked up in one query (SQLite allows 999 parameters at least)
-REGISTRES_BLOCK = 512  # history files per look-up of their records: the misses of a block are read together
+REGISTRES_BLOCK = 512  # history files per look-up of their records (the misses of all are then read at once)
 LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's transaction, then gives up (not an error)
 _VERDICTS = {"eligible", "ineligible", "invalide"}
 
@@ -376,33 +376,36 @@ class ReportCache:
         and the tool are unchanged, else read by ``lire_manquants`` (all the others at once: in parallel if
         it likes) and kept. An invalid file's report is never kept (it is read again, and says why)."""
         try:
+            cles: list[bytes | None] = []
+            found: list[DossierAnterieur | None] = []  # the index keeps every record anyway
             for block in _blocs(paths, REGISTRES_BLOCK):
-                found: list[DossierAnterieur | None] = []
-                cles: list[bytes | None] = []
+                bloc: list[bytes | None] = []
                 for path in block:
                     try:
-                        raw = read_bytes(path)
+                        bloc.append(self.key(read_bytes(path)))
                     except LoadFailed:
-                        cles.append(None)
-                        continue
-                    cles.append(self.key(raw))
-                stored = self.get_many([c for c in cles if c is not None], "registres")
-                for cle, path in zip(cles, block, strict=True):
+                        bloc.append(None)
+                stored = self.get_many([c for c in bloc if c is not None], "registres")
+                for cle, path in zip(bloc, block, strict=True):
                     value = stored.get(cle) if cle is not None else None
                     found.append(decode_registre(value, str(path)) if value is not None else None)
-                manquants = [path for path, record in zip(block, found, strict=True) if record is None]
-                lus = iter(lire_manquants(manquants) if manquants else ())
-                for cle, record in zip(cles, found, strict=True):
-                    if record is not None:
-                        self.hits += 1
-                        yield record
-                        continue
-                    item = next(lus)
-                    self.misses += 1
-                    if cle is not None and isinstance(item, DossierAnterieur):
-                        self.put(cle, encode_registre(item), "registres")
-                    yield item
-                self.flush()
+                cles += bloc
+            manquants = [path for path, record in zip(paths, found, strict=True) if record is None]
+            if manquants:
+                self.detach()  # the others are read at once (by workers, maybe): no connection carried into them
+            lus = iter(lire_manquants(manquants) if manquants else ())
+            for cle, record in zip(cles, found, strict=True):
+                if record is not None:
+                    self.hits += 1
+                    yield record
+                    continue
+                item = next(lus)
+                self.misses += 1
+                if cle is not None and isinstance(item, DossierAnterieur):
+                    self.put(cle, encode_registre(item), "registres")
+                    if len(self._pending_registres) >= WRITE_EVERY:
+                        self.flush()
+                yield item
         finally:
             self.close()
 
