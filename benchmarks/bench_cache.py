@@ -23,11 +23,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +36,12 @@ from bench_check import (
     alternate,
     cdv_command,
     digest,
+    executer,
     machine,
     mark,
     medians,
     mixed_lot,
+    options_communes,
     peer_lot,
     prepare_env,
     safe_output,
@@ -149,8 +148,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="tours (3)")
     parser.add_argument("--lots", default="pair,mixte", help="lots mesurés : pair, mixte ou pair,mixte (défaut)")
     parser.add_argument("--jobs", default="1,2", help="valeurs de --jobs, séparées par des virgules (1,2)")
-    parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
-    parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
+    options_communes(parser)
     args = parser.parse_args()
     lots = tuple(x.strip() for x in args.lots.split(",") if x.strip())
     if not lots or any(x not in LOTS for x in lots):
@@ -159,16 +157,7 @@ def main() -> None:
         jobs = tuple(int(x) for x in args.jobs.split(","))
     except ValueError:
         parser.error(f"--jobs : des entiers séparés par des virgules (reçu : {args.jobs})")
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="cdv-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        result = measure(work, n=args.n, rounds=args.rounds, lots=lots, jobs=jobs)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(work, ignore_errors=True)
-    report(result)
-    if args.json:
-        print(json.dumps(result))
+    executer(args, lambda w: measure(w, n=args.n, rounds=args.rounds, lots=lots, jobs=jobs), report)
 
 
 if __name__ == "__main__":

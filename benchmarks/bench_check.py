@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +291,29 @@ def peak_memory(cmd: list[str], cwd: Path, before: list[str] | None = None) -> t
     return single, tree / 1024
 
 
+def options_communes(parser: argparse.ArgumentParser) -> None:
+    """``--workdir`` and ``--json``, which every benchmark takes."""
+    parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
+    parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
+
+
+def executer(
+    args: argparse.Namespace, mesurer: Callable[[Path], dict[str, Any]], rapporter: Callable[[dict[str, Any]], None]
+) -> None:
+    """Measure in the work folder (a temporary one, removed after, unless ``--workdir``), report, and
+    with ``--json`` print the results as the last line."""
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="cdv-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        result = mesurer(work)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    rapporter(result)
+    if args.json:
+        print(json.dumps(result))
+
+
 def main() -> None:
     safe_output()
     parser = argparse.ArgumentParser(description="Benchmark de cdv check.")
@@ -301,22 +324,15 @@ def main() -> None:
         "--big", type=int, default=100_000, help="dossiers de la mesure mémoire (100 000 ; 0 : pas de mesure)"
     )
     parser.add_argument("--sans-mixte", action="store_true", help="sans la ligne secondaire (notre lot mixte)")
-    parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
-    parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
+    options_communes(parser)
     args = parser.parse_args()
 
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="cdv-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        result = measure(
+    def mesurer(work: Path) -> dict[str, Any]:
+        return measure(
             work, n=args.n, rounds=args.rounds, one_runs=args.one_runs, big=args.big, mixed=not args.sans_mixte
         )
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(work, ignore_errors=True)
-    report(result)
-    if args.json:
-        print(json.dumps(result))
+
+    executer(args, mesurer, report)
 
 
 def _check(cdv: list[str], lot: Path, jobs: int, *, cache: bool = False) -> list[str]:

@@ -28,11 +28,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +41,11 @@ from bench_check import (
     alternate,
     cdv_command,
     digest,
+    executer,
     machine,
     mark,
     medians,
+    options_communes,
     peak_memory,
     peer_lot,
     prepare_env,
@@ -186,19 +185,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100_000, help="dossiers du lot du pair (100 000)")
     parser.add_argument("--rounds", type=int, default=3, help="tours alternés (3)")
     parser.add_argument("--sans-memoire", action="store_true", help="sans la mesure de la mémoire")
-    parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
-    parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
+    options_communes(parser)
     args = parser.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="cdv-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        result = measure(work, n=args.n, rounds=args.rounds, memory=not args.sans_memoire)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(work, ignore_errors=True)
-    report(result)
-    if args.json:
-        print(json.dumps(result))
+    executer(args, lambda w: measure(w, n=args.n, rounds=args.rounds, memory=not args.sans_memoire), report)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +45,11 @@ from bench_check import (
     REPO,
     alternate,
     cdv_command,
+    executer,
     machine,
     mark,
     medians,
+    options_communes,
     peer_lot,
     prepare_env,
     safe_output,
@@ -173,19 +174,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark : les 14 règles en Publicodes / cdv.")
     parser.add_argument("-n", type=int, default=2000, help="dossiers du lot du pair (2 000)")
     parser.add_argument("--rounds", type=int, default=3, help="tours alternés (3)")
-    parser.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire, effacé à la fin)")
-    parser.add_argument("--json", action="store_true", help="résultats aussi en JSON sur la dernière ligne")
+    options_communes(parser)
     args = parser.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="cdv-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        result = measure(work, n=args.n, rounds=args.rounds)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(work, ignore_errors=True)
-    report(result)
-    if args.json:
-        print(json.dumps(result))
+    executer(args, lambda w: measure(w, n=args.n, rounds=args.rounds), report)
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ def dossier_text(i: int, rng: random.Random) -> str:
     if uses_caf and parentalite:
         out.append(f"elan: {'true' if rng.random() < 0.7 else 'false'}")  # caf-parentalite-elan
     if renouvellement and (uses_caf or rng.random() < 0.5):
-        day = "04-30" if rng.random() < 0.2 else f"0{rng.randint(1, 4)}-{rng.randint(1, 28):02d}"
+        day: str | None = "04-30" if rng.random() < 0.2 else f"0{rng.randint(1, 4)}-{rng.randint(1, 28):02d}"
         if defect == "caf-bilan-tardif":
             day = rng.choice(["05-01", "06-15", None])
         if day is not None:

@@ -116,22 +116,6 @@ def check_reports(
     cache: CacheSpec | None = None,
     historique: HistoriqueDossiers | None = None,
     remedes: bool = False,
-    *,
-    encodeur: Encodeur,
-    resumer: Callable[[DossierReport], object] | None = None,
-) -> Iterator[Rapport]: ...
-
-
-@overload
-def check_reports(
-    files: Sequence[Path],
-    regles: JeuDeRegles,
-    exercice: int | None = None,
-    jobs: int | None = None,
-    dossiers: bool = True,
-    cache: CacheSpec | None = None,
-    historique: HistoriqueDossiers | None = None,
-    remedes: bool = False,
     encodeur: Encodeur | None = None,
     resumer: Callable[[DossierReport], object] | None = None,
 ) -> Iterator[Rapport]: ...
@@ -235,19 +219,6 @@ def check_reports_par_exercice(
     remedes: bool = False,
     encodeur: None = None,
 ) -> Iterator[DossierReport]: ...
-
-
-@overload
-def check_reports_par_exercice(
-    groupes: Sequence[Sequence[Path]],
-    regles: JeuDeRegles,
-    jobs: int | None = None,
-    dossiers: bool = True,
-    base: Sequence[DossierAnterieur] = (),
-    remedes: bool = False,
-    *,
-    encodeur: Encodeur,
-) -> Iterator[Rapport]: ...
 
 
 @overload
