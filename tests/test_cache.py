@@ -53,18 +53,23 @@ def cache_folder() -> Path:
     return Path(os.environ["CDV_CACHE_DIR"])
 
 
-@pytest.fixture
-def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The files the engine really checks (not read back from the cache), in this process."""
+def _counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[Path]:
+    """The paths ``module.name(path, regles, …)`` is called with from now on, in this process."""
     seen: list[Path] = []
-    real = dossiers_module.check_file
+    real = getattr(module, name)
 
     def counting(path, regles, *args, **kw):
         seen.append(path)
         return real(path, regles, *args, **kw)
 
-    monkeypatch.setattr(dossiers_module, "check_file", counting)
+    monkeypatch.setattr(module, name, counting)
     return seen
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the engine really checks (not read back from the cache), in this process."""
+    return _counted(monkeypatch, dossiers_module, "check_file")
 
 
 def _runs(cdv, lot: Path, fmt: str, *extra: str) -> tuple[str, str, str]:
@@ -431,15 +436,7 @@ def lus(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The history files really read (not read back from the cache), in this process."""
     from cdv_prog.files import historique
 
-    seen: list[Path] = []
-    real = historique.lire
-
-    def counting(path, regles, *args, **kw):
-        seen.append(path)
-        return real(path, regles, *args, **kw)
-
-    monkeypatch.setattr(historique, "lire", counting)
-    return seen
+    return _counted(monkeypatch, historique, "lire")
 
 
 def test_a_warm_run_reads_no_history_file_again(cdv, lot: Path, lus: list[Path]) -> None:
