@@ -143,6 +143,11 @@ class RapportEncode:
             texte,
         )
 
+    @property
+    def en_texte(self) -> str:
+        """The written report as text (a data format's bytes decoded)."""
+        return self.texte if isinstance(self.texte, str) else self.texte.decode("utf-8")
+
     def ligne(self, champ: str | None) -> int | None:
         """The line of the id (the only field the batch rules name), else None."""
         return self.ligne_id if champ == "id" else None

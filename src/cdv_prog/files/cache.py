@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
+TABLES = ("entrees", "rendus", "registres")  # the reports, the written reports, the history's records
 WRITE_EVERY = 256  # new entries per transaction in a sequential batch
 LOOKUP_BLOCK = 64  # files looked up in one query (SQLite allows 999 parameters at least)
 REGISTRES_BLOCK = 512  # history files per look-up of their records (the misses of all are then read at once)
@@ -96,9 +97,8 @@ class ReportCache:
         self._db: sqlite3.Connection | None = None
         self._opened = False
         self._writable = True
-        self._pending: dict[bytes, tuple[bytes, bytes]] = {}  # key → (value, controle), not yet written
-        self._pending_rendus: dict[bytes, tuple[bytes, bytes]] = {}  # the same, for the written reports
-        self._pending_registres: dict[bytes, tuple[bytes, bytes]] = {}  # the same, for the history's records
+        # per table, key → (value, controle), not yet written
+        self._pending: dict[str, dict[bytes, tuple[bytes, bytes]]] = {table: {} for table in TABLES}
         self.hits = 0
         self.misses = 0
         self._shared: dict[tuple[str, ...], Constat] = {}  # constats read back, shared between reports
@@ -160,9 +160,8 @@ class ReportCache:
                 db.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL)")
-                db.execute("CREATE TABLE IF NOT EXISTS entrees (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
-                db.execute("CREATE TABLE IF NOT EXISTS rendus (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
-                db.execute("CREATE TABLE IF NOT EXISTS registres (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
+                for table in TABLES:
+                    db.execute(f"CREATE TABLE IF NOT EXISTS {table} (cle BLOB PRIMARY KEY, valeur BLOB, controle BLOB)")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
                 db.execute("COMMIT")
             except Exception:
@@ -178,9 +177,8 @@ class ReportCache:
 
         try:
             row = db.execute("SELECT valeur FROM meta WHERE cle = 'format'").fetchone()
-            db.execute("SELECT cle, valeur, controle FROM entrees LIMIT 0").fetchall()
-            db.execute("SELECT cle, valeur, controle FROM rendus LIMIT 0").fetchall()
-            db.execute("SELECT cle, valeur, controle FROM registres LIMIT 0").fetchall()
+            for table in TABLES:
+                db.execute(f"SELECT cle, valeur, controle FROM {table} LIMIT 0").fetchall()
         except sqlite3.Error:
             return False
         return row is not None and row[0] == FORMAT
@@ -191,29 +189,14 @@ class ReportCache:
         return hashlib.sha256(self.spec.contexte + hashlib.sha256(raw).digest()).digest()
 
     def get(self, key: bytes, table: str = "entrees") -> bytes | None:
-        """The value stored under ``key`` (in ``table``: ``entrees``, the reports, or ``rendus``, the
-        written reports) if it is sound, else None."""
-        import sqlite3
-
-        pending = self._pending_of(table)
-        if key in pending:
-            return pending[key][0]
-        db = self._connect()
-        if db is None:
-            return None
-        try:
-            row = db.execute(_SELECT[table], (key,)).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None or not isinstance(row[0], bytes) or row[1] != _controle(key, row[0]):
-            return None
-        return row[0]
+        """The value stored under ``key`` in ``table`` (:data:`TABLES`) if it is sound, else None."""
+        return self.get_many([key], table).get(key)
 
     def get_many(self, keys: Sequence[bytes], table: str) -> dict[bytes, bytes]:
-        """:meth:`get` for many keys at once (one query): the sound values found, by key."""
+        """The sound values stored under ``keys`` in ``table``, by key (one query)."""
         import sqlite3
 
-        pending = self._pending_of(table)
+        pending = self._pending[table]
         found = {key: pending[key][0] for key in keys if key in pending}
         rest = [key for key in keys if key not in found]
         db = self._connect() if rest else None
@@ -232,28 +215,27 @@ class ReportCache:
 
     def put(self, key: bytes, value: bytes, table: str = "entrees") -> None:
         if self._writable:
-            self._pending_of(table)[key] = (value, _controle(key, value))
+            self._pending[table][key] = (value, _controle(key, value))
 
-    def _pending_of(self, table: str) -> dict[bytes, tuple[bytes, bytes]]:
-        return {"entrees": self._pending, "rendus": self._pending_rendus}.get(table, self._pending_registres)
+    def _en_attente(self, table: str) -> int:
+        return len(self._pending[table])
 
     def flush(self) -> None:
         """Write the pending entries in one transaction; a failure turns writing off."""
         import sqlite3
 
-        pending, self._pending = self._pending, {}
-        rendus, self._pending_rendus = self._pending_rendus, {}
-        registres, self._pending_registres = self._pending_registres, {}
-        if not (pending or rendus or registres) or not self._writable:
+        pending, self._pending = self._pending, {table: {} for table in TABLES}
+        if not any(pending.values()) or not self._writable:
             return
         db = self._connect()
         if db is None or not self._writable:
             return
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT OR REPLACE INTO entrees VALUES (?, ?, ?)", ((k, *v) for k, v in pending.items()))
-            db.executemany("INSERT OR REPLACE INTO rendus VALUES (?, ?, ?)", ((k, *v) for k, v in rendus.items()))
-            db.executemany("INSERT OR REPLACE INTO registres VALUES (?, ?, ?)", ((k, *v) for k, v in registres.items()))
+            for table, entries in pending.items():
+                db.executemany(
+                    f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)", ((k, *v) for k, v in entries.items())
+                )
             db.execute("COMMIT")
         except sqlite3.Error:
             self._writable = False  # read-only, full, or locked too long: the run goes on without writing
@@ -363,7 +345,7 @@ class ReportCache:
                 yield found
             else:  # its bytes (checked without reading them again), or None: unreadable, the reader says why
                 yield self.check_file_encode(path, regles, historique, encodeur, raw=found)
-        if len(self._pending_rendus) >= WRITE_EVERY:
+        if self._en_attente("rendus") >= WRITE_EVERY:
             self.flush()
 
     def registres(
@@ -403,7 +385,7 @@ class ReportCache:
                 self.misses += 1
                 if cle is not None and isinstance(item, DossierAnterieur):
                     self.put(cle, encode_registre(item), "registres")
-                    if len(self._pending_registres) >= WRITE_EVERY:
+                    if self._en_attente("registres") >= WRITE_EVERY:
                         self.flush()
                 yield item
         finally:
@@ -431,7 +413,7 @@ class ReportCache:
         self.misses += 1
         report = check_file(path, regles, historique, raw=raw)
         self.put(key, self._vue(historique, report.exercice) + encode_report(report, regles))
-        if len(self._pending) >= WRITE_EVERY:
+        if self._en_attente("entrees") >= WRITE_EVERY:
             self.flush()
         return report
 
@@ -474,9 +456,6 @@ def _cle_rendu(key: bytes, encodeur: Encodeur, path: Path) -> bytes:
     """The key of a written report: the report's key, what the text depends on, and the file's name."""
     what = encodeur.cle + "\0" + str(path)
     return hashlib.sha256(key + b"\0" + what.encode("utf-8", "surrogatepass")).digest()
-
-
-_SELECT = {table: f"SELECT valeur, controle FROM {table} WHERE cle = ?" for table in ("entrees", "rendus", "registres")}
 
 
 def _controle(key: bytes, value: bytes) -> bytes:

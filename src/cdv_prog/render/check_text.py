@@ -61,7 +61,7 @@ def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
     """
     encode = encodeur(run).encode
     for report in reports:
-        text = _texte(report) if isinstance(report, RapportEncode) else encode(report)
+        text = report.en_texte if isinstance(report, RapportEncode) else encode(report)
         if text:
             yield text
     buffer = io.StringIO()
@@ -72,10 +72,6 @@ def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
 
         totaux_table(console, run.totaux)
     yield _drain(buffer)
-
-
-def _texte(report: RapportEncode) -> str:
-    return report.texte if isinstance(report.texte, str) else report.texte.decode("utf-8")
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -141,8 +141,7 @@ def check(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
 
     encode = encodeur(run).encode
     for report in reports:
-        texte = report.texte if isinstance(report, RapportEncode) else encode(report)
-        text = texte if isinstance(texte, str) else texte.decode("utf-8")
+        text = report.en_texte if isinstance(report, RapportEncode) else encode(report)
         if text:
             yield text
     # neither is about a line of a dossier file: annotations without file=

@@ -13,19 +13,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cdv_prog.core.money import montant_json
-from cdv_prog.render.json_stream import dumps, stream
+from cdv_prog.render.json_stream import stream
 from cdv_prog.render.programmation_common import EnteteRapport
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.calcul import Programmation
     from cdv_prog.render.registry import Sortie
-
-
-def document(prog: Programmation, regles: JeuDeRegles) -> dict[str, Any]:
-    """The whole document (:func:`chunks` writes the same text without holding it)."""
-    head, ecartes, tail = _parties(prog, regles)
-    return {**head, "ecartes": list(ecartes), **tail}
 
 
 def _parties(
@@ -63,12 +57,9 @@ def _parties(
     return head, ecartes, tail
 
 
-def render_text(prog: Programmation, regles: JeuDeRegles) -> str:
-    return dumps(document(prog, regles)) + "\n"
-
-
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
-    return render_text(prog, regles).encode("utf-8")
+    """The whole document's bytes (:func:`chunks`, joined)."""
+    return b"".join(chunks(prog, regles, sortie))
 
 
 def chunks(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> Iterator[bytes]:
