@@ -48,13 +48,36 @@ class Montants:
     @classmethod
     def of(cls, dossier: Dossier, regles: JeuDeRegles | None = None) -> Montants:
         """The dossier's amounts; with the rule set, each line's dispositif and nature too."""
-        lignes = tuple(_ligne(f, regles) for f in dossier.financements)
+        return cls.de_lignes(tuple(_ligne(f, regles) for f in dossier.financements), dossier.action.cpo is not None)
+
+    @classmethod
+    def de_lignes(cls, lignes: tuple[LigneMontant, ...], cpo: bool) -> Montants:
+        """The amounts of these lines: per-financeur sums added up in the lines' order, digit for digit as
+        :meth:`of` does (the one place they are summed)."""
         demandes: dict[str, Decimal] = {}
         retenus: dict[str, Decimal] = {}
         for ligne in lignes:
             demandes[ligne.financeur] = demandes.get(ligne.financeur, ZERO) + ligne.demande
             retenus[ligne.financeur] = retenus.get(ligne.financeur, ZERO) + ligne.retenu
-        return cls(lignes, demandes, retenus, dossier.action.cpo is not None)
+        return cls(lignes, demandes, retenus, cpo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process (``--jobs``) as text: each line's fields, amounts written as exact decimal
+        strings (a retained amount equal to the requested one, as None), the sums recomputed on arrival.
+        Pickling ``Decimal`` objects and dicts of them cost seven times as much."""
+        flat: list[str | None] = []
+        for li in self.lignes:
+            demande, retenu = li.demande, li.retenu
+            texte = str(demande)
+            flat += (
+                li.financeur,
+                li.dispositif,
+                texte,
+                None if retenu is demande or str(retenu) == texte else str(retenu),
+                li.code_dispositif,
+                li.nature,
+            )
+        return (_montants_recus, (tuple(flat), self.cpo))
 
     @property
     def financent(self) -> list[str]:
@@ -74,6 +97,18 @@ class Montants:
     @property
     def total_retenu(self) -> Decimal:
         return sum(self.retenus.values(), ZERO)
+
+
+def _montants_recus(flat: tuple[Any, ...], cpo: bool) -> Montants:
+    """:class:`Montants` from its form sent between processes (:meth:`Montants.__reduce__`)."""
+    lignes = []
+    for i in range(0, len(flat), 6):
+        financeur, dispositif, demande, retenu, code, nature = flat[i : i + 6]
+        montant = Decimal(demande)
+        lignes.append(
+            LigneMontant(financeur, dispositif, montant, montant if retenu is None else Decimal(retenu), code, nature)
+        )
+    return Montants.de_lignes(tuple(lignes), cpo)
 
 
 def _ligne(f: Financement, regles: JeuDeRegles | None) -> LigneMontant:

@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 from cdv_prog.core.engine import appliquer_derogations
 from cdv_prog.core.findings import Constat, LoadError
 from cdv_prog.core.historique import DossierAnterieur, PorteurAnterieur, intern_drapeaux, intern_texte
-from cdv_prog.core.money import ZERO
 from cdv_prog.core.montants import LigneMontant, Montants
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.vocab import GRAVITES, NATURES, STATUTS_FR
@@ -612,17 +611,11 @@ def _decimal(text: Any) -> Decimal:
 def _montants(lignes: list[Any], cpo: Any) -> Montants:
     _need(isinstance(cpo, bool))
     out = []
-    demandes: dict[str, Decimal] = {}
-    retenus: dict[str, Decimal] = {}
     for financeur, dispositif, demande, retenu, code, nature in lignes:
         _need(isinstance(financeur, str) and nature in NATURES)
         _need((dispositif is None or isinstance(dispositif, str)) and (code is None or isinstance(code, str)))
-        ligne = LigneMontant(financeur, dispositif, _decimal(demande), _decimal(retenu), code, nature)
-        out.append(ligne)
-        # as Montants.of adds them up: the same Decimal, digit for digit
-        demandes[financeur] = demandes.get(financeur, ZERO) + ligne.demande
-        retenus[financeur] = retenus.get(financeur, ZERO) + ligne.retenu
-    return Montants(tuple(out), demandes, retenus, cpo)
+        out.append(LigneMontant(financeur, dispositif, _decimal(demande), _decimal(retenu), code, nature))
+    return Montants.de_lignes(tuple(out), cpo)  # summed as Montants.of does: the same Decimal, digit for digit
 
 
 # --------------------------------------------------------------------------- the compact form of a written report
