@@ -53,3 +53,31 @@ def test_siret_constat_and_control_characters(tmp_path: Path, regles) -> None:
 def test_kinds_of_reports_covered(regles) -> None:
     verdicts = {check_file(p, regles).verdict for p in FILES}
     assert verdicts == {"eligible", "ineligible", "invalide"}
+
+
+def test_written_bytes_are_the_representable_text_encoded_once() -> None:
+    """``octets``: UTF-8 of the text as it is, or of its representable form when it holds a lone surrogate."""
+    from cdv_prog.core.texte import representable_json
+    from cdv_prog.render.check_json import octets
+
+    plain = '{"intitule": "Été \\u00e9 ✓"}'
+    assert octets(plain) == plain.encode("utf-8")
+    hostile = '{"fichier": "dossier-\udcff.yaml"}'
+    written = octets(hostile)
+    assert written == representable_json(hostile).encode("utf-8")
+    assert json.loads(written)["fichier"] == "dossier-\\xff.yaml"
+
+
+def test_the_workers_json_text_is_the_documents(regles) -> None:
+    """The JSON encodeur's bytes (a ``--jobs`` worker's, the cache's) are the item the sequential batch writes."""
+    from types import SimpleNamespace
+
+    from cdv_prog.core.texte import representable_json
+    from cdv_prog.render.check_json import encodeur
+
+    enc = encodeur(SimpleNamespace(regles=regles))  # type: ignore[arg-type]
+    assert enc.octets
+    for path in FILES[:5]:
+        report = check_file(path, regles)
+        assert enc(report).texte == representable_json(encode_report(report, regles)).encode("utf-8")
+        assert enc.encode(report) == representable_json(encode_report(report, regles))

@@ -191,7 +191,22 @@ def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PA
 def encodeur(run: CheckRun) -> Encodeur:
     """One dossier's item of the document (:func:`encode_report`): what a ``--jobs`` worker writes."""
     regles = run.regles
-    return Encodeur("json", lambda report: representable_json(encode_report(report, regles)), octets=True)
+    return Encodeur(
+        "json",
+        lambda report: representable_json(encode_report(report, regles)),
+        en_octets=lambda report: octets(encode_report(report, regles)),
+    )
+
+
+def octets(text: str) -> bytes:
+    """The UTF-8 bytes of a report's JSON text, made representable (:func:`representable_json`) when needed.
+
+    Encoded once: checking that the text is representable and encoding it are the same step.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return representable_json(text).encode("utf-8")
 
 
 def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
@@ -204,7 +219,7 @@ def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
     from cdv_prog import __version__
 
     regles = run.regles
-    items = (r.texte if isinstance(r, RapportEncode) else encode_report(r, regles) for r in reports)
+    items = (r.texte if isinstance(r, RapportEncode) else octets(encode_report(r, regles)) for r in reports)
     head = {"format": FORMAT, "version": __version__, "empreinte": run.regles.empreinte}
     return stream("dossiers", items, lambda: _tail(run), head)
 
