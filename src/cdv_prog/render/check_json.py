@@ -161,31 +161,41 @@ def _constat_complet(c: Constat, pad: str, params: str) -> str:
 
 def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PAD) -> str:
     """The JSON text of ``report.to_dict()`` indented as an item at ``pad``, each constat
-    with the ``parametres`` of its rule in force for the dossier's exercice."""
+    with the ``parametres`` of its rule in force for the dossier's exercice.
+
+    Its parts are joined once (a report is ~16 KB: each ``+`` on the whole would copy it again).
+    """
     inner = pad + "  "
+    sep = ",\n" + inner
+    parts = [
+        "{\n" + inner + '"id": ' + _encode(report.id, inner),
+        sep + '"fichier": ' + _encode(report.fichier, inner),
+        sep + '"exercice": ' + _encode(report.exercice, inner),
+        sep + '"verdict": ' + _encode(report.verdict, inner),
+        sep + '"constats": ',
+    ]
     if report.constats:
         sub = inner + "  "
         ex = report.exercice
-        constats = (
-            "[\n"
-            + sub
-            + (",\n" + sub).join(_constat_texte(c, sub, ex, regles) for c in report.constats)
-            + "\n"
-            + inner
-            + "]"
-        )
+        found = _constat_text.get
+        between = ",\n" + sub
+        parts.append("[\n" + sub)
+        for i, c in enumerate(report.constats):
+            if i:
+                parts.append(between)
+            kept = found((id(c), ex, sub))
+            parts.append(
+                kept[2]
+                if kept is not None and kept[0] is c and kept[1] is regles
+                else _constat_texte(c, sub, ex, regles)
+            )
+        parts.append("\n" + inner + "]")
     else:
-        constats = "[]"
-    fields = [
-        '"id": ' + _encode(report.id, inner),
-        '"fichier": ' + _encode(report.fichier, inner),
-        '"exercice": ' + _encode(report.exercice, inner),
-        '"verdict": ' + _encode(report.verdict, inner),
-        '"constats": ' + constats,
-        '"erreurs": ' + _encode([e.to_dict() for e in report.erreurs], inner),
-    ]
-    fields.extend(f"{encode_basestring(k)}: {_encode(v, inner)}" for k, v in report.extra_dict().items())
-    return "{\n" + inner + (",\n" + inner).join(fields) + "\n" + pad + "}"
+        parts.append("[]")
+    parts.append(sep + '"erreurs": ' + _encode([e.to_dict() for e in report.erreurs], inner))
+    parts.extend(f"{sep}{encode_basestring(k)}: {_encode(v, inner)}" for k, v in report.extra_dict().items())
+    parts.append("\n" + pad + "}")
+    return "".join(parts)
 
 
 def encodeur(run: CheckRun) -> Encodeur:
