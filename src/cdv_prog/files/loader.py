@@ -188,6 +188,8 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
+            if size == st.st_size and len(chunk) < request:
+                break  # the whole file as announced, and less than asked: its end (no second read to learn it)
             request = 65536
     except OSError as exc:
         raise LoadFailed([LoadError("", None, f"fichier illisible : {os_error_fr(exc)}")]) from None
@@ -381,7 +383,7 @@ class _NodeBuilder:
                 tag = _RESOLVED.get(node.value) or _resolve_plain(node.value)
                 if tag is TAG_STR:
                     return node.value
-                return self._scalar(node, path, tag)
+                return self._scalar(node, path, tag, resolu=True)
             if tag == TAG_STR:
                 return node.value
         if tag not in ALLOWED_TAGS:
@@ -390,7 +392,9 @@ class _NodeBuilder:
         if type(node) is MappingNode:
             return self._mapping(node, path, depth)
         if type(node) is SequenceNode:
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            if self.seen is not None or depth >= MAX_DEPTH:
+                return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            return self._sequence(node, path, depth)
         assert isinstance(node, ScalarNode)  # PyYAML has no other kind of node
         return self._scalar(node, path, tag)
 
@@ -433,7 +437,7 @@ class _NodeBuilder:
                 if vtag is _PLAIN:
                     value = value_node.value
                     vtag = _RESOLVED.get(value) or _resolve_plain(value)
-                    out[key] = value if vtag is TAG_STR else self._scalar(value_node, kpath, vtag)
+                    out[key] = value if vtag is TAG_STR else self._scalar(value_node, kpath, vtag, resolu=True)
                     continue
                 if vtag == TAG_STR:
                     out[key] = value_node.value
@@ -441,7 +445,30 @@ class _NodeBuilder:
             out[key] = self.build(value_node, kpath, depth + 1)
         return out
 
-    def _scalar(self, node: ScalarNode, path: Path_, tag: str) -> Any:
+    def _sequence(self, node: SequenceNode, path: Path_, depth: int) -> list[Any]:
+        """A sequence's items, its scalars without the general walk (as :meth:`_mapping`'s values):
+        only when no alias can occur and the items are within the depth allowed."""
+        out: list[Any] = []
+        lines = self.lines
+        for i, item in enumerate(node.value):
+            ipath = path + (i,)
+            if type(item) is ScalarNode:
+                lines[ipath] = item.start_mark.line + 1
+                tag = item.tag
+                if tag is _PLAIN:
+                    value = item.value
+                    tag = _RESOLVED.get(value) or _resolve_plain(value)
+                    out.append(value if tag is TAG_STR else self._scalar(item, ipath, tag, resolu=True))
+                    continue
+                if tag == TAG_STR:
+                    out.append(item.value)
+                    continue
+            out.append(self.build(item, ipath, depth + 1))
+        return out
+
+    def _scalar(self, node: ScalarNode, path: Path_, tag: str, resolu: bool = False) -> Any:
+        """The value of a scalar of ``tag``; ``resolu``: the tag was resolved from the text (:func:`_resolve_plain`),
+        which then already matches the tag's pattern (not matched again)."""
         text = node.value
         if tag == TAG_STR:
             return text
@@ -454,7 +481,7 @@ class _NodeBuilder:
             self.error(path, node, f"booléen invalide « {short(text)} » : écrire true ou false")
             return None
         if tag == TAG_INT:
-            if not _INT_RE.match(text) or len(text) > 30:
+            if len(text) > 30 or not (resolu or _INT_RE.match(text)):
                 self.error(path, node, f"entier invalide « {short(text)} »")
                 return None
             return int(text)
@@ -471,7 +498,7 @@ class _NodeBuilder:
                 self.error(path, node, f"nombre invalide « {short(text)} »")
                 return None
         if tag == TAG_DATE:
-            if not _DATE_RE.match(text):
+            if not (resolu or _DATE_RE.match(text)):
                 self.error(path, node, f"date invalide « {short(text)} » : format attendu AAAA-MM-JJ")
                 return None
             y, m, d = (int(p) for p in text.split("-"))
