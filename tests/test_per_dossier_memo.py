@@ -138,3 +138,37 @@ def test_a_steps_constats_are_bounded(regles: JeuDeRegles, monkeypatch: pytest.M
     assert all(len(table) <= 3 for table in etape.constats.values())
     assert [c.message for c in made] == [f"m{i}" for i in range(10)]
     assert etape.constat("ok", "m9") is made[-1]
+
+
+@pytest.mark.parametrize(
+    "si",
+    [
+        {"finance": ["caf", "departement"]},
+        {"finance": "etat"},
+        {"type-porteur": ["association", None]},
+        {"type-porteur": "bailleur"},
+        {"cpo": False, "innovante": True},
+        {"parentalite": False, "renouvellement": True, "elan": False},
+        {"cpo-apres-premiere-annee": True, "objectif": False, "precedent": True},
+        {"hors-geographie-prioritaire": True},
+        {"historique": True},
+        {"finance": "caf", "finance-n-1": ["caf", "ville"]},
+    ],
+)
+def test_a_conditions_test_for_a_rule_set_gives_its_reasons(regles: JeuDeRegles, si: dict) -> None:
+    from pathlib import Path
+
+    from cdv_prog.core.context import Contexte
+    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.files.dossiers import discover, read_dossier
+
+    condition = Condition.model_validate(si)
+    epreuve = condition.epreuve(regles)
+    root = Path(__file__).resolve().parent.parent
+    files = discover([root / "data" / "dossiers", root / "tests" / "fixtures" / "dossiers"])
+    reasons = set()
+    for dossier in (d for d in (read_dossier(f, regles) for f in files) if isinstance(d, Dossier)):
+        ctx = Contexte.of(dossier, regles)
+        reasons.add(condition.non_applicable(ctx))
+        assert epreuve(ctx) == condition.non_applicable(ctx)
+    assert len(reasons) >= 1

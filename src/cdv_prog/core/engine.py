@@ -110,7 +110,7 @@ class _Etape:
         self.regle = regle
         self.regles = regles
         self.exercice = exercice
-        self.condition = None if condition.vide else condition
+        self.condition = None if condition.vide else condition.epreuve(regles)  # its ``si:`` (non_applicable)
         self.hypotheses = condition.finance_n_1 is not None
         self.historique = lit_historique(regle)
         self.params: BaseModel | None = None  # read when a dossier first reaches them (:meth:`parametres`)
@@ -177,7 +177,7 @@ def _evaluer(
         c = avec if etape.historique else ctx
         condition = etape.condition
         if condition is not None:
-            reason = condition.non_applicable(c)
+            reason = condition(c)
             if reason is not None:
                 table = etape.constats["raison"]
                 found = table.get(reason)
