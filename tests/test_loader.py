@@ -301,3 +301,33 @@ def test_a_file_is_read_whole_in_one_call_and_a_longer_one_still_whole(tmp_path:
     calls.clear()
     assert loader.read_bytes(path) == b"id: X\n" * 1000
     assert len(calls) >= 2
+
+
+DEPTH_SAMPLES = [
+    *SHORTCUT_SAMPLES,
+    "a:\n  b:\n    c: 1\n    c: 2\n",  # a duplicate key below the depth kept: its message names the first line
+    "a:\n  b:\n    - x: &ancre 1\n    - y: *ancre\n",  # an alias deep down: named with its line
+    "a:\n  b:\n    c: 2025-02-30\n",
+    "- {a: [1, {b: {c: d}}]}\n",
+]
+
+
+@pytest.mark.parametrize("text", DEPTH_SAMPLES)
+def test_lines_kept_to_a_depth_are_the_full_maps_and_errors_the_same(text: str) -> None:
+    def load(profondeur: int | None) -> tuple[object, object]:
+        try:
+            loaded = load_yaml_text(text, profondeur)
+        except LoadFailed as exc:
+            return "erreurs", exc.errors
+        return loaded.data, loaded.lines
+
+    full = load(None)
+    for profondeur in (0, 1, 2):
+        kept = load(profondeur)
+        if full[0] == "erreurs":
+            assert kept == full
+        else:
+            assert isinstance(full[1], dict)
+            assert kept[0] == full[0]
+            expected = full[1] if "&" in text else {k: v for k, v in full[1].items() if len(k) <= profondeur}
+            assert kept[1] == expected

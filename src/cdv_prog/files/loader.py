@@ -143,6 +143,7 @@ class Loaded:
 
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    profondeur: int | None = None  # lines kept only for paths of at most so many parts (None: every path)
 
     def line_of(self, path: Path_) -> int | None:
         """Line of the value at ``path``, or of its nearest ancestor."""
@@ -253,12 +254,17 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def load_yaml_file(path: Path) -> Loaded:
-    return load_yaml_text(read_text(path))
+def load_yaml_file(path: Path, profondeur: int | None = None) -> Loaded:
+    return load_yaml_text(read_text(path), profondeur)
 
 
-def load_yaml_text(text: str) -> Loaded:
-    """Parse one YAML document into plain data with line numbers. Raises LoadFailed."""
+def load_yaml_text(text: str, profondeur: int | None = None) -> Loaded:
+    """Parse one YAML document into plain data with line numbers. Raises LoadFailed.
+
+    ``profondeur``: only the lines of paths of at most so many parts are kept (what a caller needs
+    of a file without errors: the others cost a path each). A file with errors gets every line: its
+    messages may name a deeper one. The data and the errors are the same.
+    """
     try:
         try:
             composer = _Composer(text)
@@ -309,11 +315,17 @@ def load_yaml_text(text: str) -> Loaded:
         raise LoadFailed([LoadError("", None, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")]) from None
     if root is None:
         raise LoadFailed([LoadError("", 1, "fichier vide")])
-    builder = _NodeBuilder(check_aliases="&" in text)
+    aliases = "&" in text
+    if aliases:
+        profondeur = None  # every line: an alias's error names its line
+    builder = _NodeBuilder(check_aliases=aliases, profondeur=profondeur)
     data = builder.build(root, (), 0)
     if builder.errors:
+        if profondeur is not None:  # walked again with every line (« déjà présente ligne N » of a deeper key)
+            builder = _NodeBuilder(check_aliases=False)
+            builder.build(root, (), 0)
         raise LoadFailed(builder.errors)
-    return Loaded(data, builder.lines)
+    return Loaded(data, builder.lines, profondeur)
 
 
 _PROBLEMS_FR = {
@@ -347,10 +359,12 @@ class _NodeBuilder:
     """Plain data from the node tree, with the line of every path; errors collected.
 
     ``check_aliases`` can be off when the text has no ``&``: without an anchor
-    there is no alias, so no node is shared.
+    there is no alias, so no node is shared. ``profondeur``: lines kept only for
+    paths of at most so many parts (:func:`load_yaml_text`).
     """
 
-    def __init__(self, check_aliases: bool = True) -> None:
+    def __init__(self, check_aliases: bool = True, profondeur: int | None = None) -> None:
+        self.profondeur = profondeur if profondeur is not None else 1 << 30
         self.lines: dict[Path_, int] = {}
         self.errors: list[LoadError] = []
         self.seen: set[int] | None = set() if check_aliases else None
@@ -361,7 +375,7 @@ class _NodeBuilder:
 
     def build(self, node: Node, path: Path_, depth: int) -> Any:
         lines = self.lines
-        if path not in lines:
+        if path not in lines and len(path) <= self.profondeur:
             lines[path] = node.start_mark.line + 1
         seen = self.seen
         if seen is not None:
@@ -402,6 +416,7 @@ class _NodeBuilder:
         out: dict[Any, Any] = {}
         lines = self.lines
         inline = self.seen is None and depth < MAX_DEPTH  # scalar values need no alias or depth check
+        record = len(path) < self.profondeur  # the keys' paths have one part more
         for key_node, value_node in node.value:
             ktag = key_node.tag
             if ktag is _PLAIN:
@@ -431,7 +446,8 @@ class _NodeBuilder:
                 self.error(path + (key,), key_node, f"clé « {short(key)} » en double{where}")
                 continue
             kpath = path + (key,)
-            lines[kpath] = key_node.start_mark.line + 1
+            if record:
+                lines[kpath] = key_node.start_mark.line + 1
             if inline and type(value_node) is ScalarNode:  # the common case, without the general walk
                 vtag = value_node.tag
                 if vtag is _PLAIN:
@@ -450,10 +466,12 @@ class _NodeBuilder:
         only when no alias can occur and the items are within the depth allowed."""
         out: list[Any] = []
         lines = self.lines
+        record = len(path) < self.profondeur  # the items' paths have one part more
         for i, item in enumerate(node.value):
             ipath = path + (i,)
             if type(item) is ScalarNode:
-                lines[ipath] = item.start_mark.line + 1
+                if record:
+                    lines[ipath] = item.start_mark.line + 1
                 tag = item.tag
                 if tag is _PLAIN:
                     value = item.value
