@@ -132,7 +132,7 @@ def test_a_rule_set_given_other_rules_gets_new_steps(regles: JeuDeRegles, build_
 
 
 def test_a_steps_constats_are_bounded(regles: JeuDeRegles, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "_CONSTATS_MAX", 3)
+    monkeypatch.setattr(engine, "_ETAPE_MAX", 3)
     etape = engine._Etape(next(iter(regles.regles.values())), 2025, regles)
     made = [etape.constat("ok", f"m{i}") for i in range(10)]
     assert all(len(table) <= 3 for table in etape.constats.values())

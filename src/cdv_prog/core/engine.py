@@ -56,6 +56,7 @@ def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
 
 _CONSTATS: dict[tuple[str, str, str, str, str], Constat] = {}
 _CONSTATS_MAX = 4096
+_ETAPE_MAX = 128  # per rule and statut: the messages that repeat are few (the others hold memory for nothing)
 
 
 def constat(regle: Regle, statut: Statut, message: str) -> Constat:
@@ -133,7 +134,7 @@ class _Etape:
         table = self.constats[statut]
         found = table.get(message)
         if found is None:
-            if len(table) >= _CONSTATS_MAX:
+            if len(table) >= _ETAPE_MAX:
                 table.clear()
             regle = self.regle
             found = table[message] = Constat(regle.id, regle.gravite, statut, message, regle.source)
@@ -182,7 +183,7 @@ def _evaluer(
                 table = etape.constats["raison"]
                 found = table.get(reason)
                 if found is None:
-                    if len(table) >= _CONSTATS_MAX:
+                    if len(table) >= _ETAPE_MAX:
                         table.clear()
                     found = table[reason] = etape.constat("sans-objet", "sans objet : " + reason)
                 out.append(found)
