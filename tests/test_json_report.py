@@ -53,3 +53,57 @@ def test_siret_constat_and_control_characters(tmp_path: Path, regles) -> None:
 def test_kinds_of_reports_covered(regles) -> None:
     verdicts = {check_file(p, regles).verdict for p in FILES}
     assert verdicts == {"eligible", "ineligible", "invalide"}
+
+
+def test_written_bytes_are_the_representable_text_encoded_once() -> None:
+    """``octets``: UTF-8 of the text as it is, or of its representable form when it holds a lone surrogate."""
+    from cdv_prog.core.texte import representable_json
+    from cdv_prog.render.check_json import octets
+
+    plain = '{"intitule": "Été \\u00e9 ✓"}'
+    assert octets(plain) == plain.encode("utf-8")
+    hostile = '{"fichier": "dossier-\udcff.yaml"}'
+    written = octets(hostile)
+    assert written == representable_json(hostile).encode("utf-8")
+    assert json.loads(written)["fichier"] == "dossier-\\xff.yaml"
+
+
+def test_the_workers_json_text_is_the_documents(regles) -> None:
+    """The JSON encodeur's bytes (a ``--jobs`` worker's, the cache's) are the item the sequential batch writes."""
+    from types import SimpleNamespace
+
+    from cdv_prog.core.texte import representable_json
+    from cdv_prog.render.check_json import encodeur
+
+    enc = encodeur(SimpleNamespace(regles=regles))  # type: ignore[arg-type]
+    assert enc.octets
+    for path in FILES[:5]:
+        report = check_file(path, regles)
+        assert enc(report).texte == representable_json(encode_report(report, regles)).encode("utf-8")
+        assert enc.encode(report) == representable_json(encode_report(report, regles))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_bytes_are_the_text_encoded(path: Path, regles) -> None:
+    from cdv_prog.render.check_json import encode_report_octets, octets
+
+    report = check_file(path, regles)
+    for _ in range(2):  # the second time from the constats' kept bytes
+        assert encode_report_octets(report, regles) == octets(encode_report(report, regles))
+
+
+def test_bytes_of_a_report_with_a_lone_surrogate_are_made_representable(regles) -> None:
+    from dataclasses import replace
+
+    from cdv_prog.core.findings import Constat
+    from cdv_prog.render.check_json import encode_report_octets, octets
+
+    report = check_file(FILES[0], regles)
+    hostile = replace(report, fichier="dossier-\udcff.yaml")
+    assert encode_report_octets(hostile, regles) == octets(encode_report(hostile, regles))
+    assert json.loads(encode_report_octets(hostile, regles))["fichier"] == "dossier-\\xff.yaml"
+    bad = Constat("r", "bloquant", "echec", "id « \udcfe »", "source")
+    with_bad = replace(report, constats=[*report.constats, bad])
+    written = encode_report_octets(with_bad, regles)
+    assert written == octets(encode_report(with_bad, regles))
+    assert json.loads(written)["constats"][-1]["message"] == "id « \\xfe »"

@@ -248,3 +248,86 @@ def test_loaded_dataclass() -> None:
     loaded = Loaded({"a": 1}, {("a",): 1})
     assert loaded.line_of(("a", "b", 0)) == 1
     assert Loaded([]).line_of(()) is None
+
+
+# --------------------------------------------------------------------------- the shortcuts give the general walk's result
+
+SHORTCUT_SAMPLES = [
+    "a: [1, x, 2025-01-31, 1.5, true, ~, '3', !!str 4, !!int 5]\nb:\n  - 2025-02-30\n  - 123456789012345678901234567890123\n",
+    "l:\n  - a\n  - {k: v, n: 2}\n  - [1, [2, [3]]]\n  - !!int x\n  - !!python/object x\n  - 'q'\n  - |\n    bloc\n",
+    "- 1\n- 2024-13-01\n- .inf\n- -.5e3\n- 0x1F\n- 12:30\n- 3_000\n- null\n- ''\n",
+    "financements:\n  - financeur: caf\n    montant: 1150\n  - {financeur: etat, montant: 12150.50}\n",
+]
+
+
+@pytest.mark.parametrize("text", SHORTCUT_SAMPLES)
+def test_the_builders_shortcuts_give_what_the_general_walk_gives(text: str) -> None:
+    """Without an anchor the builder takes shortcuts for scalars (in mappings and sequences) and does not
+    match a resolved scalar's pattern again; the general walk (``check_aliases``) takes none of them."""
+    from cdv_prog.files.loader import _Composer, _NodeBuilder
+
+    def walk(check_aliases: bool) -> tuple[object, dict, list]:
+        composer = _Composer(text)
+        root = composer.get_single_node()
+        composer.dispose()
+        builder = _NodeBuilder(check_aliases=check_aliases)
+        return builder.build(root, (), 0), builder.lines, builder.errors
+
+    assert walk(False) == walk(True)
+    assert walk(False)[1]  # every path has its line
+
+
+def test_a_file_is_read_whole_in_one_call_and_a_longer_one_still_whole(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from cdv_prog.files import loader
+
+    calls: list[int] = []
+    real_read = os.read
+
+    def counting(fd: int, n: int) -> bytes:
+        calls.append(n)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(loader.os, "read", counting)
+    path = tmp_path / "d.yaml"
+    path.write_bytes(b"id: X\n" * 1000)
+    assert loader.read_bytes(path) == b"id: X\n" * 1000
+    assert len(calls) == 1  # the announced size and less than asked: its end, no second read
+
+    # a file longer than announced (it grew after its size was read): read on to its end
+    real_fstat = os.fstat
+    monkeypatch.setattr(loader.os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:])))
+    calls.clear()
+    assert loader.read_bytes(path) == b"id: X\n" * 1000
+    assert len(calls) >= 2
+
+
+DEPTH_SAMPLES = [
+    *SHORTCUT_SAMPLES,
+    "a:\n  b:\n    c: 1\n    c: 2\n",  # a duplicate key below the depth kept: its message names the first line
+    "a:\n  b:\n    - x: &ancre 1\n    - y: *ancre\n",  # an alias deep down: named with its line
+    "a:\n  b:\n    c: 2025-02-30\n",
+    "- {a: [1, {b: {c: d}}]}\n",
+]
+
+
+@pytest.mark.parametrize("text", DEPTH_SAMPLES)
+def test_lines_kept_to_a_depth_are_the_full_maps_and_errors_the_same(text: str) -> None:
+    def load(profondeur: int | None) -> tuple[object, object]:
+        try:
+            loaded = load_yaml_text(text, profondeur)
+        except LoadFailed as exc:
+            return "erreurs", exc.errors
+        return loaded.data, loaded.lines
+
+    full = load(None)
+    for profondeur in (0, 1, 2):
+        kept = load(profondeur)
+        if full[0] == "erreurs":
+            assert kept == full
+        else:
+            assert isinstance(full[1], dict)
+            assert kept[0] == full[0]
+            expected = full[1] if "&" in text else {k: v for k, v in full[1].items() if len(k) <= profondeur}
+            assert kept[1] == expected

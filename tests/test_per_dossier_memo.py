@@ -78,3 +78,97 @@ def test_a_condition_set_to_false_is_not_empty() -> None:
     assert not Condition.model_validate({"finance": "caf"}).vide
     assert not Condition.model_validate({"type-porteur": [None]}).vide
     assert not Condition.model_validate({"finance-n-1": ["caf"]}).vide
+
+
+def _one_by_one(dossier, regles: JeuDeRegles, historique=None) -> list[Constat]:
+    """Each rule on its own, the long way (:func:`cdv_prog.core.engine.evaluer_regle`)."""
+    from cdv_prog.core.context import Contexte
+
+    sans = Contexte.of(dossier, regles)
+    avec = Contexte.of(dossier, regles, historique)
+    return [
+        engine.evaluer_regle(regle, avec if engine.lit_historique(regle) else sans) for regle in regles.regles.values()
+    ]
+
+
+def test_the_rules_steps_give_what_each_rule_gives(regles: JeuDeRegles) -> None:
+    from pathlib import Path
+
+    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.files.dossiers import discover, read_dossier
+
+    root = Path(__file__).resolve().parent.parent
+    files = discover([root / "data" / "dossiers", root / "tests" / "fixtures" / "dossiers"])
+    dossiers = [d for d in (read_dossier(f, regles) for f in files) if isinstance(d, Dossier)]
+    assert len(dossiers) >= 5
+    verdicts = set()
+    for dossier in dossiers:
+        for _ in range(2):  # the second time from the steps and their constats already made
+            constats = engine.evaluer(dossier, regles)
+            assert constats == _one_by_one(dossier, regles)
+            report = engine.juger(dossier, regles, "f.yaml")
+            assert report.constats == constats or report.derogation is not None
+            verdicts.add(engine.verdict(constats))
+            if report.derogation is None:
+                assert report.verdict == engine.verdict(constats)
+    assert verdicts == {"eligible", "ineligible"}
+
+
+def test_a_rule_set_given_other_rules_gets_new_steps(regles: JeuDeRegles, build_dossier, base_dossier) -> None:
+    dossier = build_dossier(base_dossier)
+    first = engine.evaluer(dossier, regles)
+    changed = replace(regles, regles={k: replace(r, gravite="information") for k, r in regles.regles.items()})
+    assert [c.gravite for c in engine.evaluer(dossier, changed)] == ["information"] * len(first)
+    regles_copie = replace(regles)  # another set, the same rules
+    assert engine.evaluer(dossier, regles_copie) == first
+    same_object = regles  # the same set whose rules were swapped afterwards (mutable): never its old steps
+    saved = same_object.regles
+    try:
+        same_object.regles = changed.regles
+        assert [c.gravite for c in engine.evaluer(dossier, same_object)] == ["information"] * len(first)
+    finally:
+        same_object.regles = saved
+    assert engine.evaluer(dossier, regles) == first
+
+
+def test_a_steps_constats_are_bounded(regles: JeuDeRegles, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "_ETAPE_MAX", 3)
+    etape = engine._Etape(next(iter(regles.regles.values())), 2025, regles)
+    made = [etape.constat("ok", f"m{i}") for i in range(10)]
+    assert all(len(table) <= 3 for table in etape.constats.values())
+    assert [c.message for c in made] == [f"m{i}" for i in range(10)]
+    assert etape.constat("ok", "m9") is made[-1]
+
+
+@pytest.mark.parametrize(
+    "si",
+    [
+        {"finance": ["caf", "departement"]},
+        {"finance": "etat"},
+        {"type-porteur": ["association", None]},
+        {"type-porteur": "bailleur"},
+        {"cpo": False, "innovante": True},
+        {"parentalite": False, "renouvellement": True, "elan": False},
+        {"cpo-apres-premiere-annee": True, "objectif": False, "precedent": True},
+        {"hors-geographie-prioritaire": True},
+        {"historique": True},
+        {"finance": "caf", "finance-n-1": ["caf", "ville"]},
+    ],
+)
+def test_a_conditions_test_for_a_rule_set_gives_its_reasons(regles: JeuDeRegles, si: dict) -> None:
+    from pathlib import Path
+
+    from cdv_prog.core.context import Contexte
+    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.files.dossiers import discover, read_dossier
+
+    condition = Condition.model_validate(si)
+    epreuve = condition.epreuve(regles)
+    root = Path(__file__).resolve().parent.parent
+    files = discover([root / "data" / "dossiers", root / "tests" / "fixtures" / "dossiers"])
+    reasons = set()
+    for dossier in (d for d in (read_dossier(f, regles) for f in files) if isinstance(d, Dossier)):
+        ctx = Contexte.of(dossier, regles)
+        reasons.add(condition.non_applicable(ctx))
+        assert epreuve(ctx) == condition.non_applicable(ctx)
+    assert len(reasons) >= 1

@@ -39,6 +39,7 @@ from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR_FR, CodeFinanceur, TypeP
 
 if TYPE_CHECKING:
     from cdv_prog.core.context import Contexte
+    from cdv_prog.core.ruleset import JeuDeRegles
 
 
 def _one_or_many(value: object) -> object:
@@ -127,6 +128,36 @@ class Condition(BaseModel):
             actual = _FLAGS[key](ctx)
             if actual != wanted:
                 return phrase(key, actual)
+        return self._finance_n_1(ctx)
+
+    def epreuve(self, regles: JeuDeRegles) -> Callable[[Contexte], str | None]:
+        """:meth:`non_applicable` for the dossiers checked with ``regles``, what depends only on the rule set
+        worked out once (the financeurs' names, the flags' tests and sentences): the same reasons, in the same order.
+        """
+        finance = tuple((code, f"{regles.nom_court(code)} ne finance pas le dossier") for code in self.finance or ())
+        types = self.type_porteur
+        drapeaux = tuple((_FLAGS[key], wanted, phrase(key, True), phrase(key, False)) for key, wanted in self._drapeaux)
+        n_1 = self.finance_n_1 is not None
+
+        def non_applicable(ctx: Contexte) -> str | None:
+            if finance:
+                retenus = ctx.montants.retenus
+                for code, raison in finance:
+                    total = retenus.get(code)
+                    if total is None or total <= 0:
+                        return raison
+            if types is not None and (porteur := ctx.dossier.porteur.type) not in types:
+                return f"le porteur est de type « {type_porteur_fr(porteur)} »"
+            for test, wanted, oui, non in drapeaux:
+                actual = test(ctx)
+                if actual != wanted:
+                    return oui if actual else non
+            return self._finance_n_1(ctx) if n_1 else None
+
+        return non_applicable
+
+    def _finance_n_1(self, ctx: Contexte) -> str | None:
+        """The reason a ``finance-n-1`` condition gives (:meth:`non_applicable`), or None."""
         for code in self.finance_n_1 or ():
             financait, comment = finance_n_1(ctx, code)
             if financait is False:

@@ -8,7 +8,9 @@ programmation rules over a whole exercice.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from cdv_prog.core import derogations
 from cdv_prog.core.context import Contexte, ContexteProgrammation
@@ -19,6 +21,9 @@ from cdv_prog.core.montants import Montants
 from cdv_prog.core.report import DossierReport
 from cdv_prog.core.ruleset import JeuDeRegles, Regle
 from cdv_prog.core.vocab import Statut, Verdict
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
@@ -51,6 +56,7 @@ def appliquer(regle: Regle, ctx: Contexte | ContexteProgrammation) -> Constat:
 
 _CONSTATS: dict[tuple[str, str, str, str, str], Constat] = {}
 _CONSTATS_MAX = 4096
+_ETAPE_MAX = 128  # per rule and statut: the messages that repeat are few (the others hold memory for nothing)
 
 
 def constat(regle: Regle, statut: Statut, message: str) -> Constat:
@@ -74,13 +80,134 @@ def evaluer(
     dossier: Dossier, regles: JeuDeRegles, montants: Montants | None = None, historique: Historique | None = None
 ) -> list[Constat]:
     """Every dossier rule of the set, in the order of the rules files (``historique``: earlier exercices, §5)."""
-    montants = montants if montants is not None else Montants.of(dossier, regles)
+    return _evaluer(dossier, regles, montants if montants is not None else Montants.of(dossier, regles), historique)[0]
+
+
+class _Etape:
+    """What the engine needs of one rule for one exercice, computed once (:func:`_plan`).
+
+    The same as :func:`evaluer_regle` gives, without asking the rule again for each dossier: its
+    ``si:`` (None when empty), its parameters in force (or the constat saying why it has none), its
+    kind's check, its advice, and its constats already made, by message (bounded, as
+    :func:`constat`'s table: a shared constat is equal in all to the one it stands for).
+    """
+
+    __slots__ = (
+        "condition",
+        "conseil",
+        "constats",
+        "exercice",
+        "fixe",
+        "historique",
+        "hypotheses",
+        "params",
+        "regle",
+        "regles",
+        "verifier",
+    )
+
+    def __init__(self, regle: Regle, exercice: int, regles: JeuDeRegles) -> None:
+        condition = regle.condition
+        self.regle = regle
+        self.regles = regles
+        self.exercice = exercice
+        self.condition = None if condition.vide else condition.epreuve(regles)  # its ``si:`` (non_applicable)
+        self.hypotheses = condition.finance_n_1 is not None
+        self.historique = lit_historique(regle)
+        self.params: BaseModel | None = None  # read when a dossier first reaches them (:meth:`parametres`)
+        self.fixe: Constat | None = None  # the constat of a rule without parameters for the exercice
+        self.verifier = regle.kind.verifier
+        self.conseil = f". {regle.conseil}" if regle.conseil else None
+        # one table per statut, keyed by message; "raison" keyed by the reason a ``si:`` gives
+        self.constats: dict[str, dict[str, Constat]] = {"ok": {}, "echec": {}, "sans-objet": {}, "raison": {}}
+
+    def parametres(self) -> BaseModel | None:
+        """The rule's parameters in force, read once (as :func:`appliquer` reads them); None: :attr:`fixe` says why."""
+        params, missing = self.regle.parametres(self.exercice, self.regles)
+        if params is None:
+            self.fixe = constat(self.regle, "sans-objet", f"sans objet : {missing}")
+        else:
+            self.params = params
+        return params
+
+    def constat(self, statut: Statut, message: str) -> Constat:
+        table = self.constats[statut]
+        found = table.get(message)
+        if found is None:
+            if len(table) >= _ETAPE_MAX:
+                table.clear()
+            regle = self.regle
+            found = table[message] = Constat(regle.id, regle.gravite, statut, message, regle.source)
+        return found
+
+
+# (id of the rule set, exercice) → (its rules, kept alive so that their ids are not reused; their steps)
+_PLANS: dict[tuple[int, int], tuple[tuple[Regle, ...], list[_Etape]]] = {}
+_PLANS_MAX = 64
+
+
+def _plan(regles: JeuDeRegles, exercice: int) -> list[_Etape]:
+    """The steps of the set's dossier rules for ``exercice``, in order: made once per rule set and exercice.
+
+    Kept while the set holds the very same rule objects (a rule set given other rules gets new steps).
+    """
+    rules = tuple(regles.regles.values())
+    key = (id(regles), exercice)
+    found = _PLANS.get(key)
+    if found is not None and len(found[0]) == len(rules) and all(map(operator.is_, found[0], rules)):
+        return found[1]
+    etapes = [_Etape(regle, exercice, regles) for regle in rules]
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[key] = (rules, etapes)
+    return etapes
+
+
+def _evaluer(
+    dossier: Dossier, regles: JeuDeRegles, montants: Montants, historique: Historique | None
+) -> tuple[list[Constat], bool]:
+    """:func:`evaluer`, and whether a bloquant rule failed (the verdict): each rule as :func:`evaluer_regle` does.
+
+    The history goes only to the rules that read it (their kind, or their ``si:``); the others never see it.
+    """
     ctx = Contexte(dossier, regles, montants)
-    if historique is None:
-        return [evaluer_regle(regle, ctx) for regle in regles.regles.values()]
-    # the history goes only to the rules that read it (their kind, or their ``si:``); the others never see it
-    avec = Contexte(dossier, regles, montants, ctx.cache, historique=historique)
-    return [evaluer_regle(regle, avec if lit_historique(regle) else ctx) for regle in regles.regles.values()]
+    avec = ctx if historique is None else Contexte(dossier, regles, montants, ctx.cache, historique=historique)
+    out: list[Constat] = []
+    bloque = False
+    for etape in _plan(regles, dossier.exercice):
+        c = avec if etape.historique else ctx
+        condition = etape.condition
+        if condition is not None:
+            reason = condition(c)
+            if reason is not None:
+                table = etape.constats["raison"]
+                found = table.get(reason)
+                if found is None:
+                    if len(table) >= _ETAPE_MAX:
+                        table.clear()
+                    found = table[reason] = etape.constat("sans-objet", "sans objet : " + reason)
+                out.append(found)
+                continue
+        params = etape.params
+        if params is None:
+            fixe = etape.fixe
+            if fixe is not None or (params := etape.parametres()) is None:
+                out.append(fixe or etape.fixe)  # type: ignore[arg-type]  # set when there are no parameters
+                continue
+        statut, message = etape.verifier(c, params)
+        if statut == "echec":
+            if etape.conseil is not None:
+                message += etape.conseil
+            if etape.regle.gravite == "bloquant":
+                bloque = True
+        elif statut == "sans-objet" and not message.startswith("sans objet"):
+            message = "sans objet : " + message
+        if etape.hypotheses and statut != "sans-objet":
+            hypotheses = etape.regle.condition.hypotheses(c)
+            if hypotheses:  # what the condition assumed, said with the result
+                message = f"{message} ({' ; '.join(hypotheses)})"
+        out.append(etape.constat(statut, message))
+    return out, bloque
 
 
 def lit_historique(regle: Regle) -> bool:
@@ -103,10 +230,10 @@ def verdict(constats: list[Constat]) -> Verdict:
 def juger(dossier: Dossier, regles: JeuDeRegles, fichier: str, historique: Historique | None = None) -> DossierReport:
     """The report of a valid dossier: its amounts (computed here, once), constats and verdict."""
     montants = Montants.of(dossier, regles)
-    constats = evaluer(dossier, regles, montants, historique)
+    constats, bloque = _evaluer(dossier, regles, montants, historique)
     report = DossierReport(
         fichier,
-        verdict(constats),
+        "ineligible" if bloque else "eligible",
         id=dossier.id,
         exercice=dossier.exercice,
         constats=constats,

@@ -174,17 +174,27 @@ class Encodeur:
     depends on besides the report and the rules (``cle``: the format, the width…), for the cache.
 
     ``octets``: a data format, whose text goes out as UTF-8 whatever the terminal (JSON, SARIF): the
-    written report carries those bytes (``encode`` gives text that UTF-8 can encode).
+    written report carries those bytes (``encode`` gives text that UTF-8 can encode). ``en_octets``,
+    when given, gives those bytes directly (the text encoded once, not checked and then encoded).
     """
 
-    __slots__ = ("cle", "encode", "octets")
+    __slots__ = ("cle", "en_octets", "encode", "octets")
 
-    def __init__(self, cle: str, encode: Callable[[DossierReport], str], octets: bool = False) -> None:
+    def __init__(
+        self,
+        cle: str,
+        encode: Callable[[DossierReport], str],
+        octets: bool = False,
+        en_octets: Callable[[DossierReport], bytes] | None = None,
+    ) -> None:
         self.cle = cle
         self.encode = encode
-        self.octets = octets
+        self.octets = octets or en_octets is not None
+        self.en_octets = en_octets
 
     def __call__(self, report: DossierReport) -> RapportEncode:
+        if self.en_octets is not None:
+            return RapportEncode.of(report, self.en_octets(report))
         text = self.encode(report)
         return RapportEncode.of(report, text.encode("utf-8") if self.octets else text)
 

@@ -22,7 +22,7 @@ from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.loader import LoadFailed, decode, load_yaml_file, load_yaml_text, os_error_fr
+from cdv_prog.files.loader import LoadFailed, decode, load_yaml_text, os_error_fr, read_text
 from cdv_prog.files.messages import translate
 
 SUFFIXES = (".yaml", ".yml")
@@ -121,11 +121,14 @@ def read_dossier(
     """
     shown = str(path)
     try:
-        loaded = load_yaml_file(path) if raw is None else load_yaml_text(decode(raw))
+        text = read_text(path) if raw is None else decode(raw)
+        loaded = load_yaml_text(text, profondeur=2)  # the lines a report keeps (a message may need more: below)
     except LoadFailed as exc:
         return DossierReport(shown, "invalide", erreurs=exc.errors)
     if lignes is not None:
-        lignes.update({k: v for k, v in loaded.lines.items() if len(k) <= 2})
+        lignes.update(
+            loaded.lines if loaded.profondeur == 2 else {k: v for k, v in loaded.lines.items() if len(k) <= 2}
+        )
     data = loaded.data
     if not isinstance(data, dict):
         return DossierReport(
@@ -146,7 +149,8 @@ def read_dossier(
             if isinstance(data.get("exercice"), int) and not isinstance(data.get("exercice"), bool)
             else None
         )
-        errors = sorted(translate(exc, loaded, model=Dossier), key=lambda e: e.ligne or 0)
+        complet = load_yaml_text(text)  # every line: a message may name a deeper field
+        errors = sorted(translate(exc, complet, model=Dossier), key=lambda e: e.ligne or 0)
         return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=errors)
 
 

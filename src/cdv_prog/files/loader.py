@@ -143,6 +143,7 @@ class Loaded:
 
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    profondeur: int | None = None  # lines kept only for paths of at most so many parts (None: every path)
 
     def line_of(self, path: Path_) -> int | None:
         """Line of the value at ``path``, or of its nearest ancestor."""
@@ -188,6 +189,8 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
+            if size == st.st_size and len(chunk) < request:
+                break  # the whole file as announced, and less than asked: its end (no second read to learn it)
             request = 65536
     except OSError as exc:
         raise LoadFailed([LoadError("", None, f"fichier illisible : {os_error_fr(exc)}")]) from None
@@ -251,12 +254,17 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def load_yaml_file(path: Path) -> Loaded:
-    return load_yaml_text(read_text(path))
+def load_yaml_file(path: Path, profondeur: int | None = None) -> Loaded:
+    return load_yaml_text(read_text(path), profondeur)
 
 
-def load_yaml_text(text: str) -> Loaded:
-    """Parse one YAML document into plain data with line numbers. Raises LoadFailed."""
+def load_yaml_text(text: str, profondeur: int | None = None) -> Loaded:
+    """Parse one YAML document into plain data with line numbers. Raises LoadFailed.
+
+    ``profondeur``: only the lines of paths of at most so many parts are kept (what a caller needs
+    of a file without errors: the others cost a path each). A file with errors gets every line: its
+    messages may name a deeper one. The data and the errors are the same.
+    """
     try:
         try:
             composer = _Composer(text)
@@ -307,11 +315,17 @@ def load_yaml_text(text: str) -> Loaded:
         raise LoadFailed([LoadError("", None, f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)")]) from None
     if root is None:
         raise LoadFailed([LoadError("", 1, "fichier vide")])
-    builder = _NodeBuilder(check_aliases="&" in text)
+    aliases = "&" in text
+    if aliases:
+        profondeur = None  # every line: an alias's error names its line
+    builder = _NodeBuilder(check_aliases=aliases, profondeur=profondeur)
     data = builder.build(root, (), 0)
     if builder.errors:
+        if profondeur is not None:  # walked again with every line (« déjà présente ligne N » of a deeper key)
+            builder = _NodeBuilder(check_aliases=False)
+            builder.build(root, (), 0)
         raise LoadFailed(builder.errors)
-    return Loaded(data, builder.lines)
+    return Loaded(data, builder.lines, profondeur)
 
 
 _PROBLEMS_FR = {
@@ -345,10 +359,12 @@ class _NodeBuilder:
     """Plain data from the node tree, with the line of every path; errors collected.
 
     ``check_aliases`` can be off when the text has no ``&``: without an anchor
-    there is no alias, so no node is shared.
+    there is no alias, so no node is shared. ``profondeur``: lines kept only for
+    paths of at most so many parts (:func:`load_yaml_text`).
     """
 
-    def __init__(self, check_aliases: bool = True) -> None:
+    def __init__(self, check_aliases: bool = True, profondeur: int | None = None) -> None:
+        self.profondeur = profondeur if profondeur is not None else 1 << 30
         self.lines: dict[Path_, int] = {}
         self.errors: list[LoadError] = []
         self.seen: set[int] | None = set() if check_aliases else None
@@ -359,7 +375,7 @@ class _NodeBuilder:
 
     def build(self, node: Node, path: Path_, depth: int) -> Any:
         lines = self.lines
-        if path not in lines:
+        if path not in lines and len(path) <= self.profondeur:
             lines[path] = node.start_mark.line + 1
         seen = self.seen
         if seen is not None:
@@ -381,7 +397,7 @@ class _NodeBuilder:
                 tag = _RESOLVED.get(node.value) or _resolve_plain(node.value)
                 if tag is TAG_STR:
                     return node.value
-                return self._scalar(node, path, tag)
+                return self._scalar(node, path, tag, resolu=True)
             if tag == TAG_STR:
                 return node.value
         if tag not in ALLOWED_TAGS:
@@ -390,7 +406,9 @@ class _NodeBuilder:
         if type(node) is MappingNode:
             return self._mapping(node, path, depth)
         if type(node) is SequenceNode:
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            if self.seen is not None or depth >= MAX_DEPTH:
+                return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            return self._sequence(node, path, depth)
         assert isinstance(node, ScalarNode)  # PyYAML has no other kind of node
         return self._scalar(node, path, tag)
 
@@ -398,6 +416,7 @@ class _NodeBuilder:
         out: dict[Any, Any] = {}
         lines = self.lines
         inline = self.seen is None and depth < MAX_DEPTH  # scalar values need no alias or depth check
+        record = len(path) < self.profondeur  # the keys' paths have one part more
         for key_node, value_node in node.value:
             ktag = key_node.tag
             if ktag is _PLAIN:
@@ -427,13 +446,14 @@ class _NodeBuilder:
                 self.error(path + (key,), key_node, f"clé « {short(key)} » en double{where}")
                 continue
             kpath = path + (key,)
-            lines[kpath] = key_node.start_mark.line + 1
+            if record:
+                lines[kpath] = key_node.start_mark.line + 1
             if inline and type(value_node) is ScalarNode:  # the common case, without the general walk
                 vtag = value_node.tag
                 if vtag is _PLAIN:
                     value = value_node.value
                     vtag = _RESOLVED.get(value) or _resolve_plain(value)
-                    out[key] = value if vtag is TAG_STR else self._scalar(value_node, kpath, vtag)
+                    out[key] = value if vtag is TAG_STR else self._scalar(value_node, kpath, vtag, resolu=True)
                     continue
                 if vtag == TAG_STR:
                     out[key] = value_node.value
@@ -441,7 +461,32 @@ class _NodeBuilder:
             out[key] = self.build(value_node, kpath, depth + 1)
         return out
 
-    def _scalar(self, node: ScalarNode, path: Path_, tag: str) -> Any:
+    def _sequence(self, node: SequenceNode, path: Path_, depth: int) -> list[Any]:
+        """A sequence's items, its scalars without the general walk (as :meth:`_mapping`'s values):
+        only when no alias can occur and the items are within the depth allowed."""
+        out: list[Any] = []
+        lines = self.lines
+        record = len(path) < self.profondeur  # the items' paths have one part more
+        for i, item in enumerate(node.value):
+            ipath = path + (i,)
+            if type(item) is ScalarNode:
+                if record:
+                    lines[ipath] = item.start_mark.line + 1
+                tag = item.tag
+                if tag is _PLAIN:
+                    value = item.value
+                    tag = _RESOLVED.get(value) or _resolve_plain(value)
+                    out.append(value if tag is TAG_STR else self._scalar(item, ipath, tag, resolu=True))
+                    continue
+                if tag == TAG_STR:
+                    out.append(item.value)
+                    continue
+            out.append(self.build(item, ipath, depth + 1))
+        return out
+
+    def _scalar(self, node: ScalarNode, path: Path_, tag: str, resolu: bool = False) -> Any:
+        """The value of a scalar of ``tag``; ``resolu``: the tag was resolved from the text (:func:`_resolve_plain`),
+        which then already matches the tag's pattern (not matched again)."""
         text = node.value
         if tag == TAG_STR:
             return text
@@ -454,7 +499,7 @@ class _NodeBuilder:
             self.error(path, node, f"booléen invalide « {short(text)} » : écrire true ou false")
             return None
         if tag == TAG_INT:
-            if not _INT_RE.match(text) or len(text) > 30:
+            if len(text) > 30 or not (resolu or _INT_RE.match(text)):
                 self.error(path, node, f"entier invalide « {short(text)} »")
                 return None
             return int(text)
@@ -471,7 +516,7 @@ class _NodeBuilder:
                 self.error(path, node, f"nombre invalide « {short(text)} »")
                 return None
         if tag == TAG_DATE:
-            if not _DATE_RE.match(text):
+            if not (resolu or _DATE_RE.match(text)):
                 self.error(path, node, f"date invalide « {short(text)} » : format attendu AAAA-MM-JJ")
                 return None
             y, m, d = (int(p) for p in text.split("-"))

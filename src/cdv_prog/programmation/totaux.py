@@ -37,6 +37,7 @@ from cdv_prog.core.report import R, Rapport, Resume
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.core.vocab import Nature
 
 
 K = TypeVar("K")
@@ -61,6 +62,12 @@ class Totaux:
     sous_retenu: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     vus: set[str] = field(default_factory=set)  # financeurs of a line of a valid dossier
 
+    # (financeur, nature, CPO) → (the line is inside the enveloppe's périmètre, the sous-enveloppes it counts in):
+    # what the rules say of a kind of line, worked out once per Totaux (its rule set)
+    _routes: dict[tuple[str, str, bool], tuple[bool, tuple[tuple[str, str], ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def add(self, report: Rapport) -> None:
         self.resume.add(report)
         montants = report.montants
@@ -68,27 +75,37 @@ class Totaux:
             return
         eligible = report.verdict == "eligible"
         retenus: dict[str, Decimal] = {}
+        cpo = montants.cpo
+        routes = self._routes
         for ligne in montants.lignes:
             code = ligne.financeur
             self.vus.add(code)
-            env = self.regles.enveloppes.get(code)
-            if env is None or env.contient(ligne.nature, montants.cpo):
+            route = routes.get((code, ligne.nature, cpo))
+            if route is None:
+                route = routes[(code, ligne.nature, cpo)] = self._route(code, ligne.nature, cpo)
+            dedans, sous = route
+            if dedans:
                 _add(self.demande, code, ligne.demande)
                 if eligible:
                     _add(retenus, code, ligne.retenu)
             elif eligible:
                 _add(self.droit_commun, code, ligne.retenu)
-            if env is None:
-                continue
-            for sous in env.sous_enveloppes.values():
-                if env.dans(sous, ligne.nature, montants.cpo):
-                    _add(self.sous_demande, (code, sous.code), ligne.demande)
-                    if eligible:
-                        _add(self.sous_retenu, (code, sous.code), ligne.retenu)
+            for cle in sous:
+                _add(self.sous_demande, cle, ligne.demande)
+                if eligible:
+                    _add(self.sous_retenu, cle, ligne.retenu)
         for code, amount in retenus.items():
             _add(self.retenu, code, amount)
             if amount > ZERO:
                 self.finances[code] = self.finances.get(code, 0) + 1
+
+    def _route(self, code: str, nature: Nature, cpo: bool) -> tuple[bool, tuple[tuple[str, str], ...]]:
+        """Where a line of ``code``, of this nature, on a dossier under a CPO or not, counts (see :meth:`add`)."""
+        env = self.regles.enveloppes.get(code)
+        if env is None:
+            return True, ()
+        sous = tuple((code, s.code) for s in env.sous_enveloppes.values() if env.dans(s, nature, cpo))
+        return env.contient(nature, cpo), sous
 
     def financeurs(self) -> list[TotalFinanceur]:
         regles, exercice = self.regles, self.exercice

@@ -161,37 +161,127 @@ def _constat_complet(c: Constat, pad: str, params: str) -> str:
 
 def encode_report(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PAD) -> str:
     """The JSON text of ``report.to_dict()`` indented as an item at ``pad``, each constat
-    with the ``parametres`` of its rule in force for the dossier's exercice."""
+    with the ``parametres`` of its rule in force for the dossier's exercice.
+
+    Its parts are joined once (a report is ~16 KB: each ``+`` on the whole would copy it again).
+    """
     inner = pad + "  "
+    parts = [_debut(report, inner)]
     if report.constats:
         sub = inner + "  "
         ex = report.exercice
-        constats = (
-            "[\n"
-            + sub
-            + (",\n" + sub).join(_constat_texte(c, sub, ex, regles) for c in report.constats)
-            + "\n"
-            + inner
-            + "]"
-        )
+        found = _constat_text.get
+        between = ",\n" + sub
+        parts.append("[\n" + sub)
+        for i, c in enumerate(report.constats):
+            if i:
+                parts.append(between)
+            kept = found((id(c), ex, sub))
+            parts.append(
+                kept[2]
+                if kept is not None and kept[0] is c and kept[1] is regles
+                else _constat_texte(c, sub, ex, regles)
+            )
+        parts.append("\n" + inner + "]")
     else:
-        constats = "[]"
-    fields = [
-        '"id": ' + _encode(report.id, inner),
-        '"fichier": ' + _encode(report.fichier, inner),
-        '"exercice": ' + _encode(report.exercice, inner),
-        '"verdict": ' + _encode(report.verdict, inner),
-        '"constats": ' + constats,
-        '"erreurs": ' + _encode([e.to_dict() for e in report.erreurs], inner),
-    ]
-    fields.extend(f"{encode_basestring(k)}: {_encode(v, inner)}" for k, v in report.extra_dict().items())
-    return "{\n" + inner + (",\n" + inner).join(fields) + "\n" + pad + "}"
+        parts.append("[]")
+    parts.append(_fin(report, inner, pad))
+    return "".join(parts)
+
+
+def _debut(report: DossierReport, inner: str) -> str:
+    """A report's text up to its constats (:func:`encode_report`)."""
+    sep = ",\n" + inner
+    return (
+        "{\n"
+        + inner
+        + '"id": '
+        + _encode(report.id, inner)
+        + sep
+        + '"fichier": '
+        + _encode(report.fichier, inner)
+        + sep
+        + '"exercice": '
+        + _encode(report.exercice, inner)
+        + sep
+        + '"verdict": '
+        + _encode(report.verdict, inner)
+        + sep
+        + '"constats": '
+    )
+
+
+def _fin(report: DossierReport, inner: str, pad: str) -> str:
+    """A report's text after its constats (:func:`encode_report`)."""
+    sep = ",\n" + inner
+    out = sep + '"erreurs": ' + _encode([e.to_dict() for e in report.erreurs], inner)
+    for k, v in report.extra_dict().items():
+        out += f"{sep}{encode_basestring(k)}: {_encode(v, inner)}"
+    return out + "\n" + pad + "}"
+
+
+# (id of the constat, exercice, pad) → (the constat and the rules, kept alive; its text in UTF-8)
+_constat_octets: dict[tuple[int, int | None, str], tuple[Constat, JeuDeRegles, bytes]] = {}
+
+
+def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PAD) -> bytes:
+    """:func:`encode_report` in UTF-8, made representable (:func:`octets`): the same bytes.
+
+    A shared constat's UTF-8 is kept as its text is (a report is mostly constats): the report is
+    joined from bytes, and only what is new in it is encoded. Text that UTF-8 cannot encode (a lone
+    surrogate) takes the long way.
+    """
+    try:
+        inner = pad + "  "
+        parts = [_debut(report, inner).encode("utf-8")]
+        if report.constats:
+            sub = inner + "  "
+            ex = report.exercice
+            found = _constat_octets.get
+            between = (",\n" + sub).encode("utf-8")
+            parts.append(("[\n" + sub).encode("utf-8"))
+            for i, c in enumerate(report.constats):
+                if i:
+                    parts.append(between)
+                key = (id(c), ex, sub)
+                kept = found(key)
+                if kept is not None and kept[0] is c and kept[1] is regles:
+                    parts.append(kept[2])
+                    continue
+                written = _constat_texte(c, sub, ex, regles).encode("utf-8")
+                if c.remede is None and c.derogation is None:
+                    if len(_constat_octets) >= _CACHE_LIMIT:
+                        _constat_octets.clear()  # the messages with amounts rarely repeat: start again
+                    _constat_octets[key] = (c, regles, written)  # kept alive, so that its id is not reused
+                parts.append(written)
+            parts.append(("\n" + inner + "]").encode("utf-8"))
+        else:
+            parts.append(b"[]")
+        parts.append(_fin(report, inner, pad).encode("utf-8"))
+    except UnicodeEncodeError:
+        return octets(encode_report(report, regles, pad))
+    return b"".join(parts)
 
 
 def encodeur(run: CheckRun) -> Encodeur:
     """One dossier's item of the document (:func:`encode_report`): what a ``--jobs`` worker writes."""
     regles = run.regles
-    return Encodeur("json", lambda report: representable_json(encode_report(report, regles)), octets=True)
+    return Encodeur(
+        "json",
+        lambda report: representable_json(encode_report(report, regles)),
+        en_octets=lambda report: encode_report_octets(report, regles),
+    )
+
+
+def octets(text: str) -> bytes:
+    """The UTF-8 bytes of a report's JSON text, made representable (:func:`representable_json`) when needed.
+
+    Encoded once: checking that the text is representable and encoding it are the same step.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return representable_json(text).encode("utf-8")
 
 
 def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
@@ -204,7 +294,7 @@ def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str | bytes]:
     from cdv_prog import __version__
 
     regles = run.regles
-    items = (r.texte if isinstance(r, RapportEncode) else encode_report(r, regles) for r in reports)
+    items = (r.texte if isinstance(r, RapportEncode) else encode_report_octets(r, regles) for r in reports)
     head = {"format": FORMAT, "version": __version__, "empreinte": run.regles.empreinte}
     return stream("dossiers", items, lambda: _tail(run), head)
 
