@@ -37,6 +37,11 @@ NEVER = (
     "cdv_prog.cli.schema",
     "cdv_prog.cli.cache",
     "importlib.metadata",
+    # cdv check's usual command lines are read without typer (cli/fast.py): neither it nor its click
+    "typer",
+    "click",
+    "cdv_prog.cli.app",
+    "cdv_prog.cli.options",
 )
 
 
