@@ -204,8 +204,8 @@ def _remedes(
 
 def sortie(to_file: bool = False) -> Sortie:
     """Where the payload goes: the terminal (colours, its width) or a pipe or file."""
-    import shutil
-
     if not to_file and sys.stdout.isatty():
+        import shutil  # only here: it imports the compression modules
+
         return Sortie(terminal=True, largeur=shutil.get_terminal_size().columns)
     return Sortie()
