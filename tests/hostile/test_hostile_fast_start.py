@@ -42,6 +42,8 @@ NEVER = (
     "click",
     "cdv_prog.cli.app",
     "cdv_prog.cli.options",
+    # the linear constraints of the kinds: cdv arbitrage's, imported when it asks for them
+    "cdv_prog.core.lineaire",
 )
 
 
