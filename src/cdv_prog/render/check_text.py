@@ -155,7 +155,7 @@ def _regle_line(lead: str, c: Constat, regles: JeuDeRegles | None, style: str) -
     """« ✘ Titre de la règle (id) : message », the id in second place (dim); the id alone without a title."""
     from rich.text import Text
 
-    from cdv_prog.render.programmation_common import titre_regle
+    from cdv_prog.render.rule_titles import titre_regle
 
     line = Text(lead, style=style)
     titre = titre_regle(regles, c.regle)
@@ -320,7 +320,7 @@ def _dossier_lines(report: DossierReport, regles: JeuDeRegles | None) -> str | N
 
 
 def _regle_text(lead: str, c: Constat, regles: JeuDeRegles | None) -> str:
-    from cdv_prog.render.programmation_common import titre_regle
+    from cdv_prog.render.rule_titles import titre_regle
 
     titre = titre_regle(regles, c.regle)
     return lead + plain(titre) + (f" ({plain(c.regle)})" if titre != c.regle else "") + f" : {plain(c.message)}"
