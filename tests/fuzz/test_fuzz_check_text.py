@@ -150,3 +150,16 @@ def test_whole_batches_write_the_same_bytes(
     monkeypatch.setenv("FORCE_COLOR", "")
     with_rich = cdv("check", folder, "--sans-cache", *extra)
     assert plain == with_rich and plain.code == 1 and plain.out
+
+
+def test_sortie_and_check_run_compare_by_value() -> None:
+    """Plain classes now (no dataclass compiled at each start): equal by their fields, shown by them."""
+    assert Sortie() == Sortie(False, None) != Sortie(terminal=True, largeur=80)
+    assert repr(Sortie(True, 80)) == "Sortie(terminal=True, largeur=80)"
+    resume, totaux = Resume(), TotauxParExercice(RULES)
+    run = CheckRun(RULES, resume, totaux, Sortie(), [])
+    assert run.non_lus == [] and run.detail == "tout" and run.exit_code == 0
+    assert run == CheckRun(RULES, resume, totaux, Sortie(), [], [], "tout")
+    assert run != CheckRun(RULES, resume, totaux, Sortie(), [], [], "resume")
+    assert CheckRun(RULES, resume, totaux, Sortie(), [], [WalkError("x", "y")]).exit_code == 1
+    assert repr(run).startswith("CheckRun(regles=") and "detail='tout'" in repr(run)
