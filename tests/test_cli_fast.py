@@ -254,3 +254,21 @@ def test_the_fast_path_writes_the_same_report_file(
     slow, fast = both("check", "d.yaml", "-o", "r.json", cwd=tmp_path, between=keep_and_remove)
     assert fast == slow and fast[:2] == (0, "") and "Rapport écrit : r.json" in fast[2]
     assert (tmp_path / "r.json").read_bytes() == written[0] and b'"verdict": "eligible"' in written[0]
+
+
+def test_the_fast_path_knows_every_option_of_check() -> None:
+    """A new option of ``cdv check`` must be taught to the fast path (or every line with it goes through typer,
+    and a line without it would miss its default)."""
+    import inspect
+
+    from typer.core import TyperOption
+
+    from cdv_prog.cli.app import command
+    from cdv_prog.cli.check import check
+
+    check_command = command().commands["check"]
+    declared = {o for p in check_command.params if isinstance(p, TyperOption) for o in (*p.opts, *p.secondary_opts)}
+    assert declared - {"--help", "-h"} == set(OPTIONS)
+    assert tuple(inspect.signature(check).parameters) == NAMES
+    assert tuple(inspect.signature(check_run.run_check).parameters) == NAMES
+    assert tuple(check_parameters(["check"], {}) or ()) == NAMES
