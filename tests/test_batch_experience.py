@@ -443,7 +443,7 @@ def test_the_bar_only_on_a_terminal_the_payload_does_not_share(
 
 
 def test_the_bar_is_asked_for_long_batches_only(tmp_path: Path, cdv, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cdv_prog.cli import check
+    from cdv_prog.cli import check_run as check
 
     asked: list[bool] = []
 

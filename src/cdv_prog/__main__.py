@@ -1,3 +1,3 @@
-from cdv_prog.cli.app import main
+from cdv_prog.cli import main
 
 main()

@@ -37,11 +37,20 @@ NEVER = (
     "cdv_prog.cli.schema",
     "cdv_prog.cli.cache",
     "importlib.metadata",
+    # cdv check's usual command lines are read without typer (cli/fast.py): neither it nor its click
+    "typer",
+    "click",
+    "cdv_prog.cli.app",
+    "cdv_prog.cli.options",
+    # the linear constraints of the kinds: cdv arbitrage's, imported when it asks for them
+    "cdv_prog.core.lineaire",
 )
 
 
 def imported_modules(*args: str, cwd: Path, **environ: str) -> set[str]:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
+    # rich's colours forced by the shell are not this test's case (unless the test asks for them)
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(PYTHONIOENCODING="utf-8", **environ)
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "cdv_prog", *args],
         cwd=cwd,
@@ -83,6 +92,13 @@ def test_check_text_imports_only_the_text_renderer(one_file: Path) -> None:
     names = imported_modules("check", str(one_file), cwd=one_file.parent)
     assert not _heavy(names)
     assert "cdv_prog.render.check_text" in names
+    # off a terminal, the text rich would write is written without it (render.check_text.plain_output)
+    assert not {n for n in names if n == "rich" or n.startswith("rich.")}
+
+
+def test_check_text_with_forced_colours_uses_rich(one_file: Path) -> None:
+    names = imported_modules("check", str(one_file), cwd=one_file.parent, FORCE_COLOR="1")
+    assert "rich.console" in names
 
 
 def test_one_file_opens_no_cache(one_file: Path) -> None:

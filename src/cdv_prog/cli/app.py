@@ -13,8 +13,6 @@ lists them), so that ``cdv check`` starts fast.
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -24,9 +22,9 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param  # loaded by typer.core
 from typer.core import TyperArgument, TyperOption
 
-from cdv_prog.cli.common import err_console, new_app, prepare_streams
+from cdv_prog.cli.common import err_console
 from cdv_prog.cli.french import FrenchGroup, FrenchTyper, french_completion, usage_message
-from cdv_prog.files.interrupt import Interrupted, interruptible
+from cdv_prog.cli.options import new_app
 
 
 def _version(value: bool) -> None:
@@ -169,17 +167,19 @@ def _plain(message: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: French usage errors, exit code 2, never a traceback."""
-    import os
+    """Console-script entry point: French usage errors, exit code 2, never a traceback.
 
-    # cdv uses no pydantic plugin: skip their discovery (an entry-point scan, ~15 ms at each start)
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    _no_plugin_loader()
-    prepare_streams()  # a cp1252 or ASCII standard output shows stand-ins, never fails on « ✘ »
-    try:
-        with interruptible():  # SIGTERM, SIGHUP, Ctrl-C: Interrupted, below; cleanups (worker processes) run
-            result = command(lazy=True).main(args=argv, standalone_mode=False, prog_name="cdv")
-    except NoArgsIsHelpError as exc:  # a group without its command: its help, a usage error (exit 2) as in click
+    The whole command line through typer; :func:`cdv_prog.cli.main` first tries ``cdv check``'s
+    fast path, which runs the same command without typer (:mod:`cdv_prog.cli.fast`).
+    """
+    from cdv_prog.cli.process import protected
+
+    return protected(lambda: command(lazy=True).main(args=argv, standalone_mode=False, prog_name="cdv"), _usage)
+
+
+def _usage(exc: Exception) -> int | None:
+    """The exit code of click's and typer's exceptions, after their French message; ``None`` for another."""
+    if isinstance(exc, NoArgsIsHelpError):  # a group without its command: its help, a usage error (exit 2) as in click
         console = err_console()
         for line in exc.ctx.get_help().splitlines():  # line by line: the console writes out a newline
             console.print(line, highlight=False, markup=False)
@@ -188,88 +188,19 @@ def main(argv: list[str] | None = None) -> int:
             "l'une de celles ci-dessus",
             highlight=False,
         )
-        return _exit(2)
-    except UsageError as exc:
+        return 2
+    if isinstance(exc, UsageError):
         console = err_console()
         for line in exc.ctx.get_usage().splitlines() if exc.ctx is not None else ():
             console.print(line, highlight=False, markup=False)
         console.print(f"[bold red]Erreur d'utilisation :[/] {_plain(usage_message(exc))}", highlight=False)
         path = exc.ctx.command_path if exc.ctx is not None else "cdv"
         console.print(f"Aide : {_plain(path)} --help", highlight=False)
-        return _exit(2)
-    except ClickException as exc:
+        return 2
+    if isinstance(exc, ClickException):
         err_console().print(f"[bold red]Erreur :[/] {_plain(exc.format_message())}", highlight=False)
-        return _exit(2)
-    except (KeyboardInterrupt, typer.Abort):
+        return 2
+    if isinstance(exc, typer.Abort):
         err_console().print("Interrompu.")
-        return _exit(130)
-    except Interrupted as exc:  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
-        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-            err_console().print("Interrompu.", highlight=False)
-        _drop_pending_output()
-        if sys.stdout is sys.__stdout__:  # a real process: no clean-up may wait for a stopped pool's threads
-            with contextlib.suppress(OSError, ValueError):
-                sys.stderr.flush()
-            os._exit(exc.exit_code)
-        return _exit(exc.exit_code)
-    except BrokenPipeError:
-        return _exit(1)
-    except Exception as exc:  # a bug of cdv: a French message and the details, never a bare traceback
-        if os.environ.get("CDV_DEBUG"):
-            raise
-        from rich.markup import escape
-
-        console = err_console()
-        console.print(
-            f"[bold red]Erreur interne de cdv[/] ({type(exc).__name__}) : {escape(str(exc))}", highlight=False
-        )
-        console.print("Relancer avec CDV_DEBUG=1 pour le détail, et signaler le problème.", highlight=False)
-        return _exit(2)
-    code = result if isinstance(result, int) else 0
-    return _exit(code)
-
-
-def _no_plugin_loader() -> None:
-    """With pydantic's plugins disabled, its plugin loader is a function answering « none ».
-
-    pydantic's loader (``pydantic.plugin._loader``) imports ``importlib.metadata`` (and with it
-    ``email``, ``zipfile``…: about a tenth of a start) only to find no plugin when
-    ``PYDANTIC_DISABLE_PLUGINS`` disables them all; its ``get_plugins()`` then returns ``()``,
-    which is all this stand-in does. Only before pydantic has loaded it, and only then.
-    """
-    import os
-    import types
-
-    name = "pydantic.plugin._loader"
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
-        return
-    loader = types.ModuleType(name, "pydantic's plugin loader when every plugin is disabled (cdv_prog.cli.app).")
-
-    def get_plugins() -> tuple[()]:
-        return ()
-
-    loader.get_plugins = get_plugins  # type: ignore[attr-defined]  # a module built here, not pydantic's
-    sys.modules[name] = loader
-
-
-def _drop_pending_output() -> None:
-    """After an interruption, what is left of the payload is dropped, never waited for.
-
-    A reader that stopped reading (a full pipe) would otherwise block the final
-    flush forever. Only the real standard output is redirected (not a test's capture).
-    """
-    import os
-
-    stdout = sys.__stdout__
-    if stdout is None or sys.stdout is not stdout:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stdout.fileno())
-        os.close(devnull)
-
-
-def _exit(code: int) -> int:
-    with contextlib.suppress(BrokenPipeError, ValueError):
-        sys.stdout.flush()
-    sys.exit(code)
+        return 130
+    return None

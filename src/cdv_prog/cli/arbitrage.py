@@ -20,24 +20,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cdv_prog.cli.common import (
-    JobsOpt,
-    PathsArg,
-    RulesOpt,
     announce_rules,
     check_report_target,
     err_console,
     fail_usage,
     find_files,
-    format_option,
     load_ruleset,
     nothing_to_check,
     output_help,
-    output_option,
     report_format,
     write_payload,
     write_report,
 )
-from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
+from cdv_prog.cli.historique import lire_historique
+from cdv_prog.cli.options import HistoriqueOpt, JobsOpt, PathsArg, RulesOpt, format_option, output_option
 from cdv_prog.render.registry import ARBITRAGE, TEXT_FORMATS
 
 if TYPE_CHECKING:

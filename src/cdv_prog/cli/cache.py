@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from cdv_prog.cli.common import err_console, new_app
+from cdv_prog.cli.common import err_console
+from cdv_prog.cli.options import new_app
 
 cache_app = new_app(
     "cache",

@@ -1,51 +1,36 @@
-"""What every command shares: the app factory, the error console, usage errors, common options.
+"""What every command shares: the error console, usage errors and exit codes, the rules, the files.
 
-Only typer, the standard library and :mod:`cdv_prog.core.texte` are imported at
-module level: ``cdv --help`` and ``cdv check FILE`` start fast, and each
-command imports what it needs when it runs.
+Neither typer nor click: the options are declared by :mod:`cdv_prog.cli.options`, and ``cdv
+check``'s fast path (:mod:`cdv_prog.cli.fast`) runs these without them. Only the standard library
+and :mod:`cdv_prog.core.texte` are imported at module level: each command imports what it needs
+when it runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
-
-import typer
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cdv_prog.core.texte import ascii_fallback, short, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from typer.core import TyperGroup
 
     from cdv_prog.core.report import WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-def new_app(name: str, help: str, *, completion: bool = False, cls: type[TyperGroup] | None = None) -> typer.Typer:
-    """A typer app (``cdv`` or one of its command groups) with the settings they all share.
+class CommandExit(Exception):
+    """The end of a command with its exit code (2: a usage error, already shown on standard error).
 
-    Help and usage errors in French (:mod:`cdv_prog.cli.french`); ``completion``: the
-    ``--install-completion`` and ``--show-completion`` options (the root app only). A group called
-    without a command shows its help on standard error and exits 2, as click does. ``cls``: the
-    click group's class, a :class:`~cdv_prog.cli.french.FrenchGroup` (the default) or a subclass.
+    Raised where the command decides it; :func:`cdv_prog.cli.process.protected` turns it into
+    the process's exit code, with or without typer (click does not know it: it passes through).
     """
-    from cdv_prog.cli.french import SUBCOMMAND_METAVAR, FrenchGroup, FrenchTyper, install
 
-    install()
-    return FrenchTyper(
-        name=name,
-        help=help,
-        cls=cls or FrenchGroup,
-        subcommand_metavar=SUBCOMMAND_METAVAR,
-        suggest_commands=False,  # FrenchGroup suggests, in French
-        no_args_is_help=True,
-        add_completion=completion,
-        context_settings={"help_option_names": ["-h", "--help"]},
-        rich_markup_mode=None,
-        pretty_exceptions_enable=False,
-    )
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
 
 
 def err_console() -> Console:
@@ -65,7 +50,7 @@ def err_console() -> Console:
     return _Messages(stderr=True, highlight=False, emoji=False, soft_wrap=True)  # no wrapping inside file paths
 
 
-def fail_usage(message: str) -> typer.Exit:
+def fail_usage(message: str) -> CommandExit:
     """Print a French usage error; the caller raises the returned exit (code 2).
 
     ``message`` is plain text (no markup): a value quoted in it is shown as it is, written out
@@ -74,7 +59,7 @@ def fail_usage(message: str) -> typer.Exit:
     from rich.markup import escape
 
     err_console().print(f"[bold red]Erreur :[/] {escape(message)}", highlight=False)
-    return typer.Exit(2)
+    return CommandExit(2)
 
 
 def default_rules() -> Path:
@@ -106,7 +91,7 @@ def load_ruleset(rules: Path | None) -> JeuDeRegles:
         console.print(f"[bold red]Règles invalides[/] ({escape(str(path))}) :", highlight=False)
         for p in exc.problems:
             console.print("  " + escape(str(p)), highlight=False)
-        raise typer.Exit(2) from None
+        raise CommandExit(2) from None
 
 
 def find_files(paths: list[Path], unread: list[WalkError] | None = None) -> list[Path]:
@@ -141,7 +126,7 @@ def warn_unread(unread: list[WalkError]) -> None:
         console.print(f"[bold red]Erreur de lecture :[/] {escape(str(error))}", highlight=False)
 
 
-def nothing_to_check(paths: list[Path], exercice: int | None, found: int) -> typer.Exit:
+def nothing_to_check(paths: list[Path], exercice: int | None, found: int) -> CommandExit:
     """Say what was searched when no dossier is left to check; the caller raises the returned exit (code 2).
 
     ``found``: the dossier files found under ``paths`` (with ``exercice``, none was of that year).
@@ -282,23 +267,6 @@ def report_format(formats: Collection[str], chosen: str | None, output: Path | N
     return name
 
 
-def output_option(help: str) -> Any:
-    """``-o/--output FICHIER``: the one declaration of the report file, the same in every command.
-
-    ``-o -`` is standard output, as in most command line tools.
-    """
-    return typer.Option("--output", "-o", metavar="FICHIER", help=help, show_default=False, callback=_dash_is_stdout)
-
-
-def format_option(formats: Iterable[str], help: str) -> Any:
-    """``-f/--format``: the one declaration of a command's format option, its choices from the registry."""
-    return typer.Option("--format", "-f", metavar="|".join(formats), help=help, show_default=False)
-
-
-def _dash_is_stdout(value: Path | None) -> Path | None:
-    return None if value is not None and str(value) == "-" else value
-
-
 def output_help(formats: Iterable[str], what: str = "le rapport", *, format_option: bool = True) -> str:
     """The help of ``-o/--output``: the same words in every command, with the extensions its formats have."""
     from cdv_prog.render.registry import EXTENSIONS, TEXT_FORMATS
@@ -382,47 +350,3 @@ def write_payload(data: bytes | str, *, for_people: bool) -> None:
         return
     sys.stdout.flush()
     buffer.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
-
-
-PathsArg = Annotated[
-    list[Path] | None,
-    typer.Argument(
-        metavar="CHEMIN",
-        help="Fichiers de dossiers ou répertoires (recherche récursive des *.yaml, *.yml). Défaut : data/dossiers.",
-        show_default=False,
-        readable=False,  # an unreadable file is an « invalide » report, as inside a folder (not a usage error)
-    ),
-]
-RulesOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--rules",
-        "-r",
-        metavar="RÈGLES",
-        help="Fichier ou répertoire de règles. Défaut : ./rules s'il existe, sinon les règles livrées avec cdv.",
-        show_default=False,
-        readable=False,  # an unreadable rules file: the loader's French reason, with its name
-    ),
-]
-ExerciceOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--exercice",
-        "-e",
-        metavar="ANNÉE",
-        help="Ne vérifier que les dossiers de cet exercice (année).",
-        show_default=False,
-    ),
-]
-
-JobsOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs",
-        "-j",
-        metavar="N",
-        min=1,
-        show_default=False,
-        help="Nombre de processus. Défaut : un par processeur pour les gros lots (200 fichiers et plus), sinon 1.",
-    ),
-]

@@ -1,12 +1,10 @@
 """``--historique PATH``: the history of earlier exercices (SPEC §5), read once for ``cdv check``,
-``cdv programmation`` and ``cdv suivi``."""
+``cdv programmation`` and ``cdv suivi`` (the option itself: :data:`cdv_prog.cli.options.HistoriqueOpt`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 from cdv_prog.cli.common import err_console, find_files
 
@@ -14,16 +12,6 @@ if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.files.cache import CacheSpec
     from cdv_prog.files.historique import LectureHistorique
-
-HISTORIQUE_HELP = (
-    "Dossiers d'exercices précédents lus comme historique seulement (fichier ou répertoire ; répétable). "
-    "Les dossiers des chemins donnés servent déjà d'historique à ceux des exercices suivants."
-)
-
-HistoriqueOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--historique", metavar="CHEMIN", help=HISTORIQUE_HELP, show_default=False),
-]
 
 
 def lire_historique(

@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from cdv_prog.cli.common import RulesOpt, err_console, fail_usage, load_ruleset, out
+from cdv_prog.cli.common import err_console, fail_usage, load_ruleset, out
+from cdv_prog.cli.options import RulesOpt
 
 
 class Disposition(StrEnum):

@@ -17,25 +17,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cdv_prog.cli.common import (
-    JobsOpt,
-    PathsArg,
-    RulesOpt,
     announce_rules,
     check_report_target,
     fail_usage,
     find_files,
-    format_option,
     load_ruleset,
     nothing_to_check,
     output_help,
-    output_option,
     progress,
     report_format,
     warn_unread,
     write_payload,
     write_report,
 )
-from cdv_prog.cli.historique import HistoriqueOpt, lire_historique
+from cdv_prog.cli.historique import lire_historique
+from cdv_prog.cli.options import HistoriqueOpt, JobsOpt, PathsArg, RulesOpt, format_option, output_option
 from cdv_prog.render.registry import PROGRAMMATION, TEXT_FORMATS
 
 if TYPE_CHECKING:
@@ -91,7 +87,7 @@ def programmation(
     historique: HistoriqueOpt = None,
 ) -> None:
     """Programmation d'un exercice : par financeur, enveloppe, demandé, retenu, solde, taux ; répartitions, CPO."""
-    from cdv_prog.cli.check import sortie
+    from cdv_prog.cli.check_run import sortie
     from cdv_prog.core.report import WalkError
     from cdv_prog.files.parallel import check_reports
     from cdv_prog.programmation.calcul import AucunExercice, PlusieursExercices, calculer, calculer_exercice_unique

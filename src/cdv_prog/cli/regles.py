@@ -13,24 +13,19 @@ from typing import Annotated
 import typer
 
 from cdv_prog.cli.common import (
-    ExerciceOpt,
-    JobsOpt,
-    RulesOpt,
     check_report_target,
     default_rules,
     err_console,
     fail_usage,
     find_files,
-    format_option,
     load_ruleset,
-    new_app,
     output_help,
-    output_option,
     report_format,
     rules_inputs,
     write_payload,
     write_report,
 )
+from cdv_prog.cli.options import ExerciceOpt, JobsOpt, RulesOpt, format_option, new_app, output_option
 from cdv_prog.core.texte import short
 from cdv_prog.render.registry import (
     COUVERTURE,

@@ -9,15 +9,14 @@ from typing import Annotated, Literal
 import typer
 
 from cdv_prog.cli.common import (
-    RulesOpt,
     load_ruleset,
     output_help,
-    output_option,
     report_format,
     rules_inputs,
     write_payload,
     write_report,
 )
+from cdv_prog.cli.options import RulesOpt, output_option
 
 SchemaName = Literal["dossier", "regles", "rapport"]
 OUTPUT_HELP = output_help(("json",), "le schéma", format_option=False)

@@ -10,23 +10,18 @@ from typing import Annotated
 import typer
 
 from cdv_prog.cli.common import (
-    JobsOpt,
-    PathsArg,
-    RulesOpt,
     announce_rules,
     check_report_target,
     fail_usage,
     find_files,
-    format_option,
     load_ruleset,
     nothing_to_check,
     output_help,
-    output_option,
     report_format,
     write_payload,
     write_report,
 )
-from cdv_prog.cli.historique import HistoriqueOpt
+from cdv_prog.cli.options import HistoriqueOpt, JobsOpt, PathsArg, RulesOpt, format_option, output_option
 from cdv_prog.render.registry import SUIVI, TEXT_FORMATS
 
 FORMAT_HELP = "Format : text, json ou html (page autonome). Défaut : text, ou celui qu'indique l'extension de --output."

@@ -9,7 +9,6 @@ set's référentiels, and the « vouliez-vous dire » suggestion.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
@@ -96,6 +95,8 @@ Texte = Annotated[str, Field(min_length=1, max_length=2000)]
 
 def suggest(word: object, known: Iterable[str]) -> str:
     """`` (vouliez-vous dire « x » ?)`` for the closest known word, or ``""``."""
+    import difflib  # only for a message: not at every start
+
     close = difflib.get_close_matches(str(word), list(known), n=1)
     return f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
 

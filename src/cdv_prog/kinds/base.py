@@ -25,7 +25,7 @@ from cdv_prog.core.vocab import Code, CodeFinanceur, CodeQuartier, GroupeFinance
 class Parametres(BaseModel):
     """Base of every kind's parameters: unknown keys forbidden, strict types."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 def valider_fraction(value: object) -> Decimal:

@@ -26,18 +26,20 @@ Exemple :
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
-from cdv_prog.core.lineaire import Contrainte, Finance, Quantite, au_moins
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import CodeFinanceur
 from cdv_prog.kinds.base import Parametres as BaseParametres
 from cdv_prog.kinds.moves import Brouillon, plancher
+
+if TYPE_CHECKING:
+    from cdv_prog.core.lineaire import Contrainte, Quantite
 
 TYPE: Final = "financeurs-minimum"
 PORTEE: Final = "dossier"
@@ -86,6 +88,8 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
     """For ``cdv arbitrage``: at least ``minimum`` of these financeurs keep a total > 0 (:mod:`cdv_prog.core.lineaire`)."""
+    from cdv_prog.core.lineaire import Finance, au_moins  # cdv arbitrage only: not at every start
+
     scope = p.parmi if p.parmi is not None else list(ctx.regles.financeurs)
     termes: list[tuple[Decimal, Quantite]] = [
         (Decimal(1), Finance(c)) for c in scope if c not in p.sauf and ctx.montants.demande(c) > 0

@@ -29,18 +29,20 @@ Exemple :
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import Field
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
-from cdv_prog.core.lineaire import Contrainte, Finance, Total, au_moins
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import CodeFinanceur, Groupe, Montant
 from cdv_prog.kinds.base import Parametres as BaseParametres
 from cdv_prog.kinds.moves import Brouillon
+
+if TYPE_CHECKING:
+    from cdv_prog.core.lineaire import Contrainte
 
 TYPE: Final = "montant-minimum"
 PORTEE: Final = "dossier"
@@ -96,6 +98,8 @@ def _concerne(ctx: Contexte, p: Parametres, code: str) -> bool:
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
     """For ``cdv arbitrage``: each concerned financeur at 0 or at least at the floor (:mod:`cdv_prog.core.lineaire`)."""
+    from cdv_prog.core.lineaire import Finance, Total, au_moins  # cdv arbitrage only: not at every start
+
     out = []
     for code in ctx.montants.demandes:
         if not _concerne(ctx, p, code):

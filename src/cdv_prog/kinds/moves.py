@@ -10,7 +10,6 @@ with the exact changes (amounts to the cent, as YAML text).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from cdv_prog.core.context import Contexte
@@ -28,12 +27,16 @@ def texte(amount: Decimal) -> str:
     return montant_texte(amount.quantize(CENT))
 
 
-@dataclass
 class _Ligne:
-    financeur: str
-    montant: Decimal
-    accorde: Decimal | None
-    nouvelle: bool = False
+    """A line of the draft (a plain class: a dataclass would compile its methods at every start)."""
+
+    __slots__ = ("accorde", "financeur", "montant", "nouvelle")
+
+    def __init__(self, financeur: str, montant: Decimal, accorde: Decimal | None, nouvelle: bool = False) -> None:
+        self.financeur = financeur
+        self.montant = montant
+        self.accorde = accorde
+        self.nouvelle = nouvelle
 
 
 class Brouillon:

@@ -29,16 +29,18 @@ Exemple :
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
-from cdv_prog.core.lineaire import Contrainte, Quantite, Total, au_moins
 from cdv_prog.core.money import ZERO, euros, percent
 from cdv_prog.core.remedes import Remede
 from cdv_prog.kinds.base import Fraction, ListeFinanceurs
 from cdv_prog.kinds.base import Parametres as BaseParametres
 from cdv_prog.kinds.moves import Brouillon, cents
+
+if TYPE_CHECKING:
+    from cdv_prog.core.lineaire import Contrainte, Quantite
 
 TYPE: Final = "part-minimum"
 PORTEE: Final = "dossier"
@@ -96,6 +98,8 @@ def remede(ctx: Contexte, p: Parametres) -> Remede | None:
 
 def contraintes(ctx: Contexte, p: Parametres) -> list[Contrainte]:
     """For ``cdv arbitrage``: these financeurs' totals reach ``part`` of the budget (:mod:`cdv_prog.core.lineaire`)."""
+    from cdv_prog.core.lineaire import Total, au_moins  # cdv arbitrage only: not at every start
+
     termes: list[tuple[Decimal, Quantite]] = [(Decimal(1), Total(c)) for c in p.financeurs]
     seuil = p.part * ctx.dossier.budget.total
     return [au_moins(termes, seuil, f"{ctx.noms(p.financeurs)} : au moins {percent(p.part)} du budget")]

@@ -1,22 +1,29 @@
-"""Text output of ``cdv check`` for a chargé de mission, with rich: a block per dossier, a summary, totals."""
+"""Text output of ``cdv check`` for a chargé de mission, with rich: a block per dossier, a summary, totals.
+
+Where rich would write no colour and no terminal code (a pipe or a file: :func:`plain_output`), each
+line is the text itself: the same characters are written without importing rich (about a tenth of
+checking one dossier), by :func:`dossier_text` and :func:`summary_text`, which follow :func:`dossier`
+and :func:`summary` line for line (``tests/test_check_text_plain.py`` compares them). The totals table
+of a batch is drawn by rich either way.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
-
-from rich.console import Console
-from rich.text import Text
 
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.texte import short
 from cdv_prog.core.vocab import VERDICTS_FR
-from cdv_prog.render.programmation_common import titre_regle
 from cdv_prog.render.registry import CheckRun, Sortie
-from cdv_prog.render.rich_text import markup, plain
+from cdv_prog.render.rich_text import plain
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from cdv_prog.core.findings import Constat
     from cdv_prog.core.report import Resume
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -30,6 +37,8 @@ STYLES = {
 
 def console_on(buffer: io.StringIO, sortie: Sortie) -> Console:
     """A rich console writing into ``buffer``, as it would on the real output."""
+    from rich.console import Console
+
     if sortie.terminal:
         return Console(file=buffer, highlight=False, emoji=False, force_terminal=True, width=sortie.largeur)
     return Console(file=buffer, highlight=False, emoji=False, width=sortie.largeur)
@@ -40,16 +49,31 @@ def encodeur(run: CheckRun) -> Encodeur:
 
     Its key names what the text depends on besides the report: the detail, the width, the colours.
     """
-    buffer = io.StringIO()
-    console = console_on(buffer, run.sortie)
     detail, regles = run.detail, run.regles
+    buffer = io.StringIO()
+    consoles: list[Console] = []
+
+    def with_rich(report: DossierReport) -> str:
+        if not consoles:
+            consoles.append(console_on(buffer, run.sortie))
+        dossier(consoles[0], report, regles)
+        return _drain(buffer)
+
+    plain_text = plain_output(run.sortie)
 
     def encode(report: DossierReport) -> str:
         if detail == "resume" or (detail == "problemes" and not _problem(report)):
             return ""  # counted all the same: the reports stream through the summary's accumulators
-        dossier(console, report, regles)
-        return _drain(buffer)
+        if plain_text:
+            text = dossier_text(report, regles)
+            if text is not None:
+                return text
+        return with_rich(report)
 
+    if plain_text:
+        return Encodeur(f"text/{detail}/{_plain_width()}/None/False", encode)
+    consoles.append(console_on(buffer, run.sortie))
+    console = consoles[0]
     return Encodeur(f"text/{detail}/{console.width}/{console.color_system}/{console.legacy_windows}", encode)
 
 
@@ -65,9 +89,18 @@ def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
         if text:
             yield text
     buffer = io.StringIO()
-    console = console_on(buffer, run.sortie)
-    summary(console, run)
-    if run.resume.total > 1 and run.detail != "resume":
+    totals = run.resume.total > 1 and run.detail != "resume"
+    closing = summary_text(run) if plain_output(run.sortie) else None
+    if closing is not None:
+        if not totals:
+            yield closing
+            return
+        buffer.write(closing)
+        console = console_on(buffer, run.sortie)
+    else:
+        console = console_on(buffer, run.sortie)
+        summary(console, run)
+    if totals:
         from cdv_prog.render.programmation_text import totaux as totaux_table
 
         totaux_table(console, run.totaux)
@@ -83,6 +116,10 @@ def _drain(buffer: io.StringIO) -> str:
 
 def dossier(console: Console, report: DossierReport, regles: JeuDeRegles | None = None) -> None:
     """A dossier's block: verdict, file, reading errors, failed rules (named by title) and informations."""
+    from rich.text import Text
+
+    from cdv_prog.render.rich_text import markup
+
     style, mark = STYLES[report.verdict]
     head = Text()
     head.append(f"{mark} ", style=style)
@@ -116,6 +153,10 @@ def dossier(console: Console, report: DossierReport, regles: JeuDeRegles | None 
 
 def _regle_line(lead: str, c: Constat, regles: JeuDeRegles | None, style: str) -> Text:
     """« ✘ Titre de la règle (id) : message », the id in second place (dim); the id alone without a title."""
+    from rich.text import Text
+
+    from cdv_prog.render.rule_titles import titre_regle
+
     line = Text(lead, style=style)
     titre = titre_regle(regles, c.regle)
     line.append(plain(titre), style=style)
@@ -126,6 +167,8 @@ def _regle_line(lead: str, c: Constat, regles: JeuDeRegles | None, style: str) -
 
 
 def _constat(console: Console, mark: str, c: Constat, regles: JeuDeRegles | None, style: str) -> None:
+    from cdv_prog.render.rich_text import markup
+
     console.print(_regle_line(f"    {mark} ", c, regles, style), soft_wrap=True)
     console.print(f"      Source : {markup(c.source)}", style="dim", highlight=False, soft_wrap=True)
     if c.derogation is not None:
@@ -158,6 +201,7 @@ def _dont(resume: Resume) -> str:
 def summary(console: Console, run: CheckRun) -> None:
     """The folders not searched, the summary line, and a line for each other reason of an exit code of 1."""
     from cdv_prog.render.check_summary import summary_reasons
+    from cdv_prog.render.rich_text import markup
 
     resume = run.resume
     if resume.total == 0 and not run.non_lus:
@@ -167,13 +211,147 @@ def summary(console: Console, run: CheckRun) -> None:
         console.print()
     for error in run.non_lus:
         console.print(f"⚠ {markup(error)}", style="bold magenta", soft_wrap=True)
+    style = "bold green" if run.exit_code == 0 else "bold red"
+    console.print(_resume_line(resume), style=style, highlight=False, soft_wrap=True)
+    for line in summary_reasons(run):
+        console.print(markup(line), style="bold red", highlight=False, soft_wrap=True)
+
+
+def _resume_line(resume: Resume) -> str:
     parts = [
         f"{resume.total} dossier(s)",
         f"{resume.eligible} éligible(s)" + _dont(resume),
         f"{resume.ineligible} inéligible(s)",
         f"{resume.invalide} invalide(s)",
     ]
-    style = "bold green" if run.exit_code == 0 else "bold red"
-    console.print("Résumé : " + ", ".join(parts), style=style, highlight=False, soft_wrap=True)
-    for line in summary_reasons(run):
-        console.print(markup(line), style="bold red", highlight=False, soft_wrap=True)
+    return "Résumé : " + ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- the same text, without rich
+
+
+def plain_output(sortie: Sortie) -> bool:
+    """rich would write to ``sortie`` the text alone: no colour, no terminal code.
+
+    Not a terminal, and nothing that makes rich think otherwise (``FORCE_COLOR``, ``TTY_COMPATIBLE``,
+    a Jupyter kernel); not Windows (rich's legacy console). Anywhere else, rich writes.
+    """
+    import builtins
+    import os
+
+    return (
+        not sortie.terminal
+        and os.name == "posix"
+        and "FORCE_COLOR" not in os.environ
+        and "TTY_COMPATIBLE" not in os.environ
+        and not hasattr(builtins, "get_ipython")
+    )
+
+
+def _plain_width() -> int:
+    """The width rich's console gives itself off a terminal (part of the encodeur's key): ``COLUMNS``, else
+    the first standard stream's terminal, else 80 (``rich.console.Console.size``)."""
+    import os
+
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        return int(columns)
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    return width or 80
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # rich would drop or expand them: let rich write such a text
+
+
+class _RichOnly(Exception):
+    """A text only rich may write: its markup rules go beyond what the text alone shows."""
+
+
+def _as_markup(value: object) -> str:
+    """A value rich shows through :func:`~cdv_prog.render.rich_text.markup`: itself, when it holds no
+    backslash (rich's markup reads backslashes its own way — « \\[ » shows « [ »: rich writes those)."""
+    text = plain(value)
+    if "\\" in text:
+        raise _RichOnly
+    return text
+
+
+def _lines(lines: list[str]) -> str | None:
+    text = "\n".join(lines) + "\n"
+    return None if _CONTROL.search(text) else text
+
+
+def dossier_text(report: DossierReport, regles: JeuDeRegles | None = None) -> str | None:
+    """:func:`dossier`'s block as rich writes it off a terminal; ``None`` for a text only rich may write."""
+    try:
+        return _dossier_lines(report, regles)
+    except _RichOnly:
+        return None
+
+
+def _dossier_lines(report: DossierReport, regles: JeuDeRegles | None) -> str | None:
+    _style, mark = STYLES[report.verdict]
+    head = f"{mark} " + (plain(short(report.id)) if report.id else "(sans id)") + "  " + VERDICTS_FR[report.verdict]
+    if report.par_derogation and report.derogation is not None:
+        head += f" par dérogation ({plain(short(report.derogation.decision))})"
+    if report.verdict == "eligible" and report.reserves:
+        head += f" avec {len(report.reserves)} réserve(s)"
+    lines = [head + f"  {plain(report.fichier)}"]
+    lines.extend(f"    {_as_markup(err)}" for err in report.erreurs)
+    for c in report.echecs:
+        _constat_lines(lines, "✘", c, regles)
+    for c in report.reserves:
+        _constat_lines(lines, "réserve", c, regles)
+    lines.extend(_regle_text("    ℹ ", c, regles) for c in report.informations)
+    for d in report.derogations_sans_objet:
+        lines.append(f"    Dérogation sans objet : {plain(short(d.decision))} ({', '.join(d.regles)} : pas en échec)")
+    if report.remedes_calcules and report.verdict == "ineligible":
+        if report.pour_etre_eligible is not None:
+            lines.append(f"    Pour être éligible : {plain(report.pour_etre_eligible.phrase)}")
+        else:
+            lines.append(f"    Pour être éligible : {plain(report.pour_etre_eligible_impossible or '')}")
+    return _lines(lines)
+
+
+def _regle_text(lead: str, c: Constat, regles: JeuDeRegles | None) -> str:
+    from cdv_prog.render.rule_titles import titre_regle
+
+    titre = titre_regle(regles, c.regle)
+    return lead + plain(titre) + (f" ({plain(c.regle)})" if titre != c.regle else "") + f" : {plain(c.message)}"
+
+
+def _constat_lines(lines: list[str], mark: str, c: Constat, regles: JeuDeRegles | None) -> None:
+    lines.append(_regle_text(f"    {mark} ", c, regles))
+    lines.append(f"      Source : {_as_markup(c.source)}")
+    if c.derogation is not None:
+        d = c.derogation
+        lines.append(f"      Dérogation : {plain(d.decision)} ({plain(d.auteur)}, {d.date:%d/%m/%Y})")
+    if c.remede is not None:
+        lines.append(f"      Ce qu'il faudrait : {plain(c.remede.phrase)}")
+
+
+def summary_text(run: CheckRun) -> str | None:
+    """:func:`summary` as rich writes it off a terminal; ``None`` for a text only rich may write."""
+    try:
+        return _summary_lines(run)
+    except _RichOnly:
+        return None
+
+
+def _summary_lines(run: CheckRun) -> str | None:
+    from cdv_prog.render.check_summary import summary_reasons
+
+    resume = run.resume
+    if resume.total == 0 and not run.non_lus:
+        return _lines(["Aucun dossier à vérifier."])
+    lines = [""] if run.detail != "resume" else []
+    lines.extend(f"⚠ {_as_markup(error)}" for error in run.non_lus)
+    lines.append(_resume_line(resume))
+    lines.extend(_as_markup(line) for line in summary_reasons(run))
+    return _lines(lines)

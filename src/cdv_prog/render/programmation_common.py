@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from cdv_prog.core.money import euros, percent
 from cdv_prog.core.texte import visible
+from cdv_prog.render.rule_titles import nom_regle as nom_regle  # re-exported: the reports' one naming
+from cdv_prog.render.rule_titles import titre_regle
 
 if TYPE_CHECKING:
     from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
@@ -43,20 +45,6 @@ class EnteteRapport:
     @property
     def regles(self) -> str:
         return ", ".join(self.fichiers_regles)
-
-
-def titre_regle(regles: JeuDeRegles | None, regle_id: str) -> str:
-    """How a report names a rule for a person: its ``titre``, else its id (the id goes in second place)."""
-    if regles is None:
-        return regle_id
-    regle = regles.regles.get(regle_id) or regles.programmation.get(regle_id)
-    return regle.titre if regle is not None and regle.titre else regle_id
-
-
-def nom_regle(regles: JeuDeRegles | None, regle_id: str) -> str:
-    """A rule named in one plain text (a spreadsheet cell, an annotation): « Titre (id) », or the id alone."""
-    titre = titre_regle(regles, regle_id)
-    return regle_id if titre == regle_id else f"{titre} ({regle_id})"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
@@ -179,32 +178,77 @@ def _content(name: str) -> str:
     return "text" if name in TEXT_FORMATS else "csv" if name in CSV_FORMATS else name
 
 
-@dataclass
+# Sortie and CheckRun are plain classes, not dataclasses: built at every start of cdv check, where a
+# dataclass would compile its methods each time (issue 17); the same fields, equality and repr.
+
+
 class Sortie:
     """Where a rendering goes: a terminal (colours, its width) or a file/pipe (plain, fixed width)."""
 
-    terminal: bool = False
-    largeur: int | None = None
+    __slots__ = ("largeur", "terminal")
+
+    def __init__(self, terminal: bool = False, largeur: int | None = None) -> None:
+        self.terminal = terminal
+        self.largeur = largeur
+
+    def __repr__(self) -> str:
+        return f"Sortie(terminal={self.terminal!r}, largeur={self.largeur!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sortie):
+            return NotImplemented
+        return (self.terminal, self.largeur) == (other.terminal, other.largeur)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value, as the dataclass it was
 
 
-@dataclass
 class CheckRun:
-    """What a ``cdv check`` renderer sees besides the reports: filled in as the reports stream by."""
+    """What a ``cdv check`` renderer sees besides the reports: filled in as the reports stream by.
 
-    regles: JeuDeRegles
-    resume: Resume
-    totaux: TotauxParExercice
-    sortie: Sortie
-    messages: list[str]  # lines for standard error, printed by the command after the payload
-    # folders that could not be searched: their dossiers were not checked (exit code 1, shown by every format)
-    non_lus: list[WalkError] = field(default_factory=list)
-    # text format only: "tout" (every dossier), "problemes" (not the éligibles without réserve), "resume"
-    detail: str = "tout"
+    ``messages``: lines for standard error, printed by the command after the payload; ``non_lus``: the
+    folders that could not be searched (their dossiers were not checked: exit code 1, shown by every
+    format); ``detail`` (text format only): ``"tout"`` (every dossier), ``"problemes"`` (not the
+    éligibles without réserve), ``"resume"``.
+    """
+
+    __slots__ = ("detail", "messages", "non_lus", "regles", "resume", "sortie", "totaux")
+
+    def __init__(
+        self,
+        regles: JeuDeRegles,
+        resume: Resume,
+        totaux: TotauxParExercice,
+        sortie: Sortie,
+        messages: list[str],
+        non_lus: list[WalkError] | None = None,
+        detail: str = "tout",
+    ) -> None:
+        self.regles = regles
+        self.resume = resume
+        self.totaux = totaux
+        self.sortie = sortie
+        self.messages = messages
+        self.non_lus = [] if non_lus is None else non_lus
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _CHECK_RUN_FIELDS)
+        return f"CheckRun({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CheckRun):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _CHECK_RUN_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value, as the dataclass it was
 
     @property
     def exit_code(self) -> int:
         """0 all fine; 1 a dossier inéligible or invalide, an enveloppe exceeded, a folder not searched."""
         return 1 if (self.resume.exit_code or self.totaux.exit_code or self.non_lus) else 0
+
+
+_CHECK_RUN_FIELDS = ("regles", "resume", "totaux", "sortie", "messages", "non_lus", "detail")
 
 
 class CheckRenderer(Protocol):

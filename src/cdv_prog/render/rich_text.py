@@ -13,8 +13,6 @@ write out control characters and undecodable bytes first
 
 from __future__ import annotations
 
-from rich.markup import escape
-
 from cdv_prog.core.texte import visible
 
 
@@ -25,4 +23,6 @@ def plain(value: object) -> str:
 
 def markup(value: object) -> str:
     """A value to interpolate into markup (``console.print(f"…")``, a table cell): shown as it is."""
+    from rich.markup import escape  # here: plain() serves the text written without rich (render.check_text)
+
     return escape(plain(value))

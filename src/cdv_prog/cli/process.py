@@ -1,0 +1,113 @@
+"""A command run as a process: its environment, its exit code, never a traceback (typer-free).
+
+:func:`protected` runs a command — the whole command line through typer
+(:func:`cdv_prog.cli.app.main`), or ``cdv check``'s fast path (:func:`cdv_prog.cli.main`) — with
+the same start and the same end: pydantic's plugins not looked for, standard streams that never
+fail on a character, stop signals turned into « Interrompu. » and 128 + the signal, a usage error
+(:class:`~cdv_prog.cli.common.CommandExit`) its code, a broken pipe 1, a bug of cdv a French
+message (``CDV_DEBUG=1``: the traceback) and exit 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+
+from cdv_prog.cli.common import CommandExit, err_console, prepare_streams
+from cdv_prog.files.interrupt import Interrupted, interruptible
+
+
+def protected(action: Callable[[], object], usage: Callable[[Exception], int | None] | None = None) -> int:
+    """Run ``action`` (its result: the exit code, or 0 when not an int) and exit the process with its code.
+
+    ``usage``: the exit code of an exception the caller knows (click's usage errors), after its
+    message; ``None`` for any other, which is then a bug of cdv.
+    """
+    import os
+
+    # cdv uses no pydantic plugin: skip their discovery (an entry-point scan, ~15 ms at each start)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_plugin_loader()
+    prepare_streams()  # a cp1252 or ASCII standard output shows stand-ins, never fails on « ✘ »
+    try:
+        with interruptible():  # SIGTERM, SIGHUP, Ctrl-C: Interrupted, below; cleanups (worker processes) run
+            result = action()
+    except CommandExit as exc:  # its message is already on standard error
+        return _exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console().print("Interrompu.")
+        return _exit(130)
+    except Interrupted as exc:  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            err_console().print("Interrompu.", highlight=False)
+        _drop_pending_output()
+        if sys.stdout is sys.__stdout__:  # a real process: no clean-up may wait for a stopped pool's threads
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os._exit(exc.exit_code)
+        return _exit(exc.exit_code)
+    except BrokenPipeError:
+        return _exit(1)
+    except Exception as exc:  # a bug of cdv: a French message and the details, never a bare traceback
+        known = usage(exc) if usage is not None else None
+        if known is not None:
+            return _exit(known)
+        if os.environ.get("CDV_DEBUG"):
+            raise
+        from rich.markup import escape
+
+        console = err_console()
+        console.print(
+            f"[bold red]Erreur interne de cdv[/] ({type(exc).__name__}) : {escape(str(exc))}", highlight=False
+        )
+        console.print("Relancer avec CDV_DEBUG=1 pour le détail, et signaler le problème.", highlight=False)
+        return _exit(2)
+    code = result if isinstance(result, int) else 0
+    return _exit(code)
+
+
+def _no_plugin_loader() -> None:
+    """With pydantic's plugins disabled, its plugin loader is a function answering « none ».
+
+    pydantic's loader (``pydantic.plugin._loader``) imports ``importlib.metadata`` (and with it
+    ``email``, ``zipfile``…: about a tenth of a start) only to find no plugin when
+    ``PYDANTIC_DISABLE_PLUGINS`` disables them all; its ``get_plugins()`` then returns ``()``,
+    which is all this stand-in does. Only before pydantic has loaded it, and only then.
+    """
+    import os
+    import types
+
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
+        return
+    loader = types.ModuleType(name, "pydantic's plugin loader when every plugin is disabled (cdv_prog.cli.process).")
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    loader.get_plugins = get_plugins  # type: ignore[attr-defined]  # a module built here, not pydantic's
+    sys.modules[name] = loader
+
+
+def _drop_pending_output() -> None:
+    """After an interruption, what is left of the payload is dropped, never waited for.
+
+    A reader that stopped reading (a full pipe) would otherwise block the final
+    flush forever. Only the real standard output is redirected (not a test's capture).
+    """
+    import os
+
+    stdout = sys.__stdout__
+    if stdout is None or sys.stdout is not stdout:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
+
+
+def _exit(code: int) -> int:
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        sys.stdout.flush()
+    sys.exit(code)
