@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer._click.core import Context
 
 from cdv_prog.cli.app import COMMANDS, command
@@ -54,3 +55,23 @@ def test_options_left_out_or_given_are_read_as_before(cdv) -> None:
     assert refused.code == 2 and "--jobs" in refused.err and "deux" in refused.err
     other = cdv("check", dossier, "--exercice", "deux-mille")
     assert other.code == 2 and "--exercice" in other.err
+
+
+def test_a_cdv_process_collects_its_young_objects_less_often(monkeypatch, capsys) -> None:
+    """The entry point sets the collector's thresholds (``cli.GC_SEUILS``) before anything is imported or checked."""
+    import gc
+
+    from cdv_prog import cli
+
+    before = gc.get_threshold()
+    monkeypatch.chdir(REPO)
+    try:
+        gc.set_threshold(700, 10, 10)
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["check", "data/dossiers/2025/CDV-2025-001.yaml", "--format", "json"])
+        assert exit_.value.code in (0, 1)
+        assert gc.get_threshold() == cli.GC_SEUILS
+        assert cli.GC_SEUILS[0] > 700
+    finally:
+        gc.set_threshold(*before)
+    assert '"verdict"' in capsys.readouterr().out
