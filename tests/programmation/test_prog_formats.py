@@ -211,3 +211,20 @@ def test_text_tables(prog_and_rules) -> None:
     assert "5 000,01 €" in out and "DÉPASSÉE" in out and "non renseignée" in out
     assert "Hypothèse" in out and "Dossiers écartés (2)" in out
     assert "\x1b[" not in out  # no colour codes in a file
+
+
+def test_text_is_written_in_chunks_the_same_bytes(prog_and_rules, monkeypatch) -> None:
+    """The text report streams (issue 17, memory): set-aside dossiers a few at a time, the same bytes as one piece."""
+    from rich.console import Console
+
+    from cdv_prog.render.registry import programmation_renderer
+
+    prog, rules = prog_and_rules
+    whole = io.StringIO()
+    programmation_text.render(Console(file=whole, highlight=False, emoji=False, width=120), prog, rules)
+    monkeypatch.setattr(programmation_text, "ECARTES_PAR_MORCEAU", 1)
+    parts = list(programmation_text.chunks(prog, rules))
+    assert len(parts) == 3  # up to the list of set-aside dossiers, then one of them per chunk
+    assert "Dossiers écartés (2)".encode() in parts[0] and parts[1].startswith(b"  C") and parts[2].startswith(b"  M")
+    assert b"".join(parts) == whole.getvalue().encode("utf-8") == programmation_text.render_bytes(prog, rules)
+    assert programmation_renderer("text") is programmation_text.chunks  # what the command writes

@@ -40,7 +40,7 @@ CHECK: dict[str, str] = {
 }
 
 PROGRAMMATION: dict[str, str] = {
-    "text": "cdv_prog.render.programmation_text:render_bytes",
+    "text": "cdv_prog.render.programmation_text:chunks",  # written as it is made, as the JSON
     "json": "cdv_prog.render.programmation_json:chunks",  # written as it is made: memory does not grow
     "csv": "cdv_prog.render.programmation_csv:render",
     "xlsx": "cdv_prog.render.programmation_xlsx:render",
