@@ -19,7 +19,7 @@ from cdv_prog.core.report import DossierReport
 from cdv_prog.files.dossiers import discover
 from cdv_prog.files.historique import construire, lire
 from cdv_prog.files.parallel import check_reports
-from cdv_prog.programmation.calcul import Calcul
+from cdv_prog.programmation.calcul import Calcul, LigneDossier
 from cdv_prog.programmation.fiche import Fiche, fiche
 
 FORMATS = [
@@ -96,7 +96,14 @@ def test_the_calculation_keeps_no_dossier_and_no_report(regles, jobs: int, ligne
         calcul.add(report)
     assert summarised > 0
     held = _reachable(calcul)
-    assert not [o for o in held if isinstance(o, Dossier | DossierReport)]
+    assert not [o for o in held if isinstance(o, Dossier | DossierReport | Fiche)]
+    lines = [o for o in held if isinstance(o, LigneDossier)]
+    assert len(lines) == len(calcul.lignes)  # no per-dossier object beyond the lines listed
+    failed = [c for o in lines for c in o.echecs]
+    assert failed and len({id(c) for c in failed}) == len(set(failed))  # each failed rule's constat kept once
+    if not lignes_retenues:  # the set-aside lines as the JSON, text and CSV list them: no amounts
+        aside = [o for o in lines if o.verdict != "eligible"]
+        assert aside and all(o.demande is None and o.retenu is None and o.intitule is None for o in aside)
     prog = calcul.resultat()
     assert prog.engagements.dossiers  # the CPO dossiers were followed, from their fiches
     eligibles = [d for d in prog.dossiers if d.verdict == "eligible"]
