@@ -121,3 +121,24 @@ def test_a_fiche_is_a_flat_tuple_without_dossier(regles) -> None:
             continue
         assert isinstance(f, tuple)
         assert not [o for o in _reachable(f) if isinstance(o, Dossier | DossierReport)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_set_aside_lines_keep_no_remedy_object_when_the_format_lists_them_only(regles, jobs: int) -> None:
+    """The text report's « ce qu'il faudrait » is kept as its phrase; the failed rules without their remedies."""
+    from cdv_prog.cli.programmation import _resumer
+    from cdv_prog.core.remedes import Remede
+
+    files = discover([Path("data/dossiers")])
+    index = construire((lire(p, regles) for p in files), set(), None).historique
+    calcul = Calcul(regles, 2025, index.vue(2025), index, lignes_retenues=False)
+    reports = check_reports(
+        files, regles, 2025, jobs=jobs, dossiers=False, historique=index, resumer=_resumer(regles, index)
+    )
+    with_remedies = 0
+    for report in reports:
+        with_remedies += any(c.remede is not None for c in report.echecs)
+        calcul.add(report)
+    assert with_remedies > 0  # the reports did carry remedies
+    assert any(line.ce_qu_il_faudrait for line in calcul.lignes)
+    assert not [o for o in _reachable(calcul.lignes) if isinstance(o, Remede)]

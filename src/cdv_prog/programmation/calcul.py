@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -254,17 +254,24 @@ class Calcul:
         eligible = report.verdict == "eligible" and fiche is not None and report.montants is not None
         if self.lignes_retenues or not eligible or report.par_derogation:
             complete = self.lignes_retenues or eligible
-            self.lignes.append(LigneDossier.of(report, fiche, complete=complete, echecs=self._partages(report)))
+            echecs = self._partages(report, remedes=complete)
+            self.lignes.append(LigneDossier.of(report, fiche, complete=complete, echecs=echecs))
         if eligible and fiche is not None and report.montants is not None:
             self.repartitions.ajouter(fiche, report.montants)
             if fiche.cpo is not None:
                 self.cpo.append(fiche.cpo)
                 self.engagements.ajouter(fiche.cpo.id, fiche.annees_cpo, report.montants)
 
-    def _partages(self, report: DossierReport) -> tuple[Constat, ...]:
-        """The report's failed bloquant rules, each the one equal constat already kept if there is one."""
+    def _partages(self, report: DossierReport, remedes: bool = True) -> tuple[Constat, ...]:
+        """The report's failed bloquant rules, each the one equal constat already kept if there is one.
+
+        ``remedes=False``: without each rule's remedy (a line listed by its reasons only: the dossier's
+        combined remedy is its ``ce_qu_il_faudrait``), so that they can be shared too.
+        """
         out = []
         for c in report.echecs:
+            if not remedes and c.remede is not None:
+                c = replace(c, remede=None)
             if c.remede is None and c.derogation is None:
                 c = self._constats.setdefault((c.regle, c.gravite, c.statut, c.message, c.source), c)
             out.append(c)
