@@ -19,7 +19,7 @@ commitments and the other breakdowns. Every text is escaped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -276,7 +276,18 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
     if not retenues:
         return head + "<p>Aucune.</p></section>"
     ordre = [f.financeur for f in prog.financeurs]
-    rows: list[Row] = []
+    headers = ("Id", "Intitulé et porteur", "Quartiers et défi", "Retenu par financeur", ("Total", True))
+    caption = (
+        "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
+        "Regroupées par défi et par quartier dans les répartitions plus bas."
+    )
+    return (
+        head + table(headers, _lignes_actions(retenues, ordre, regles), caption, classe="actions cartes") + "</section>"
+    )
+
+
+def _lignes_actions(retenues: list[LigneDossier], ordre: list[str], regles: JeuDeRegles) -> Iterator[Row]:
+    """The rows of :func:`_actions`, made as the table is written (never all of them at once), then the total."""
     par_financeur: dict[str, Decimal] = {}
     for d in retenues:
         amounts = retenus(d)
@@ -287,17 +298,15 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
             for c in sorted(amounts, key=lambda c: ordre.index(c) if c in ordre else len(ordre))
             if amounts[c]
         )
-        rows.append(
-            (
-                [
-                    (f'<span class="ids">{_ident(d)}</span>', False),
-                    (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>" + _derogation(d), False),
-                    (f"{escape(_quartiers(d, regles))}<br><small>{escape(_defi(d, regles))}</small>", False),
-                    (detail, False),
-                    _m(euros(sum(amounts.values(), Decimal(0)))),
-                ],
-                "",
-            )
+        yield (
+            [
+                (f'<span class="ids">{_ident(d)}</span>', False),
+                (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>" + _derogation(d), False),
+                (f"{escape(_quartiers(d, regles))}<br><small>{escape(_defi(d, regles))}</small>", False),
+                (detail, False),
+                _m(euros(sum(amounts.values(), Decimal(0)))),
+            ],
+            "",
         )
     total = sum(par_financeur.values(), Decimal(0))
     detail = ", ".join(
@@ -305,13 +314,7 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
         for c in ordre
         if c in par_financeur
     )
-    rows.append(([_t("Total"), _t(""), _t(""), (detail, False), _m(euros(total))], "total"))
-    headers = ("Id", "Intitulé et porteur", "Quartiers et défi", "Retenu par financeur", ("Total", True))
-    caption = (
-        "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
-        "Regroupées par défi et par quartier dans les répartitions plus bas."
-    )
-    return head + table(headers, rows, caption, classe="actions cartes") + "</section>"
+    yield ([_t("Total"), _t(""), _t(""), (detail, False), _m(euros(total))], "total")
 
 
 def _derogation(d: LigneDossier) -> str:
@@ -339,34 +342,35 @@ def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
     ecartes = prog.ecartes
     if not ecartes:
         return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
-    rows: list[Row] = []
-    for d in ecartes:
-        qui = escape(d.intitule) if d.intitule else f"<code>{escape(d.fichier)}</code>"
-        if d.porteur:
-            qui += f"<br><small>{escape(d.porteur)}</small>"
-        demande = "" if d.demande is None else euros(sum(d.demande.values(), Decimal(0)))
-        rows.append(
-            (
-                [
-                    (f'<span class="ids">{_ident(d)}</span>', False),
-                    (qui, False),
-                    _t(VERDICTS_FR[d.verdict]),
-                    _m(demande),
-                    (f'<ul class="motifs">{"".join(motifs_html(d, regles))}</ul>', False),
-                ],
-                "",
-            )
-        )
     return (
         f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
         + table(
             ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
-            rows,
+            _lignes_ecartes(ecartes, regles),
             "Comptés à part, jamais dans les montants retenus.",
             classe="cartes",
         )
         + "</section>"
     )
+
+
+def _lignes_ecartes(ecartes: list[LigneDossier], regles: JeuDeRegles) -> Iterator[Row]:
+    """The rows of :func:`_ecartes`, made as the table is written."""
+    for d in ecartes:
+        qui = escape(d.intitule) if d.intitule else f"<code>{escape(d.fichier)}</code>"
+        if d.porteur:
+            qui += f"<br><small>{escape(d.porteur)}</small>"
+        demande = "" if d.demande is None else euros(sum(d.demande.values(), Decimal(0)))
+        yield (
+            [
+                (f'<span class="ids">{_ident(d)}</span>', False),
+                (qui, False),
+                _t(VERDICTS_FR[d.verdict]),
+                _m(demande),
+                (f'<ul class="motifs">{"".join(motifs_html(d, regles))}</ul>', False),
+            ],
+            "",
+        )
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -455,6 +459,17 @@ def render_text(
     par_derogation: int | None = None,
 ) -> str:
     """The page. ``genere_le``: the date of generation shown (default: ``SOURCE_DATE_EPOCH``, else now)."""
+    return page(_titre(prog), "\n".join(_parties(prog, regles, genere_le, par_derogation)))
+
+
+def _titre(prog: Programmation) -> str:
+    return f"Programmation {prog.exercice} — contrat de ville"
+
+
+def _parties(
+    prog: Programmation, regles: JeuDeRegles, genere_le: dt.datetime | None, par_derogation: int | None
+) -> Iterator[str]:
+    """The page's sections in order, each made when the one before has been written."""
     e = EnteteRapport.of(prog, regles)
     moment = genere_le if genere_le is not None else date_generation()
     header = (
@@ -465,23 +480,42 @@ def render_text(
         f"<dt>SHA-256 des règles</dt><dd><code>{escape(e.empreinte)}</code></dd>"
         f"<dt>Version de cdv</dt><dd>{escape(e.version)}</dd></dl></header>"
     )
-    body = "\n".join(
-        [
-            header,
-            chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation),
-            _financeurs(prog, regles),
-            _actions(prog, regles),
-            _ecartes(prog, regles),
-            _constats(prog, regles),
-            _engagements(prog, regles),
-            _repartitions(prog),
-        ]
-    )
-    return page(f"Programmation {prog.exercice} — contrat de ville", body)
+    yield header
+    yield chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation)
+    yield _financeurs(prog, regles)
+    yield _actions(prog, regles)
+    yield _ecartes(prog, regles)
+    yield _constats(prog, regles)
+    yield _engagements(prog, regles)
+    yield _repartitions(prog)
+
+
+_CORPS = "\x00corps\x00"  # where the body goes in the page (no page has a NUL character)
 
 
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
-    return render_text(prog, regles).encode("utf-8")
+    """The page's bytes (:func:`chunks`, joined)."""
+    return b"".join(chunks(prog, regles, sortie))
 
 
-__all__ = ["NON_RENSEIGNEE", "chart", "chiffres_cles", "echelle", "escape", "motifs_html", "render", "render_text"]
+def chunks(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> Iterator[bytes]:
+    """:func:`render`'s bytes, written a section at a time: at 100 000 dossiers the list of the retained
+    actions alone is tens of MB, never held with the rest of the page nor twice (text, then bytes)."""
+    debut, fin = page(_titre(prog), _CORPS).split(_CORPS)
+    yield debut.encode("utf-8")
+    for i, partie in enumerate(_parties(prog, regles, None, None)):
+        yield (partie if i == 0 else "\n" + partie).encode("utf-8")
+    yield fin.encode("utf-8")
+
+
+__all__ = [
+    "NON_RENSEIGNEE",
+    "chart",
+    "chiffres_cles",
+    "chunks",
+    "echelle",
+    "escape",
+    "motifs_html",
+    "render",
+    "render_text",
+]
