@@ -242,3 +242,7 @@ def test_html_is_written_a_section_at_a_time_the_same_bytes(prog_and_rules, monk
     assert b"".join(parts) == programmation_html.render_text(prog, rules).encode("utf-8")
     assert programmation_html.render(prog, rules) == b"".join(parts)
     assert programmation_renderer("html") is programmation_html.chunks  # what the command writes
+    monkeypatch.setattr(programmation_html, "MORCEAU", 1)  # the long tables: a row per chunk
+    rows = list(programmation_html.chunks(prog, rules))
+    assert len(rows) > len(parts) and b"".join(rows) == b"".join(parts)
+    assert any(r.startswith(b"<tr") and b"CPO" not in r and r.endswith(b"</tr>") for r in rows)

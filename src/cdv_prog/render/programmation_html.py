@@ -19,7 +19,7 @@ commitments and the other breakdowns. Every text is escaped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from cdv_prog.render.html_base import (
     escape,
     page,
     table,
+    table_morceaux,
 )
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
@@ -269,21 +270,23 @@ def _defi(d: LigneDossier, regles: JeuDeRegles) -> str:
     return defi.nom if defi is not None else d.defi
 
 
-def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
-    """The retained actions in reading order: each financeur's retained amount and the total, then the totals."""
+def _actions(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
+    """The retained actions in reading order: each financeur's retained amount and the total, then the totals
+    (the section's text in pieces, a row each)."""
     retenues = [d for d in prog.dossiers if d.verdict == "eligible"]
     head = f"<section><h2>Actions retenues ({len(retenues)})</h2>"
     if not retenues:
-        return head + "<p>Aucune.</p></section>"
+        yield head + "<p>Aucune.</p></section>"
+        return
     ordre = [f.financeur for f in prog.financeurs]
     headers = ("Id", "Intitulé et porteur", "Quartiers et défi", "Retenu par financeur", ("Total", True))
     caption = (
         "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
         "Regroupées par défi et par quartier dans les répartitions plus bas."
     )
-    return (
-        head + table(headers, _lignes_actions(retenues, ordre, regles), caption, classe="actions cartes") + "</section>"
-    )
+    yield head
+    yield from table_morceaux(headers, _lignes_actions(retenues, ordre, regles), caption, classe="actions cartes")
+    yield "</section>"
 
 
 def _lignes_actions(retenues: list[LigneDossier], ordre: list[str], regles: JeuDeRegles) -> Iterator[Row]:
@@ -338,20 +341,20 @@ def motifs_html(d: LigneDossier, regles: JeuDeRegles) -> list[str]:
     return items
 
 
-def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
+def _ecartes(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
+    """The set-aside dossiers (the section's text in pieces, a row each)."""
     ecartes = prog.ecartes
     if not ecartes:
-        return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
-    return (
-        f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
-        + table(
-            ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
-            _lignes_ecartes(ecartes, regles),
-            "Comptés à part, jamais dans les montants retenus.",
-            classe="cartes",
-        )
-        + "</section>"
+        yield "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
+        return
+    yield f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
+    yield from table_morceaux(
+        ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
+        _lignes_ecartes(ecartes, regles),
+        "Comptés à part, jamais dans les montants retenus.",
+        classe="cartes",
     )
+    yield "</section>"
 
 
 def _lignes_ecartes(ecartes: list[LigneDossier], regles: JeuDeRegles) -> Iterator[Row]:
@@ -459,7 +462,8 @@ def render_text(
     par_derogation: int | None = None,
 ) -> str:
     """The page. ``genere_le``: the date of generation shown (default: ``SOURCE_DATE_EPOCH``, else now)."""
-    return page(_titre(prog), "\n".join(_parties(prog, regles, genere_le, par_derogation)))
+    parties = _parties(prog, regles, genere_le, par_derogation)
+    return page(_titre(prog), "\n".join("".join(partie) for partie in parties))
 
 
 def _titre(prog: Programmation) -> str:
@@ -468,8 +472,9 @@ def _titre(prog: Programmation) -> str:
 
 def _parties(
     prog: Programmation, regles: JeuDeRegles, genere_le: dt.datetime | None, par_derogation: int | None
-) -> Iterator[str]:
-    """The page's sections in order, each made when the one before has been written."""
+) -> Iterator[Iterable[str]]:
+    """The page's sections in order, each made when the one before has been written, each as its pieces
+    (the long lists a row at a time)."""
     e = EnteteRapport.of(prog, regles)
     moment = genere_le if genere_le is not None else date_generation()
     header = (
@@ -480,14 +485,14 @@ def _parties(
         f"<dt>SHA-256 des règles</dt><dd><code>{escape(e.empreinte)}</code></dd>"
         f"<dt>Version de cdv</dt><dd>{escape(e.version)}</dd></dl></header>"
     )
-    yield header
-    yield chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation)
-    yield _financeurs(prog, regles)
+    yield (header,)
+    yield (chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation),)
+    yield (_financeurs(prog, regles),)
     yield _actions(prog, regles)
     yield _ecartes(prog, regles)
-    yield _constats(prog, regles)
-    yield _engagements(prog, regles)
-    yield _repartitions(prog)
+    yield (_constats(prog, regles),)
+    yield (_engagements(prog, regles),)
+    yield (_repartitions(prog),)
 
 
 _CORPS = "\x00corps\x00"  # where the body goes in the page (no page has a NUL character)
@@ -504,8 +509,19 @@ def chunks(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     debut, fin = page(_titre(prog), _CORPS).split(_CORPS)
     yield debut.encode("utf-8")
     for i, partie in enumerate(_parties(prog, regles, None, None)):
-        yield (partie if i == 0 else "\n" + partie).encode("utf-8")
+        pieces, taille = ([] if i == 0 else ["\n"]), 0
+        for piece in partie:
+            pieces.append(piece)
+            taille += len(piece)
+            if taille >= MORCEAU:
+                yield "".join(pieces).encode("utf-8")
+                pieces, taille = [], 0
+        yield "".join(pieces).encode("utf-8")
     yield fin.encode("utf-8")
+
+
+MORCEAU = 1 << 16
+"""Characters of the page written at a time, at least (a section's end: at once)."""
 
 
 __all__ = [
