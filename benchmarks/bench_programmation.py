@@ -15,7 +15,7 @@ Whole processes, round after round, medians, ``--jobs 1`` and ``--jobs 2``:
   and said so).
 
 Then the peak memory of ``cdv programmation`` (cache cold, and off when it
-can be), with ``bench_check.peak_memory``: the biggest process's RSS and the
+can be; and with ``--jobs 2``, the text and HTML formats), with ``bench_check.peak_memory``: the biggest process's RSS and the
 process tree's PSS; and whether ``--jobs 1`` and ``--jobs 2`` write the same
 bytes.
 
@@ -71,8 +71,8 @@ def measure(work: Path, *, n: int, rounds: int, memory: bool = True) -> dict[str
     help_text = options(cdv, "programmation")
     has_jobs, has_sans_cache = "--jobs" in help_text, "--sans-cache" in help_text
 
-    def cmd(command: str, jobs: int, cache: bool) -> list[str]:
-        line = [*cdv, command, str(lot), "--format", "json"]
+    def cmd(command: str, jobs: int, cache: bool, format: str = "json") -> list[str]:
+        line = [*cdv, command, str(lot), "--format", format]
         if command == "check" or has_jobs:
             line += ["--jobs", str(jobs)]
         if not cache:
@@ -135,6 +135,8 @@ def measure(work: Path, *, n: int, rounds: int, memory: bool = True) -> dict[str
             mem[f"{jobs}, cache à froid"] = peak_memory(cmd("programmation", jobs, True), REPO, before=vider)
             if cache_off:
                 mem[f"{jobs}, sans cache"] = peak_memory(cmd("programmation", jobs, False), REPO)
+        for format in ("text", "html"):  # remedies computed (text), every retained action listed (html)
+            mem[f"2, --format {format}"] = peak_memory(cmd("programmation", 2, True, format), REPO, before=vider)
     result["memory_mb"] = mem
     return result
 

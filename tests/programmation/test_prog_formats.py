@@ -211,3 +211,38 @@ def test_text_tables(prog_and_rules) -> None:
     assert "5 000,01 €" in out and "DÉPASSÉE" in out and "non renseignée" in out
     assert "Hypothèse" in out and "Dossiers écartés (2)" in out
     assert "\x1b[" not in out  # no colour codes in a file
+
+
+def test_text_is_written_in_chunks_the_same_bytes(prog_and_rules, monkeypatch) -> None:
+    """The text report streams (issue 17, memory): set-aside dossiers a few at a time, the same bytes as one piece."""
+    from rich.console import Console
+
+    from cdv_prog.render.registry import programmation_renderer
+
+    prog, rules = prog_and_rules
+    whole = io.StringIO()
+    programmation_text.render(Console(file=whole, highlight=False, emoji=False, width=120), prog, rules)
+    monkeypatch.setattr(programmation_text, "ECARTES_PAR_MORCEAU", 1)
+    parts = list(programmation_text.chunks(prog, rules))
+    assert len(parts) == 3  # up to the list of set-aside dossiers, then one of them per chunk
+    assert "Dossiers écartés (2)".encode() in parts[0] and parts[1].startswith(b"  C") and parts[2].startswith(b"  M")
+    assert b"".join(parts) == whole.getvalue().encode("utf-8") == programmation_text.render_bytes(prog, rules)
+    assert programmation_renderer("text") is programmation_text.chunks  # what the command writes
+
+
+def test_html_is_written_a_section_at_a_time_the_same_bytes(prog_and_rules, monkeypatch) -> None:
+    """The HTML page streams (issue 17, memory): its sections one by one, the same bytes as the whole page."""
+    from cdv_prog.render.registry import programmation_renderer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    prog, rules = prog_and_rules
+    parts = list(programmation_html.chunks(prog, rules))
+    assert len(parts) == 10  # the page's head, its eight sections, its end
+    assert parts[0].endswith(b"<body>\n") and parts[-1] == b"\n</body>\n</html>\n"
+    assert b"".join(parts) == programmation_html.render_text(prog, rules).encode("utf-8")
+    assert programmation_html.render(prog, rules) == b"".join(parts)
+    assert programmation_renderer("html") is programmation_html.chunks  # what the command writes
+    monkeypatch.setattr(programmation_html, "MORCEAU", 1)  # the long tables: a row per chunk
+    rows = list(programmation_html.chunks(prog, rules))
+    assert len(rows) > len(parts) and b"".join(rows) == b"".join(parts)
+    assert any(r.startswith(b"<tr") and b"CPO" not in r and r.endswith(b"</tr>") for r in rows)

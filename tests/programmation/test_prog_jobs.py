@@ -19,7 +19,7 @@ from cdv_prog.core.report import DossierReport
 from cdv_prog.files.dossiers import discover
 from cdv_prog.files.historique import construire, lire
 from cdv_prog.files.parallel import check_reports
-from cdv_prog.programmation.calcul import Calcul
+from cdv_prog.programmation.calcul import Calcul, LigneDossier
 from cdv_prog.programmation.fiche import Fiche, fiche
 
 FORMATS = [
@@ -96,7 +96,14 @@ def test_the_calculation_keeps_no_dossier_and_no_report(regles, jobs: int, ligne
         calcul.add(report)
     assert summarised > 0
     held = _reachable(calcul)
-    assert not [o for o in held if isinstance(o, Dossier | DossierReport)]
+    assert not [o for o in held if isinstance(o, Dossier | DossierReport | Fiche)]
+    lines = [o for o in held if isinstance(o, LigneDossier)]
+    assert len(lines) == len(calcul.lignes)  # no per-dossier object beyond the lines listed
+    failed = [c for o in lines for c in o.echecs]
+    assert failed and len({id(c) for c in failed}) == len(set(failed))  # each failed rule's constat kept once
+    if not lignes_retenues:  # the set-aside lines as the JSON, text and CSV list them: no amounts
+        aside = [o for o in lines if o.verdict != "eligible"]
+        assert aside and all(o.demande is None and o.retenu is None and o.intitule is None for o in aside)
     prog = calcul.resultat()
     assert prog.engagements.dossiers  # the CPO dossiers were followed, from their fiches
     eligibles = [d for d in prog.dossiers if d.verdict == "eligible"]
@@ -114,3 +121,24 @@ def test_a_fiche_is_a_flat_tuple_without_dossier(regles) -> None:
             continue
         assert isinstance(f, tuple)
         assert not [o for o in _reachable(f) if isinstance(o, Dossier | DossierReport)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_set_aside_lines_keep_no_remedy_object_when_the_format_lists_them_only(regles, jobs: int) -> None:
+    """The text report's « ce qu'il faudrait » is kept as its phrase; the failed rules without their remedies."""
+    from cdv_prog.cli.programmation import _resumer
+    from cdv_prog.core.remedes import Remede
+
+    files = discover([Path("data/dossiers")])
+    index = construire((lire(p, regles) for p in files), set(), None).historique
+    calcul = Calcul(regles, 2025, index.vue(2025), index, lignes_retenues=False)
+    reports = check_reports(
+        files, regles, 2025, jobs=jobs, dossiers=False, historique=index, resumer=_resumer(regles, index)
+    )
+    with_remedies = 0
+    for report in reports:
+        with_remedies += any(c.remede is not None for c in report.echecs)
+        calcul.add(report)
+    assert with_remedies > 0  # the reports did carry remedies
+    assert any(line.ce_qu_il_faudrait for line in calcul.lignes)
+    assert not [o for o in _reachable(calcul.lignes) if isinstance(o, Remede)]

@@ -37,6 +37,8 @@ from cdv_prog.cli.options import HistoriqueOpt, JobsOpt, PathsArg, RulesOpt, for
 from cdv_prog.render.registry import ARBITRAGE, TEXT_FORMATS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from cdv_prog.core.report import DossierReport
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.programmation.arbitrage.explication import Arbitrage
@@ -109,7 +111,11 @@ def arbitrage(
         exercice = _exercice_le_plus_recent(files, regles, jobs)
     # the history read as cdv check reads it: the candidates are judged with their exercice's view of it
     lecture, seuls = lire_historique(files, historique, regles, exercice, jobs)
-    inputs = [*files, *seuls, *regles.fichiers, *([priorites] if priorites is not None else [])]
+    inputs = files + [
+        *seuls,
+        *regles.fichiers,
+        *([priorites] if priorites is not None else []),
+    ]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:
         check_report_target(output, inputs, dirs)
@@ -119,7 +125,7 @@ def arbitrage(
         _check_ecrire(ecrire, roots + list(historique or []))
 
     index = lecture.historique if lecture.historique.dossiers else None
-    a_lire = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
+    a_lire = files.filtre(lambda p: lecture.rapportable(p, exercice))  # known of another exercice: not re-read
     du_jour = list(check_reports(a_lire, regles, exercice, jobs=jobs, historique=index))
     if not du_jour:
         raise nothing_to_check(roots, exercice, len(files))
@@ -144,7 +150,7 @@ def arbitrage(
     raise typer.Exit(resultat.exit_code)
 
 
-def _exercice_le_plus_recent(files: list[Path], regles: JeuDeRegles, jobs: int | None) -> int:
+def _exercice_le_plus_recent(files: Sequence[Path], regles: JeuDeRegles, jobs: int | None) -> int:
     """The exercice arbitrated without ``--exercice``: the most recent of the dossiers (earlier ones are history).
 
     A quick look at each file's ``exercice:`` line; the files it cannot tell are read.
@@ -253,7 +259,9 @@ def _check_ecrire(target: Path, roots: list[Path]) -> None:
             )
 
 
-def _ecrire(target: Path, p: Probleme, prop: Proposition, resultat: Arbitrage, inputs: list[Path], essai: bool) -> None:
+def _ecrire(
+    target: Path, p: Probleme, prop: Proposition, resultat: Arbitrage, inputs: Iterable[Path], essai: bool
+) -> None:
     import difflib
 
     from cdv_prog.files.ecriture_accorde import EcritureImpossible, avec_accorde

@@ -31,7 +31,7 @@ from cdv_prog.cli.historique import lire_historique
 from cdv_prog.render.registry import CHECK, TEXT_FORMATS, Sortie
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from cdv_prog.core.historique import Historique, HistoriqueDossiers
     from cdv_prog.core.report import DossierReport, WalkError
@@ -87,14 +87,14 @@ def run_check(
     lecture, seuls = lire_historique(
         files, historique, regles, exercice, jobs, en_un_passage=not avec_cache, cache=cache
     )
-    inputs = [*files, *seuls, *regles.fichiers]
+    inputs = files + [*seuls, *regles.fichiers]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
     if ecrire_remedes is not None:  # refused before the run, not after
         _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
     index = lecture.historique if lecture.historique.dossiers else None
-    a_verifier = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
+    a_verifier = files.filtre(lambda p: lecture.rapportable(p, exercice))  # known of another exercice: not re-read
     detail = "resume" if quiet else "problemes" if problemes_seulement else "tout"
     run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(output is not None), [], non_lus, detail)
     # the parent only adds up and writes: a worker, or the cache, gives each report back already written in
@@ -170,7 +170,7 @@ def _remedes(
     reports: Iterator[DossierReport],
     regles: JeuDeRegles,
     target: Path | None,
-    inputs: list[Path],
+    inputs: Iterable[Path],
     dirs: list[Path],
     ecrits: list[Path],
     index: HistoriqueDossiers | None = None,

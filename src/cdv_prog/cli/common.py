@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from cdv_prog.core.report import WalkError
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.files.dossiers import Chemins
 
 
 class CommandExit(Exception):
@@ -94,8 +95,9 @@ def load_ruleset(rules: Path | None) -> JeuDeRegles:
         raise CommandExit(2) from None
 
 
-def find_files(paths: list[Path], unread: list[WalkError] | None = None) -> list[Path]:
-    """The dossier files under ``paths``, or exit 2 naming the missing path.
+def find_files(paths: list[Path], unread: list[WalkError] | None = None) -> Chemins:
+    """The dossier files under ``paths`` (compact: :class:`~cdv_prog.files.dossiers.Chemins`), or exit 2
+    naming the missing path.
 
     A folder that could not be searched is appended to ``unread`` when given
     (the caller shows it in its output and exits 1); without ``unread`` it is
@@ -207,7 +209,7 @@ def progress(items: Iterable[T], total: int, shown: bool, label: str) -> Iterato
 def write_report(
     target: Path,
     data: bytes | str | Iterable[str | bytes],
-    inputs: list[Path],
+    inputs: Iterable[Path],
     roots: list[Path],
     *,
     announce: str | None = None,
@@ -230,7 +232,7 @@ def write_report(
         err_console().print(f"{announce} : {target}", highlight=False, markup=False)
 
 
-def check_report_target(target: Path, inputs: list[Path], roots: list[Path]) -> None:
+def check_report_target(target: Path, inputs: Iterable[Path], roots: list[Path]) -> None:
     """Refuse ``--output`` before the work starts (exit 2): an input, a YAML file, a folder…
 
     A target whose folder does not exist yet is checked when written (:func:`write_report` creates it).

@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 from cdv_prog.cli.common import err_console, find_files
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.files.cache import CacheSpec
     from cdv_prog.files.historique import LectureHistorique
 
 
 def lire_historique(
-    files: list[Path],
+    files: Sequence[Path],
     historique: list[Path] | None,
     regles: JeuDeRegles,
     exercice: int | None,

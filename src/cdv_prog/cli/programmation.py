@@ -109,7 +109,11 @@ def programmation(
         raise nothing_to_check(roots, exercice, 0)
     lecture, seuls = lire_historique(files, historique, regles, exercice, jobs, suivants=True)
     index = lecture.historique if lecture.historique.dossiers else None
-    inputs = [*files, *seuls, *regles.fichiers, *([decisions] if decisions is not None else [])]
+    inputs = files + [
+        *seuls,
+        *regles.fichiers,
+        *([decisions] if decisions is not None else []),
+    ]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
     if output is not None:  # refused before the run, not after
         check_report_target(output, inputs, dirs)
@@ -119,7 +123,7 @@ def programmation(
     shown = format != "json" and len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()
     # streamed: each report is reduced to its fiche where it is made (a worker under --jobs) and the dossier
     # dropped there; the calculation keeps sums and compact lines, never a report, and memory stays small
-    a_lire = [p for p in files if lecture.rapportable(p, exercice)]  # known of another exercice: not re-read
+    a_lire = files.filtre(lambda p: lecture.rapportable(p, exercice))  # known of another exercice: not re-read
     resumer = _resumer(regles, index) if format in REMEDES_FORMATS else fiche
     batch = check_reports(a_lire, regles, exercice, jobs=jobs, dossiers=False, historique=index, resumer=resumer)
     reports = progress(batch, len(a_lire), shown, "Lecture des dossiers")

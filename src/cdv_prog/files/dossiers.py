@@ -11,8 +11,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate
 from pathlib import Path
+from typing import overload
 
 from pydantic import ValidationError
 
@@ -40,7 +43,75 @@ class UnreadablePath(Exception):
         self.error = error
 
 
-def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> list[Path]:
+class Chemins(Sequence[Path]):
+    """The dossier files found, in order: a :class:`~pathlib.Path` built each time one is asked for.
+
+    A batch of 100 000 files kept as ``Path`` objects weighs about 40 MB (some 400 bytes each) for the
+    whole run, in the parent and, copied on write, in each worker. Here every path is kept as its
+    bytes (``os.fsencode``) in one block, with the offset of its end: some 45 bytes a file. Indexing
+    and iterating give ``Path`` objects equal to those given before; a slice is a ``list`` of them (a
+    chunk of the batch, sent to a worker). Equal to a list or tuple of the same paths.
+    """
+
+    __slots__ = ("_data", "_fins")
+
+    def __init__(self, chemins: Iterable[str] = ()) -> None:
+        encoded = [os.fsencode(c) for c in chemins]
+        self._data = b"".join(encoded)
+        self._fins = array("q", accumulate(map(len, encoded)))
+
+    def __len__(self) -> int:
+        return len(self._fins)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Path]: ...
+    def __getitem__(self, index: int | slice) -> Path | list[Path]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        fins = self._fins
+        if index < 0:
+            index += len(fins)
+        end = fins[index]  # IndexError out of range, as a list
+        start = fins[index - 1] if index > 0 else 0
+        return Path(os.fsdecode(self._data[start:end]))
+
+    def __iter__(self) -> Iterator[Path]:
+        data, start = self._data, 0
+        for end in self._fins:
+            yield Path(os.fsdecode(data[start:end]))
+            start = end
+
+    def textes(self) -> Iterator[str]:
+        """Each path as its text (``str`` of the ``Path``), without building the ``Path``."""
+        data, start = self._data, 0
+        for end in self._fins:
+            yield os.fsdecode(data[start:end])
+            start = end
+
+    def filtre(self, garde: Callable[[Path], bool]) -> Chemins:
+        """The paths that ``garde`` keeps, in order, compact as well (not a list of ``Path``)."""
+        return Chemins(texte for texte in self.textes() if garde(Path(texte)))
+
+    def __add__(self, other: Iterable[Path]) -> Chemins:
+        """These paths, then ``other``'s (the inputs of a command: the batch, the rules…), compact as well."""
+        return Chemins([*self.textes(), *(str(p) for p in other)])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Chemins):
+            return self._fins == other._fins and self._data == other._data
+        if isinstance(other, list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list: unhashable as one
+
+    def __repr__(self) -> str:
+        return f"Chemins({[str(p) for p in self]!r})"
+
+
+def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> Chemins:
     """Dossier files under the given paths: files as given, folders searched recursively.
 
     Folders are walked in sorted order without following symbolic links to
@@ -50,6 +121,7 @@ def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> li
     French reason, or raises UnreadablePath when no list is given. A path given
     that cannot even be examined is kept as a file when it names one (reading
     it then says why, as an ``invalide`` report), else noted the same way.
+    The files come as a :class:`Chemins` (compact: no ``Path`` is kept per file).
     """
 
     def note(error: WalkError) -> None:
@@ -57,7 +129,7 @@ def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> li
             raise UnreadablePath(error)
         errors.append(error)
 
-    out: list[Path] = []
+    out: list[str] = []  # each path as str(Path): what a Path built from it gives back, equal
     seen: set[str] = set()
     for root in paths:
         kind = _kind(root)
@@ -67,28 +139,35 @@ def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> li
             note(WalkError(str(root), f"chemin illisible ({os_error_fr(kind)}) : rien n'y a été vérifié"))
             continue
         if kind == "folder":
-            found = []
+            found: list[str] = []
 
             def unreadable(exc: OSError, root: Path = root) -> None:
                 note(WalkError(exc.filename or str(root), _walk_message(exc)))
 
             for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
                 dirnames.sort()
+                prefix = _prefixe(dirpath)
                 for name in filenames:
                     if name.endswith(SUFFIXES) and not name.startswith("."):
-                        found.append(Path(dirpath) / name)
+                        found.append(prefix + name)
                 for name in dirnames:  # a folder named x.yaml is reported, not silently skipped
                     if name.endswith(SUFFIXES):
-                        found.append(Path(dirpath) / name)
-            files = sorted(found, key=lambda p: p.parts)
+                        found.append(prefix + name)
+            # in the order of the paths' parts: "\0", below any character of a name, stands for the separator
+            files = sorted(found, key=lambda f: f.replace(os.sep, "\0"))
         else:
-            files = [root]
+            files = [str(root)]
         for f in files:
-            key = os.path.normpath(str(f))
+            key = os.path.normpath(f)
             if key not in seen:
                 seen.add(key)
                 out.append(f)
-    return out
+    return Chemins(out)
+
+
+def _prefixe(dirpath: str) -> str:
+    """What ``str(Path(dirpath) / name)`` puts before ``name`` (a name without a separator): one Path per folder."""
+    return str(Path(dirpath) / "x")[:-1]
 
 
 def _kind(root: Path) -> str | OSError | None:

@@ -21,6 +21,7 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,7 +111,7 @@ def a_lire(
     dossiers, as records only). ``annonces``: quick looks already taken (:func:`groupes_par_exercice`).
     """
     annonces = dict(annonces or {})
-    for p in (*files, *historique_seul):
+    for p in chain(files, historique_seul):  # one Path at a time (the batch is compact: Chemins)
         if str(p) not in annonces:
             annonces[str(p)] = exercice_annonce(p)
     if exercice is not None:
@@ -125,7 +126,7 @@ def a_lire(
         return [], None
     out = []
     seen: set[str] = set()
-    for p in (*files, *historique_seul):
+    for p in chain(files, historique_seul):
         e = annonces[str(p)]
         plus_tard = suivants and exercice is not None and e is not None and e > exercice
         if (e is None or e < dernier or plus_tard) and str(p) not in seen:

@@ -80,7 +80,7 @@ def refuser_dossier(target: Path, roots: Iterable[Path]) -> None:
 
 
 def ecrire(
-    reports: Iterable[DossierReport], target: Path, inputs: list[Path], roots: list[Path], ecrits: list[Path]
+    reports: Iterable[DossierReport], target: Path, inputs: Iterable[Path], roots: list[Path], ecrits: list[Path]
 ) -> Iterator[DossierReport]:
     """The same reports; each inéligible one with a combined remedy is written into ``target`` as it passes."""
     names: set[str] = set()

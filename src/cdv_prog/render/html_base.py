@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -132,6 +132,17 @@ def table(
     """A table in its own scrolling box, its note under it (``classe``: the table's classes; with ``cartes``,
     each row becomes a card on a phone, every cell labelled by its header). ``headers``: texts (a ``(text, True)`` header is a number column's);
     ``rows``: ((cell HTML, is_number) …, row class). Cells are HTML: escape texts with :func:`escape`."""
+    return "".join(table_morceaux(headers, rows, caption, classe))
+
+
+def table_morceaux(
+    headers: Sequence[str | tuple[str, bool]],
+    rows: Iterable[tuple[Sequence[Cell], str]],
+    caption: str | None = None,
+    classe: str | None = None,
+) -> Iterator[str]:
+    """:func:`table`'s text in pieces (one per row), each made when the one before has been taken: a table
+    of 100 000 rows is written without being held."""
     out = [f'<div class="scroll"><table class="{classe}">' if classe else '<div class="scroll"><table>']
     cards = classe is not None and "cartes" in classe.split()
     heads, labels = [], []
@@ -140,17 +151,17 @@ def table(
         heads.append(f'<th class="n">{escape(text)}</th>' if num else f"<th>{escape(text)}</th>")
         labels.append(f' data-label="{escape(text)}"' if cards else "")
     out.append("<thead><tr>" + "".join(heads) + "</tr></thead><tbody>")
+    yield "".join(out)
     for cells, cls in rows:
         attr = f' class="{cls}"' if cls else ""
         tds = (
             f'<td class="n"{label}>{c}</td>' if num else f"<td{label}>{c}</td>"
             for (c, num), label in zip(cells, labels, strict=False)
         )
-        out.append(f"<tr{attr}>" + "".join(tds) + "</tr>")
-    out.append("</tbody></table></div>")
+        yield f"<tr{attr}>" + "".join(tds) + "</tr>"
+    yield "</tbody></table></div>"
     if caption:  # under the box, not in it: a wide table scrolls, its note stays on the page
-        out.append(f'<p class="note">{escape(caption)}</p>')
-    return "".join(out)
+        yield f'<p class="note">{escape(caption)}</p>'
 
 
 # ----------------------------------------------------------------------------------------------- charts

@@ -19,7 +19,7 @@ commitments and the other breakdowns. Every text is escaped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from cdv_prog.render.html_base import (
     escape,
     page,
     table,
+    table_morceaux,
 )
 from cdv_prog.render.programmation_common import (
     DEMANDE_NOTE,
@@ -269,14 +270,27 @@ def _defi(d: LigneDossier, regles: JeuDeRegles) -> str:
     return defi.nom if defi is not None else d.defi
 
 
-def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
-    """The retained actions in reading order: each financeur's retained amount and the total, then the totals."""
+def _actions(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
+    """The retained actions in reading order: each financeur's retained amount and the total, then the totals
+    (the section's text in pieces, a row each)."""
     retenues = [d for d in prog.dossiers if d.verdict == "eligible"]
     head = f"<section><h2>Actions retenues ({len(retenues)})</h2>"
     if not retenues:
-        return head + "<p>Aucune.</p></section>"
+        yield head + "<p>Aucune.</p></section>"
+        return
     ordre = [f.financeur for f in prog.financeurs]
-    rows: list[Row] = []
+    headers = ("Id", "Intitulé et porteur", "Quartiers et défi", "Retenu par financeur", ("Total", True))
+    caption = (
+        "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
+        "Regroupées par défi et par quartier dans les répartitions plus bas."
+    )
+    yield head
+    yield from table_morceaux(headers, _lignes_actions(retenues, ordre, regles), caption, classe="actions cartes")
+    yield "</section>"
+
+
+def _lignes_actions(retenues: list[LigneDossier], ordre: list[str], regles: JeuDeRegles) -> Iterator[Row]:
+    """The rows of :func:`_actions`, made as the table is written (never all of them at once), then the total."""
     par_financeur: dict[str, Decimal] = {}
     for d in retenues:
         amounts = retenus(d)
@@ -287,17 +301,15 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
             for c in sorted(amounts, key=lambda c: ordre.index(c) if c in ordre else len(ordre))
             if amounts[c]
         )
-        rows.append(
-            (
-                [
-                    (f'<span class="ids">{_ident(d)}</span>', False),
-                    (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>" + _derogation(d), False),
-                    (f"{escape(_quartiers(d, regles))}<br><small>{escape(_defi(d, regles))}</small>", False),
-                    (detail, False),
-                    _m(euros(sum(amounts.values(), Decimal(0)))),
-                ],
-                "",
-            )
+        yield (
+            [
+                (f'<span class="ids">{_ident(d)}</span>', False),
+                (f"{escape(d.intitule or '')}<br><small>{escape(d.porteur or '')}</small>" + _derogation(d), False),
+                (f"{escape(_quartiers(d, regles))}<br><small>{escape(_defi(d, regles))}</small>", False),
+                (detail, False),
+                _m(euros(sum(amounts.values(), Decimal(0)))),
+            ],
+            "",
         )
     total = sum(par_financeur.values(), Decimal(0))
     detail = ", ".join(
@@ -305,13 +317,7 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> str:
         for c in ordre
         if c in par_financeur
     )
-    rows.append(([_t("Total"), _t(""), _t(""), (detail, False), _m(euros(total))], "total"))
-    headers = ("Id", "Intitulé et porteur", "Quartiers et défi", "Retenu par financeur", ("Total", True))
-    caption = (
-        "Dans l'ordre de lecture des dossiers. Retenu : accordé, sinon demandé ; droit commun compris. "
-        "Regroupées par défi et par quartier dans les répartitions plus bas."
-    )
-    return head + table(headers, rows, caption, classe="actions cartes") + "</section>"
+    yield ([_t("Total"), _t(""), _t(""), (detail, False), _m(euros(total))], "total")
 
 
 def _derogation(d: LigneDossier) -> str:
@@ -335,38 +341,39 @@ def motifs_html(d: LigneDossier, regles: JeuDeRegles) -> list[str]:
     return items
 
 
-def _ecartes(prog: Programmation, regles: JeuDeRegles) -> str:
+def _ecartes(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
+    """The set-aside dossiers (the section's text in pieces, a row each)."""
     ecartes = prog.ecartes
     if not ecartes:
-        return "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
-    rows: list[Row] = []
+        yield "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
+        return
+    yield f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
+    yield from table_morceaux(
+        ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
+        _lignes_ecartes(ecartes, regles),
+        "Comptés à part, jamais dans les montants retenus.",
+        classe="cartes",
+    )
+    yield "</section>"
+
+
+def _lignes_ecartes(ecartes: list[LigneDossier], regles: JeuDeRegles) -> Iterator[Row]:
+    """The rows of :func:`_ecartes`, made as the table is written."""
     for d in ecartes:
         qui = escape(d.intitule) if d.intitule else f"<code>{escape(d.fichier)}</code>"
         if d.porteur:
             qui += f"<br><small>{escape(d.porteur)}</small>"
         demande = "" if d.demande is None else euros(sum(d.demande.values(), Decimal(0)))
-        rows.append(
-            (
-                [
-                    (f'<span class="ids">{_ident(d)}</span>', False),
-                    (qui, False),
-                    _t(VERDICTS_FR[d.verdict]),
-                    _m(demande),
-                    (f'<ul class="motifs">{"".join(motifs_html(d, regles))}</ul>', False),
-                ],
-                "",
-            )
+        yield (
+            [
+                (f'<span class="ids">{_ident(d)}</span>', False),
+                (qui, False),
+                _t(VERDICTS_FR[d.verdict]),
+                _m(demande),
+                (f'<ul class="motifs">{"".join(motifs_html(d, regles))}</ul>', False),
+            ],
+            "",
         )
-    return (
-        f"<section><h2>Dossiers écartés ({len(ecartes)})</h2>"
-        + table(
-            ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
-            rows,
-            "Comptés à part, jamais dans les montants retenus.",
-            classe="cartes",
-        )
-        + "</section>"
-    )
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -455,6 +462,19 @@ def render_text(
     par_derogation: int | None = None,
 ) -> str:
     """The page. ``genere_le``: the date of generation shown (default: ``SOURCE_DATE_EPOCH``, else now)."""
+    parties = _parties(prog, regles, genere_le, par_derogation)
+    return page(_titre(prog), "\n".join("".join(partie) for partie in parties))
+
+
+def _titre(prog: Programmation) -> str:
+    return f"Programmation {prog.exercice} — contrat de ville"
+
+
+def _parties(
+    prog: Programmation, regles: JeuDeRegles, genere_le: dt.datetime | None, par_derogation: int | None
+) -> Iterator[Iterable[str]]:
+    """The page's sections in order, each made when the one before has been written, each as its pieces
+    (the long lists a row at a time)."""
     e = EnteteRapport.of(prog, regles)
     moment = genere_le if genere_le is not None else date_generation()
     header = (
@@ -465,23 +485,53 @@ def render_text(
         f"<dt>SHA-256 des règles</dt><dd><code>{escape(e.empreinte)}</code></dd>"
         f"<dt>Version de cdv</dt><dd>{escape(e.version)}</dd></dl></header>"
     )
-    body = "\n".join(
-        [
-            header,
-            chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation),
-            _financeurs(prog, regles),
-            _actions(prog, regles),
-            _ecartes(prog, regles),
-            _constats(prog, regles),
-            _engagements(prog, regles),
-            _repartitions(prog),
-        ]
-    )
-    return page(f"Programmation {prog.exercice} — contrat de ville", body)
+    yield (header,)
+    yield (chiffres_cles(prog, regles, prog.resume.par_derogation if par_derogation is None else par_derogation),)
+    yield (_financeurs(prog, regles),)
+    yield _actions(prog, regles)
+    yield _ecartes(prog, regles)
+    yield (_constats(prog, regles),)
+    yield (_engagements(prog, regles),)
+    yield (_repartitions(prog),)
+
+
+_CORPS = "\x00corps\x00"  # where the body goes in the page (no page has a NUL character)
 
 
 def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
-    return render_text(prog, regles).encode("utf-8")
+    """The page's bytes (:func:`chunks`, joined)."""
+    return b"".join(chunks(prog, regles, sortie))
 
 
-__all__ = ["NON_RENSEIGNEE", "chart", "chiffres_cles", "echelle", "escape", "motifs_html", "render", "render_text"]
+def chunks(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> Iterator[bytes]:
+    """:func:`render`'s bytes, written a section at a time: at 100 000 dossiers the list of the retained
+    actions alone is tens of MB, never held with the rest of the page nor twice (text, then bytes)."""
+    debut, fin = page(_titre(prog), _CORPS).split(_CORPS)
+    yield debut.encode("utf-8")
+    for i, partie in enumerate(_parties(prog, regles, None, None)):
+        pieces, taille = ([] if i == 0 else ["\n"]), 0
+        for piece in partie:
+            pieces.append(piece)
+            taille += len(piece)
+            if taille >= MORCEAU:
+                yield "".join(pieces).encode("utf-8")
+                pieces, taille = [], 0
+        yield "".join(pieces).encode("utf-8")
+    yield fin.encode("utf-8")
+
+
+MORCEAU = 1 << 16
+"""Characters of the page written at a time, at least (a section's end: at once)."""
+
+
+__all__ = [
+    "NON_RENSEIGNEE",
+    "chart",
+    "chiffres_cles",
+    "chunks",
+    "echelle",
+    "escape",
+    "motifs_html",
+    "render",
+    "render_text",
+]

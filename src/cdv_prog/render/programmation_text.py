@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -149,6 +149,12 @@ def totaux(console: Console, par_exercice: TotauxParExercice) -> None:
 
 def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     """The whole report on a rich console."""
+    for _ in _parties(console, prog, regles):
+        pass
+
+
+def _parties(console: Console, prog: Programmation, regles: JeuDeRegles) -> Iterator[None]:
+    """:func:`render`, paused (a ``yield``) between parts: every :data:`ECARTES_PAR_MORCEAU` set-aside dossiers."""
     entete = EnteteRapport.of(prog, regles)
     console.print(f"Programmation de l'exercice {prog.exercice}", style="bold")
     console.print(markup(entete.contrat), soft_wrap=True)
@@ -166,7 +172,7 @@ def render(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
     for rep in prog.repartitions:
         _repartition(console, rep)
     _derogations(console, prog, regles)
-    _ecartes(console, prog, regles)
+    yield from _ecartes(console, prog, regles)
 
 
 def _derogations(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
@@ -278,14 +284,20 @@ def _repartition(console: Console, rep: Repartition) -> None:
     console.print(table)
 
 
-def _ecartes(console: Console, prog: Programmation, regles: JeuDeRegles) -> None:
+ECARTES_PAR_MORCEAU = 500
+"""Set-aside dossiers written per chunk of :func:`chunks` (a third of a big batch: never all in one text)."""
+
+
+def _ecartes(console: Console, prog: Programmation, regles: JeuDeRegles) -> Iterator[None]:
     ecartes = prog.ecartes
     console.print()
     if not ecartes:
         console.print("Dossiers écartés : aucun.", style="bold")
         return
     console.print(f"Dossiers écartés ({len(ecartes)}), hors des montants retenus", style="bold")
-    for d in ecartes:
+    for i, d in enumerate(ecartes, 1):
+        if i % ECARTES_PAR_MORCEAU == 0:
+            yield
         style = "red" if d.verdict == "ineligible" else "magenta"
         console.print(
             f"  {markup(short(d.id)) if d.id else '(sans id)'}  {VERDICTS_FR[d.verdict]}  {markup(d.fichier)}",
@@ -303,6 +315,12 @@ def _ecartes(console: Console, prog: Programmation, regles: JeuDeRegles) -> None
 
 def render_bytes(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> bytes:
     """``cdv programmation --format text``: with colours at the terminal's width, else plain at 120 columns."""
+    return b"".join(chunks(prog, regles, sortie))
+
+
+def chunks(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = None) -> Iterator[bytes]:
+    """:func:`render_bytes`'s bytes, written as they are made: the set-aside dossiers (a third of a big
+    batch) a few hundred at a time, never the whole text in memory."""
     import io
 
     buffer = io.StringIO()
@@ -310,5 +328,8 @@ def render_bytes(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None
         console = Console(file=buffer, highlight=False, emoji=False, force_terminal=True, width=sortie.largeur)
     else:
         console = Console(file=buffer, highlight=False, emoji=False, width=WIDTH)
-    render(console, prog, regles)
-    return buffer.getvalue().encode("utf-8")
+    for _ in _parties(console, prog, regles):
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

@@ -39,11 +39,11 @@ CHECK: dict[str, str] = {
 }
 
 PROGRAMMATION: dict[str, str] = {
-    "text": "cdv_prog.render.programmation_text:render_bytes",
+    "text": "cdv_prog.render.programmation_text:chunks",  # written as it is made, as the JSON
     "json": "cdv_prog.render.programmation_json:chunks",  # written as it is made: memory does not grow
     "csv": "cdv_prog.render.programmation_csv:render",
     "xlsx": "cdv_prog.render.programmation_xlsx:render",
-    "html": "cdv_prog.render.programmation_html:render",
+    "html": "cdv_prog.render.programmation_html:chunks",  # a section at a time
     # open data (SCDL « subventions »): needs --attribuant, so the command calls it with its Publication
     "scdl": "cdv_prog.render.programmation_scdl:render",
 }

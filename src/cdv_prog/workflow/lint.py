@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -35,6 +35,9 @@ from cdv_prog.core.ruleset import TOUT, Enveloppe, JeuDeRegles, Regle, SousEnvel
 from cdv_prog.core.texte import short
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.kinds.base import valider_fraction
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 Niveau = Literal["erreur", "avertissement", "information"]
 NIVEAUX: tuple[Niveau, ...] = ("erreur", "avertissement", "information")
@@ -298,7 +301,7 @@ class Verification:
         return ", ".join(parts) + f" ({self.chemin} : {files})"
 
 
-def verifier(target: Path, shown: str | None = None, dossiers: list[Path] | None = None) -> Verification:
+def verifier(target: Path, shown: str | None = None, dossiers: Sequence[Path] | None = None) -> Verification:
     """Load and lint the rules at ``target``: never raises for bad rules, reports them.
 
     ``dossiers``: files of a real batch, against which the dérogations are checked

@@ -1,0 +1,129 @@
+"""Discovery keeps the batch's paths compact (issue 17, memory): no ``Path`` object per file.
+
+A batch of 100 000 files held as ``Path`` objects is some 40 MB for the whole
+run (and again in each ``--jobs`` worker, copied on write). ``discover`` gives a
+:class:`~cdv_prog.files.dossiers.Chemins`: the paths' bytes in one block, a
+``Path`` built each time one is asked for — the same paths, in the same order,
+as the list of ``Path`` it gave before.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cdv_prog.files.dossiers import Chemins, discover
+
+
+def _tree(root: Path, names: list[str]) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("id: x\n", encoding="utf-8")
+
+
+@pytest.fixture
+def lot(tmp_path: Path) -> Path:
+    root = tmp_path / "lot"
+    _tree(
+        root,
+        [
+            "b.yaml",
+            "a.yml",
+            "a/z.yaml",
+            "a.b/c.yaml",
+            "a-b/c.yaml",
+            "sub/deep/er/x.yaml",
+            "sub/y.yaml",
+            ".cache.yaml",
+            "notes.txt",
+            "é/ü.yaml",
+        ],
+    )
+    (root / "dossier.yaml").mkdir()  # a folder named like a dossier is listed (reading it says so)
+    return root
+
+
+def _paths(chemins: Chemins) -> list[Path]:
+    return list(chemins)
+
+
+def test_discover_keeps_no_path_object(lot: Path) -> None:
+    files = discover([lot])
+    assert isinstance(files, Chemins)
+    held = gc.get_referents(files)
+    assert held and not any(isinstance(o, Path | str | list | tuple) for o in held)  # bytes and an array only
+    assert all(isinstance(p, Path) for p in files)  # a Path is made when one is asked for
+
+
+def test_discover_order_is_that_of_the_paths_parts(lot: Path) -> None:
+    files = discover([lot])
+    names = [p.relative_to(lot).as_posix() for p in files]
+    assert names == [
+        "a/z.yaml",  # ("a", "z.yaml") before ("a-b", …), ("a.b", …), ("a.yml",): by parts, not by text
+        "a-b/c.yaml",
+        "a.b/c.yaml",
+        "a.yml",
+        "b.yaml",
+        "dossier.yaml",
+        "sub/deep/er/x.yaml",
+        "sub/y.yaml",
+        "é/ü.yaml",
+    ]
+    assert names == sorted(names, key=lambda n: Path(n).parts)
+
+
+def test_discover_files_as_given_and_duplicates_once(lot: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(lot.parent)
+    files = discover([Path("lot/b.yaml"), Path("lot"), Path("./lot/sub/../b.yaml"), Path("lot/sub")])
+    shown = [str(p) for p in files]
+    assert shown[0] == "lot/b.yaml" and shown.count("lot/b.yaml") == 1  # the same file once, first place kept
+    assert "lot/sub/../b.yaml" not in shown  # the same once normalised (os.path.normpath): once
+    assert len(shown) == len(set(shown)) == 9  # lot/sub's files found once, under lot
+
+
+def test_a_sequence_of_paths(lot: Path) -> None:
+    files = discover([lot])
+    as_list = list(files)
+    assert len(files) == len(as_list) == 9
+    assert files == as_list and files == tuple(as_list) and files == discover([lot])
+    assert files != as_list[:-1] and files != [str(p) for p in as_list]
+    assert [files[i] for i in range(-len(files), len(files))] == as_list + as_list
+    assert files[2:5] == as_list[2:5] and files[::-2] == as_list[::-2] and isinstance(files[1:3], list)
+    with pytest.raises(IndexError):
+        files[len(files)]
+    assert list(files.textes()) == [str(p) for p in as_list]
+    kept = files.filtre(lambda p: p.suffix == ".yaml")
+    assert isinstance(kept, Chemins) and kept == [p for p in as_list if p.suffix == ".yaml"]
+    both = files + [Path("regles/a.yaml")]
+    assert isinstance(both, Chemins) and both == [*as_list, Path("regles/a.yaml")]
+    assert pickle.loads(pickle.dumps(files)) == files
+    assert Chemins() == [] and len(Chemins()) == 0 and list(Chemins()) == []
+    with pytest.raises(TypeError):
+        hash(files)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as bytes: Linux")
+def test_a_name_that_is_not_utf8_comes_back_the_same(tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/\xff\xfe.yaml"
+    with open(raw, "w", encoding="utf-8") as fh:
+        fh.write("id: x\n")
+    files = discover([tmp_path])
+    assert files == [tmp_path / os.fsdecode(b"\xff\xfe.yaml")]
+    assert os.fsencode(files[0]) == raw
+
+
+@given(st.lists(st.text(min_size=1, max_size=12).filter(lambda t: "\x00" not in t), max_size=20))
+def test_chemins_gives_back_the_paths_it_was_given(textes: list[str]) -> None:
+    shown = [str(Path(t)) for t in textes]
+    chemins = Chemins(shown)
+    assert [str(p) for p in chemins] == shown
+    assert chemins == [Path(t) for t in shown]
+    assert [str(chemins[i]) for i in range(len(shown))] == shown
