@@ -100,7 +100,7 @@ def test_a_sequence_of_paths(lot: Path) -> None:
     with pytest.raises(IndexError):
         files[len(files)]
     assert list(files.textes()) == [str(p) for p in as_list]
-    kept = files.filtre(lambda p: p.suffix == ".yaml")
+    kept = files.filtre(lambda texte: texte.endswith(".yaml"))
     assert isinstance(kept, Chemins) and kept == [p for p in as_list if p.suffix == ".yaml"]
     both = files + [Path("regles/a.yaml")]
     assert isinstance(both, Chemins) and both == [*as_list, Path("regles/a.yaml")]

@@ -37,11 +37,12 @@ def lire_historique(
     as records only (the CPO's later dossiers, for ``cdv programmation``).
     ``cache``: the records of unchanged files are read back from the cache (:func:`index_records`).
     """
+    from cdv_prog.files.dossiers import textes
     from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
     from cdv_prog.files.parallel import index_records
 
     seuls = find_files(historique) if historique else []
-    principaux = {str(p) for p in files}
+    principaux = set(textes(files))
     seuls = [p for p in seuls if str(p) not in principaux]
     annonces: dict[str, int | None] = {}  # each file looked at once
     groupes = groupes_par_exercice(files, annonces) if en_un_passage and exercice is None else None

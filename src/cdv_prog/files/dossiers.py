@@ -90,9 +90,9 @@ class Chemins(Sequence[Path]):
             yield os.fsdecode(data[start:end])
             start = end
 
-    def filtre(self, garde: Callable[[Path], bool]) -> Chemins:
-        """The paths that ``garde`` keeps, in order, compact as well (not a list of ``Path``)."""
-        return Chemins(texte for texte in self.textes() if garde(Path(texte)))
+    def filtre(self, garde: Callable[[str], bool]) -> Chemins:
+        """The paths whose text ``garde`` keeps, in order, compact as well (no ``Path`` built)."""
+        return Chemins(texte for texte in self.textes() if garde(texte))
 
     def __add__(self, other: Iterable[Path]) -> Chemins:
         """These paths, then ``other``'s (the inputs of a command: the batch, the rules…), compact as well."""
@@ -109,6 +109,11 @@ class Chemins(Sequence[Path]):
 
     def __repr__(self) -> str:
         return f"Chemins({[str(p) for p in self]!r})"
+
+
+def textes(files: Iterable[Path]) -> Iterator[str]:
+    """Each path's text (``str`` of the ``Path``), without building a ``Path`` from a :class:`Chemins`."""
+    return files.textes() if isinstance(files, Chemins) else map(str, files)
 
 
 def discover(paths: Iterable[Path], errors: list[WalkError] | None = None) -> Chemins:

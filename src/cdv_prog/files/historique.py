@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport
+from cdv_prog.files.dossiers import Chemins, textes
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -36,7 +37,7 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 LOOK_BYTES = 1 << 16  # a dossier's exercice is near its top; a longer file is read in full when needed
 
 
-def exercice_annonce(path: Path) -> int | None:
+def exercice_annonce(path: str | Path) -> int | None:
     """The exercice a file declares on a plain top-level ``exercice: AAAA`` line (None: cannot tell)."""
     try:
         fd = os.open(path, _OPEN_FLAGS)  # never blocks on a pipe or a device
@@ -61,19 +62,18 @@ class LectureHistorique:
     historique: HistoriqueDossiers
     exercices: dict[str, int | None] = field(default_factory=dict)  # file read → its exercice (None: unreadable)
     avertissements: list[str] = field(default_factory=list)  # French, one per invalid history-only file
-    groupes: list[list[Path]] | None = None  # the batch cut by exercice, to be read once (groupes_par_exercice)
+    groupes: list[Chemins] | None = None  # the batch cut by exercice, to be read once (groupes_par_exercice)
 
-    def rapportable(self, path: Path, exercice: int | None) -> bool:
-        """The batch must read this file: not known to be of another exercice than the one reported."""
+    def rapportable(self, path: str | Path, exercice: int | None) -> bool:
+        """The batch must read this file (its path or its text): not known to be of another exercice than the
+        one reported."""
         if exercice is None:
             return True
         lu = self.exercices.get(str(path), exercice)
         return lu is None or lu == exercice
 
 
-def groupes_par_exercice(
-    files: Sequence[Path], annonces: dict[str, int | None] | None = None
-) -> list[list[Path]] | None:
+def groupes_par_exercice(files: Sequence[Path], annonces: dict[str, int | None] | None = None) -> list[Chemins] | None:
     """The files cut into consecutive groups of one exercice each, exercices increasing in path order.
 
     None when a quick look cannot tell a file's exercice, or when the path
@@ -82,17 +82,17 @@ def groupes_par_exercice(
     """
     if annonces is None:
         annonces = {}
-    groupes: list[list[Path]] = []
+    groupes: list[list[str]] = []
     courant: int | None = None
-    for path in files:
-        annee = annonces[str(path)] = exercice_annonce(path)
+    for texte in textes(files):  # no Path built: each group is compact too
+        annee = annonces[texte] = exercice_annonce(texte)
         if annee is None or (courant is not None and annee < courant):
             return None
         if annee != courant:
             groupes.append([])
             courant = annee
-        groupes[-1].append(path)
-    return groupes
+        groupes[-1].append(texte)
+    return [Chemins(groupe) for groupe in groupes]
 
 
 def a_lire(
@@ -111,14 +111,14 @@ def a_lire(
     dossiers, as records only). ``annonces``: quick looks already taken (:func:`groupes_par_exercice`).
     """
     annonces = dict(annonces or {})
-    for p in chain(files, historique_seul):  # one Path at a time (the batch is compact: Chemins)
-        if str(p) not in annonces:
-            annonces[str(p)] = exercice_annonce(p)
+    for texte in chain(textes(files), textes(historique_seul)):  # no Path built (the batch is compact: Chemins)
+        if texte not in annonces:
+            annonces[texte] = exercice_annonce(texte)
     if exercice is not None:
         dernier: int | None = exercice
     else:
-        connus = [e for p in files if (e := annonces[str(p)]) is not None]
-        inconnus = any(annonces[str(p)] is None for p in files)
+        connus = [e for texte in textes(files) if (e := annonces[texte]) is not None]
+        inconnus = any(annonces[texte] is None for texte in textes(files))
         dernier = max(connus) if connus and not inconnus else None
         if dernier is None and inconnus:
             dernier = 10_000  # some exercice unknown: read everything
@@ -126,12 +126,12 @@ def a_lire(
         return [], None
     out = []
     seen: set[str] = set()
-    for p in chain(files, historique_seul):
-        e = annonces[str(p)]
+    for texte in chain(textes(files), textes(historique_seul)):
+        e = annonces[texte]
         plus_tard = suivants and exercice is not None and e is not None and e > exercice
-        if (e is None or e < dernier or plus_tard) and str(p) not in seen:
-            seen.add(str(p))
-            out.append(p)
+        if (e is None or e < dernier or plus_tard) and texte not in seen:
+            seen.add(texte)
+            out.append(Path(texte))
     return out, dernier
 
 
