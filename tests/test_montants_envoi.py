@@ -66,3 +66,20 @@ def test_envoi_compact():
     m = Montants.de_lignes(tuple(LigneMontant(f, "BOP 147", d, d, "bop-147") for f in ("etat", "agglo", "caf")), False)
     taille = len(pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL))
     assert taille < 200  # pickled Decimal objects and dicts of them: about 400 bytes for these three lines
+
+
+def test_un_champ_nouveau_voyage_aussi():
+    """A new field of LigneMontant or Montants must go into ``Montants.__reduce__`` (and this list)."""
+    from dataclasses import fields
+
+    assert [f.name for f in fields(LigneMontant)] == [
+        "financeur",
+        "dispositif",
+        "demande",
+        "retenu",
+        "code_dispositif",
+        "nature",
+    ], "champ ajouté à LigneMontant : l'envoyer aussi dans Montants.__reduce__"
+    assert [f.name for f in fields(Montants)] == ["lignes", "demandes", "retenus", "cpo"], (
+        "champ ajouté à Montants : l'envoyer aussi dans Montants.__reduce__"
+    )
