@@ -338,6 +338,7 @@ class _Pool:
                 sys.stdout.flush()  # nothing pending may be copied into the workers
             context = multiprocessing.get_context("fork")
             self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_worker_init)
+            agrandir_retour(self.executor)
         return self.executor.submit(task, chunk)
 
     def close(self, finished: bool) -> None:
@@ -363,6 +364,31 @@ class _Pool:
         _WORKER_STATE.pop("cache", None)
         _WORKER_STATE.pop("encodeur", None)
         _WORKER_STATE.pop("resumer", None)
+
+
+RETOUR_OCTETS = 1 << 20  # the pipe the chunks come back through: Linux's largest by default (pipe-max-size)
+
+
+def agrandir_retour(executor: ProcessPoolExecutor) -> int | None:
+    """Make the pipe the workers send their chunks back through as large as ``RETOUR_OCTETS``; its size, or None.
+
+    A chunk of written reports is about 1 MB (64 JSON reports of 16 KB). Through a pipe of 64 KB it
+    goes in sixteen writes, and after each partial write ``multiprocessing`` copies what is left of
+    the message: the worker copies ~8 MB per chunk and waits for the parent between writes. In a
+    pipe of 1 MB it goes in one (``cdv check --jobs 2`` on 10 000 dossiers: 3 to 5 % less wall time).
+    Best effort, Linux only: the pipe is the pool's (a private attribute of ``concurrent.futures``);
+    anything unexpected leaves it as it is.
+    """
+    try:
+        import fcntl
+
+        writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+        if writer is None:
+            return None
+        fd = writer.fileno()
+        return fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), RETOUR_OCTETS)
+    except (ImportError, AttributeError, OSError, ValueError, TypeError):
+        return None
 
 
 def _state(
