@@ -78,10 +78,7 @@ class Chemins(Sequence[Path]):
         return Path(os.fsdecode(self._data[start:end]))
 
     def __iter__(self) -> Iterator[Path]:
-        data, start = self._data, 0
-        for end in self._fins:
-            yield Path(os.fsdecode(data[start:end]))
-            start = end
+        return map(Path, self.textes())
 
     def textes(self) -> Iterator[str]:
         """Each path as its text (``str`` of the ``Path``), without building the ``Path``."""

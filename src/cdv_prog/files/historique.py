@@ -111,17 +111,25 @@ def a_lire(
     dossiers, as records only). ``annonces``: quick looks already taken (:func:`groupes_par_exercice`).
     """
     annonces = dict(annonces or {})
-    for texte in chain(textes(files), textes(historique_seul)):  # no Path built (the batch is compact: Chemins)
+    plus_recent: int | None = None  # the batch's last exercice, as the quick looks tell it
+    inconnus = False  # a file of the batch whose exercice a quick look cannot tell
+    for texte in textes(files):  # no Path built (the batch is compact: Chemins)
+        if texte not in annonces:
+            annonces[texte] = exercice_annonce(texte)
+        e = annonces[texte]
+        if e is None:
+            inconnus = True
+        elif plus_recent is None or e > plus_recent:
+            plus_recent = e
+    for texte in textes(historique_seul):
         if texte not in annonces:
             annonces[texte] = exercice_annonce(texte)
     if exercice is not None:
         dernier: int | None = exercice
+    elif inconnus:
+        dernier = 10_000  # some exercice unknown: read everything
     else:
-        connus = [e for texte in textes(files) if (e := annonces[texte]) is not None]
-        inconnus = any(annonces[texte] is None for texte in textes(files))
-        dernier = max(connus) if connus and not inconnus else None
-        if dernier is None and inconnus:
-            dernier = 10_000  # some exercice unknown: read everything
+        dernier = plus_recent
     if dernier is None:
         return [], None
     out = []

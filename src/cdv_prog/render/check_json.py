@@ -100,11 +100,19 @@ def _constat_texte(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegl
     if found is not None and found[0] is c and found[1] is regles:
         return found[2]
     text = _constat(c, pad, exercice, regles)
-    if c.remede is None and c.derogation is None:
-        if len(_constat_text) >= _CACHE_LIMIT:
-            _constat_text.clear()  # the messages with amounts rarely repeat: start again
-        _constat_text[key] = (c, regles, text)  # the constat kept alive, so that its id is not reused
+    _garder(_constat_text, key, c, regles, text)
     return text
+
+
+def _garder(
+    table: dict[Any, tuple[Constat, JeuDeRegles, Any]], key: Any, c: Constat, regles: JeuDeRegles, value: Any
+) -> None:
+    """Keep a shared constat's written form by identity (a constat with its remedy or dérogation is its own:
+    never kept); the constat and the rules are kept alive with it, so that their ids are not reused."""
+    if c.remede is None and c.derogation is None:
+        if len(table) >= _CACHE_LIMIT:
+            table.clear()  # the messages with amounts rarely repeat: start again
+        table[key] = (c, regles, value)
 
 
 def _constat(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegles) -> str:
@@ -249,10 +257,7 @@ def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = 
                     parts.append(kept[2])
                     continue
                 written = _constat_texte(c, sub, ex, regles).encode("utf-8")
-                if c.remede is None and c.derogation is None:
-                    if len(_constat_octets) >= _CACHE_LIMIT:
-                        _constat_octets.clear()  # the messages with amounts rarely repeat: start again
-                    _constat_octets[key] = (c, regles, written)  # kept alive, so that its id is not reused
+                _garder(_constat_octets, key, c, regles, written)
                 parts.append(written)
             parts.append(("\n" + inner + "]").encode("utf-8"))
         else:
