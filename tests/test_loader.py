@@ -264,7 +264,7 @@ SHORTCUT_SAMPLES = [
 def test_the_builders_shortcuts_give_what_the_general_walk_gives(text: str) -> None:
     """Without an anchor the builder takes shortcuts for scalars (in mappings and sequences) and does not
     match a resolved scalar's pattern again; the general walk (``check_aliases``) takes none of them."""
-    from cdv_prog.files.loader import _Composer, _NodeBuilder
+    from cdv_prog.files.yaml_complet import _Composer, _NodeBuilder
 
     def walk(check_aliases: bool) -> tuple[object, dict, list]:
         composer = _Composer(text)

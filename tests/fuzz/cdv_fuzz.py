@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from cdv_prog.core.vocab import TYPES_PORTEUR
-from cdv_prog.files.loader import _FLOAT_RE
 from cdv_prog.files.rules import load_rules, packaged_rules_path
+from cdv_prog.files.scalaires import _FLOAT_RE
 
 RULES = load_rules(packaged_rules_path())
 FIRST_YEAR, LAST_YEAR = RULES.contrat.periode
