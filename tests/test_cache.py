@@ -472,3 +472,47 @@ def test_the_record_form_gives_the_same_record(regles) -> None:
 )  # fmt: skip
 def test_unsound_records_are_refused(value: bytes) -> None:
     assert decode_registre(value, "x.yaml") is None
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_warm_run_reads_an_unchanged_file_once(
+    cdv, lot: Path, monkeypatch: pytest.MonkeyPatch, checks: list[Path], jobs: str
+) -> None:
+    """The quick look's digest finds a report without reading the file a second time; a file changed
+    since its report was kept is read again (its new bytes) and checked."""
+    args = ("check", lot, "--format", "json", "--jobs", jobs)
+    cold = cdv(*args)
+    reads: list[str] = []
+    real = cache_module.read_bytes
+
+    def counting(path, *a, **kw):
+        reads.append(str(path))
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(cache_module, "read_bytes", counting)
+    checked = len(checks)
+    warm = cdv(*args)
+    assert warm.out == cold.out
+    assert reads == [] and len(checks) == checked  # every report and record found from the digest alone
+    target = lot / "2025" / "CDV-2025-014.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "# modifié\n", encoding="utf-8")
+    reads.clear()
+    changed = cdv(*args)
+    # only the changed file is read again: for its report, and for its history record (the lot has a
+    # later exercice), each kept under the key of its bytes as they are now
+    assert set(reads) == {str(target)} and len(reads) <= 2
+    assert changed.out == cdv(*args, "--sans-cache").out
+
+
+def test_a_digest_is_used_only_for_a_file_read_in_full(tmp_path: Path) -> None:
+    from cdv_prog.files import historique
+
+    small = tmp_path / "petit.yaml"
+    small.write_bytes(b"id: A\nexercice: 2025\n")
+    big = tmp_path / "grand.yaml"
+    big.write_bytes(b"id: B\nexercice: 2025\n" + b"# " + b"x" * historique.LOOK_BYTES + b"\n")
+    empreintes: dict[str, bytes] = {}
+    assert historique.exercice_annonce(small, empreintes) == historique.exercice_annonce(big, empreintes) == 2025
+    import hashlib
+
+    assert empreintes == {str(small): hashlib.sha256(small.read_bytes()).digest()}

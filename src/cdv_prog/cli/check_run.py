@@ -124,6 +124,7 @@ def run_check(
             cache=cache,
             remedes=remedes,
             encodeur=encodeur,
+            empreintes=lecture.empreintes,
         )
     ecrits: list[Path] = []
     if ecrire_remedes is not None:  # without an encodeur, the batch gives the reports themselves

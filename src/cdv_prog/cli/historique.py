@@ -35,7 +35,9 @@ def lire_historique(
     ``--historique`` files are read here, and ``groupes`` says how to cut the batch.
     ``suivants``: with ``exercice``, the files of later exercices are read too,
     as records only (the CPO's later dossiers, for ``cdv programmation``).
-    ``cache``: the records of unchanged files are read back from the cache (:func:`index_records`).
+    ``cache``: the records of unchanged files are read back from the cache (:func:`index_records`); the
+    lecture then also holds the digest of each batch file the quick look read in full (``empreintes``,
+    for the reports' cache: an unchanged file is read once).
     """
     from cdv_prog.files.dossiers import textes
     from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
@@ -45,18 +47,21 @@ def lire_historique(
     principaux = set(textes(files))
     seuls = [p for p in seuls if str(p) not in principaux]
     annonces: dict[str, int | None] = {}  # each file looked at once
+    empreintes: dict[str, bytes] | None = None
     groupes = groupes_par_exercice(files, annonces) if en_un_passage and exercice is None else None
     if groupes is not None and len(groupes) > 1:
         lus = list(seuls)  # the batch gives its own history, as it goes
     else:
         groupes = None
-        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces)
+        empreintes = {} if cache is not None else None
+        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces, empreintes)
     if not lus:
         from cdv_prog.core.historique import HistoriqueDossiers
 
-        return LectureHistorique(HistoriqueDossiers(()), groupes=groupes), seuls
-    lecture = construire(index_records(lus, regles, jobs, cache=cache), principaux, exercice)
+        return LectureHistorique(HistoriqueDossiers(()), groupes=groupes, empreintes=empreintes), seuls
+    lecture = construire(index_records(lus, regles, jobs, cache=cache, empreintes=empreintes), principaux, exercice)
     lecture.groupes = groupes
+    lecture.empreintes = empreintes
     console = err_console()
     for message in lecture.avertissements:
         console.print(f"Avertissement : {message}", markup=False, highlight=False)

@@ -32,7 +32,7 @@ import contextlib
 import hashlib
 import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -91,8 +91,11 @@ def spec_for(regles: JeuDeRegles, dependances: bytes | str = b"", folder: Path |
 class ReportCache:
     """One process's connection to the cache; every failure turns it off, never raises."""
 
-    def __init__(self, spec: CacheSpec):
+    def __init__(self, spec: CacheSpec, empreintes: Mapping[str, bytes] | None = None):
         self.spec = spec
+        # file → SHA-256 of its bytes, as the batch's quick look read them (files.historique.exercice_annonce):
+        # such a file is read again only if its report is not found (lookup_encode)
+        self.empreintes = empreintes
         self._db: sqlite3.Connection | None = None
         self._opened = False
         self._writable = True
@@ -185,7 +188,11 @@ class ReportCache:
     # ------------------------------------------------------------------ entries
 
     def key(self, raw: bytes) -> bytes:
-        return hashlib.sha256(self.spec.contexte + hashlib.sha256(raw).digest()).digest()
+        return self.key_of(hashlib.sha256(raw).digest())
+
+    def key_of(self, empreinte: bytes) -> bytes:
+        """:meth:`key` from the SHA-256 of the file's bytes."""
+        return hashlib.sha256(self.spec.contexte + empreinte).digest()
 
     def get(self, key: bytes, table: str = "entrees") -> bytes | None:
         """The value stored under ``key`` in ``table`` (:data:`TABLES`) if it is sound, else None."""
@@ -310,7 +317,13 @@ class ReportCache:
         One query for them all."""
         lus: list[bytes | None] = []
         cles: list[bytes | None] = []
+        empreintes = self.empreintes or {}
         for path in paths:
+            empreinte = empreintes.get(str(path))
+            if empreinte is not None:  # seen in full by the quick look: read again only if missing
+                lus.append(_PAS_LU)
+                cles.append(_cle_rendu(self.key_of(empreinte), encodeur, path))
+                continue
             try:
                 raw = read_bytes(path)
             except LoadFailed:
@@ -323,6 +336,11 @@ class ReportCache:
         out: list[RapportEncode | bytes | None] = []
         for cle, lu, path in zip(cles, lus, paths, strict=True):
             found = None if cle is None else self._rendu(stored.get(cle), path, historique)
+            if found is None and lu is _PAS_LU:
+                try:  # as it is now (changed since the look? its own key is made from these bytes)
+                    lu = read_bytes(path)
+                except LoadFailed:
+                    lu = None
             out.append(found if found is not None else lu)
         return out
 
@@ -359,9 +377,14 @@ class ReportCache:
         try:
             cles: list[bytes | None] = []
             found: list[DossierAnterieur | None] = []  # the index keeps every record anyway
+            empreintes = self.empreintes or {}
             for block in _blocs(paths, REGISTRES_BLOCK):
                 bloc: list[bytes | None] = []
                 for path in block:
+                    empreinte = empreintes.get(str(path))
+                    if empreinte is not None:  # seen in full by the quick look
+                        bloc.append(self.key_of(empreinte))
+                        continue
                     try:
                         bloc.append(self.key(read_bytes(path)))
                     except LoadFailed:
@@ -375,13 +398,18 @@ class ReportCache:
             if manquants:
                 self.detach()  # the others are read at once (by workers, maybe): no connection carried into them
             lus = iter(lire_manquants(manquants) if manquants else ())
-            for cle, record in zip(cles, found, strict=True):
+            for cle, record, path in zip(cles, found, paths, strict=True):
                 if record is not None:
                     self.hits += 1
                     yield record
                     continue
                 item = next(lus)
                 self.misses += 1
+                if cle is not None and isinstance(item, DossierAnterieur) and str(path) in empreintes:
+                    try:  # kept under the key of the bytes as they are now
+                        cle = self.key(read_bytes(path))
+                    except LoadFailed:
+                        cle = None
                 if cle is not None and isinstance(item, DossierAnterieur):
                     self.put(cle, encode_registre(item), "registres")
                     if self._en_attente("registres") >= WRITE_EVERY:
@@ -449,6 +477,9 @@ class ReportCache:
                 yield from self._block(block, regles, historique, encodeur)
         finally:
             self.close()
+
+
+_PAS_LU = b"\0pas lu"  # (by identity) a file known by its digest, not read yet
 
 
 def _cle_rendu(key: bytes, encodeur: Encodeur, path: Path) -> bytes:
@@ -602,19 +633,36 @@ def _lignes(lines: list[Any], paths: list[Any]) -> dict[tuple[str | int, ...], i
 
 
 def _decimal(text: Any) -> Decimal:
-    _need(isinstance(text, str))
+    if type(text) is not str:
+        raise _Unsound
     value = Decimal(text)
-    _need(value.is_finite())
+    if not value.is_finite():
+        raise _Unsound
     return value
 
 
 def _montants(lignes: list[Any], cpo: Any) -> Montants:
-    _need(isinstance(cpo, bool))
+    """The amounts stored as ``[[financeur, dispositif, demande, retenu, code, nature], …], cpo``; each checked.
+
+    A retained amount written as the requested one is read once (the same text: the same Decimal).
+    """
+    if type(cpo) is not bool or type(lignes) is not list:
+        raise _Unsound
     out = []
     for financeur, dispositif, demande, retenu, code, nature in lignes:
-        _need(isinstance(financeur, str) and nature in NATURES)
-        _need((dispositif is None or isinstance(dispositif, str)) and (code is None or isinstance(code, str)))
-        out.append(LigneMontant(financeur, dispositif, _decimal(demande), _decimal(retenu), code, nature))
+        if (
+            type(financeur) is not str
+            or nature not in NATURES
+            or not (dispositif is None or type(dispositif) is str)
+            or not (code is None or type(code) is str)
+        ):
+            raise _Unsound
+        montant = _decimal(demande)
+        out.append(
+            LigneMontant(
+                financeur, dispositif, montant, montant if retenu == demande else _decimal(retenu), code, nature
+            )
+        )
     return Montants.de_lignes(tuple(out), cpo)  # summed as Montants.of does: the same Decimal, digit for digit
 
 
@@ -664,10 +712,19 @@ def decode_rendu(value: bytes, fichier: str) -> RapportEncode | None:
         verdict, ident, exercice, montants, reserves, par_derogation, ligne_id, octets, taille = json.loads(
             value[4 : 4 + size].decode("utf-8", "surrogatepass")
         )
-        _need(verdict in _VERDICTS and (ident is None or isinstance(ident, str)))
-        _need((exercice is None or type(exercice) is int) and type(reserves) is int and reserves >= 0)
-        _need(isinstance(par_derogation, bool) and (ligne_id is None or type(ligne_id) is int))
-        _need(isinstance(octets, bool) and type(taille) is int and 0 <= taille <= MAX_TEXTE)
+        if not (
+            verdict in _VERDICTS
+            and (ident is None or type(ident) is str)
+            and (exercice is None or type(exercice) is int)
+            and type(reserves) is int
+            and reserves >= 0
+            and type(par_derogation) is bool
+            and (ligne_id is None or type(ligne_id) is int)
+            and type(octets) is bool
+            and type(taille) is int
+            and 0 <= taille <= MAX_TEXTE
+        ):
+            raise _Unsound
         texte = lz4.block.decompress(value[4 + size :], uncompressed_size=taille) if taille else b""
         _need(len(texte) == taille)
         return RapportEncode(

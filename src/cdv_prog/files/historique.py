@@ -16,6 +16,7 @@ read in full — the look only ever saves work, it never decides a verdict.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -37,20 +38,28 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 LOOK_BYTES = 1 << 16  # a dossier's exercice is near its top; a longer file is read in full when needed
 
 
-def exercice_annonce(path: str | Path) -> int | None:
-    """The exercice a file declares on a plain top-level ``exercice: AAAA`` line (None: cannot tell)."""
+def exercice_annonce(path: str | Path, empreintes: dict[str, bytes] | None = None) -> int | None:
+    """The exercice a file declares on a plain top-level ``exercice: AAAA`` line (None: cannot tell).
+
+    ``empreintes``: receives, for a file read in full by the look, the SHA-256 of its bytes under its
+    path's text — what the reports' cache needs of it (:meth:`cdv_prog.files.cache.ReportCache.lookup_encode`:
+    an unchanged file is then not read a second time).
+    """
     try:
         fd = os.open(path, _OPEN_FLAGS)  # never blocks on a pipe or a device
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             return None  # not a regular file: reading it in full says why
         head = os.read(fd, LOOK_BYTES)
     except OSError:
         return None
     finally:
         os.close(fd)
+    if empreintes is not None and len(head) == st.st_size < LOOK_BYTES:  # the whole file, as it was
+        empreintes[str(path)] = hashlib.sha256(head).digest()
     found = _EXERCICE.findall(head)
     return int(found[0]) if len(found) == 1 else None
 
@@ -63,6 +72,7 @@ class LectureHistorique:
     exercices: dict[str, int | None] = field(default_factory=dict)  # file read → its exercice (None: unreadable)
     avertissements: list[str] = field(default_factory=list)  # French, one per invalid history-only file
     groupes: list[Chemins] | None = None  # the batch cut by exercice, to be read once (groupes_par_exercice)
+    empreintes: dict[str, bytes] | None = None  # file → SHA-256 of its bytes, seen by the quick look (a_lire)
 
     def rapportable(self, path: str | Path, exercice: int | None) -> bool:
         """The batch must read this file (its path or its text): not known to be of another exercice than the
@@ -101,6 +111,7 @@ def a_lire(
     exercice: int | None,
     suivants: bool = False,
     annonces: dict[str, int | None] | None = None,
+    empreintes: dict[str, bytes] | None = None,
 ) -> tuple[list[Path], int | None]:
     """The files the index must read, and the last exercice reported (None: the batch is empty).
 
@@ -109,13 +120,14 @@ def a_lire(
     without reading it. ``suivants`` (with ``--exercice N``): the files of
     exercices after N are read too (``cdv programmation``: the CPO's later
     dossiers, as records only). ``annonces``: quick looks already taken (:func:`groupes_par_exercice`).
+    ``empreintes``: receives the digest of each file the looks read in full (:func:`exercice_annonce`).
     """
     annonces = dict(annonces or {})
     plus_recent: int | None = None  # the batch's last exercice, as the quick looks tell it
     inconnus = False  # a file of the batch whose exercice a quick look cannot tell
     for texte in textes(files):  # no Path built (the batch is compact: Chemins)
         if texte not in annonces:
-            annonces[texte] = exercice_annonce(texte)
+            annonces[texte] = exercice_annonce(texte, empreintes)
         e = annonces[texte]
         if e is None:
             inconnus = True
@@ -123,7 +135,7 @@ def a_lire(
             plus_recent = e
     for texte in textes(historique_seul):
         if texte not in annonces:
-            annonces[texte] = exercice_annonce(texte)
+            annonces[texte] = exercice_annonce(texte, empreintes)
     if exercice is not None:
         dernier: int | None = exercice
     elif inconnus:

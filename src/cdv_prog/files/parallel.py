@@ -32,7 +32,7 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
@@ -103,6 +103,7 @@ def check_reports(
     remedes: bool = False,
     encodeur: None = None,
     resumer: Callable[[DossierReport], object] | None = None,
+    empreintes: Mapping[str, bytes] | None = None,
 ) -> Iterator[DossierReport]: ...
 
 
@@ -118,6 +119,7 @@ def check_reports(
     remedes: bool = False,
     encodeur: Encodeur | None = None,
     resumer: Callable[[DossierReport], object] | None = None,
+    empreintes: Mapping[str, bytes] | None = None,
 ) -> Iterator[Rapport]: ...
 
 
@@ -132,6 +134,7 @@ def check_reports(
     remedes: bool = False,
     encodeur: Encodeur | None = None,
     resumer: Callable[[DossierReport], object] | None = None,
+    empreintes: Mapping[str, bytes] | None = None,
 ) -> Iterator[Rapport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
@@ -149,6 +152,9 @@ def check_reports(
     already written in the output's format (:class:`~cdv_prog.core.report.RapportEncode`): the
     parent then only adds it up and writes it. Without a worker or a cache, reports stay reports
     (the renderer writes them as it would have).
+    ``empreintes``: with ``cache``, the digest of files the batch's quick look read in full
+    (:attr:`cdv_prog.files.historique.LectureHistorique.empreintes`): such a file is looked up without
+    being read again.
     """
     if remedes or resumer is not None:
         cache = None
@@ -159,14 +165,16 @@ def check_reports(
         if cache is not None:
             from cdv_prog.files.cache import ReportCache
 
-            lus = ReportCache(cache).check_files(files, regles, historique=historique, encodeur=encodeur)
+            lus = ReportCache(cache, empreintes).check_files(files, regles, historique=historique, encodeur=encodeur)
             return filter_reports(lus, exercice)
         reports = check_files(files, regles, exercice, historique)
         if remedes:
             reports = (avec_remedes(r, regles, historique) for r in reports)
         return (_resume(r, resumer) for r in reports) if resumer is not None else reports
     if cache is not None and encodeur is not None:  # the cache looked up first, in the parent
-        return filter_reports(_cache_first(files, regles, jobs, historique, cache, remedes, encodeur), exercice)
+        return filter_reports(
+            _cache_first(files, regles, jobs, historique, cache, remedes, encodeur, empreintes), exercice
+        )
     return filter_reports(
         _parallel(
             files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes, encodeur=encodeur, resumer=resumer
@@ -189,19 +197,26 @@ def avec_remedes(report: DossierReport, regles: JeuDeRegles, historique: Histori
 
 
 def index_records(
-    files: Sequence[Path], regles: JeuDeRegles, jobs: int | None = None, cache: CacheSpec | None = None
+    files: Sequence[Path],
+    regles: JeuDeRegles,
+    jobs: int | None = None,
+    cache: CacheSpec | None = None,
+    empreintes: Mapping[str, bytes] | None = None,
 ) -> Iterator[DossierAnterieur | DossierReport]:
     """The history's records of ``files`` (:func:`cdv_prog.files.historique.lire`), in path order, on ``jobs`` processes.
 
     With ``cache``, the records of files whose content, rules and tool are unchanged are read back from
     it (:meth:`cdv_prog.files.cache.ReportCache.registres`); only the others are read, and kept.
+    ``empreintes``: the digests of files the quick look read in full (:func:`check_reports`).
     """
     from cdv_prog.files.historique import lire
 
     if cache is not None:
         from cdv_prog.files.cache import ReportCache
 
-        return ReportCache(cache).registres(files, regles, lambda manquants: index_records(manquants, regles, jobs))
+        return ReportCache(cache, empreintes).registres(
+            files, regles, lambda manquants: index_records(manquants, regles, jobs)
+        )
     # records are quick to send back, but a pool still costs its start: never more processes than worth it
     jobs = min(jobs or default_jobs(len(files)), default_jobs(len(files)))
     if jobs <= 1 or not can_fork():
@@ -451,13 +466,14 @@ def _cache_first(
     spec: CacheSpec,
     remedes: bool,
     encodeur: Encodeur,
+    empreintes: Mapping[str, bytes] | None = None,
 ) -> Iterator[Rapport]:
     """The batch with the cache, looked up **in the parent** first: a file whose written report is in the
     cache costs a read and a look-up, nothing more; only the others go to the workers (forked when the
     first one needs checking: none when the cache knows every file), in chunks, and come back in order."""
     from cdv_prog.files.cache import LOOKUP_BLOCK, ReportCache
 
-    cache = ReportCache(spec)
+    cache = ReportCache(spec, empreintes)
     size = chunk_size(len(files), jobs)
     pool = _Pool(jobs, _state(regles, False, historique, spec, remedes, encodeur))
     window = max(size, 1) * jobs * IN_FLIGHT_PER_JOB
