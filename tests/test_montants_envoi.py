@@ -72,7 +72,7 @@ def test_un_champ_nouveau_voyage_aussi():
     """A new field of LigneMontant or Montants must go into ``Montants.__reduce__`` (and this list)."""
     from dataclasses import fields
 
-    assert [f.name for f in fields(LigneMontant)] == [
+    assert list(LigneMontant._fields) == [
         "financeur",
         "dispositif",
         "demande",
@@ -80,6 +80,21 @@ def test_un_champ_nouveau_voyage_aussi():
         "code_dispositif",
         "nature",
     ], "champ ajouté à LigneMontant : l'envoyer aussi dans Montants.__reduce__"
-    assert [f.name for f in fields(Montants)] == ["lignes", "demandes", "retenus", "cpo"], (
+    assert [f.name for f in fields(Montants)] == ["lignes", "cpo"], (
         "champ ajouté à Montants : l'envoyer aussi dans Montants.__reduce__"
     )
+
+
+def test_les_montants_restent_immuables():
+    """Lines and amounts are shared by every renderer of a report: none can change them."""
+    import pytest
+
+    d = Decimal("1150.00")
+    ligne = LigneMontant("etat", "BOP 147", d, d, "bop-147")
+    with pytest.raises(AttributeError):
+        ligne.retenu = Decimal("0")  # type: ignore[misc]
+    m = Montants.de_lignes((ligne, LigneMontant("etat", None, Decimal("0.5"), Decimal("0"))), False)
+    with pytest.raises(AttributeError):
+        m.cpo = True  # type: ignore[misc]
+    assert m.demandes == {"etat": Decimal("1150.50")} and m.retenus == {"etat": Decimal("1150.00")}
+    assert m == Montants.de_lignes(m.lignes, False) and hash(m) == hash(Montants.de_lignes(m.lignes, False))

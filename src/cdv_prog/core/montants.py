@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cdv_prog.core.money import ZERO, montant_json, taux_json
 from cdv_prog.core.vocab import Nature
@@ -24,9 +25,12 @@ if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-@dataclass(frozen=True, slots=True)
-class LigneMontant:
-    """One financement line: financeur, dispositif (free text and matched code), nature, amounts."""
+class LigneMontant(NamedTuple):
+    """One financement line: financeur, dispositif (free text and matched code), nature, amounts.
+
+    A named tuple: immutable, and made in a quarter of the time of a frozen dataclass (a dossier's lines
+    are made again for every report read back from the cache, issue 17).
+    """
 
     financeur: str
     dispositif: str | None  # as written in the dossier
@@ -38,12 +42,30 @@ class LigneMontant:
 
 @dataclass(frozen=True)
 class Montants:
-    """A valid dossier's amounts; per-financeur totals in order of first appearance."""
+    """A valid dossier's amounts; per-financeur totals in order of first appearance.
+
+    The totals (:attr:`demandes`, :attr:`retenus`) are added up when first read: the programmation's
+    totals read the lines only.
+    """
 
     lignes: tuple[LigneMontant, ...]
-    demandes: dict[str, Decimal]
-    retenus: dict[str, Decimal]
     cpo: bool = False  # the dossier is under a CPO (an enveloppe's périmètre may count it or not)
+
+    @functools.cached_property
+    def demandes(self) -> dict[str, Decimal]:
+        """Requested, per financeur, in order of first appearance (do not change the dict)."""
+        demandes: dict[str, Decimal] = {}
+        for ligne in self.lignes:
+            demandes[ligne.financeur] = demandes.get(ligne.financeur, ZERO) + ligne.demande
+        return demandes
+
+    @functools.cached_property
+    def retenus(self) -> dict[str, Decimal]:
+        """Retained, per financeur, in order of first appearance (do not change the dict)."""
+        retenus: dict[str, Decimal] = {}
+        for ligne in self.lignes:
+            retenus[ligne.financeur] = retenus.get(ligne.financeur, ZERO) + ligne.retenu
+        return retenus
 
     @classmethod
     def of(cls, dossier: Dossier, regles: JeuDeRegles | None = None) -> Montants:
@@ -52,14 +74,9 @@ class Montants:
 
     @classmethod
     def de_lignes(cls, lignes: tuple[LigneMontant, ...], cpo: bool) -> Montants:
-        """The amounts of these lines: per-financeur sums added up in the lines' order, digit for digit as
-        :meth:`of` does (the one place they are summed)."""
-        demandes: dict[str, Decimal] = {}
-        retenus: dict[str, Decimal] = {}
-        for ligne in lignes:
-            demandes[ligne.financeur] = demandes.get(ligne.financeur, ZERO) + ligne.demande
-            retenus[ligne.financeur] = retenus.get(ligne.financeur, ZERO) + ligne.retenu
-        return cls(lignes, demandes, retenus, cpo)
+        """The amounts of these lines: per-financeur sums added up in the lines' order (when first read),
+        digit for digit as :meth:`of` does (the one place they are summed)."""
+        return cls(lignes, cpo)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Sent to another process (``--jobs``) as text: each line's fields, amounts written as exact decimal
