@@ -93,7 +93,7 @@ def phrase(key: str, present: bool) -> str:
 
 
 class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)  # built when rules are read
 
     finance: Annotated[list[CodeFinanceur], BeforeValidator(_one_or_many), Field(min_length=1)] | None = None
     cpo: bool | None = None

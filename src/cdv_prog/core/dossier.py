@@ -25,7 +25,9 @@ from cdv_prog.core.vocab import Code, CodeAxe, CodeDefi, CodeFinanceur, CodeQuar
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+    # built at the first validation, not at import: a batch whose reports all come from the cache, or the
+    # parent of --jobs workers, never validates a dossier (issue 17)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- years and dates
