@@ -54,18 +54,12 @@ class Montants:
     @functools.cached_property
     def demandes(self) -> dict[str, Decimal]:
         """Requested, per financeur, in order of first appearance (do not change the dict)."""
-        demandes: dict[str, Decimal] = {}
-        for ligne in self.lignes:
-            demandes[ligne.financeur] = demandes.get(ligne.financeur, ZERO) + ligne.demande
-        return demandes
+        return _par_financeur(self.lignes, retenu=False)
 
     @functools.cached_property
     def retenus(self) -> dict[str, Decimal]:
         """Retained, per financeur, in order of first appearance (do not change the dict)."""
-        retenus: dict[str, Decimal] = {}
-        for ligne in self.lignes:
-            retenus[ligne.financeur] = retenus.get(ligne.financeur, ZERO) + ligne.retenu
-        return retenus
+        return _par_financeur(self.lignes, retenu=True)
 
     @classmethod
     def of(cls, dossier: Dossier, regles: JeuDeRegles | None = None) -> Montants:
@@ -114,6 +108,14 @@ class Montants:
     @property
     def total_retenu(self) -> Decimal:
         return sum(self.retenus.values(), ZERO)
+
+
+def _par_financeur(lignes: tuple[LigneMontant, ...], *, retenu: bool) -> dict[str, Decimal]:
+    """The lines' requested (or retained) amounts added up per financeur, in the lines' order."""
+    sommes: dict[str, Decimal] = {}
+    for ligne in lignes:
+        sommes[ligne.financeur] = sommes.get(ligne.financeur, ZERO) + (ligne.retenu if retenu else ligne.demande)
+    return sommes
 
 
 def _montants_recus(flat: tuple[Any, ...], cpo: bool) -> Montants:
