@@ -145,7 +145,7 @@ def run_check(
         write_report(output, chunks, inputs, dirs, announce="Rapport écrit")
     else:
         for_people = format in TEXT_FORMATS  # JSON goes out as UTF-8 bytes, whatever the terminal's encoding
-        for chunk in chunks:
+        for chunk in chunks if for_people else par_blocs(chunks):
             write_payload(chunk, for_people=for_people)
     sys.stdout.flush()
     if ecrire_remedes is not None:
@@ -155,6 +155,27 @@ def run_check(
         for line in run.messages:
             console.print(line, markup=False, highlight=False)
     return run.exit_code
+
+
+PAYLOAD_BLOCK = 1 << 18  # a data format's payload is written in blocks of about 256 KB
+
+
+def par_blocs(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
+    """A data format's chunks (one per dossier, ~16 KB of JSON) as UTF-8 blocks of about :data:`PAYLOAD_BLOCK`:
+    one write for sixteen dossiers rather than one each (into a file, 26 → 9 µs a dossier). The same bytes
+    as :func:`~cdv_prog.cli.common.write_payload` writes for each chunk."""
+    pending: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        data = chunk.encode("utf-8", "backslashreplace") if isinstance(chunk, str) else chunk
+        pending.append(data)
+        size += len(data)
+        if size >= PAYLOAD_BLOCK:
+            yield b"".join(pending)
+            pending = []
+            size = 0
+    if size:
+        yield b"".join(pending)
 
 
 def _check_remedes_target(target: Path, roots: list[Path]) -> None:

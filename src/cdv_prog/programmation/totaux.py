@@ -77,6 +77,7 @@ class Totaux:
         retenus: dict[str, Decimal] = {}
         cpo = montants.cpo
         routes = self._routes
+        demande = self.demande  # the sums added in place (no call per amount: issue 17)
         for ligne in montants.lignes:
             code = ligne.financeur
             self.vus.add(code)
@@ -85,9 +86,9 @@ class Totaux:
                 route = routes[(code, ligne.nature, cpo)] = self._route(code, ligne.nature, cpo)
             dedans, sous = route
             if dedans:
-                _add(self.demande, code, ligne.demande)
+                demande[code] = demande.get(code, ZERO) + ligne.demande
                 if eligible:
-                    _add(retenus, code, ligne.retenu)
+                    retenus[code] = retenus.get(code, ZERO) + ligne.retenu
             elif eligible:
                 _add(self.droit_commun, code, ligne.retenu)
             for cle in sous:
