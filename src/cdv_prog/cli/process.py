@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 
 from cdv_prog.cli.common import CommandExit, err_console, prepare_streams
-from cdv_prog.files.interrupt import Interrupted, interruptible
+from cdv_prog.files.interrupt import Interrupted, interruptible, recu
 
 
 def protected(action: Callable[[], object], usage: Callable[[Exception], int | None] | None = None) -> int:
@@ -33,23 +33,22 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
     try:
         with interruptible():  # SIGTERM, SIGHUP, Ctrl-C: Interrupted, below; cleanups (worker processes) run
             result = action()
+            _deja_interrompu()
     except CommandExit as exc:  # its message is already on standard error
-        return _exit(exc.exit_code)
+        signum = recu()
+        return _interrompu(Interrupted(signum)) if signum is not None else _exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console().print("Interrompu.")
         return _exit(130)
     except Interrupted as exc:  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
-        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-            err_console().print("Interrompu.", highlight=False)
-        _drop_pending_output()
-        if sys.stdout is sys.__stdout__:  # a real process: no clean-up may wait for a stopped pool's threads
-            with contextlib.suppress(OSError, ValueError):
-                sys.stderr.flush()
-            os._exit(exc.exit_code)
-        return _exit(exc.exit_code)
+        return _interrompu(exc)
     except BrokenPipeError:
-        return _exit(1)
+        signum = recu()  # the pipe to a worker the signal stopped, or the reader gone
+        return _interrompu(Interrupted(signum)) if signum is not None else _exit(1)
     except Exception as exc:  # a bug of cdv: a French message and the details, never a bare traceback
+        signum = recu()
+        if signum is not None:  # a consequence of the stop (a stopped worker's pool), not a bug
+            return _interrompu(Interrupted(signum))
         known = usage(exc) if usage is not None else None
         if known is not None:
             return _exit(known)
@@ -65,6 +64,27 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
         return _exit(2)
     code = result if isinstance(result, int) else 0
     return _exit(code)
+
+
+def _deja_interrompu() -> None:
+    """Raise :class:`Interrupted` if a stop signal came whose exception was lost (:func:`recu`)."""
+    signum = recu()
+    if signum is not None:
+        raise Interrupted(signum)
+
+
+def _interrompu(exc: Interrupted) -> int:
+    """« Interrompu. », and the process ends with 128 + the signal's number."""
+    import os
+
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+        err_console().print("Interrompu.", highlight=False)
+    _drop_pending_output()
+    if sys.stdout is sys.__stdout__:  # a real process: no clean-up may wait for a stopped pool's threads
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(exc.exit_code)
+    return _exit(exc.exit_code)
 
 
 def _no_plugin_loader() -> None:

@@ -48,6 +48,7 @@ class _Block:
 _open: list[_Block] = []  # the open blocks, oldest first: the handler is installed while there is one
 _saved: dict[int, Any] = {}  # the handlers found when the first block opened
 _owner = 0  # the process that installed the handler
+_recu: list[int] = []  # the stop signals this process's handler received (see recu)
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
@@ -55,10 +56,21 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
+    _recu.append(signum)
     for block in reversed(_open):
         if block.on_signal is not None:
             block.on_signal()
     raise Interrupted(signum)
+
+
+def recu() -> int | None:
+    """The first stop signal this process received under :func:`interruptible`, or None.
+
+    Its :class:`Interrupted` may have been lost: raised while Python ran a finalizer (``__del__``, a
+    weakref callback), it is printed as « Exception ignored » and the program goes on. The command
+    line asks here before it exits (``cli/process.py``): stopped is stopped.
+    """
+    return _recu[0] if _recu else None
 
 
 @contextlib.contextmanager
@@ -81,6 +93,7 @@ def interruptible(on_signal: Callable[[], None] | None = None) -> Iterator[None]
     block = _Block(on_signal)
     if not _open:
         _owner = os.getpid()
+        _recu.clear()  # a new outermost block (a new command, in a test): no signal received yet
         for signum in SIGNALS:
             current = signal.getsignal(signum)
             if current == signal.SIG_IGN:
