@@ -185,6 +185,34 @@ def test_the_history_index_does_not_depend_on_the_order_of_the_files(regles) -> 
     assert HistoriqueDossiers.ordonne(shuffled).empreinte() == index.empreinte()
 
 
+@pytest.mark.parametrize("pool", [False, True])
+def test_the_index_read_by_a_pool_or_here_is_the_same(regles, monkeypatch, tmp_path: Path, pool: bool) -> None:
+    """Fewer files than INDEX_POOL_MIN (a warm run's misses) are read here; more, by a pool: the same records."""
+    from cdv_prog.files import parallel
+
+    lot = tmp_path / "lot"
+    shutil.copytree(EXAMPLES_DIR, lot)
+    (lot / "2025" / "casse.yaml").write_text("id: [\n", encoding="utf-8")  # an invalid one too
+    files = discover([lot])
+    here = [(type(r).__name__, r.fichier, r.exercice) for r in parallel.index_records(files, regles, jobs=1)]
+    monkeypatch.setattr(parallel, "MIN_FILES_PER_JOB", 1)
+    monkeypatch.setattr(parallel, "INDEX_POOL_MIN", 0 if pool else len(files) + 1)
+    forks: list[int] = []
+    real = parallel._parallel
+    monkeypatch.setattr(parallel, "_parallel", lambda *a, **k: forks.append(1) or real(*a, **k))
+    records = list(parallel.index_records(files, regles, jobs=2))
+    assert [(type(r).__name__, r.fichier, r.exercice) for r in records] == here
+    assert ("DossierReport", str(lot / "2025" / "casse.yaml"), None) in here
+    assert forks == ([1] if pool else [])
+    valides = [r for r in records if isinstance(r, DossierAnterieur)]
+    assert (
+        HistoriqueDossiers.ordonne(valides).empreinte()
+        == HistoriqueDossiers.ordonne(
+            [r for r in parallel.index_records(files, regles, jobs=1) if isinstance(r, DossierAnterieur)]
+        ).empreinte()
+    )
+
+
 def test_digest_of_what_a_dossier_reads(regles) -> None:
     index = _index(regles)
     path = EXAMPLES_DIR / "2025" / "CDV-2025-008.yaml"

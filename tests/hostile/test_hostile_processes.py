@@ -104,6 +104,8 @@ def held_batch(lot: Path) -> Iterator[tuple[subprocess.Popen[bytes], list[int]]]
 @LINUX
 @pytest.mark.parametrize(("signame", "code"), [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
 def test_a_stop_signal_stops_the_workers_too(held_batch, signame: str, code: int) -> None:
+    if signame == "SIGHUP" and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+        pytest.skip("SIGHUP ignored (the suite runs under nohup): cdv leaves it ignored, on purpose")
     proc, workers = held_batch
     assert all(running(pid) for pid in workers)
     os.kill(proc.pid, getattr(signal, signame))
