@@ -1,12 +1,13 @@
-"""``cdv check``'s data payload written in blocks (cli.check_run.par_blocs): the same bytes, fewer writes."""
+"""A data payload written in blocks (cli.common.par_blocs, for cdv check and cdv programmation): the same bytes,
+fewer writes."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cdv_prog.cli import check_run
-from cdv_prog.cli.check_run import par_blocs
+from cdv_prog.cli import common
+from cdv_prog.cli.common import par_blocs
 
 chunks_st = st.lists(
     st.one_of(st.text(max_size=300), st.binary(max_size=300).map(bytes), st.just("é\udc80")),  # a lone surrogate too
@@ -25,7 +26,7 @@ def test_les_memes_octets_en_blocs(chunks, taille):
     import pytest
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(check_run, "PAYLOAD_BLOCK", taille)
+        mp.setattr(common, "PAYLOAD_BLOCK", taille)
         blocs = list(par_blocs(chunks))
     assert b"".join(blocs) == _un_par_un(chunks)
     assert all(blocs)  # never an empty write

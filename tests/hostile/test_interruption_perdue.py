@@ -34,6 +34,15 @@ class _Finaliseur:
         _attendre_le_gestionnaire()  # the Interrupted is raised here: ignored, as Python does in __del__
 
 
+def _signal_avale() -> None:
+    """SIGTERM to this process, its Interrupted swallowed (as a finalizer would lose it)."""
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        _attendre_le_gestionnaire()
+    except Interrupted:
+        pass
+
+
 def _code(action) -> int:
     with pytest.raises(SystemExit) as exc:
         protected(action)
@@ -57,11 +66,7 @@ def test_perdue_dans_un_finaliseur(capsys, monkeypatch) -> None:
 
 def test_avalee_puis_un_tube_casse() -> None:
     def action() -> int:
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            _attendre_le_gestionnaire()
-        except Interrupted:
-            pass
+        _signal_avale()
         raise BrokenPipeError  # writing to a worker the signal stopped
 
     assert _code(action) == 143
@@ -69,11 +74,7 @@ def test_avalee_puis_un_tube_casse() -> None:
 
 def test_avalee_puis_une_erreur() -> None:
     def action() -> int:
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            _attendre_le_gestionnaire()
-        except Interrupted:
-            pass
+        _signal_avale()
         raise RuntimeError("le pool est cassé")  # a stopped worker's pool: not a bug of cdv
 
     assert _code(action) == 143
@@ -81,11 +82,7 @@ def test_avalee_puis_une_erreur() -> None:
 
 def test_la_commande_suivante_n_est_pas_interrompue() -> None:
     def interrompue() -> int:
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            _attendre_le_gestionnaire()
-        except Interrupted:
-            pass
+        _signal_avale()
         return 0
 
     assert _code(interrompue) == 143

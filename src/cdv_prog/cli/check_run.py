@@ -24,7 +24,7 @@ from cdv_prog.cli.common import (
     progress,
     report_format,
     stderr_is_own_terminal,
-    write_payload,
+    write_payloads,
     write_report,
 )
 from cdv_prog.cli.historique import lire_historique
@@ -144,9 +144,8 @@ def run_check(
     if output is not None:  # streamed into the temporary file, renamed at the end: memory stays bounded
         write_report(output, chunks, inputs, dirs, announce="Rapport écrit")
     else:
-        for_people = format in TEXT_FORMATS  # JSON goes out as UTF-8 bytes, whatever the terminal's encoding
-        for chunk in chunks if for_people else par_blocs(chunks):
-            write_payload(chunk, for_people=for_people)
+        # JSON goes out as UTF-8 bytes, whatever the terminal's encoding
+        write_payloads(chunks, for_people=format in TEXT_FORMATS)
     sys.stdout.flush()
     if ecrire_remedes is not None:
         run.messages.append(f"{len(ecrits)} dossier(s) corrigé(s) écrit(s) dans {ecrire_remedes}")
@@ -155,27 +154,6 @@ def run_check(
         for line in run.messages:
             console.print(line, markup=False, highlight=False)
     return run.exit_code
-
-
-PAYLOAD_BLOCK = 1 << 18  # a data format's payload is written in blocks of about 256 KB
-
-
-def par_blocs(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
-    """A data format's chunks (one per dossier, ~16 KB of JSON) as UTF-8 blocks of about :data:`PAYLOAD_BLOCK`:
-    one write for sixteen dossiers rather than one each (into a file, 26 → 9 µs a dossier). The same bytes
-    as :func:`~cdv_prog.cli.common.write_payload` writes for each chunk."""
-    pending: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        data = chunk.encode("utf-8", "backslashreplace") if isinstance(chunk, str) else chunk
-        pending.append(data)
-        size += len(data)
-        if size >= PAYLOAD_BLOCK:
-            yield b"".join(pending)
-            pending = []
-            size = 0
-    if size:
-        yield b"".join(pending)
 
 
 def _check_remedes_target(target: Path, roots: list[Path]) -> None:

@@ -351,4 +351,36 @@ def write_payload(data: bytes | str, *, for_people: bool) -> None:
         sys.stdout.write(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
         return
     sys.stdout.flush()
-    buffer.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)
+    buffer.write(_octets(data))
+
+
+def _octets(data: bytes | str) -> bytes:
+    """A data payload's bytes: UTF-8 (a lone surrogate written as ``\\udc80``, never a failure)."""
+    return data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
+
+
+PAYLOAD_BLOCK = 1 << 18  # a data format's payload is written in blocks of about 256 KB
+
+
+def write_payloads(chunks: Iterable[bytes | str], *, for_people: bool) -> None:
+    """:func:`write_payload` for each of ``chunks``; a data format's in blocks (:func:`par_blocs`)."""
+    for chunk in chunks if for_people else par_blocs(chunks):
+        write_payload(chunk, for_people=for_people)
+
+
+def par_blocs(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
+    """A data format's chunks (one per dossier, ~16 KB of JSON) as UTF-8 blocks of about :data:`PAYLOAD_BLOCK`:
+    one write for sixteen dossiers rather than one each (into a file, 26 → 9 µs a dossier). The same bytes
+    as :func:`write_payload` writes for each chunk."""
+    pending: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        data = _octets(chunk)
+        pending.append(data)
+        size += len(data)
+        if size >= PAYLOAD_BLOCK:
+            yield b"".join(pending)
+            pending = []
+            size = 0
+    if size:
+        yield b"".join(pending)

@@ -33,22 +33,18 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
     try:
         with interruptible():  # SIGTERM, SIGHUP, Ctrl-C: Interrupted, below; cleanups (worker processes) run
             result = action()
-            _deja_interrompu()
     except CommandExit as exc:  # its message is already on standard error
-        signum = recu()
-        return _interrompu(Interrupted(signum)) if signum is not None else _exit(exc.exit_code)
+        return _fin(exc.exit_code)
     except KeyboardInterrupt:
         err_console().print("Interrompu.")
         return _exit(130)
     except Interrupted as exc:  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
         return _interrompu(exc)
-    except BrokenPipeError:
-        signum = recu()  # the pipe to a worker the signal stopped, or the reader gone
-        return _interrompu(Interrupted(signum)) if signum is not None else _exit(1)
+    except BrokenPipeError:  # the reader gone — or the pipe to a worker a stop signal stopped
+        return _fin(1)
     except Exception as exc:  # a bug of cdv: a French message and the details, never a bare traceback
-        signum = recu()
-        if signum is not None:  # a consequence of the stop (a stopped worker's pool), not a bug
-            return _interrompu(Interrupted(signum))
+        if recu() is not None:  # a consequence of the stop (a stopped worker's pool), not a bug
+            return _fin(2)
         known = usage(exc) if usage is not None else None
         if known is not None:
             return _exit(known)
@@ -63,14 +59,14 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
         console.print("Relancer avec CDV_DEBUG=1 pour le détail, et signaler le problème.", highlight=False)
         return _exit(2)
     code = result if isinstance(result, int) else 0
-    return _exit(code)
+    return _fin(code)
 
 
-def _deja_interrompu() -> None:
-    """Raise :class:`Interrupted` if a stop signal came whose exception was lost (:func:`recu`)."""
+def _fin(code: int) -> int:
+    """Exit with ``code`` — or as :func:`_interrompu` if a stop signal came whose exception was lost
+    (raised in a finalizer, where Python ignores it: :func:`~cdv_prog.files.interrupt.recu`)."""
     signum = recu()
-    if signum is not None:
-        raise Interrupted(signum)
+    return _interrompu(Interrupted(signum)) if signum is not None else _exit(code)
 
 
 def _interrompu(exc: Interrupted) -> int:

@@ -27,7 +27,7 @@ from cdv_prog.cli.common import (
     progress,
     report_format,
     warn_unread,
-    write_payload,
+    write_payloads,
     write_report,
 )
 from cdv_prog.cli.historique import lire_historique
@@ -156,8 +156,7 @@ def programmation(
     if output is not None:
         write_report(output, payload, inputs, dirs, announce="Rapport écrit")
     else:
-        for chunk in [payload] if isinstance(payload, bytes) else payload:
-            write_payload(chunk, for_people=format in TEXT_FORMATS)
+        write_payloads([payload] if isinstance(payload, bytes) else payload, for_people=format in TEXT_FORMATS)
     sys.stdout.flush()
     incomplet = _report_missing(publication) if publication is not None else False
     raise typer.Exit(max(prog.exit_code, 1 if non_lus or incomplet else 0))
