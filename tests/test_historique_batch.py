@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from cdv_prog.core.engine import juger, lit_historique
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers, empreinte
 from cdv_prog.core.montants import Montants
 from cdv_prog.files.dossiers import discover, read_dossier
-from cdv_prog.files.historique import exercice_annonce
+from cdv_prog.files.historique import _exercice_declare, exercice_annonce
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "dossiers"
 HISTORY_RULES = {"cpo-continuite", "precedent-coherent", "caf-bilan-renouvellement"}
@@ -243,6 +244,33 @@ def test_the_quick_look_at_the_exercice(tmp_path: Path, text: str, expected: int
     path = tmp_path / "d.yaml"
     path.write_text(text, encoding="utf-8")
     assert exercice_annonce(path) == expected
+
+
+# the look's former definition, one regex over the whole head: the faster search must say the same
+_REFERENCE = re.compile(rb"^exercice:[ \t]*([0-9]{4})[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
+_MORCEAUX = [
+    b"exercice:",
+    b"exercice: ",
+    b" ",
+    b"\t",
+    b"2025",
+    b"2024",
+    b"20251",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"#",
+    b"x",
+    b"id: A",
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_MORCEAUX), max_size=14))
+def test_the_quick_look_says_what_one_multiline_regex_says(morceaux: list[bytes]) -> None:
+    head = b"".join(morceaux)
+    found = _REFERENCE.findall(head)
+    assert _exercice_declare(head) == (int(found[0]) if len(found) == 1 else None)
 
 
 # --------------------------------------------------------------------------- cdv suivi

@@ -229,3 +229,45 @@ def test_a_rule_set_unpickles(regles: JeuDeRegles) -> None:
     buffer = io.BytesIO()
     rules_cache._Pickler(buffer).dump(regles)
     assert rules_cache._Unpickler(buffer.getvalue()).load() == regles
+
+
+def test_the_rule_set_read_back_has_its_parameters_validated_for_the_whole_period(
+    rules: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its parameters come back already validated for each exercice of the contract (no validator built at
+    start, issue 17): the very parameters the loader's rule set validates when asked."""
+    built = rules_loader.load_rules(rules)
+    rules_cache.load_rules(rules, folder=folder)
+    _no_yaml(monkeypatch)
+    again = rules_cache.load_rules(rules, folder=folder)
+    premiere, derniere = again.contrat.periode
+    periode = list(range(premiere, derniere + 1))
+    for regle in (*again.regles.values(), *again.programmation.values()):
+        assert sorted(regle._cache) == periode, regle.id
+        autre = built.regles.get(regle.id) or built.programmation[regle.id]
+        for exercice in periode:
+            assert regle._cache[exercice] == autre.parametres(exercice, built), (regle.id, exercice)
+    # an exercice outside the period is validated when asked, as before
+    regle = next(iter(again.regles.values()))
+    assert regle.parametres(derniere + 1, again) == built.regles[regle.id].parametres(derniere + 1, built)
+
+
+def test_a_rule_set_whose_validated_parameters_would_not_read_back_is_cached_without_them(
+    rules: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the validated parameters hold something the cache refuses to read back, the entry is
+    written without them (a cache that never reads back would rebuild the rules at every start)."""
+    real = rules_cache._Unpickler.find_class
+
+    def refuse_parameters(self: Any, module: str, name: str) -> Any:
+        if module.startswith("cdv_prog.kinds.") and name == "Parametres":
+            raise pickle.UnpicklingError("refused")
+        return real(self, module, name)
+
+    monkeypatch.setattr(rules_cache._Unpickler, "find_class", refuse_parameters)
+    first = rules_cache.load_rules(rules, folder=folder)
+    assert len(_entries(folder)) == 1
+    _no_yaml(monkeypatch)
+    again = rules_cache.load_rules(rules, folder=folder)
+    assert again == first
+    assert all(not regle._cache for regle in again.regles.values())

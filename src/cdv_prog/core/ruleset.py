@@ -220,7 +220,7 @@ class Regle:
     titre: str | None = None
     description: str | None = None
     conseil: str | None = None
-    _cache: dict[int, tuple[BaseModel | None, str | None]] = field(default_factory=dict, repr=False)
+    _cache: dict[int, tuple[BaseModel | None, str | None]] = field(default_factory=dict, repr=False, compare=False)
 
     def parametres(self, exercice: int, regles: JeuDeRegles) -> tuple[BaseModel | None, str | None]:
         """(validated parameters, None) for the exercice, or (None, reason) when undated."""
@@ -247,6 +247,10 @@ class Regle:
             result = (self.kind.Parametres.model_validate(values, context={"regles": regles}), None)
         self._cache[exercice] = result
         return result
+
+    def vider_parametres(self) -> None:
+        """Forget the parameters validated so far (:meth:`parametres` validates them again when asked)."""
+        self._cache.clear()
 
 
 @dataclass

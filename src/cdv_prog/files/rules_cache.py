@@ -152,15 +152,11 @@ def _read(entry: Path, key: bytes) -> JeuDeRegles | None:
 
 
 def _write(folder: Path, entry: Path, key: bytes, regles: JeuDeRegles) -> None:
-    import io
     import tempfile
 
-    try:
-        buffer = io.BytesIO()
-        _Pickler(buffer).dump(regles)
-    except Exception:  # a rule set that cannot be pickled is simply not cached
+    payload = _payload(regles, resolus=True)
+    if payload is None:
         return
-    payload = buffer.getvalue()
     tmp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -176,6 +172,37 @@ def _write(folder: Path, entry: Path, key: bytes, regles: JeuDeRegles) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _payload(regles: JeuDeRegles, *, resolus: bool) -> bytes | None:
+    """The pickle of ``regles`` (None: it cannot be pickled, and is simply not cached).
+
+    ``resolus``: with each rule's parameters already validated for every exercice of the contract's period,
+    so that a process reading the rule set back never builds their validators (a few milliseconds of
+    every ``cdv check``'s start, issue 17) — unless that pickle would not read back here: then without them.
+    """
+    import io
+
+    if resolus:
+        premiere, derniere = regles.contrat.periode
+        for regle in (*regles.regles.values(), *regles.programmation.values()):
+            for exercice in range(premiere, derniere + 1):
+                # parameters refused: not kept, so said (raised) when a dossier reaches them, as without the cache
+                with contextlib.suppress(Exception):
+                    regle.parametres(exercice, regles)
+    try:
+        buffer = io.BytesIO()
+        _Pickler(buffer).dump(regles)
+        payload = buffer.getvalue()
+        if resolus:
+            _Unpickler(payload).load()
+    except Exception:
+        if not resolus:  # a rule set that cannot be pickled is simply not cached
+            return None
+        for regle in (*regles.regles.values(), *regles.programmation.values()):
+            regle.vider_parametres()
+        return _payload(regles, resolus=False)
+    return payload
 
 
 def _prune(folder: Path) -> None:

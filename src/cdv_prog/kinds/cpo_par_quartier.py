@@ -74,7 +74,8 @@ HISTORIQUE: Final = True  # the engine hands this kind the history (SPEC §5)
 
 
 class Parametres(BaseParametres):
-    dossiers: Condition = Condition()
+    # model_construct: the empty condition Condition() is, without building Condition's validator at import
+    dossiers: Condition = Condition.model_construct()
     premiere_annee_inconnue: Condition | None = Field(default=None, alias="premiere-annee-inconnue")
     financeurs_minimum: Annotated[int, Field(ge=1, le=50, alias="financeurs-minimum")] = 1
     minimum: Annotated[int, Field(ge=1, le=50)] = 1
