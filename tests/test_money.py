@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cdv_prog.core import money
 from cdv_prog.core.money import AmountError, euros, parse_amount, percent
 
 
@@ -112,3 +115,23 @@ def test_euros_round_trip_through_parse() -> None:
 )
 def test_percent(ratio: Decimal, text: str) -> None:
     assert percent(ratio) == text
+
+
+@settings(max_examples=500)
+@given(
+    st.decimals(allow_nan=True, allow_infinity=True)
+    | st.builds(Decimal, st.from_regex(r"-?[0-9]{1,14}(\.[0-9]{0,4})?(E[+-]?[0-9])?", fullmatch=True))
+)
+def test_the_fast_path_of_a_decimal_amount_says_what_the_general_one_says(value: Decimal) -> None:
+    """A YAML number's Decimal takes a short way (issue 17): the same amount, or the same refusal."""
+    try:
+        expected: object = money._parse_amount(value)
+    except AmountError as exc:
+        expected = ("refus", str(exc))
+    try:
+        got: object = parse_amount(value)
+    except AmountError as exc:
+        got = ("refus", str(exc))
+    assert got == expected
+    if isinstance(got, Decimal):
+        assert str(got) == str(expected)  # the same exponent too: written alike

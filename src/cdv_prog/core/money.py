@@ -29,6 +29,11 @@ class AmountError(ValueError):
     """A value that is not a valid amount; the message is French."""
 
 
+# a YAML number's Decimal as a dossier usually holds it (``69552.31``, ``12.5``): ≥ 0, at most two decimals,
+# under 10^12 (so within MAX_AMOUNT) — its text says all that in 0.5 µs where the general path takes 3 µs
+_DECIMAL_SIMPLE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+
+
 def parse_amount(value: object) -> Decimal:
     """``1200``, ``Decimal("12.5")``, ``"12 000,50"``, ``"12 000,50 €"`` → Decimal (at the cent).
 
@@ -41,6 +46,13 @@ def parse_amount(value: object) -> Decimal:
     as ``Decimal("1.500")``, read from its text: its three decimal places are
     still there to be judged.
     """
+    if type(value) is Decimal and _DECIMAL_SIMPLE.fullmatch(str(value)):
+        return value.quantize(CENT)  # what the general path gives it (:func:`_parse_amount`)
+    return _parse_amount(value)
+
+
+def _parse_amount(value: object) -> Decimal:
+    """:func:`parse_amount`, every case."""
     if isinstance(value, bool):
         raise AmountError("un montant doit être un nombre, pas true/false")
     if isinstance(value, int):
