@@ -103,7 +103,7 @@ JobsOpt = Annotated[
         metavar="N",
         min=1,
         show_default=False,
-        help="Nombre de processus. Défaut : un par processeur pour les gros lots (200 fichiers et plus), sinon 1.",
+        help="Nombre de processus, le principal compris (il vérifie des dossiers lui aussi). Défaut : un par processeur pour les gros lots (200 fichiers et plus), sinon 1.",
     ),
 ]
 

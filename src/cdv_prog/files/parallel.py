@@ -34,7 +34,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, overload
+from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
 
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
@@ -444,21 +444,78 @@ def _parallel(
     size = chunk_size(len(files), jobs)
     task = task or _check_chunk
     unpack_item = unpack_item or _unpack_item
-    pool = _Pool(jobs, _state(regles, dossiers, historique, cache, remedes, encodeur, resumer))
+    # ``jobs`` processes in all: the parent is one of them. It checks a chunk itself whenever the next one to
+    # write is not back yet (not with the cache: its connection is the workers'), so that the work of
+    # ``jobs`` processes is shared on ``jobs`` cores, not ``jobs`` + the parent's adding up and writing.
+    aide = cache is None and jobs >= 2
+    workers = jobs - 1 if aide else jobs
+    pool = _Pool(workers, _state(regles, dossiers, historique, cache, remedes, encodeur, resumer))
+    window = workers * IN_FLIGHT_PER_JOB
     finished = False
     try:
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
         with interruptible(on_signal=_stop_workers):
-            pending: deque[Future[list[Any]]] = deque()
-            for chunk in chunks(files, size):
-                pending.append(pool.submit(task, chunk))
-                if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                    yield from map(unpack_item, pending.popleft().result())
-            while pending:
-                yield from map(unpack_item, pending.popleft().result())
+            # in path order: a worker's chunk (its future), or a chunk checked here (its items)
+            pending: deque[Future[list[Any]] | _Ici] = deque()
+            source = chunks(files, size)
+            en_cours = 0  # the workers' chunks in ``pending``
+            reste = True
+            while True:
+                while reste and en_cours < window:  # the workers always have work ahead
+                    chunk = next(source, None)
+                    if chunk is None:
+                        reste = False
+                    else:
+                        pending.append(pool.submit(task, chunk))
+                        en_cours += 1
+                if not pending:
+                    break
+                head = pending[0]
+                if isinstance(head, _Ici):
+                    pending.popleft()
+                    yield from map(unpack_item, head.resultat())
+                elif aide and reste and not head.done() and len(pending) < 2 * window:
+                    chunk = next(source, None)  # the next chunk checked here while the workers are at theirs
+                    if chunk is None:
+                        reste = False
+                    else:
+                        pending.append(_Ici(task, chunk, pool.state))
+                else:
+                    pending.popleft()
+                    en_cours -= 1
+                    yield from map(unpack_item, head.result())
         finished = True
     finally:
         pool.close(finished)
+
+
+class _Ici:
+    """A chunk checked by the parent itself (:func:`_parallel`): its items, or the error a worker's future
+    would have raised — raised in its turn, when the chunks before it have been given, as from a worker."""
+
+    __slots__ = ("erreur", "items")
+
+    def __init__(self, task: Callable[[Sequence[Path]], list[Any]], chunk: Sequence[Path], state: _WorkerState) -> None:
+        self.items: list[Any] = []
+        self.erreur: Exception | None = None
+        # the task reads the batch's state as a worker does: this batch's (two batches may run side by side,
+        # as ``cdv regles diff``'s: the module's state is the last one forked)
+        courant = cast("dict[str, Any]", _WORKER_STATE)
+        autre = dict(courant)
+        courant.clear()
+        courant.update(state)
+        try:
+            self.items = task(chunk)
+        except Exception as exc:
+            self.erreur = exc
+        finally:
+            courant.clear()
+            courant.update(autre)
+
+    def resultat(self) -> list[Any]:
+        if self.erreur is not None:
+            raise self.erreur
+        return self.items
 
 
 def _cache_first(
