@@ -14,6 +14,10 @@ medians:
   work as ``../shared/peers/parse_only.py --loader c``);
 * ``cdv check --format json --sans-cache`` on them with ``--jobs 1`` and
   ``--jobs 2`` (the engine's speed; ``bench_cache.py`` measures the cache);
+* the machine's ceiling for two processes: two ``cdv check --jobs 1``, each on
+  half of the peer's lot (hard links in two folders), run side by side — two
+  busy cores may each run slower than one alone, and ``--jobs 2`` cannot beat
+  this;
 * ``cdv check FILE`` on one file of the peer's lot (wall time of the whole process);
 * peak memory of ``cdv check --format json`` on a much bigger peer lot
   (100 000 dossiers by default), without and with the cache (cold): the peak
@@ -73,6 +77,13 @@ PEAK = """
 import resource, subprocess, sys
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+# Two commands at once (given as two JSON lists), their output thrown away: the wall time of both.
+COTE_A_COTE = """
+import json, subprocess, sys
+procs = [subprocess.Popen(json.loads(a), stdout=subprocess.DEVNULL) for a in sys.argv[1:]]
+sys.exit(max(p.wait() for p in procs))
 """
 
 # Issue 17: jobs1 and jobs2 are ratios to the floor (at most), one is the wall
@@ -174,6 +185,26 @@ def peer_lot(work: Path, n: int) -> Path:
 def mixed_lot(work: Path, n: int) -> Path:
     """Our own lot of ``n`` dossiers (``generate.py``: three exercices, 1 000 per folder), generated once."""
     return _generated(work / f"mixte-{n}", lambda tmp: generate(tmp, n))
+
+
+def moities(work: Path, lot: Path) -> tuple[Path, Path]:
+    """The lot's files in two folders of half each (path order: the first half, the second), made once under
+    ``work`` — hard links where the file system allows them, else copies."""
+    files = yaml_files(lot)
+    half = len(files) // 2
+    out = []
+    for i, part in enumerate((files[:half], files[half:])):
+
+        def make(tmp: Path, part: list[Path] = part) -> None:
+            tmp.mkdir(parents=True)
+            for f in part:
+                try:
+                    os.link(f, tmp / f.name)
+                except OSError:
+                    shutil.copyfile(f, tmp / f.name)
+
+        out.append(_generated(work / f"{lot.name}-moitie-{i + 1}", make))
+    return out[0], out[1]
 
 
 def yaml_files(lot: Path) -> list[Path]:
@@ -363,6 +394,16 @@ def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: 
             ]
         commands[f"{name}.jobs1"] = _check(cdv, lot, 1)
         commands[f"{name}.jobs2"] = _check(cdv, lot, 2)
+    # what this machine gives two processes: two cdv check --jobs 1, each on half the peer's lot, side by side
+    # (the ceiling of --jobs 2 here, whatever cdv does: two busy cores may each run slower than one alone)
+    premiere, seconde = moities(work, lots["pair"])
+    commands["pair.moities"] = [
+        sys.executable,
+        "-c",
+        COTE_A_COTE,
+        json.dumps(_check(cdv, premiere, 1)),
+        json.dumps(_check(cdv, seconde, 1)),
+    ]
     commands["one"] = [*cdv, "check", str(one)]
 
     identical = {
@@ -387,6 +428,8 @@ def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: 
         }
     result["one"] = med["one"]
     result["lots"]["pair"]["parse_only"] = med["pair.parse_only"]
+    result["lots"]["pair"]["moities"] = med["pair.moities"]
+    result["lots"]["pair"]["ratio_moities"] = med["pair.moities"] / med["pair.floor"]
 
     memory: dict[str, tuple[float, float | None]] = {}
     if big:
@@ -424,6 +467,11 @@ def report(result: Mapping[str, Any]) -> None:
             print(
                 f"  cdv check --format json -j {jobs}     {row[f'jobs{jobs}']:6.2f} s   {ratio:4.2f} × plancher"
                 f"   (objectif ≤ {target}) {mark(ratio, target)}"
+            )
+        if "moities" in row:
+            print(
+                f"  deux -j 1 côte à côte (moitiés)  {row['moities']:6.2f} s   {row['ratio_moities']:4.2f} × plancher"
+                "   (ce que la machine donne à deux processus : le plafond de -j 2)"
             )
         print(f"  sortie -j 1 et -j 2 identique    {'oui' if row['identical'] else 'NON'}")
     one = result["one"]

@@ -156,3 +156,19 @@ def test_bench_check_runs_on_a_tiny_lot(tmp_path: Path) -> None:
     assert pair["dossiers"] == 3 and pair["identical"] is True
     assert pair["ratio_jobs1"] == pytest.approx(pair["jobs1"] / pair["floor"])
     assert "× plancher" in out.stdout and "objectif ≤ 1.2" in out.stdout
+    # the ceiling of --jobs 2: two --jobs 1 side by side, each on half the lot
+    assert pair["ratio_moities"] == pytest.approx(pair["moities"] / pair["floor"])
+    assert "deux -j 1 côte à côte" in out.stdout
+
+
+@needs_peers
+def test_the_halves_split_the_lot_in_path_order(tmp_path: Path) -> None:
+    lot = bench_check.peer_lot(tmp_path, 5)
+    premiere, seconde = bench_check.moities(tmp_path, lot)
+    noms = [p.name for p in bench_check.yaml_files(lot)]
+    assert [p.name for p in bench_check.yaml_files(premiere)] == noms[:2]
+    assert [p.name for p in bench_check.yaml_files(seconde)] == noms[2:]
+    for moitie in (premiere, seconde):  # the same bytes as the lot's files
+        for f in bench_check.yaml_files(moitie):
+            assert f.read_bytes() == (lot / f.name).read_bytes()
+    assert bench_check.moities(tmp_path, lot) == (premiere, seconde)  # made once
