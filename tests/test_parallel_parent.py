@@ -22,14 +22,14 @@ pytestmark = pytest.mark.skipif(not can_fork(), reason="the --jobs batch forks i
 _PARENT: list[int] = []  # the pid of the process running the test (read by the forked workers)
 
 
-def _qui(paths: Sequence[Path]) -> list[tuple[int, str]]:
+def _qui(paths: Sequence[Path], etat: object = None) -> list[tuple[int, str]]:
     """Who checked each file: a worker is made slow, so that the parent has time to help."""
     if os.getpid() != _PARENT[0]:
         time.sleep(0.05)
     return [(os.getpid(), str(p)) for p in paths]
 
 
-def _casse(paths: Sequence[Path]) -> list[tuple[int, str]]:
+def _casse(paths: Sequence[Path], etat: object = None) -> list[tuple[int, str]]:
     """As :func:`_qui`, and the chunk of ``f-0110`` fails (the parent checks it: the fifth chunk, the first one
     after the four the worker is given ahead)."""
     if any(p.name == "f-0110" for p in paths):

@@ -43,8 +43,8 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
     except BrokenPipeError:  # the reader gone — or the pipe to a worker a stop signal stopped
         return _fin(1)
     except Exception as exc:  # a bug of cdv: a French message and the details, never a bare traceback
-        if recu() is not None:  # a consequence of the stop (a stopped worker's pool), not a bug
-            return _fin(2)
+        if (signum := recu()) is not None:  # a consequence of the stop (a stopped worker's pool), not a bug
+            return _interrompu(Interrupted(signum))
         known = usage(exc) if usage is not None else None
         if known is not None:
             return _exit(known)

@@ -34,7 +34,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, cast, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, overload
 
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
@@ -70,6 +70,14 @@ class _WorkerState(TypedDict, total=False):
 
 # Set in the parent just before the workers are forked, read by them.
 _WORKER_STATE: _WorkerState = {}
+
+
+class _Tache(Protocol):
+    """A batch's task: a chunk of files, and the batch's state — a worker's is the one it inherited (the
+    default); the parent, checking a chunk itself, gives its batch's (two batches may run side by side, as
+    ``cdv regles diff``'s, while the module's state is the last one forked)."""
+
+    def __call__(self, paths: Sequence[Path], etat: _WorkerState = ..., /) -> list[Any]: ...
 
 
 def cpu_count() -> int:
@@ -345,7 +353,7 @@ class _Pool:
         self.state = state
         self.executor: ProcessPoolExecutor | None = None
 
-    def submit(self, task: Callable[[Sequence[Path]], list[Any]], chunk: Sequence[Path]) -> Future[list[Any]]:
+    def submit(self, task: _Tache, chunk: Sequence[Path]) -> Future[list[Any]]:
         if self.executor is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -434,7 +442,7 @@ def _parallel(
     jobs: int,
     dossiers: bool,
     historique: HistoriqueDossiers | None = None,
-    task: Callable[[Sequence[Path]], list[Any]] | None = None,
+    task: _Tache | None = None,
     unpack_item: Callable[[Any], Any] | None = None,
     cache: CacheSpec | None = None,
     remedes: bool = False,
@@ -495,22 +503,13 @@ class _Ici:
 
     __slots__ = ("erreur", "items")
 
-    def __init__(self, task: Callable[[Sequence[Path]], list[Any]], chunk: Sequence[Path], state: _WorkerState) -> None:
+    def __init__(self, task: _Tache, chunk: Sequence[Path], state: _WorkerState) -> None:
         self.items: list[Any] = []
         self.erreur: Exception | None = None
-        # the task reads the batch's state as a worker does: this batch's (two batches may run side by side,
-        # as ``cdv regles diff``'s: the module's state is the last one forked)
-        courant = cast("dict[str, Any]", _WORKER_STATE)
-        autre = dict(courant)
-        courant.clear()
-        courant.update(state)
         try:
-            self.items = task(chunk)
+            self.items = task(chunk, state)
         except Exception as exc:
             self.erreur = exc
-        finally:
-            courant.clear()
-            courant.update(autre)
 
     def resultat(self) -> list[Any]:
         if self.erreur is not None:
@@ -644,14 +643,14 @@ def _watch_parent(parent: int, every: float = 1.0) -> None:
 _worker_cache: list[ReportCache] = []  # in a worker: its connection to the cache, opened once
 
 
-def _check_chunk(paths: Sequence[Path]) -> list[Any]:
-    regles = _WORKER_STATE["regles"]
-    keep = _WORKER_STATE["dossiers"]
-    spec = _WORKER_STATE.get("cache")
-    historique = _WORKER_STATE.get("historique")
-    remedier = _WORKER_STATE.get("remedes", False)
-    encodeur = _WORKER_STATE.get("encodeur")
-    resumer = _WORKER_STATE.get("resumer")
+def _check_chunk(paths: Sequence[Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
+    regles = etat["regles"]
+    keep = etat["dossiers"]
+    spec = etat.get("cache")
+    historique = etat.get("historique")
+    remedier = etat.get("remedes", False)
+    encodeur = etat.get("encodeur")
+    resumer = etat.get("resumer")
     cache = None
     if spec is not None:
         if not _worker_cache:
@@ -695,12 +694,12 @@ def _sent(
     return pack(report)
 
 
-def _check_chunk_records(paths: Sequence[Path]) -> list[Any]:
-    regles = _WORKER_STATE["regles"]
-    keep = _WORKER_STATE["dossiers"]
-    historique = _WORKER_STATE.get("historique")
-    remedier = _WORKER_STATE.get("remedes", False)
-    encodeur = _WORKER_STATE.get("encodeur")
+def _check_chunk_records(paths: Sequence[Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
+    regles = etat["regles"]
+    keep = etat["dossiers"]
+    historique = etat.get("historique")
+    remedier = etat.get("remedes", False)
+    encodeur = etat.get("encodeur")
     out: list[Any] = []
     for path in paths:
         report, record = _with_record(check_file(path, regles, historique), path, regles)
@@ -718,10 +717,10 @@ def _unpack_pair(item: Any) -> tuple[Rapport, DossierAnterieur | None]:
     return _unpack_item(item[0]), item[1]
 
 
-def _index_chunk(paths: Sequence[Path]) -> list[Any]:
+def _index_chunk(paths: Sequence[Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
     from cdv_prog.files.historique import lire
 
-    regles = _WORKER_STATE["regles"]
+    regles = etat["regles"]
     out: list[Any] = []
     for path in paths:
         item = lire(path, regles)

@@ -154,7 +154,7 @@ def _read(entry: Path, key: bytes) -> JeuDeRegles | None:
 def _write(folder: Path, entry: Path, key: bytes, regles: JeuDeRegles) -> None:
     import tempfile
 
-    payload = _payload(regles, resolus=True)
+    payload = _payload(regles)
     if payload is None:
         return
     tmp: str | None = None
@@ -174,35 +174,41 @@ def _write(folder: Path, entry: Path, key: bytes, regles: JeuDeRegles) -> None:
                 os.unlink(tmp)
 
 
-def _payload(regles: JeuDeRegles, *, resolus: bool) -> bytes | None:
+def _payload(regles: JeuDeRegles) -> bytes | None:
     """The pickle of ``regles`` (None: it cannot be pickled, and is simply not cached).
 
-    ``resolus``: with each rule's parameters already validated for every exercice of the contract's period,
-    so that a process reading the rule set back never builds their validators (a few milliseconds of
-    every ``cdv check``'s start, issue 17) — unless that pickle would not read back here: then without them.
+    With each rule's parameters already validated for every exercice of the contract's period, so that a
+    process reading the rule set back never builds their validators (a few milliseconds of every
+    ``cdv check``'s start, issue 17) — unless that pickle would not read back here: then without them.
     """
+    toutes = (*regles.regles.values(), *regles.programmation.values())
+    premiere, derniere = regles.contrat.periode
+    for regle in toutes:
+        for exercice in range(premiere, derniere + 1):
+            # parameters refused: not kept, so said (raised) when a dossier reaches them, as without the cache
+            with contextlib.suppress(Exception):
+                regle.parametres(exercice, regles)
+    payload = _pickle(regles)
+    if payload is not None:
+        try:
+            _Unpickler(payload).load()
+            return payload
+        except Exception:
+            pass
+    for regle in toutes:
+        regle.vider_parametres()
+    return _pickle(regles)
+
+
+def _pickle(regles: JeuDeRegles) -> bytes | None:
     import io
 
-    if resolus:
-        premiere, derniere = regles.contrat.periode
-        for regle in (*regles.regles.values(), *regles.programmation.values()):
-            for exercice in range(premiere, derniere + 1):
-                # parameters refused: not kept, so said (raised) when a dossier reaches them, as without the cache
-                with contextlib.suppress(Exception):
-                    regle.parametres(exercice, regles)
     try:
         buffer = io.BytesIO()
         _Pickler(buffer).dump(regles)
-        payload = buffer.getvalue()
-        if resolus:
-            _Unpickler(payload).load()
     except Exception:
-        if not resolus:  # a rule set that cannot be pickled is simply not cached
-            return None
-        for regle in (*regles.regles.values(), *regles.programmation.values()):
-            regle.vider_parametres()
-        return _payload(regles, resolus=False)
-    return payload
+        return None
+    return buffer.getvalue()
 
 
 def _prune(folder: Path) -> None:
