@@ -91,6 +91,7 @@ def test_invalid_file(name: str, expected: tuple[str, int | None], regles) -> No
     assert d["verdict"] == "invalide" and d["constats"] == []
     assert all(set(e) == {"champ", "ligne", "message"} for e in d["erreurs"])
     assert path.read_bytes() == before  # an input file is never modified
+    assert check_file(str(path), regles).to_dict() == d  # a batch gives the path's text: the same report
 
 
 def test_elan_yes_is_not_silently_true(regles) -> None:
@@ -102,6 +103,8 @@ def test_elan_yes_is_not_silently_true(regles) -> None:
 def test_valid_base_is_valid(regles) -> None:
     report = check_file(VALID, regles)
     assert report.verdict == "eligible", report.erreurs
+    texte = check_file(str(VALID), regles)  # a batch gives the path's text (no Path per file): the same report
+    assert texte.to_dict() == report.to_dict() and texte.fichier == str(VALID)
 
 
 # --------------------------------------------------------------------------- encodings

@@ -19,7 +19,7 @@ import pytest
 from cdv_prog import __version__
 from cdv_prog.core.money import montant_texte
 from cdv_prog.files.rules import load_rules
-from cdv_prog.render.check_json import FORMAT, parametres
+from cdv_prog.render.check_json import FORMAT, champs, parametres
 from cdv_prog.workflow.schema import RAPPORT_FORMAT
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -182,6 +182,56 @@ def test_parameters_on_both_sides_of_each_year(dated_rules: Path, exercice: int,
 def test_no_parameters_without_rule_or_exercice(regles) -> None:
     assert parametres(None, 2025, regles) == {}
     assert parametres(regles.regles["plancher-financeur"], None, regles) == {}
+
+
+def test_parameters_read_as_pydantic_dumps_them(regles) -> None:
+    """Every rule's parameters, every year of the period: as ``model_dump(by_alias=True)`` gives them."""
+    from pydantic import BaseModel
+
+    def dump(value: Any) -> Any:  # the former way: pydantic's serializer, nested models included
+        if isinstance(value, BaseModel):
+            return value.model_dump(by_alias=True)
+        if isinstance(value, list):
+            return [dump(v) for v in value]
+        if isinstance(value, dict):
+            return {k: dump(v) for k, v in value.items()}
+        return value
+
+    def deep(value: Any) -> Any:  # champs, down to the plain values
+        if isinstance(value, BaseModel):
+            return {k: deep(v) for k, v in champs(value).items()}
+        if isinstance(value, list):
+            return [deep(v) for v in value]
+        if isinstance(value, dict):
+            return {k: deep(v) for k, v in value.items()}
+        return value
+
+    first, last = regles.contrat.periode
+    seen = 0
+    for regle in (*regles.regles.values(), *regles.programmation.values()):
+        for exercice in range(first, last + 1):
+            model, _ = regle.parametres(exercice, regles)
+            if model is not None:
+                assert deep(model) == dump(model), (regle.id, exercice)
+                assert list(champs(model)) == list(model.model_dump(by_alias=True)), regle.id
+                seen += 1
+    assert seen > 50
+
+
+def test_reading_the_parameters_builds_no_serializer() -> None:
+    """A kind's parameters written in a report do not build their class's schema (≈1 ms a class, issue 17)."""
+    from pydantic import ConfigDict, Field
+
+    from cdv_prog.kinds.base import Parametres
+
+    class Fresh(Parametres):  # a class no other test has built
+        model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+        sauf_groupes: list[str] = Field(default=[], alias="sauf-groupes")
+        minimum: Decimal = Decimal("500.00")
+
+    model = Fresh.model_construct(sauf_groupes=["prive"])
+    assert champs(model) == {"sauf-groupes": ["prive"], "minimum": Decimal("500.00")}
+    assert not Fresh.__pydantic_complete__
 
 
 @pytest.mark.parametrize(

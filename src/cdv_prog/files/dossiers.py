@@ -193,14 +193,15 @@ def _walk_message(exc: OSError) -> str:
 
 
 def read_dossier(
-    path: Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None, *, raw: bytes | None = None
+    path: str | Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None, *, raw: bytes | None = None
 ) -> Dossier | DossierReport:
     """A validated Dossier, or an ``invalide`` report naming field, line and reason.
 
     ``lignes``, when given, receives the line of each field up to two levels deep. ``raw``: the
-    file's bytes, already read (:func:`cdv_prog.files.loader.read_bytes`).
+    file's bytes, already read (:func:`cdv_prog.files.loader.read_bytes`). ``path``: a ``Path`` or
+    its text (a batch gives the text: no ``Path`` is built for each file, issue 17).
     """
-    shown = str(path)
+    shown = os.fspath(path)
     try:
         text = read_text(path) if raw is None else decode(raw)
         loaded = load_yaml_text(text, profondeur=2)  # the lines a report keeps (a message may need more: below)
@@ -236,7 +237,7 @@ def read_dossier(
 
 
 def check_file(
-    path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None, *, raw: bytes | None = None
+    path: str | Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None, *, raw: bytes | None = None
 ) -> DossierReport:
     """One file's report; ``historique``: the index of the history, seen as that of the dossier's exercice;
     ``raw``: the file's bytes, already read (the report then depends on them only)."""
@@ -245,7 +246,7 @@ def check_file(
     if isinstance(result, DossierReport):
         return result
     vue = historique.vue(result.exercice) if historique is not None else None
-    report = juger(result, regles, str(path), vue)
+    report = juger(result, regles, os.fspath(path), vue)
     report.lignes = lignes
     return report
 
@@ -262,8 +263,8 @@ def check_files(
     whose exercice cannot be read are kept).
     """
     if historique is None:
-        return filter_reports((check_file(path, regles) for path in files), exercice)
-    return filter_reports((check_file(path, regles, historique) for path in files), exercice)
+        return filter_reports((check_file(path, regles) for path in textes(files)), exercice)
+    return filter_reports((check_file(path, regles, historique) for path in textes(files)), exercice)
 
 
 def filter_reports(reports: Iterable[R], exercice: int | None = None) -> Iterator[R | DossierReport]:

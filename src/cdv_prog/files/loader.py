@@ -58,12 +58,12 @@ class Loaded:
             path = path[:-1]
 
 
-def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+def read_text(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     """Read a YAML file as text with clear French errors; never opens devices or pipes (:func:`read_bytes`)."""
     return decode(read_bytes(path, max_bytes))
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """Read a YAML file's bytes with clear French errors; never opens devices or pipes.
 
     The kind and size of the file are checked with ``stat`` before it is

@@ -45,7 +45,7 @@ def _valeur(value: Any) -> Any:
     if isinstance(value, Decimal):
         return montant_texte(value)
     if isinstance(value, BaseModel):
-        return _valeur(value.model_dump(by_alias=True))
+        return _valeur(champs(value))
     if isinstance(value, dict):
         return {str(k): _valeur(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -55,6 +55,18 @@ def _valeur(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     return str(value)
+
+
+def champs(model: BaseModel) -> dict[str, Any]:
+    """``model.model_dump(by_alias=True)``, one level deep, without pydantic's serializer.
+
+    ``model_dump`` builds its class's serializer (its whole core schema) the first time:
+    about 1 ms for each kind's parameters, so some 13 ms of every process that writes a
+    report, for a dump of a few plain fields (issue 17). A nested model stays a model
+    (:func:`_valeur` turns it into its fields in turn); no model of the rules declares a
+    serializer, and only ``alias`` renames a field (a test compares with ``model_dump``).
+    """
+    return {(info.alias or name): getattr(model, name) for name, info in type(model).model_fields.items()}
 
 
 def parametres(regle: Regle | None, exercice: int | None, regles: JeuDeRegles) -> dict[str, Any]:
@@ -68,7 +80,7 @@ def parametres(regle: Regle | None, exercice: int | None, regles: JeuDeRegles) -
     model, _missing = regle.parametres(exercice, regles)
     if model is None:
         return {}
-    dump = model.model_dump(by_alias=True)
+    dump = champs(model)
     out: dict[str, Any] = {}
     for name, dated in regle.parametres_bruts.items():
         depuis = None
