@@ -88,6 +88,15 @@ def test_check_json_imports_no_rendering_library(one_file: Path) -> None:
     assert "cdv_prog.render.check_text" not in names
 
 
+def test_check_json_to_a_file_imports_no_rendering_library(one_file: Path) -> None:
+    """``-o``: the line « Rapport écrit : … » is written plainly (rich took ~0.1 s to import for it)."""
+    names = imported_modules("check", str(one_file), "--format", "json", "-o", "r.json", cwd=one_file.parent)
+    assert (one_file.parent / "r.json").is_file()
+    assert not _heavy(names)
+    assert not {n for n in names if n == "rich" or n.startswith("rich.")}
+    assert "cdv_prog.files.output" in names
+
+
 def test_check_text_imports_only_the_text_renderer(one_file: Path) -> None:
     names = imported_modules("check", str(one_file), cwd=one_file.parent)
     assert not _heavy(names)

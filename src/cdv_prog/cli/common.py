@@ -228,8 +228,11 @@ def write_report(
         raise fail_usage(str(exc)) from None
     except OSError as exc:
         raise fail_usage(f"impossible d'écrire {target} : {exc.strerror or exc}") from None
-    if announce is not None:
-        err_console().print(f"{announce} : {target}", highlight=False, markup=False)
+    if announce is not None:  # written plainly, as announce_rules: no rich to import for one line
+        import sys
+
+        sys.stderr.write(f"{announce} : {visible(str(target))}\n")
+        sys.stderr.flush()
 
 
 def check_report_target(target: Path, inputs: Iterable[Path], roots: list[Path]) -> None:

@@ -83,10 +83,9 @@ def check_output(
     if not real.parent.is_dir():
         raise OutputRefused(f"le répertoire de {target} n'existe pas")
     exists = os.path.lexists(target)
-    pairs = inputs.paths if isinstance(inputs, Inputs) else [(p, Path(os.path.realpath(p))) for p in inputs]
-    for path, resolved in pairs:
-        if resolved == real or (exists and _same_file(path, target)):
-            raise OutputRefused(f"{target} est un fichier lu par cdv ({path}) : refus de l'écraser")
+    lu = _entree_visee(target, str(real), exists, inputs)
+    if lu is not None:
+        raise OutputRefused(f"{target} est un fichier lu par cdv ({lu}) : refus de l'écraser")
     if not yaml_ok and real.suffix.lower() in YAML_SUFFIXES:
         if exists:
             raise OutputRefused(
@@ -99,6 +98,41 @@ def check_output(
                     f"{target} serait lu comme un fichier YAML de {root} au prochain passage : choisir un autre nom"
                 )
     return target
+
+
+def _entree_visee(target: Path, real: str, exists: bool, inputs: Iterable[Path]) -> str | None:
+    """The input (as given) that ``target`` would write over, or None.
+
+    An input is the target when it resolves to the target's real path (``real``) or, the target
+    existing, is the same file (a hard link). Resolving every input of a batch (``realpath``: a
+    ``lstat`` per part of the path) cost 18 % of ``cdv check -o`` on 10 000 dossiers; one ``lstat``
+    per input gives the same answer (issue 17):
+
+    * an input that is neither a symbolic link nor missing resolves to an existing file, so it can
+      only be the target when the target exists: it is when it has the target's device and inode;
+    * a symbolic link, or an input that cannot be examined, is resolved and compared as before.
+    """
+    if isinstance(inputs, Inputs):  # resolved once for a batch of writes (cdv importer)
+        for path, resolved in inputs.paths:
+            if str(resolved) == real or (exists and _same_file(path, target)):
+                return str(path)
+        return None
+    try:
+        cible = os.stat(target) if exists else None
+    except OSError:  # a broken link: no input is that file
+        cible = None
+    chemins = getattr(inputs, "textes", None)  # files.dossiers.Chemins: the paths' text, no Path built
+    for texte in chemins() if callable(chemins) else map(str, inputs):
+        try:
+            st: os.stat_result | None = os.lstat(texte)
+        except OSError:
+            st = None
+        if st is None or stat.S_ISLNK(st.st_mode):
+            if os.path.realpath(texte) == real or (exists and _same_file(Path(texte), target)):
+                return texte
+        elif cible is not None and st.st_ino == cible.st_ino and st.st_dev == cible.st_dev:
+            return texte
+    return None
 
 
 def _new_file_mode() -> int:
