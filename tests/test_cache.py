@@ -111,14 +111,14 @@ def test_a_warm_run_checks_nothing_again(cdv, lot: Path, checks: list[Path]) -> 
 
 @pytest.fixture
 def submitted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The files handed to ``--jobs`` workers, in this (parent) process."""
+    """The files handed to ``--jobs`` workers, in this (parent) process (sent as their paths' text)."""
     from cdv_prog.files import parallel
 
     seen: list[Path] = []
     real = parallel._Pool.submit
 
     def counting(self, task, chunk):
-        seen.extend(chunk)
+        seen.extend(map(Path, chunk))
         return real(self, task, chunk)
 
     monkeypatch.setattr(parallel._Pool, "submit", counting)

@@ -127,3 +127,29 @@ def test_chemins_gives_back_the_paths_it_was_given(textes: list[str]) -> None:
     assert [str(p) for p in chemins] == shown
     assert chemins == [Path(t) for t in shown]
     assert [str(chemins[i]) for i in range(len(shown))] == shown
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=12).filter(lambda t: "\x00" not in t), max_size=20),
+    st.integers(min_value=0, max_value=25),
+    st.integers(min_value=0, max_value=25),
+)
+def test_a_chunk_of_the_batch_is_its_paths_text(textes: list[str], debut: int, fin: int) -> None:
+    """``tranche``: what slicing gives, as text (a chunk sent to a process builds no Path)."""
+    shown = [str(Path(t)) for t in textes]
+    chemins = Chemins(shown)
+    assert chemins.tranche(debut, fin) == [str(p) for p in chemins[debut:fin]] == shown[debut:fin]
+
+
+def test_the_chunks_of_a_batch_found_are_texts_in_order(tmp_path: Path) -> None:
+    from cdv_prog.files.parallel import chunks
+
+    for i in range(7):
+        (tmp_path / f"d{i}.yaml").write_text("id: x\n", encoding="utf-8")
+    files = discover([tmp_path])
+    parts = list(chunks(files, 3))
+    assert [len(p) for p in parts] == [3, 3, 1]
+    assert all(type(t) is str for part in parts for t in part)
+    assert [t for part in parts for t in part] == [str(p) for p in files]
+    given_paths = list(files)  # paths given as a list (not found): the slices as they are
+    assert next(chunks(given_paths, 3)) == given_paths[:3]

@@ -261,7 +261,7 @@ class ReportCache:
     # ------------------------------------------------------------------ reports
 
     def check_file(
-        self, path: Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
+        self, path: str | Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None
     ) -> DossierReport:
         """The report of ``path``: from the cache when its content is known, else checked and stored.
 
@@ -280,7 +280,7 @@ class ReportCache:
 
     def check_file_encode(
         self,
-        path: Path,
+        path: str | Path,
         regles: JeuDeRegles,
         historique: HistoriqueDossiers | None,
         encodeur: Encodeur,
@@ -310,7 +310,7 @@ class ReportCache:
         return encoded
 
     def lookup_encode(
-        self, paths: Sequence[Path], historique: HistoriqueDossiers | None, encodeur: Encodeur
+        self, paths: Sequence[str | Path], historique: HistoriqueDossiers | None, encodeur: Encodeur
     ) -> list[RapportEncode | bytes | None]:
         """For each of ``paths``: its written report kept by :meth:`check_file_encode`, if it still holds;
         else the file's bytes (to be checked: unknown or changed), or None (unreadable: the reader says why).
@@ -344,7 +344,9 @@ class ReportCache:
             out.append(found if found is not None else lu)
         return out
 
-    def _rendu(self, stored: bytes | None, path: Path, historique: HistoriqueDossiers | None) -> RapportEncode | None:
+    def _rendu(
+        self, stored: bytes | None, path: str | Path, historique: HistoriqueDossiers | None
+    ) -> RapportEncode | None:
         """The written report ``stored`` for ``path``, if sound and judged with the same history view."""
         if stored is not None and len(stored) > _VUE:
             encoded = decode_rendu(stored[_VUE:], str(path))
@@ -424,7 +426,7 @@ class ReportCache:
         self._opened = False
 
     def _check_raw(
-        self, path: Path, raw: bytes, key: bytes, regles: JeuDeRegles, historique: HistoriqueDossiers | None
+        self, path: str | Path, raw: bytes, key: bytes, regles: JeuDeRegles, historique: HistoriqueDossiers | None
     ) -> DossierReport:
         """:meth:`check_file` on bytes already read and their key."""
         from cdv_prog.files.dossiers import check_file
@@ -482,7 +484,7 @@ class ReportCache:
 _PAS_LU = b"\0pas lu"  # (by identity) a file known by its digest, not read yet
 
 
-def _cle_rendu(key: bytes, encodeur: Encodeur, path: Path) -> bytes:
+def _cle_rendu(key: bytes, encodeur: Encodeur, path: str | Path) -> bytes:
     """The key of a written report: the report's key, what the text depends on, and the file's name."""
     what = encodeur.cle + "\0" + str(path)
     return hashlib.sha256(key + b"\0" + what.encode("utf-8", "surrogatepass")).digest()

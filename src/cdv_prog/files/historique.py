@@ -199,7 +199,7 @@ def construire(
     return lecture
 
 
-def lire(path: Path, regles: JeuDeRegles, raw: bytes | None = None) -> DossierAnterieur | DossierReport:
+def lire(path: str | Path, regles: JeuDeRegles, raw: bytes | None = None) -> DossierAnterieur | DossierReport:
     """One file of the history: its record, or its ``invalide`` report (``raw``: its bytes, already read)."""
     from cdv_prog.core.montants import Montants
     from cdv_prog.files.dossiers import read_dossier

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, overload
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
-from cdv_prog.files.dossiers import check_file, check_files, filter_reports
+from cdv_prog.files.dossiers import Chemins, check_file, check_files, filter_reports
 from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError
 
@@ -77,7 +77,7 @@ class _Tache(Protocol):
     default); the parent, checking a chunk itself, gives its batch's (two batches may run side by side, as
     ``cdv regles diff``'s, while the module's state is the last one forked)."""
 
-    def __call__(self, paths: Sequence[Path], etat: _WorkerState = ..., /) -> list[Any]: ...
+    def __call__(self, paths: Sequence[str | Path], etat: _WorkerState = ..., /) -> list[Any]: ...
 
 
 def cpu_count() -> int:
@@ -327,7 +327,7 @@ def check_reports_par_exercice(
 
 
 def _with_record(
-    report: DossierReport, path: Path, regles: JeuDeRegles | None = None
+    report: DossierReport, path: str | Path, regles: JeuDeRegles | None = None
 ) -> tuple[DossierReport, DossierAnterieur | None]:
     """A report and, for a valid dossier, its record for the history of the later exercices."""
     if report.dossier is None or report.montants is None:
@@ -340,8 +340,11 @@ def chunk_size(n_files: int, jobs: int) -> int:
     return max(1, min(MAX_CHUNK, n_files // (jobs * 8) or 1))
 
 
-def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
-    """Consecutive slices of ``size`` files (the last one shorter), taken as needed."""
+def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[str | Path]]:
+    """Consecutive slices of ``size`` files (the last one shorter), taken as needed: the paths' texts for
+    the files found (:class:`~cdv_prog.files.dossiers.Chemins`), no ``Path`` built."""
+    if isinstance(files, Chemins):
+        return (files.tranche(i, i + size) for i in range(0, len(files), size))
     return (files[i : i + size] for i in range(0, len(files), size))
 
 
@@ -353,7 +356,7 @@ class _Pool:
         self.state = state
         self.executor: ProcessPoolExecutor | None = None
 
-    def submit(self, task: _Tache, chunk: Sequence[Path]) -> Future[list[Any]]:
+    def submit(self, task: _Tache, chunk: Sequence[str | Path]) -> Future[list[Any]]:
         if self.executor is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -503,7 +506,7 @@ class _Ici:
 
     __slots__ = ("erreur", "items")
 
-    def __init__(self, task: _Tache, chunk: Sequence[Path], state: _WorkerState) -> None:
+    def __init__(self, task: _Tache, chunk: Sequence[str | Path], state: _WorkerState) -> None:
         self.items: list[Any] = []
         self.erreur: Exception | None = None
         try:
@@ -540,7 +543,7 @@ def _cache_first(
     # in path order: a report found in the cache, or the chunk of files a worker checks
     pending: deque[RapportEncode | Future[list[Any]]] = deque()
     waiting = 0  # files in the chunks of ``pending``
-    misses: list[Path] = []
+    misses: list[str | Path] = []
 
     def submit() -> None:
         nonlocal waiting
@@ -643,7 +646,7 @@ def _watch_parent(parent: int, every: float = 1.0) -> None:
 _worker_cache: list[ReportCache] = []  # in a worker: its connection to the cache, opened once
 
 
-def _check_chunk(paths: Sequence[Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
+def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
     regles = etat["regles"]
     keep = etat["dossiers"]
     spec = etat.get("cache")
@@ -694,7 +697,7 @@ def _sent(
     return pack(report)
 
 
-def _check_chunk_records(paths: Sequence[Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
+def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
     regles = etat["regles"]
     keep = etat["dossiers"]
     historique = etat.get("historique")
@@ -717,7 +720,7 @@ def _unpack_pair(item: Any) -> tuple[Rapport, DossierAnterieur | None]:
     return _unpack_item(item[0]), item[1]
 
 
-def _index_chunk(paths: Sequence[Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
+def _index_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE) -> list[Any]:
     from cdv_prog.files.historique import lire
 
     regles = etat["regles"]
