@@ -13,6 +13,7 @@ from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, Historique, HistoriqueDossiers
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport, Resume
+from cdv_prog.files.spill import SpillList
 from cdv_prog.programmation.engagements import Engagements, EngagementsCpo
 from cdv_prog.programmation.fiche import Fiche, fiche_de
 from cdv_prog.programmation.repartitions import Repartition, Repartitions
@@ -190,7 +191,9 @@ class Programmation:
     constats: tuple[Constat, ...]
     repartitions: tuple[Repartition, ...]
     engagements: Engagements
-    dossiers: tuple[LigneDossier, ...]  # in path order; without ``lignes_retenues``, only ecartes and dérogations
+    # in path order; without ``lignes_retenues``, only ecartes and dérogations. Beyond some 5 000 lines,
+    # read back from a temporary file at each pass (:class:`~cdv_prog.files.spill.SpillList`): iterate, never index
+    dossiers: tuple[LigneDossier, ...] | SpillList[LigneDossier]
     lignes_retenues: bool = True  # ``dossiers`` lists the eligible dossiers too (the formats that show them)
 
     @property
@@ -244,7 +247,7 @@ class Calcul:
         self.repartitions = Repartitions(regles)
         self.engagements = EngagementsCpo(exercice, regles, suivants=suivants)  # suivants: the CPO's later dossiers
         self.cpo: list[DossierAnterieur] = []  # the eligible CPO dossiers' records, for the programmation rules
-        self.lignes: list[LigneDossier] = []
+        self.lignes: SpillList[LigneDossier] = SpillList()  # beyond 5 000 lines, on disk (memory bounded)
         self.lignes_retenues = lignes_retenues
         self._constats: dict[tuple[str, str, str, str, str], Constat] = {}  # each failed rule's constat, once
 
@@ -287,7 +290,7 @@ class Calcul:
             tuple(evaluer_programmation(ctx)),
             tuple(self.repartitions.resultat()),
             self.engagements.resultat(),
-            tuple(self.lignes),
+            self.lignes if self.lignes.sur_disque else tuple(self.lignes),
             self.lignes_retenues,
         )
 
