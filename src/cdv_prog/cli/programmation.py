@@ -128,14 +128,16 @@ def programmation(
     batch = check_reports(a_lire, regles, exercice, jobs=jobs, dossiers=False, historique=index, resumer=resumer)
     reports = progress(batch, len(a_lire), shown, "Lecture des dossiers")
     lignes = format in LIGNES_FORMATS
+    from cdv_prog.files.spill import SpillList  # the lines beyond 5 000 on disk: memory bounded at any size
+
     if exercice is not None:
         vue = index.vue(exercice) if index is not None else None
-        prog = calculer(reports, regles, exercice, vue, index, lignes_retenues=lignes)
+        prog = calculer(reports, regles, exercice, vue, index, lignes_retenues=lignes, lignes=SpillList)
         if prog.resume.total == 0:
             raise nothing_to_check(roots, exercice, len(files))
     else:
         try:
-            prog = calculer_exercice_unique(reports, regles, index, lignes_retenues=lignes)
+            prog = calculer_exercice_unique(reports, regles, index, lignes_retenues=lignes, lignes=SpillList)
         except PlusieursExercices as exc:
             raise fail_usage(
                 f"les dossiers relèvent de plusieurs exercices ({exc}) : préciser lequel avec --exercice"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.engine import evaluer_programmation
@@ -13,7 +13,6 @@ from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, Historique, HistoriqueDossiers
 from cdv_prog.core.montants import TotalFinanceur
 from cdv_prog.core.report import DossierReport, Resume
-from cdv_prog.files.spill import SpillList
 from cdv_prog.programmation.engagements import Engagements, EngagementsCpo
 from cdv_prog.programmation.fiche import Fiche, fiche_de
 from cdv_prog.programmation.repartitions import Repartition, Repartitions
@@ -183,6 +182,15 @@ def _ce_qu_il_faudrait(report: DossierReport) -> str | None:
     return report.pour_etre_eligible_impossible or "aucune modification simple trouvée"
 
 
+class Lignes(Protocol):
+    """Where a :class:`Calcul` keeps its lines: a list, or a list that goes to disk beyond a size (the command
+    gives ``files.spill.SpillList``: the programmation itself reads and writes no file)."""
+
+    def append(self, ligne: LigneDossier, /) -> None: ...
+    def __iter__(self) -> Iterator[LigneDossier]: ...
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Programmation:
     exercice: int
@@ -193,7 +201,7 @@ class Programmation:
     engagements: Engagements
     # in path order; without ``lignes_retenues``, only ecartes and dérogations. Beyond some 5 000 lines,
     # read back from a temporary file at each pass (:class:`~cdv_prog.files.spill.SpillList`): iterate, never index
-    dossiers: tuple[LigneDossier, ...] | SpillList[LigneDossier]
+    dossiers: tuple[LigneDossier, ...] | Lignes
     lignes_retenues: bool = True  # ``dossiers`` lists the eligible dossiers too (the formats that show them)
 
     @property
@@ -239,6 +247,7 @@ class Calcul:
         historique: Historique | None = None,
         suivants: HistoriqueDossiers | None = None,
         lignes_retenues: bool = True,
+        lignes: Callable[[], Lignes] = list,
     ):
         self.regles = regles
         self.exercice = exercice
@@ -247,7 +256,7 @@ class Calcul:
         self.repartitions = Repartitions(regles)
         self.engagements = EngagementsCpo(exercice, regles, suivants=suivants)  # suivants: the CPO's later dossiers
         self.cpo: list[DossierAnterieur] = []  # the eligible CPO dossiers' records, for the programmation rules
-        self.lignes: SpillList[LigneDossier] = SpillList()  # beyond 5 000 lines, on disk (memory bounded)
+        self.lignes = lignes()  # cdv programmation's: on disk beyond 5 000 lines (files.spill), memory bounded
         self.lignes_retenues = lignes_retenues
         self._constats: dict[tuple[str, str, str, str, str], Constat] = {}  # each failed rule's constat, once
 
@@ -290,7 +299,7 @@ class Calcul:
             tuple(evaluer_programmation(ctx)),
             tuple(self.repartitions.resultat()),
             self.engagements.resultat(),
-            self.lignes if self.lignes.sur_disque else tuple(self.lignes),
+            self.lignes if getattr(self.lignes, "sur_disque", 0) else tuple(self.lignes),
             self.lignes_retenues,
         )
 
@@ -302,14 +311,15 @@ def calculer(
     historique: Historique | None = None,
     suivants: HistoriqueDossiers | None = None,
     lignes_retenues: bool = True,
+    lignes: Callable[[], Lignes] = list,
 ) -> Programmation:
     """The programmation of ``exercice`` from its reports (in path order), with the history if given.
 
     ``suivants``: an index holding the dossiers of later exercices (the CPO's
     commitments use their real later dossiers, :mod:`.engagements`).
-    ``lignes_retenues``: as for :class:`Calcul`.
+    ``lignes_retenues``, ``lignes``: as for :class:`Calcul`.
     """
-    calcul = Calcul(regles, exercice, historique, suivants, lignes_retenues)
+    calcul = Calcul(regles, exercice, historique, suivants, lignes_retenues, lignes)
     for report in reports:
         calcul.add(report)
     return calcul.resultat()
@@ -330,6 +340,7 @@ def calculer_exercice_unique(
     regles: JeuDeRegles,
     historique: HistoriqueDossiers | None = None,
     lignes_retenues: bool = True,
+    lignes: Callable[[], Lignes] = list,
 ) -> Programmation:
     """The programmation of the one exercice the reports share, streaming.
 
@@ -345,7 +356,7 @@ def calculer_exercice_unique(
             pending.append(report)
             if report.exercice is not None:
                 vue = historique.vue(report.exercice) if historique is not None else None
-                calcul = Calcul(regles, report.exercice, vue, historique, lignes_retenues)
+                calcul = Calcul(regles, report.exercice, vue, historique, lignes_retenues, lignes)
                 for held in pending:
                     calcul.add(held)
                 pending = []
