@@ -83,23 +83,14 @@ class Chemins(Sequence[Path]):
     def tranche(self, debut: int, fin: int) -> list[str]:
         """The texts of the paths ``debut`` to ``fin`` (excluded): a chunk of the batch, sent to a process as
         text (a ``Path`` is built, pickled and rebuilt for nothing: the checks read the text, issue 17)."""
-        fins = self._fins
-        fin = min(fin, len(fins))
-        if debut >= fin:
-            return []
-        data = self._data
-        start = fins[debut - 1] if debut > 0 else 0
-        out = []
-        for i in range(debut, fin):
-            end = fins[i]
-            out.append(os.fsdecode(data[start:end]))
-            start = end
-        return out
+        return list(self.textes(debut, fin))
 
-    def textes(self) -> Iterator[str]:
-        """Each path as its text (``str`` of the ``Path``), without building the ``Path``."""
-        data, start = self._data, 0
-        for end in self._fins:
+    def textes(self, debut: int = 0, fin: int | None = None) -> Iterator[str]:
+        """Each path as its text (``str`` of the ``Path``), without building the ``Path``; ``debut`` to ``fin``
+        (excluded) for a part of them."""
+        fins = self._fins[debut:fin]
+        data, start = self._data, (self._fins[debut - 1] if 0 < debut <= len(self._fins) else 0)
+        for end in fins:
             yield os.fsdecode(data[start:end])
             start = end
 

@@ -121,8 +121,9 @@ def _entree_visee(target: Path, real: str, exists: bool, inputs: Iterable[Path])
         cible = os.stat(target) if exists else None
     except OSError:  # a broken link: no input is that file
         cible = None
-    chemins = getattr(inputs, "textes", None)  # files.dossiers.Chemins: the paths' text, no Path built
-    for texte in chemins() if callable(chemins) else map(str, inputs):
+    from cdv_prog.files.dossiers import textes  # a batch's paths as text, no Path built
+
+    for texte in textes(inputs):
         try:
             st: os.stat_result | None = os.lstat(texte)
         except OSError:

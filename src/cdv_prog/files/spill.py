@@ -28,7 +28,7 @@ BLOC = 2_000  # items written to disk at a time
 class SpillList(Generic[T]):
     """Items appended in order, iterated in that order as many times as asked (passes may interleave).
 
-    ``len``, ``bool`` and iteration as a list; no indexing. Beyond ``en_memoire`` items, blocks of
+    ``len`` (so ``bool``) and iteration as a list; no indexing. Beyond ``en_memoire`` items, blocks of
     ``bloc`` items are pickled to a temporary file and read back at each pass, with ``os.pread``
     at their own offsets: two passes under way at once do not disturb each other.
     """
@@ -77,9 +77,6 @@ class SpillList(Generic[T]):
 
     def __len__(self) -> int:
         return self._n
-
-    def __bool__(self) -> bool:
-        return self._n > 0
 
     def __iter__(self) -> Iterator[T]:
         yield from self._tete

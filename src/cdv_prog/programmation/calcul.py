@@ -207,7 +207,26 @@ class Programmation:
     @property
     def ecartes(self) -> list[LigneDossier]:
         """Inéligible and invalide dossiers: counted and listed apart, never in the retained totals."""
-        return [d for d in self.dossiers if d.verdict != "eligible"]
+        return list(self.ecartees())
+
+    def ecartees(self) -> Iterator[LigneDossier]:
+        """:attr:`ecartes` one at a time (the lines may be read back from disk: never all held)."""
+        return (d for d in self.dossiers if d.verdict != "eligible")
+
+    def retenues(self) -> Iterator[LigneDossier]:
+        """The eligible lines, one at a time: every éligible dossier's with ``lignes_retenues``, else the
+        dérogations'."""
+        return (d for d in self.dossiers if d.verdict == "eligible")
+
+    @property
+    def n_ecartes(self) -> int:
+        """How many lines :meth:`ecartees` gives, from the summary (every set-aside dossier has its line)."""
+        return self.resume.ineligible + self.resume.invalide
+
+    @property
+    def n_retenues(self) -> int:
+        """How many lines :meth:`retenues` gives, from the summary (no pass over the lines)."""
+        return self.resume.eligible if self.lignes_retenues else self.resume.par_derogation
 
     @property
     def par_derogation(self) -> list[LigneDossier]:

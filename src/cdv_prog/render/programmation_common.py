@@ -152,7 +152,7 @@ class TotauxGeneraux:
         zero = Decimal(0)
         demande = sum((sum(d.demande.values(), zero) for d in prog.dossiers if d.demande is not None), zero)
         retenu = sum(
-            (sum(d.retenu.values(), zero) for d in prog.dossiers if d.verdict == "eligible" and d.retenu is not None),
+            (sum(d.retenu.values(), zero) for d in prog.retenues() if d.retenu is not None),
             zero,
         )
         return cls(demande, retenu, sum((f.droit_commun for f in prog.financeurs), zero))

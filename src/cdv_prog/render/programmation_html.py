@@ -273,10 +273,9 @@ def _defi(d: LigneDossier, regles: JeuDeRegles) -> str:
 def _actions(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
     """The retained actions in reading order: each financeur's retained amount and the total, then the totals
     (the section's text in pieces, a row each)."""
-    # counted, then written a line at a time: the lines of a big programmation are read back from disk at
-    # each pass (files.spill), never all held (100 000 dossiers: some 300 MB as a list, issue 17)
-    n = sum(1 for d in prog.dossiers if d.verdict == "eligible")
-    retenues = (d for d in prog.dossiers if d.verdict == "eligible")
+    # written a line at a time: the lines of a big programmation are read back from disk at each pass
+    # (files.spill), never all held (100 000 dossiers: some 300 MB as a list, issue 17)
+    n = prog.n_retenues
     head = f"<section><h2>Actions retenues ({n})</h2>"
     if not n:
         yield head + "<p>Aucune.</p></section>"
@@ -288,7 +287,9 @@ def _actions(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
         "Regroupées par défi et par quartier dans les répartitions plus bas."
     )
     yield head
-    yield from table_morceaux(headers, _lignes_actions(retenues, ordre, regles), caption, classe="actions cartes")
+    yield from table_morceaux(
+        headers, _lignes_actions(prog.retenues(), ordre, regles), caption, classe="actions cartes"
+    )
     yield "</section>"
 
 
@@ -346,14 +347,14 @@ def motifs_html(d: LigneDossier, regles: JeuDeRegles) -> list[str]:
 
 def _ecartes(prog: Programmation, regles: JeuDeRegles) -> Iterator[str]:
     """The set-aside dossiers (the section's text in pieces, a row each)."""
-    n = sum(1 for d in prog.dossiers if d.verdict != "eligible")  # as prog.ecartes, without the list
+    n = prog.n_ecartes
     if not n:
         yield "<section><h2>Dossiers écartés</h2><p>Aucun.</p></section>"
         return
     yield f"<section><h2>Dossiers écartés ({n})</h2>"
     yield from table_morceaux(
         ("Id", "Intitulé et porteur", "Verdict", ("Demandé", True), "Motifs"),
-        _lignes_ecartes((d for d in prog.dossiers if d.verdict != "eligible"), regles),
+        _lignes_ecartes(prog.ecartees(), regles),
         "Comptés à part, jamais dans les montants retenus.",
         classe="cartes",
     )
@@ -421,9 +422,7 @@ def _engagements(prog: Programmation, regles: JeuDeRegles) -> str:
 def _groupes(prog: Programmation, rep: Repartition) -> dict[str | None, list[str]]:
     """The ids of the retained actions in each row of the breakdown by quartier or by défi (none for others)."""
     out: dict[str | None, list[str]] = {}
-    for d in prog.dossiers:
-        if d.verdict != "eligible":
-            continue
+    for d in prog.retenues():
         keys: Sequence[str | None] = d.quartiers if rep.code == "quartiers" else [d.defi]
         for key in keys:
             out.setdefault(key, []).append(short(d.id) if d.id else "(sans id)")

@@ -221,7 +221,7 @@ def render(prog: Programmation, regles: JeuDeRegles, sortie: Sortie | None = Non
     totaux_dossiers[first_amount + len(codes) + 1] = generaux.retenu
     _ligne_total(ws, "Total", totaux_dossiers)
 
-    retenues = [d for d in prog.dossiers if d.verdict == "eligible"]
+    retenues = list(prog.retenues())
     ws = _sheet(
         wb,
         "Actions retenues",
