@@ -20,6 +20,7 @@ from typing import overload
 from pydantic import ValidationError
 
 from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.dossier_simple import dossier_simple
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
@@ -229,6 +230,9 @@ def read_dossier(
                 )
             ],
         )
+    simple = dossier_simple(data, regles)  # a usual dossier, built without pydantic's validation (issue 17)
+    if simple is not None:
+        return simple
     try:
         return Dossier.model_validate(data, context={"regles": regles})
     except ValidationError as exc:
