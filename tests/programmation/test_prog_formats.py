@@ -246,3 +246,6 @@ def test_html_is_written_a_section_at_a_time_the_same_bytes(prog_and_rules, monk
     rows = list(programmation_html.chunks(prog, rules))
     assert len(rows) > len(parts) and b"".join(rows) == b"".join(parts)
     assert any(r.startswith(b"<tr") and b"CPO" not in r and r.endswith(b"</tr>") for r in rows)
+    # the breakdowns too: their rows by quartier and by défi list the ids of the actions (MB at 100 000)
+    assert any(r.startswith(b"<tr") and b'<span class="ids">' in r for r in rows)
+    assert not any("Répartitions des montants".encode() in r and b'<span class="ids">' in r for r in rows)

@@ -429,32 +429,40 @@ def _groupes(prog: Programmation, rep: Repartition) -> dict[str | None, list[str
     return out
 
 
-def _repartition(prog: Programmation, rep: Repartition) -> str:
+def _repartition(prog: Programmation, rep: Repartition) -> Iterator[str]:
+    """One breakdown's title and table, a row at a time: the rows by quartier and by défi list the ids of
+    their actions (at 100 000 dossiers, MB of text: never held as one string, issue 17)."""
     groupes = _groupes(prog, rep) if rep.code in ("quartiers", "defis") else None
-    rows: list[Row] = []
-    for ligne in rep.lignes:
-        cells = [_t(ligne.libelle), _m(str(ligne.dossiers)), _m(euros(ligne.retenu))]
-        if groupes is not None:
-            ids = groupes.get(ligne.cle, [])
-            cells.append((", ".join(f'<span class="ids">{escape(i)}</span>' for i in ids), False))
-        rows.append((cells, "vide" if ligne.dossiers == 0 else ""))
     headers: list[str | tuple[str, bool]] = [rep.colonne, ("Dossiers", True), ("Retenu", True)]
     if groupes is not None:
         headers.append("Actions retenues")
-    return f"<h3>{escape(rep.titre)}</h3>" + table(headers, rows, rep.note)
+
+    def rows() -> Iterator[Row]:
+        for ligne in rep.lignes:
+            cells = [_t(ligne.libelle), _m(str(ligne.dossiers)), _m(euros(ligne.retenu))]
+            if groupes is not None:
+                ids = groupes.get(ligne.cle, [])
+                cells.append((", ".join(f'<span class="ids">{escape(i)}</span>' for i in ids), False))
+            yield cells, "vide" if ligne.dossiers == 0 else ""
+
+    yield f"<h3>{escape(rep.titre)}</h3>"
+    yield from table_morceaux(headers, rows(), rep.note)
 
 
-def _repartitions(prog: Programmation) -> str:
-    """The breakdowns: by quartier and by défi with the ids of their actions, the others side by side."""
-    avec_ids = [r for r in prog.repartitions if r.code in ("quartiers", "defis")]
-    autres = [r for r in prog.repartitions if r.code not in ("quartiers", "defis")]
-    return (
-        "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
-        + "".join(_repartition(prog, r) for r in avec_ids)
-        + '<div class="paires">'
-        + "".join(f"<div>{_repartition(prog, r)}</div>" for r in autres)
-        + "</div></section>"
-    )
+def _repartitions(prog: Programmation) -> Iterator[str]:
+    """The breakdowns: by quartier and by défi with the ids of their actions, the others side by side;
+    in pieces (:func:`_repartition`)."""
+    yield "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
+    for r in prog.repartitions:
+        if r.code in ("quartiers", "defis"):
+            yield from _repartition(prog, r)
+    yield '<div class="paires">'
+    for r in prog.repartitions:
+        if r.code not in ("quartiers", "defis"):
+            yield "<div>"
+            yield from _repartition(prog, r)
+            yield "</div>"
+    yield "</div></section>"
 
 
 def render_text(
@@ -494,7 +502,7 @@ def _parties(
     yield _ecartes(prog, regles)
     yield (_constats(prog, regles),)
     yield (_engagements(prog, regles),)
-    yield (_repartitions(prog),)
+    yield _repartitions(prog)
 
 
 _CORPS = "\x00corps\x00"  # where the body goes in the page (no page has a NUL character)
