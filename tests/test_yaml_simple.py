@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdv_prog.files.loader import LoadFailed, load_yaml_text
-from cdv_prog.files.yaml_simple import lire_simple
+from cdv_prog.files.yaml_simple import _hors, _hors_texte, lire_simple
 
 REPO = Path(__file__).parents[1]
 PROFONDEURS = st.sampled_from([None, 0, 1, 2, 3])
@@ -411,6 +411,43 @@ def test_accepted(text: str, expected: dict[str, Any]) -> None:
     result = lire_simple(text)
     assert result is not None
     assert _same(result[0], expected), result[0]
+
+
+# the characters around every bound of what a line may hold: control, DEL and C1, no-break space, the
+# end of Latin-1, surrogates, private use, the Unicode separators, the byte-order mark, non-characters
+_BORNES = "\x00\x09\x0a\x0d\x1f\x20\x7e\x7f\x85\x9f\xa0\xe9\xff\u0100\u2019\u2028\u2029\ud7ff\ud800"
+_BORNES += "\udfff\ue000\ufeff\ufffd\ufffe\uffff\U00010000\U0010ffff"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(_BORNES) | st.characters(), max_size=40))
+def test_whole_text_look_is_the_line_by_line_one(text: str) -> None:
+    # _hors_texte looks at a Latin-1 text as bytes: it must refuse exactly the texts a line of which _hors refuses
+    assert _hors_texte(text) == any(_hors(line) for line in text.split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("ch", "refused"),
+    [
+        ("\x1f", True),
+        (" ", False),
+        ("~", False),
+        ("\x7f", True),
+        ("\x9f", True),
+        ("\xa0", False),
+        ("\xff", False),
+        ("\u0100", False),
+        ("\u2028", True),
+        ("\ufeff", True),
+        ("\ufffd", False),
+        ("\ufffe", True),
+    ],
+)
+def test_whole_text_look_bounds(ch: str, refused: bool) -> None:
+    # each side of a bound, in a Latin-1 text and in one that is not (the ’ makes it UCS-2)
+    for text in (f"a: x{ch}y\nb: 1\n", f"a: l’x{ch}y\nb: 1\n"):
+        assert _hors_texte(text) is refused, (ch, text)
+        assert (lire_simple(text) is None) is refused, (ch, text)
 
 
 def _nested(levels: int) -> str:

@@ -56,6 +56,23 @@ def _hors(line: str) -> bool:
     return False
 
 
+# what a Latin-1 text (French without typographic quotes: the usual case) may hold: the line feed, and the
+# characters :func:`_hors` accepts below U+0100
+_LATIN1_LUS = bytes([0x0A, *range(0x20, 0x7F), *range(0xA0, 0x100)])
+
+
+def _hors_texte(text: str) -> bool:
+    """A line of ``text`` holds a character the subset never reads (:func:`_hors`).
+
+    A Latin-1 text is looked at as bytes, each one once; another (a ’, an œ, a €) is looked at by
+    ``isprintable`` (stricter: the lines it refuses are looked at again, one by one).
+    """
+    try:
+        return bool(text.encode("latin-1").translate(None, _LATIN1_LUS))
+    except UnicodeEncodeError:
+        return not text.replace("\n", "").isprintable() and any(_hors(line) for line in text.split("\n"))
+
+
 class _Refus(Exception):
     """The text steps outside the subset: the full loader reads it."""
 
@@ -71,12 +88,10 @@ def lire_simple(text: str, profondeur: int | None = None) -> tuple[Any, dict[Pat
     """
     if "&" in text:
         profondeur = None
+    if _hors_texte(text):
+        return None
     lignes: list[Ligne] = []
-    numero = 0
-    for line in text.split("\n"):
-        numero += 1
-        if not line.isprintable() and _hors(line):
-            return None  # (isprintable: a quick look, stricter than libyaml — a no-break space is looked at again)
+    for numero, line in enumerate(text.split("\n"), 1):
         content = line.lstrip(" ")
         if not content or content[0] == "#":
             continue
