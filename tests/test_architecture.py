@@ -132,6 +132,33 @@ def test_no_import_circle_at_import_time() -> None:
             visit(module)
 
 
+# the first step toward a check that does not import pydantic (issue 17, README « Performances »): the domain's
+# words, amounts, findings and dérogations are plain Python; the models' field types are in core/champs.py
+SANS_PYDANTIC = ("cdv_prog.core.vocab", "cdv_prog.core.money", "cdv_prog.core.findings", "cdv_prog.core.derogations")
+
+
+@pytest.mark.parametrize("start", SANS_PYDANTIC)
+def test_words_amounts_and_findings_import_no_pydantic(start: str) -> None:
+    """Neither these modules nor any they import at import time (TYPE_CHECKING aside) imports pydantic."""
+    paths = dict(MODULES)
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        for name, _, runtime in _imports(paths[module], module):
+            if not runtime:
+                continue
+            assert name.split(".")[0] not in ("pydantic", "pydantic_core"), f"{module} importe {name}"
+            while name and name not in paths:
+                name = name.rpartition(".")[0]
+            if name:
+                todo.append(name)
+    assert start in seen
+
+
 def test_only_the_arbitrage_solver_imports_highspy() -> None:
     """HiGHS (``highspy``) is the solver of ``cdv arbitrage``: one module imports it, no other command pays for it."""
     importers = sorted(

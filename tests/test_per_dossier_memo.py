@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from cdv_prog.core import engine, money
+from cdv_prog.core import champs, engine, money
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.engine import constat
 from cdv_prog.core.findings import Constat
@@ -57,12 +57,12 @@ def test_euros_remembered_gives_the_same_text(amount: Decimal, shown: str) -> No
 
 def test_integer_amounts_remembered_are_the_parsed_ones() -> None:
     for value in (0, 1150, 12150, 10**12):
-        assert money.valider_montant(value) == money.parse_amount(value)
-        assert str(money.valider_montant(value)) == str(money.parse_amount(value))  # same exponent
+        assert champs.valider_montant(value) == money.parse_amount(value)
+        assert str(champs.valider_montant(value)) == str(money.parse_amount(value))  # same exponent
     for bad in (-5, 10**12 + 1, True):
         for _ in range(2):  # refused again, never remembered
             with pytest.raises(Exception, match="montant"):
-                money.valider_montant(bad)
+                champs.valider_montant(bad)
 
 
 @pytest.mark.parametrize("day", [dt.date(2025, 1, 5), dt.date(2024, 12, 31), dt.date(1999, 2, 28)])

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from cdv_prog.core.champs import CodeFinanceur
 from cdv_prog.core.historique import DossierAnterieur, Historique, disponible, precedent
-from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR_FR, CodeFinanceur, TypePorteur
+from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR_FR, TypePorteur
 
 if TYPE_CHECKING:
     from cdv_prog.core.context import Contexte

@@ -19,9 +19,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from cdv_prog.core.champs import Code, CodeAxe, CodeDefi, CodeFinanceur, CodeQuartier, Montant, Texte
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, ANNEES, annee_invalide
-from cdv_prog.core.money import ZERO, Montant
-from cdv_prog.core.vocab import Code, CodeAxe, CodeDefi, CodeFinanceur, CodeQuartier, Texte, TypePorteur
+from cdv_prog.core.money import ZERO
+from cdv_prog.core.vocab import TypePorteur
 
 
 class _Strict(BaseModel):

@@ -19,7 +19,7 @@ present; text, lists, mappings, booleans and integers of exactly their type
 (strict mode: no ``True`` for ``1``, no ``"1"`` for ``1``); codes in their
 written form and known to the rule set; dates as a YAML date or a text that
 :func:`~cdv_prog.core.dossier.lire_date` reads; amounts that
-:func:`~cdv_prog.core.money.valider_montant` reads. Anything else is declined.
+:func:`~cdv_prog.core.champs.valider_montant` reads. Anything else is declined.
 A property test holds it to pydantic on generated and mangled dossiers, both
 sides of every bound (``tests/test_dossier_simple.py``).
 """
@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from cdv_prog.core.champs import valider_montant
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN
 from cdv_prog.core.dossier import Action, BilanPrecedent, Budget, Cpo, Dossier, Financement, Porteur, lire_date
-from cdv_prog.core.money import ZERO, valider_montant
+from cdv_prog.core.money import ZERO
 from cdv_prog.core.vocab import CODE_PATTERN, HORS_QPV, OPTIONAL_REFERENTIELS, TYPES_PORTEUR
 
 if TYPE_CHECKING:

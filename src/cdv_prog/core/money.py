@@ -1,17 +1,14 @@
 """Exact amounts: parsing the forms people type, and French display.
 
 Money is ``Decimal`` everywhere, with at most two decimals; binary floats are
-refused as input and never used in computations.
+refused as input and never used in computations. No pydantic here: the amount
+field of the models is :data:`cdv_prog.core.champs.Montant`.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated
-
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from cdv_prog.core.texte import short
 
@@ -203,29 +200,3 @@ def montant_texte(value: Decimal) -> str:
     For the values that must be re-read exactly (the parameters of a report, ``docs/rapport.md``).
     """
     return format(value, "f")
-
-
-# --------------------------------------------------------------------------- the pydantic type
-
-
-def valider_montant(value: object) -> Decimal:
-    if type(value) is int:  # the common case (``montant: 12150``): the same amount for the same integer
-        amount = _ENTIERS.get(value)
-        if amount is not None:
-            return amount
-    try:
-        amount = parse_amount(value)
-    except AmountError as exc:
-        raise PydanticCustomError("montant", str(exc)) from None
-    if type(value) is int:
-        if len(_ENTIERS) >= 4096:
-            _ENTIERS.clear()
-        _ENTIERS[value] = amount
-    return amount
-
-
-_ENTIERS: dict[int, Decimal] = {}  # integer amounts already parsed (a Decimal is immutable: shared safely)
-
-
-Montant = Annotated[Decimal, BeforeValidator(valider_montant)]
-"""An amount field of a model (dossier, rule parameter): parsed by :func:`parse_amount`."""

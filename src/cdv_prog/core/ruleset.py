@@ -16,11 +16,12 @@ from typing import Annotated, Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
+from cdv_prog.core.champs import Code
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, Dated, annee_invalide
 from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.findings import Resultat, RuleProblem
-from cdv_prog.core.vocab import Code, Gravite, GroupeFinanceur, Nature, Portee, StatutQuartier, normaliser
+from cdv_prog.core.vocab import Gravite, GroupeFinanceur, Nature, Portee, StatutQuartier, normaliser
 
 Texte = Annotated[str, Field(min_length=1)]
 

@@ -3,8 +3,9 @@
 Everything that names a thing of the contrat de ville the same way in several
 places lives here: the verdicts and statuts and their French labels, the
 groupes of financeurs, the types of porteur, the dossier-only quartier code
-``hors-qpv``, the shape of a code, the code types checked against the rule
-set's référentiels, and the « vouliez-vous dire » suggestion.
+``hors-qpv``, the shape of a code, and the « vouliez-vous dire » suggestion. No pydantic here: the
+field types of the models (codes checked against the référentiels, texts) are in
+:mod:`cdv_prog.core.champs`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
-from pydantic_core import PydanticCustomError
+from typing import Literal
 
 Statut = Literal["ok", "echec", "sans-objet"]
 Gravite = Literal["bloquant", "avertissement", "information"]
@@ -89,8 +87,7 @@ TYPES_PORTEUR_FR: dict[str, str] = {
 }
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
-Code = Annotated[str, Field(pattern=CODE_PATTERN, max_length=80)]
-Texte = Annotated[str, Field(min_length=1, max_length=2000)]
+CODE_MAX = 80  # characters of a code, at most
 
 
 def suggest(word: object, known: Iterable[str]) -> str:
@@ -101,16 +98,16 @@ def suggest(word: object, known: Iterable[str]) -> str:
     return f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
 
 
-_CODE_RE = re.compile(CODE_PATTERN)
+CODE_RE = re.compile(CODE_PATTERN)
 
 
 def code_corrige(value: str) -> str | None:
     """``value`` written as a code (lower case, no accent, a hyphen for a space), or None if it cannot be."""
-    if len(value) > 80:
+    if len(value) > CODE_MAX:
         return None
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[\s_'’]+", "-", ascii_text.strip().lower()).strip("-")
-    return text if _CODE_RE.match(text) else None
+    return text if CODE_RE.match(text) else None
 
 
 def indication_code(value: str, known: Iterable[str] = ()) -> str:
@@ -127,56 +124,6 @@ def indication_code(value: str, known: Iterable[str] = ()) -> str:
 
 # Référentiels a rule set may leave out: without them, their codes are not checked.
 OPTIONAL_REFERENTIELS = ("defis", "axes")
-
-
-def _written(section: str, label: str) -> BeforeValidator:
-    """Validator: a code with capitals, accents or spaces (``Ville``) says how codes are written.
-
-    With the rule set as validation context, the hint names the closest known code.
-    """
-
-    def check(value: object, info: ValidationInfo) -> object:
-        if not isinstance(value, str) or _CODE_RE.match(value) or len(value) > 80:
-            return value
-        regles = (info.context or {}).get("regles")
-        known = list(getattr(regles, section)) if regles is not None else []
-        if section == "quartiers" and known:
-            known.append(HORS_QPV)
-        raise PydanticCustomError(
-            "code_mal_ecrit",
-            "{label} « {value} » mal écrit : {hint}",
-            {"label": label, "value": value, "hint": indication_code(value, known)},
-        )
-
-    return BeforeValidator(check)
-
-
-def _known(section: str, label: str) -> AfterValidator:
-    """Validator: the code must exist in the rule set passed as validation context (``regles``)."""
-
-    def check(value: str, info: ValidationInfo) -> str:
-        regles = (info.context or {}).get("regles")
-        if regles is None:
-            return value
-        known = getattr(regles, section)
-        if not known and section in OPTIONAL_REFERENTIELS:
-            return value
-        if value not in known and not (section == "quartiers" and value == HORS_QPV):
-            codes = sorted(known) + ([HORS_QPV] if section == "quartiers" else [])
-            raise PydanticCustomError(
-                "code_inconnu",
-                "{label} inconnu « {value} »{hint} ; codes connus : {codes}",
-                {"label": label, "value": value, "hint": suggest(value, codes), "codes": ", ".join(codes)},
-            )
-        return value
-
-    return AfterValidator(check)
-
-
-CodeFinanceur = Annotated[Code, _written("financeurs", "financeur"), _known("financeurs", "financeur")]
-CodeQuartier = Annotated[Code, _written("quartiers", "quartier"), _known("quartiers", "quartier")]
-CodeDefi = Annotated[Code, _written("defis", "défi"), _known("defis", "défi")]
-CodeAxe = Annotated[Code, _written("axes", "axe transversal"), _known("axes", "axe transversal")]
 
 
 @functools.lru_cache(maxsize=4096)  # every dossier's lines name the same few dispositifs (issue 17)

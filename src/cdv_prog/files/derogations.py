@@ -24,10 +24,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cdv_prog.core.champs import Texte
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN
 from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.dossier import Date
-from cdv_prog.core.vocab import Texte
 from cdv_prog.files.messages import known_keys, message_fr
 
 SECTION = "derogations"

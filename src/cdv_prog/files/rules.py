@@ -23,6 +23,7 @@ from typing import Annotated, Any, cast
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from cdv_prog import kinds
+from cdv_prog.core.champs import Code
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ALWAYS, ANNEE_MIN, Dated, annee_invalide, is_dated
 from cdv_prog.core.findings import RuleProblem, format_path
@@ -40,7 +41,7 @@ from cdv_prog.core.ruleset import (
     SousEnveloppe,
 )
 from cdv_prog.core.texte import short
-from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Code, Gravite, Portee, normaliser, suggest
+from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Gravite, Portee, normaliser, suggest
 from cdv_prog.files.derogations import build_derogations
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
 from cdv_prog.files.messages import known_keys, message_fr

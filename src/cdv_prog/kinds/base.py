@@ -17,9 +17,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from cdv_prog.core.champs import Code, CodeFinanceur, CodeQuartier, Montant
 from cdv_prog.core.context import Contexte, ContexteProgrammation
-from cdv_prog.core.money import Montant
-from cdv_prog.core.vocab import Code, CodeFinanceur, CodeQuartier, GroupeFinanceur, suggest
+from cdv_prog.core.vocab import GroupeFinanceur, suggest
 
 
 class Parametres(BaseModel):

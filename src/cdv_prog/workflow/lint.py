@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from cdv_prog.core.champs import valider_montant
 from cdv_prog.core.dated import Dated, annee_invalide
 from cdv_prog.core.findings import RuleProblem, format_path
-from cdv_prog.core.money import euros, percent, valider_montant
+from cdv_prog.core.money import euros, percent
 from cdv_prog.core.ruleset import TOUT, Enveloppe, JeuDeRegles, Regle, SousEnveloppe
 from cdv_prog.core.texte import short
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
-from cdv_prog.core.money import valider_montant
+from cdv_prog.core.champs import valider_montant
 from cdv_prog.core.report import RAPPORT_FORMAT
 from cdv_prog.core.vocab import HORS_QPV, NATURES, Portee
 from cdv_prog.kinds.base import valider_fraction

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from cdv_prog.core.champs import valider_montant
 from cdv_prog.core.conditions import Condition, phrase, types_porteur_fr
 from cdv_prog.core.dated import ALWAYS, Dated
-from cdv_prog.core.money import euros, nombre_json, percent, valider_montant
+from cdv_prog.core.money import euros, nombre_json, percent
 from cdv_prog.core.ruleset import JeuDeRegles, RuleKind
 from cdv_prog.kinds.base import valider_fraction
 
