@@ -258,6 +258,11 @@ def medians(times: Mapping[str, list[float]]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def par_tour(mesures: list[float], plancher: list[float]) -> list[float]:
+    """The ratio of each round: a command's time over the floor's time in the same round."""
+    return [m / f for m, f in zip(mesures, plancher, strict=True)]
+
+
 def digest(cmd: list[str], cwd: Path) -> str:
     proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True)
     return hashlib.sha256(proc.stdout).hexdigest()
@@ -411,7 +416,8 @@ def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: 
     }
     for cmd in commands.values():  # warm-up: page cache, .pyc files
         wall(cmd, REPO)
-    med = medians(alternate(commands, rounds, REPO, repeat={"one": one_runs}))
+    times = alternate(commands, rounds, REPO, repeat={"one": one_runs})
+    med = medians(times)
 
     result: dict[str, Any] = {"machine": machine(), "n": n, "rounds": rounds, "one_runs": one_runs, "lots": {}}
     for name, lot in lots.items():
@@ -424,6 +430,10 @@ def measure(work: Path, *, n: int, rounds: int, one_runs: int, big: int, mixed: 
             "jobs2": med[f"{name}.jobs2"],
             "ratio_jobs1": med[f"{name}.jobs1"] / floor,
             "ratio_jobs2": med[f"{name}.jobs2"] / floor,
+            # each round's own ratio (cdv and the floor run in the same round): on a machine whose speed
+            # drifts, their spread says how far the ratio of the medians can be trusted
+            "par_tour_jobs1": par_tour(times[f"{name}.jobs1"], times[f"{name}.floor"]),
+            "par_tour_jobs2": par_tour(times[f"{name}.jobs2"], times[f"{name}.floor"]),
             "identical": identical[name],
         }
     result["one"] = med["one"]
@@ -468,6 +478,9 @@ def report(result: Mapping[str, Any]) -> None:
                 f"  cdv check --format json -j {jobs}     {row[f'jobs{jobs}']:6.2f} s   {ratio:4.2f} × plancher"
                 f"   (objectif ≤ {target}) {mark(ratio, target)}"
             )
+            tours = row.get(f"par_tour_jobs{jobs}", [])
+            if len(tours) > 1:
+                print(f"    rapport de chaque tour : {', '.join(f'{t:4.2f}' for t in tours)}")
         if "moities" in row:
             print(
                 f"  deux -j 1 côte à côte (moitiés)  {row['moities']:6.2f} s   {row['ratio_moities']:4.2f} × plancher"

@@ -74,10 +74,12 @@ def rows(
     n = pair["dossiers"]
     for jobs in (1, 2):
         ratio, target = pair[f"ratio_jobs{jobs}"], TARGETS[f"jobs{jobs}"]
+        tours = pair.get(f"par_tour_jobs{jobs}", [])
+        spread = f" ; par tour : {fr(min(tours))} à {fr(max(tours))} ×" if len(tours) > 1 else ""
         out.append(
             (
                 f"`cdv check --jobs {jobs} --format json` / plancher, lot du pair de {n}",
-                f"{fr(ratio)} × ({fr(pair[f'jobs{jobs}'])} s / {fr(pair['floor'])} s)",
+                f"{fr(ratio)} × ({fr(pair[f'jobs{jobs}'])} s / {fr(pair['floor'])} s{spread})",
                 f"≤ {fr(target, 1)} ×",
                 mark(ratio, target),
             )

@@ -132,6 +132,21 @@ def test_table_rows_judge_each_measure() -> None:
     assert len(lines) == 2 + len(table) and all(line.count(" | ") == 3 for line in lines[2:])
 
 
+def test_table_rows_say_the_spread_of_the_rounds() -> None:
+    """The ratio of each round beside the ratio of the medians; ✓/✗ still judges the latter."""
+    r = _results()
+    r["check"]["lots"]["pair"]["par_tour_jobs1"] = [1.22, 1.59, 1.05]
+    r["check"]["lots"]["pair"]["par_tour_jobs2"] = [0.8]  # one round: nothing more to say
+    table = tableau.rows(r["check"], None, None, None, r["cache"])
+    verdicts = {measure: (now, sign) for measure, now, _, sign in table}
+    assert verdicts["`cdv check --jobs 1 --format json` / plancher, lot du pair de 10"] == (
+        "1,10 × (2,20 s / 2,00 s ; par tour : 1,05 à 1,59 ×)",
+        "✓",
+    )
+    assert verdicts["`cdv check --jobs 2 --format json` / plancher, lot du pair de 10"][0] == "0,80 × (1,60 s / 2,00 s)"
+    assert tableau.bench_check.par_tour([3.0, 4.0], [2.0, 2.0]) == [1.5, 2.0]
+
+
 def test_table_row_of_publicodes_when_measured() -> None:
     r = _results()
     publicodes = {
@@ -155,6 +170,7 @@ def test_bench_check_runs_on_a_tiny_lot(tmp_path: Path) -> None:
     pair = result["lots"]["pair"]
     assert pair["dossiers"] == 3 and pair["identical"] is True
     assert pair["ratio_jobs1"] == pytest.approx(pair["jobs1"] / pair["floor"])
+    assert pair["par_tour_jobs1"] == [pytest.approx(pair["jobs1"] / pair["floor"])]  # one round: its own ratio
     assert "× plancher" in out.stdout and "objectif ≤ 1.2" in out.stdout
     # the ceiling of --jobs 2: two --jobs 1 side by side, each on half the lot
     assert pair["ratio_moities"] == pytest.approx(pair["moities"] / pair["floor"])
