@@ -18,6 +18,7 @@ import pytest
 
 from cdv_prog import __version__
 from cdv_prog.core.money import montant_texte
+from cdv_prog.core.valeurs import Valeurs
 from cdv_prog.files.rules import load_rules
 from cdv_prog.render.check_json import FORMAT, champs, parametres
 from cdv_prog.workflow.schema import RAPPORT_FORMAT
@@ -185,7 +186,8 @@ def test_no_parameters_without_rule_or_exercice(regles) -> None:
 
 
 def test_parameters_read_as_pydantic_dumps_them(regles) -> None:
-    """Every rule's parameters, every year of the period: as ``model_dump(by_alias=True)`` gives them."""
+    """Every rule's parameters, every year of the period, as the engine keeps them (``Valeurs``): as
+    ``model_dump(by_alias=True)`` gives the validated model, nested models included."""
     from pydantic import BaseModel
 
     def dump(value: Any) -> Any:  # the former way: pydantic's serializer, nested models included
@@ -197,7 +199,9 @@ def test_parameters_read_as_pydantic_dumps_them(regles) -> None:
             return {k: dump(v) for k, v in value.items()}
         return value
 
-    def deep(value: Any) -> Any:  # champs, down to the plain values
+    def deep(value: Any) -> Any:  # what the report writes, down to the plain values
+        if isinstance(value, Valeurs):
+            return {k: deep(v) for k, v in value.champs_json().items()}
         if isinstance(value, BaseModel):
             return {k: deep(v) for k, v in champs(value).items()}
         if isinstance(value, list):
@@ -210,10 +214,13 @@ def test_parameters_read_as_pydantic_dumps_them(regles) -> None:
     seen = 0
     for regle in (*regles.regles.values(), *regles.programmation.values()):
         for exercice in range(first, last + 1):
-            model, _ = regle.parametres(exercice, regles)
-            if model is not None:
-                assert deep(model) == dump(model), (regle.id, exercice)
-                assert list(champs(model)) == list(model.model_dump(by_alias=True)), regle.id
+            valeurs, _ = regle.parametres(exercice, regles)
+            if valeurs is not None:
+                bruts = {k: d.at(exercice) for k, d in regle.parametres_bruts.items()}
+                model = regle.kind.Parametres.model_validate(bruts, context={"regles": regles})
+                assert deep(valeurs) == dump(model), (regle.id, exercice)
+                assert list(valeurs.champs_json()) == list(model.model_dump(by_alias=True)), regle.id
+                assert deep(champs(model)) == dump(model), (regle.id, exercice)
                 seen += 1
     assert seen > 50
 

@@ -23,7 +23,7 @@ from cdv_prog.core.ruleset import JeuDeRegles, Regle
 from cdv_prog.core.vocab import Statut, Verdict
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from cdv_prog.core.valeurs import Valeurs
 
 
 def evaluer_regle(regle: Regle, ctx: Contexte) -> Constat:
@@ -114,14 +114,14 @@ class _Etape:
         self.condition = None if condition.vide else condition.epreuve(regles)  # its ``si:`` (non_applicable)
         self.hypotheses = condition.finance_n_1 is not None
         self.historique = lit_historique(regle)
-        self.params: BaseModel | None = None  # read when a dossier first reaches them (:meth:`parametres`)
+        self.params: Valeurs | None = None  # read when a dossier first reaches them (:meth:`parametres`)
         self.fixe: Constat | None = None  # the constat of a rule without parameters for the exercice
         self.verifier = regle.kind.verifier
         self.conseil = f". {regle.conseil}" if regle.conseil else None
         # one table per statut, keyed by message; "raison" keyed by the reason a ``si:`` gives
         self.constats: dict[str, dict[str, Constat]] = {"ok": {}, "echec": {}, "sans-objet": {}, "raison": {}}
 
-    def parametres(self) -> BaseModel | None:
+    def parametres(self) -> Valeurs | None:
         """The rule's parameters in force, read once (as :func:`appliquer` reads them); None: :attr:`fixe` says why."""
         params, missing = self.regle.parametres(self.exercice, self.regles)
         if params is None:

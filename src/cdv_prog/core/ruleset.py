@@ -21,6 +21,7 @@ from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, Dated, annee_invalide
 from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.findings import Resultat, RuleProblem
+from cdv_prog.core.valeurs import Valeurs, depuis_modele
 from cdv_prog.core.vocab import Gravite, GroupeFinanceur, Nature, Portee, StatutQuartier, normaliser
 
 Texte = Annotated[str, Field(min_length=1)]
@@ -221,10 +222,13 @@ class Regle:
     titre: str | None = None
     description: str | None = None
     conseil: str | None = None
-    _cache: dict[int, tuple[BaseModel | None, str | None]] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[int, tuple[Valeurs | None, str | None]] = field(default_factory=dict, repr=False, compare=False)
 
-    def parametres(self, exercice: int, regles: JeuDeRegles) -> tuple[BaseModel | None, str | None]:
-        """(validated parameters, None) for the exercice, or (None, reason) when undated."""
+    def parametres(self, exercice: int, regles: JeuDeRegles) -> tuple[Valeurs | None, str | None]:
+        """(validated parameters, None) for the exercice, or (None, reason) when undated.
+
+        The parameters are the validated model's fields, plain and read-only (:mod:`cdv_prog.core.valeurs`).
+        """
         cached = self._cache.get(exercice)
         if cached is not None:
             return cached
@@ -238,14 +242,14 @@ class Regle:
         if missing:
             names = ", ".join(f"« {name} »" for name in missing)
             starts = [min(years) for name in missing if (years := self.parametres_bruts[name].years())]
-            result: tuple[BaseModel | None, str | None] = (
+            result: tuple[Valeurs | None, str | None] = (
                 None,
                 f"la règle ne s'applique qu'à partir de {max(starts)} (aucune valeur de {names} pour {exercice})"
                 if starts
                 else f"la règle ne s'applique pas (aucune valeur de {names})",
             )
         else:
-            result = (self.kind.Parametres.model_validate(values, context={"regles": regles}), None)
+            result = (depuis_modele(self.kind.Parametres.model_validate(values, context={"regles": regles})), None)
         self._cache[exercice] = result
         return result
 

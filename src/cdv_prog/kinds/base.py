@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -23,9 +23,14 @@ from cdv_prog.core.vocab import GroupeFinanceur, suggest
 
 
 class Parametres(BaseModel):
-    """Base of every kind's parameters: unknown keys forbidden, strict types."""
+    """Base of every kind's parameters: unknown keys forbidden, strict types.
+
+    The engine reads them as :class:`~cdv_prog.core.valeurs.Valeurs` (``VALEURS``: a nested parameters
+    model, such as ``date-limite``'s bornes, becomes one too).
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    VALEURS: ClassVar[bool] = True
 
 
 def valider_fraction(value: object) -> Decimal:

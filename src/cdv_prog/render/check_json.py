@@ -17,11 +17,10 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from cdv_prog.core.money import montant_texte
 from cdv_prog.core.report import RAPPORT_FORMAT, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.texte import representable_json
+from cdv_prog.core.valeurs import Valeurs
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
 
@@ -44,7 +43,9 @@ def _valeur(value: Any) -> Any:
     """A parameter value as JSON: Decimals as exact text (``core.money.montant_texte``), the rest as it is."""
     if isinstance(value, Decimal):
         return montant_texte(value)
-    if isinstance(value, BaseModel):
+    if isinstance(value, Valeurs):
+        return _valeur(value.champs_json())
+    if hasattr(type(value), "model_fields"):  # another model of the rules (a programmation rule's Condition)
         return _valeur(champs(value))
     if isinstance(value, dict):
         return {str(k): _valeur(v) for k, v in value.items()}
@@ -57,14 +58,13 @@ def _valeur(value: Any) -> Any:
     return str(value)
 
 
-def champs(model: BaseModel) -> dict[str, Any]:
-    """``model.model_dump(by_alias=True)``, one level deep, without pydantic's serializer.
+def champs(model: Any) -> dict[str, Any]:
+    """``model.model_dump(by_alias=True)``, one level deep, without pydantic's serializer (nor an import of
+    pydantic): a model of the rules that is not a kind's parameters (those are :class:`Valeurs`).
 
-    ``model_dump`` builds its class's serializer (its whole core schema) the first time:
-    about 1 ms for each kind's parameters, so some 13 ms of every process that writes a
-    report, for a dump of a few plain fields (issue 17). A nested model stays a model
-    (:func:`_valeur` turns it into its fields in turn); no model of the rules declares a
-    serializer, and only ``alias`` renames a field (a test compares with ``model_dump``).
+    ``model_dump`` builds its class's serializer (its whole core schema) the first time: about
+    1 ms a class (issue 17). A nested model stays a model (:func:`_valeur` turns it into its
+    fields in turn); no model of the rules declares a serializer, and only ``alias`` renames a field.
     """
     return {(info.alias or name): getattr(model, name) for name, info in type(model).model_fields.items()}
 
@@ -77,10 +77,10 @@ def parametres(regle: Regle | None, exercice: int | None, regles: JeuDeRegles) -
     """
     if regle is None or exercice is None or not regle.parametres_bruts:
         return {}
-    model, _missing = regle.parametres(exercice, regles)
-    if model is None:
+    valeurs, _missing = regle.parametres(exercice, regles)
+    if valeurs is None:
         return {}
-    dump = champs(model)
+    dump = valeurs.champs_json()
     out: dict[str, Any] = {}
     for name, dated in regle.parametres_bruts.items():
         depuis = None
