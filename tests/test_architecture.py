@@ -165,6 +165,24 @@ def test_words_amounts_and_findings_import_no_pydantic(start: str) -> None:
     assert start in seen
 
 
+def test_kind_modules_leave_their_parameters_model_to_kinds_parametres() -> None:
+    """A kind module imports no pydantic itself: its ``Parametres`` is in ``kinds/parametres/<module>.py``,
+    handed over by the module's ``__getattr__`` when asked (issue 17: the engine reads ``Valeurs``)."""
+    from cdv_prog.kinds import KINDS
+    from cdv_prog.kinds.parametres.base import Parametres
+
+    for module, path in MODULES:
+        if _room(module) == "kinds" and not module.startswith("cdv_prog.kinds.parametres"):
+            direct = [
+                n for n, _, runtime in _imports(path, module) if runtime and n.split(".")[0].startswith("pydantic")
+            ]
+            assert not direct, f"{module} importe {direct}"
+    for kind in KINDS.values():
+        nom = kind.__name__.rpartition(".")[2]  # type: ignore[attr-defined]
+        assert kind.Parametres.__module__ == f"cdv_prog.kinds.parametres.{nom}"
+        assert issubclass(kind.Parametres, Parametres)
+
+
 def test_only_the_arbitrage_solver_imports_highspy() -> None:
     """HiGHS (``highspy``) is the solver of ``cdv arbitrage``: one module imports it, no other command pays for it."""
     importers = sorted(

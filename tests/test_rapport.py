@@ -229,7 +229,7 @@ def test_reading_the_parameters_builds_no_serializer() -> None:
     """A kind's parameters written in a report do not build their class's schema (≈1 ms a class, issue 17)."""
     from pydantic import ConfigDict, Field
 
-    from cdv_prog.kinds.base import Parametres
+    from cdv_prog.kinds.parametres.base import Parametres
 
     class Fresh(Parametres):  # a class no other test has built
         model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.valeurs import Valeurs, depuis_modele
-from cdv_prog.kinds.base import Parametres
+from cdv_prog.kinds.parametres.base import Parametres
 
 
 class _Borne(Parametres):

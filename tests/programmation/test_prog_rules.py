@@ -186,7 +186,7 @@ def test_programmation_kind_not_accepted_for_dossiers(tmp_path) -> None:
 
 @pytest.mark.parametrize("name", sorted(programmation_kinds.KINDS))
 def test_kind_modules_follow_the_pattern(name) -> None:
-    from cdv_prog.kinds.base import Parametres
+    from cdv_prog.kinds.parametres.base import Parametres
 
     module = programmation_kinds.KINDS[name]
     assert name == module.TYPE

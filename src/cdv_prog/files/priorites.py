@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 from cdv_prog.core.findings import LoadError, format_path
 from cdv_prog.files.loader import LoadFailed, load_yaml_file, os_error_fr
 from cdv_prog.files.messages import message_fr
-from cdv_prog.kinds.base import Fraction
+from cdv_prog.kinds.parametres.base import Fraction
 
 
 def _poids(value: object) -> Decimal:

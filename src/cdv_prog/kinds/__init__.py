@@ -2,8 +2,10 @@
 
 Each kind module declares ``TYPE`` (its name in YAML), ``PORTEE``
 (``dossier``: it judges one dossier; ``programmation``: one whole exercice),
-``Parametres`` (a strict pydantic model of its options) and a pure
-``verifier(ctx, params)`` (and, optionally, right after it, a pure ``remede(ctx, params)``:
+``Parametres`` (a strict pydantic model of its options, in ``kinds/parametres/<module>.py``,
+handed over by the module's ``__getattr__`` when asked: :func:`.base.parametres_du_type`;
+the engine gives ``verifier`` the validated fields as :class:`~cdv_prog.core.valeurs.Valeurs`)
+and a pure ``verifier(ctx, params)`` (and, optionally, right after it, a pure ``remede(ctx, params)``:
 « ce qu'il faudrait », verified by :mod:`cdv_prog.core.remedier`); see :mod:`.base` and
 :class:`~cdv_prog.core.ruleset.RuleKind`,
 which mypy checks every module below against. Its docstring explains the rule
@@ -12,8 +14,8 @@ publishes them, the JSON schema of the rules files takes the parameters from
 ``Parametres``, and ``tests/kinds/`` must hold YAML cases for every kind (a
 test fails when one lacks them).
 
-Adding a kind: one module here, one line in ``_MODULES``, its cases in
-``tests/kinds/<type>.yaml``.
+Adding a kind: one module here and its ``Parametres`` in ``parametres/`` (same module name), one
+line in ``_MODULES``, its cases in ``tests/kinds/<type>.yaml``.
 """
 
 from __future__ import annotations

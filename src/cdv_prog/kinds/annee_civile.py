@@ -24,23 +24,24 @@ Exemple :
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import Parametres as BaseParametres
-from cdv_prog.kinds.base import date_fr
+from cdv_prog.kinds.base import date_fr, parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.annee_civile import Parametres
 
 TYPE: Final = "annee-civile"
 PORTEE: Final = "dossier"
 CHAMP: Final = "action.debut"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    egale_exercice: bool = Field(default=True, alias="egale-exercice")
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -23,23 +23,26 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import Montant
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
 from cdv_prog.kinds.moves import texte
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.budget_equilibre import Parametres
 
 TYPE: Final = "budget-equilibre"
 PORTEE: Final = "dossier"
 CHAMP: Final = "budget.total"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    tolerance: Montant = ZERO
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -57,31 +57,20 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import Field
-
-from cdv_prog.core.conditions import Condition
 from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
 from cdv_prog.core.historique import DossierAnterieur, nom_simplifie
 from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.cpo_par_quartier import Parametres
 
 TYPE: Final = "cpo-par-quartier"
 PORTEE: Final = "programmation"
 HISTORIQUE: Final = True  # the engine hands this kind the history (SPEC §5)
-
-
-class Parametres(BaseParametres):
-    # model_construct: the empty condition Condition() is, without building Condition's validator at import
-    dossiers: Condition = Condition.model_construct()
-    premiere_annee_inconnue: Condition | None = Field(default=None, alias="premiere-annee-inconnue")
-    financeurs_minimum: Annotated[int, Field(ge=1, le=50, alias="financeurs-minimum")] = 1
-    minimum: Annotated[int, Field(ge=1, le=50)] = 1
-    minimum_total: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, alias="minimum-total")
-    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
-    libelle: Annotated[str, Field(min_length=1, max_length=200)] = "dossier répondant aux critères"
 
 
 def _dossiers_cpo(ctx: ContexteProgrammation) -> list[DossierAnterieur]:
@@ -133,6 +122,11 @@ def _retenue(ctx: ContexteProgrammation, p: Parametres, cpo: list[DossierAnterie
     debut = [d for d in cpo if d.exercice == premiere]
     criteres = p.dossiers if debut else (p.premiere_annee_inconnue or p.dossiers)
     return all(criteres.retient(d, ctx.historique) and len(d.financent) >= p.financeurs_minimum for d in debut or cpo)
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:

@@ -32,15 +32,14 @@ Exemple :
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final, Literal
-
-from pydantic import Field, model_validator
-from pydantic_core import PydanticCustomError
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
-from cdv_prog.kinds.base import Parametres as BaseParametres
-from cdv_prog.kinds.base import date_fr
+from cdv_prog.kinds.base import date_fr, parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.date_limite import Borne, Parametres
 
 TYPE: Final = "date-limite"
 PORTEE: Final = "dossier"
@@ -58,39 +57,6 @@ DATES = {  # each date in words, for the messages (the field stays the finding's
 }
 
 
-def _jour_reel(mois: int, jour: int) -> None:
-    try:
-        dt.date(2024, mois, jour)  # 2024: leap year, so 29/02 is allowed
-    except ValueError:
-        raise PydanticCustomError("jour", "le {j}/{m} n'existe pas", {"j": jour, "m": mois}) from None
-
-
-class Borne(BaseParametres):
-    """A day of the year of the exercice (shifted by ``decalage-annees``)."""
-
-    mois: Annotated[int, Field(ge=1, le=12)]
-    jour: Annotated[int, Field(ge=1, le=31)]
-    decalage_annees: Annotated[int, Field(ge=-10, le=10, alias="decalage-annees")] = 0
-
-    @model_validator(mode="after")
-    def _real_day(self) -> Borne:
-        _jour_reel(self.mois, self.jour)
-        return self
-
-
-class Parametres(BaseParametres):
-    champ: Literal["bilan-precedent.envoye-le", "action.debut", "action.fin"]
-    mois: Annotated[int, Field(ge=1, le=12)]
-    jour: Annotated[int, Field(ge=1, le=31)]
-    decalage_annees: Annotated[int, Field(ge=-10, le=10, alias="decalage-annees")] = 0
-    au_plus_tot: Borne | None = Field(default=None, alias="au-plus-tot")
-
-    @model_validator(mode="after")
-    def _real_day(self) -> Parametres:
-        _jour_reel(self.mois, self.jour)
-        return self
-
-
 def echeance(p: Parametres | Borne, exercice: int) -> dt.date:
     """The deadline for an exercice; never outside the calendar (years are bounded at load anyway)."""
     year = min(max(exercice + p.decalage_annees, dt.MINYEAR), dt.MAXYEAR)
@@ -98,6 +64,11 @@ def echeance(p: Parametres | Borne, exercice: int) -> dt.date:
         return dt.date(year, p.mois, p.jour)
     except ValueError:  # 29 February of a common year
         return dt.date(year, p.mois, 28)
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

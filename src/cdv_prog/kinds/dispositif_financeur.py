@@ -28,20 +28,24 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
 from cdv_prog.core.texte import short
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.dispositif_financeur import Parametres
 
 TYPE: Final = "dispositif-financeur"
 PORTEE: Final = "dossier"
 CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    pass
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -31,25 +31,25 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import CodeDispositif, CodeFinanceur
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.dispositif_mobilise import Parametres
 
 TYPE: Final = "dispositif-mobilise"
 PORTEE: Final = "dossier"
 CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    dispositifs: Annotated[list[CodeDispositif], Field(min_length=1)]
-    financeur: CodeFinanceur | None = None
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -24,22 +24,20 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import euros
 from cdv_prog.core.texte import short
-from cdv_prog.kinds.base import ListeFinanceurs
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.dispositif_renseigne import Parametres
 
 TYPE: Final = "dispositif-renseigne"
 PORTEE: Final = "dossier"
 CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
-
-
-class Parametres(BaseParametres):
-    financeurs: ListeFinanceurs
 
 
 def _connus(ctx: Contexte, financeurs: list[str]) -> str:
@@ -50,6 +48,11 @@ def _connus(ctx: Contexte, financeurs: list[str]) -> str:
         if d.financeurs is not None and any(f in d.financeurs for f in financeurs)
     ]
     return f" (par exemple : {', '.join(alias)})" if alias else ""
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

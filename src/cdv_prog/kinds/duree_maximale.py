@@ -27,23 +27,19 @@ Exemple :
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import Parametres as BaseParametres
-from cdv_prog.kinds.base import date_fr
+from cdv_prog.kinds.base import date_fr, parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.duree_maximale import Parametres
 
 TYPE: Final = "duree-maximale"
 PORTEE: Final = "dossier"
 CHAMP: Final = "action.fin"  # dossier field the rule is about (line of a finding)
-
-
-class Parametres(BaseParametres):
-    annees: Annotated[int, Field(ge=1, le=10)] = 1
 
 
 def plus_annees(date: dt.date, annees: int) -> dt.date:
@@ -52,6 +48,11 @@ def plus_annees(date: dt.date, annees: int) -> dt.date:
         return date.replace(year=date.year + annees)
     except ValueError:  # 29 February
         return dt.date(date.year + annees, 3, 1)
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -25,22 +25,24 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.duree_pluriannuelle import Parametres
 
 TYPE: Final = "duree-pluriannuelle"
 PORTEE: Final = "dossier"
 CHAMP: Final = "action.cpo"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    duree: Annotated[int, Field(ge=1, le=10)] = 3
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

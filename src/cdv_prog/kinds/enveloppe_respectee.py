@@ -36,21 +36,24 @@ Exemple :
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
 from cdv_prog.core.money import euros, percent
 from cdv_prog.core.montants import TotalFinanceur, TotalSousEnveloppe
-from cdv_prog.kinds.base import CodeFinanceur
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.enveloppe_respectee import Parametres
 
 TYPE: Final = "enveloppe-respectee"
 PORTEE: Final = "programmation"
 
 
-class Parametres(BaseParametres):
-    financeurs: list[CodeFinanceur] | None = None
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: ContexteProgrammation, p: Parametres) -> Resultat:

@@ -26,30 +26,27 @@ Exemple :
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Remede
-from cdv_prog.kinds.base import CodeFinanceur
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
 from cdv_prog.kinds.moves import Brouillon, plancher
 
 if TYPE_CHECKING:
     from cdv_prog.core.lineaire import Contrainte, Quantite
+    from cdv_prog.kinds.parametres.financeurs_minimum import Parametres
 
 TYPE: Final = "financeurs-minimum"
 PORTEE: Final = "dossier"
 CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    minimum: Annotated[int, Field(ge=1, le=50)]
-    parmi: Annotated[list[CodeFinanceur], Field(min_length=1)] | None = None
-    sauf: list[CodeFinanceur] = []  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

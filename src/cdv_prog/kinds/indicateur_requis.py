@@ -24,13 +24,16 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.conditions import phrase
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.indicateur_requis import Parametres
 
 TYPE: Final = "indicateur-requis"
 PORTEE: Final = "dossier"
@@ -44,9 +47,9 @@ CHAMPS = {
 }
 
 
-class Parametres(BaseParametres):
-    champ: Literal["elan", "action.innovante", "action.parentalite", "action.renouvellement"]
-    valeur: bool = True
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

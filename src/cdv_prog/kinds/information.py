@@ -21,21 +21,23 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, ok
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.information import Parametres
 
 TYPE: Final = "information"
 PORTEE: Final = "dossier"
 CHAMP: str | None = None  # no dossier field: findings point at the top of the file
 
 
-class Parametres(BaseParametres):
-    message: Annotated[str, Field(min_length=1)]
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -29,31 +29,27 @@ Exemple :
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.money import ZERO, euros
 from cdv_prog.core.remedes import Remede
-from cdv_prog.kinds.base import CodeFinanceur, Groupe, Montant
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
 from cdv_prog.kinds.moves import Brouillon
 
 if TYPE_CHECKING:
     from cdv_prog.core.lineaire import Contrainte
+    from cdv_prog.kinds.parametres.montant_minimum import Parametres
 
 TYPE: Final = "montant-minimum"
 PORTEE: Final = "dossier"
 CHAMP: Final = "financements"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    minimum: Montant
-    groupes: list[Groupe] | None = None
-    financeurs: list[CodeFinanceur] | None = None
-    sauf_groupes: list[Groupe] = Field(default=[], alias="sauf-groupes")
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -23,28 +23,30 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.remedes import Changement, Remede
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.pieces_requises import Parametres
 
 TYPE: Final = "pieces-requises"
 PORTEE: Final = "dossier"
 CHAMP: Final = "pieces"  # dossier field the rule is about (line of a finding)
 
 
-class Parametres(BaseParametres):
-    pieces: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
-
-
 def _piece(ctx: Contexte, code: str) -> str:
     """``Relevé d'identité bancaire (rib)``: the référentiel's words, then the code to write in the dossier."""
     nom = ctx.regles.pieces.get(code)
     return f"{nom} ({code})" if nom else code
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

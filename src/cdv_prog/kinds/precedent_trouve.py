@@ -29,13 +29,16 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
 from cdv_prog.core.historique import HISTORIQUE_NON_FOURNI
 from cdv_prog.core.texte import short
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.precedent_trouve import Parametres
 
 TYPE: Final = "precedent-trouve"
 PORTEE: Final = "dossier"
@@ -43,8 +46,9 @@ CHAMP: Final = "action.precedent"  # dossier field the rule is about (line of a 
 HISTORIQUE: Final = True  # the engine hands this kind the history (SPEC §5)
 
 
-class Parametres(BaseParametres):
-    pass
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -35,25 +35,19 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.findings import Resultat, echec, ok
 from cdv_prog.core.vocab import HORS_QPV, STATUTS_QUARTIER_FR
-from cdv_prog.kinds.base import CodeQuartier
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.quartier_statut import Parametres
 
 TYPE: Final = "quartier-statut"
 PORTEE: Final = "dossier"
 CHAMP: Final = "action.quartiers"  # dossier field the rule is about (line of a finding)
-
-
-class Parametres(BaseParametres):
-    statuts: Annotated[list[Annotated[str, Field(pattern=r"^(qpv|veille)$")]], Field(min_length=1)] = ["qpv"]  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
-    quartiers: list[CodeQuartier] = []  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
-    precisions: dict[Literal["qpv", "veille", "hors-qpv"], Annotated[str, Field(min_length=1)]] = {}  # noqa: RUF012 - pydantic copies field defaults; ruff cannot see this base is a BaseModel
 
 
 def _cas(ctx: Contexte, code: str) -> str:
@@ -71,6 +65,11 @@ def _label(ctx: Contexte, code: str) -> str:
 def _nom(ctx: Contexte, code: str) -> str:
     q = ctx.regles.quartiers.get(code)
     return q.nom if q else code
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

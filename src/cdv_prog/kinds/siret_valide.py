@@ -25,19 +25,17 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
-from cdv_prog.kinds.base import Contexte
-from cdv_prog.kinds.base import Parametres as BaseParametres
+from cdv_prog.kinds.base import Contexte, parametres_du_type
+
+if TYPE_CHECKING:
+    from cdv_prog.kinds.parametres.siret_valide import Parametres
 
 TYPE: Final = "siret-valide"
 PORTEE: Final = "dossier"
 CHAMP: Final = "porteur.siret"
-
-
-class Parametres(BaseParametres):
-    pass
 
 
 def siret_luhn_ok(siret: str) -> bool:
@@ -51,6 +49,11 @@ def siret_luhn_ok(siret: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+def __getattr__(name: str) -> Any:
+    """``Parametres``, the kind's pydantic model: imported from ``kinds/parametres/`` when first asked."""
+    return parametres_du_type(__name__, name)
 
 
 def verifier(ctx: Contexte, p: Parametres) -> Resultat:

@@ -35,7 +35,7 @@ from cdv_prog.core.money import euros, percent
 from cdv_prog.core.ruleset import TOUT, Enveloppe, JeuDeRegles, Regle, SousEnveloppe
 from cdv_prog.core.texte import short
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
-from cdv_prog.kinds.base import valider_fraction
+from cdv_prog.kinds.parametres.base import valider_fraction
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

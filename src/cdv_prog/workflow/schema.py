@@ -29,7 +29,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from cdv_prog.core.champs import valider_montant
 from cdv_prog.core.report import RAPPORT_FORMAT
 from cdv_prog.core.vocab import HORS_QPV, NATURES, Portee
-from cdv_prog.kinds.base import valider_fraction
+from cdv_prog.kinds.parametres.base import valider_fraction
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -11,7 +11,7 @@ from cdv_prog.core.conditions import Condition, phrase, types_porteur_fr
 from cdv_prog.core.dated import ALWAYS, Dated
 from cdv_prog.core.money import euros, nombre_json, percent
 from cdv_prog.core.ruleset import JeuDeRegles, RuleKind
-from cdv_prog.kinds.base import valider_fraction
+from cdv_prog.kinds.parametres.base import valider_fraction
 
 
 def nature(kind: RuleKind | None, name: str) -> str:

@@ -1,0 +1,14 @@
+"""The parameters of the « duree-pluriannuelle » rule kind (:mod:`cdv_prog.kinds.duree_pluriannuelle`), validated here by
+pydantic; the kind reads them as :class:`~cdv_prog.core.valeurs.Valeurs`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from cdv_prog.kinds.parametres.base import Parametres as BaseParametres
+
+
+class Parametres(BaseParametres):
+    duree: Annotated[int, Field(ge=1, le=10)] = 3

@@ -1,0 +1,10 @@
+"""The parameters of the « periode-exercice » rule kind (:mod:`cdv_prog.kinds.periode_exercice`), validated here by
+pydantic; the kind reads them as :class:`~cdv_prog.core.valeurs.Valeurs`."""
+
+from __future__ import annotations
+
+from cdv_prog.kinds.parametres.base import Parametres as BaseParametres
+
+
+class Parametres(BaseParametres):
+    pass
