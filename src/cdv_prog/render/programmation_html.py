@@ -429,10 +429,13 @@ def _groupes(prog: Programmation, rep: Repartition) -> dict[str | None, list[str
     return out
 
 
+_AVEC_IDS = ("quartiers", "defis")  # the breakdowns whose rows list the ids of their actions
+
+
 def _repartition(prog: Programmation, rep: Repartition) -> Iterator[str]:
     """One breakdown's title and table, a row at a time: the rows by quartier and by défi list the ids of
     their actions (at 100 000 dossiers, MB of text: never held as one string, issue 17)."""
-    groupes = _groupes(prog, rep) if rep.code in ("quartiers", "defis") else None
+    groupes = _groupes(prog, rep) if rep.code in _AVEC_IDS else None
     headers: list[str | tuple[str, bool]] = [rep.colonne, ("Dossiers", True), ("Retenu", True)]
     if groupes is not None:
         headers.append("Actions retenues")
@@ -454,11 +457,11 @@ def _repartitions(prog: Programmation) -> Iterator[str]:
     in pieces (:func:`_repartition`)."""
     yield "<section><h2>Répartitions des montants retenus (dossiers éligibles)</h2>"
     for r in prog.repartitions:
-        if r.code in ("quartiers", "defis"):
+        if r.code in _AVEC_IDS:
             yield from _repartition(prog, r)
     yield '<div class="paires">'
     for r in prog.repartitions:
-        if r.code not in ("quartiers", "defis"):
+        if r.code not in _AVEC_IDS:
             yield "<div>"
             yield from _repartition(prog, r)
             yield "</div>"
