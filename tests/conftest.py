@@ -137,7 +137,7 @@ def build_dossier(regles: JeuDeRegles) -> Callable[[dict[str, Any]], Dossier]:
     """Validate a dossier dict against the models and the shipped référentiels."""
 
     def build(data: dict[str, Any], rules: JeuDeRegles | None = None) -> Dossier:
-        return Dossier.model_validate(data, context={"regles": rules or regles})
+        return Dossier.valider(data, rules or regles)
 
     return build
 
@@ -148,7 +148,7 @@ def evaluate(regles: JeuDeRegles) -> Callable[..., Evaluation]:
 
     def run(data: dict[str, Any], rules: JeuDeRegles | None = None) -> Evaluation:
         rs = rules or regles
-        dossier = Dossier.model_validate(data, context={"regles": rs})
+        dossier = Dossier.valider(data, rs)
         constats = evaluer(dossier, rs)
         return Evaluation(verdict(constats), {c.regle: c for c in constats})
 

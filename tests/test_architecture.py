@@ -140,6 +140,13 @@ SANS_PYDANTIC = (
     "cdv_prog.core.findings",
     "cdv_prog.core.derogations",
     "cdv_prog.core.valeurs",
+    "cdv_prog.core.ruleset",  # step 3: the rule set, its référentiels and conditions are plain records
+    "cdv_prog.core.conditions",
+    "cdv_prog.core.dossier",  # step 4: the dossier too; core/modeles validates and hands the records over
+    "cdv_prog.core.dossier_simple",
+    "cdv_prog.core.engine",
+    "cdv_prog.core.report",
+    "cdv_prog.core.remedier",
 )
 
 

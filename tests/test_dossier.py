@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from cdv_prog.core.dossier import Dossier
+from cdv_prog.core.modeles import dossier as modele
 from cdv_prog.core.montants import Montants
 from cdv_prog.files.loader import load_yaml_text
 from cdv_prog.files.messages import translate
@@ -118,8 +119,8 @@ def test_unknown_keys_are_refused_at_every_level(build_dossier, make_dossier) ->
 
 def test_unknown_key_suggests_the_right_one(make_dossier, regles) -> None:
     with pytest.raises(ValidationError) as info:
-        Dossier.model_validate(make_dossier(intitulé="x"), context={"regles": regles})
-    messages = [e.message for e in translate(info.value, None, model=Dossier)]
+        Dossier.valider(make_dossier(intitulé="x"), regles)
+    messages = [e.message for e in translate(info.value, None, model=modele.Dossier)]
     assert any("intitule" in m and "intitulé" in m for m in messages)
 
 
@@ -197,14 +198,17 @@ def test_one_day_action(build_dossier, make_dossier) -> None:
 
 
 def test_without_rules_the_codes_are_not_checked(make_dossier) -> None:
-    d = Dossier.model_validate(make_dossier(financements=[{"financeur": "inconnu", "montant": 1}]))
+    d = Dossier.valider(make_dossier(financements=[{"financeur": "inconnu", "montant": 1}]))
     assert d.financements[0].financeur == "inconnu"
 
 
 def test_dossier_is_immutable(build_dossier, make_dossier) -> None:
     d = build_dossier(make_dossier())
-    with pytest.raises(ValidationError):
+    with pytest.raises(AttributeError, match="lecture seule"):
         d.exercice = 2026  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="lecture seule"):
+        d.action.debut = dt.date(2025, 1, 1)  # type: ignore[misc]
+    assert d.exercice == 2025
 
 
 def test_all_errors_are_reported_at_once(build_dossier, make_dossier) -> None:

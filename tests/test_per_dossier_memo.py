@@ -15,6 +15,7 @@ from cdv_prog.core import champs, engine, money
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.engine import constat
 from cdv_prog.core.findings import Constat
+from cdv_prog.core.modeles import regles as modeles
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.kinds.base import date_fr
 
@@ -73,11 +74,12 @@ def test_date_fr_is_strftime(day: dt.date) -> None:
 
 def test_a_condition_set_to_false_is_not_empty() -> None:
     assert Condition().vide
+    assert modeles.Condition.model_validate({}).en_clair().vide
     for key in ("cpo", "elan", "innovante", "historique", "precedent", "objectif"):
-        assert not Condition.model_validate({key: False}).vide
-    assert not Condition.model_validate({"finance": "caf"}).vide
-    assert not Condition.model_validate({"type-porteur": [None]}).vide
-    assert not Condition.model_validate({"finance-n-1": ["caf"]}).vide
+        assert not modeles.Condition.model_validate({key: False}).en_clair().vide
+    assert not modeles.Condition.model_validate({"finance": "caf"}).en_clair().vide
+    assert not modeles.Condition.model_validate({"type-porteur": [None]}).en_clair().vide
+    assert not modeles.Condition.model_validate({"finance-n-1": ["caf"]}).en_clair().vide
 
 
 def _one_by_one(dossier, regles: JeuDeRegles, historique=None) -> list[Constat]:
@@ -162,7 +164,7 @@ def test_a_conditions_test_for_a_rule_set_gives_its_reasons(regles: JeuDeRegles,
     from cdv_prog.core.dossier import Dossier
     from cdv_prog.files.dossiers import discover, read_dossier
 
-    condition = Condition.model_validate(si)
+    condition = modeles.Condition.model_validate(si).en_clair()
     epreuve = condition.epreuve(regles)
     root = Path(__file__).resolve().parent.parent
     files = discover([root / "data" / "dossiers", root / "tests" / "fixtures" / "dossiers"])

@@ -102,7 +102,7 @@ def dossiers(draw, ident: str = "CDV-PROP-1") -> dict[str, Any]:
 
 
 def run(data: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    dossier = Dossier.model_validate(data, context={"regles": RULES})
+    dossier = Dossier.valider(data, RULES)
     constats = evaluer(dossier, RULES)
     return verdict(constats), {c.regle: c.statut for c in constats}
 

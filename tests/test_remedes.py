@@ -24,7 +24,7 @@ EX = REPO / "data" / "dossiers" / "2025"
 
 
 def _dossier(data, regles) -> Dossier:
-    return Dossier.model_validate(data, context={"regles": regles})
+    return Dossier.valider(data, regles)
 
 
 def _remede(dossier: Dossier, regles, regle: str):

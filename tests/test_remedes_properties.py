@@ -33,7 +33,7 @@ PROFIL = settings(
 @PROFIL
 @given(dossiers())
 def test_the_combined_remedy_makes_the_dossier_eligible(data) -> None:
-    dossier = Dossier.model_validate(data, context={"regles": RULES})
+    dossier = Dossier.valider(data, RULES)
     if verdict(evaluer(dossier, RULES)) != "ineligible":
         return
     remede, pourquoi = pour_etre_eligible(dossier, RULES)
@@ -50,7 +50,7 @@ def test_the_combined_remedy_makes_the_dossier_eligible(data) -> None:
 @PROFIL
 @given(dossiers())
 def test_each_single_remedy_makes_its_rule_hold(data) -> None:
-    dossier = Dossier.model_validate(data, context={"regles": RULES})
+    dossier = Dossier.valider(data, RULES)
     for c in remedes(dossier, evaluer(dossier, RULES), RULES):
         if c.remede is None:
             continue

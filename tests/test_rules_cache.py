@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cdv_prog.core.modeles import regles as modeles_regles
 from cdv_prog.core.ruleset import JeuDeRegles, RulesError
 from cdv_prog.files import cache as reports_cache
 from cdv_prog.files import cache_location, rules_cache
@@ -217,8 +218,14 @@ def test_cache_vider_removes_the_rule_sets(cdv, rules: Path, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "value",
-    [print, os.system, reports_cache.CacheSpec(Path("x"), b""), rules_loader.load_rules],
-    ids=["builtin", "os", "files-class", "files-function"],
+    [
+        print,
+        os.system,
+        reports_cache.CacheSpec(Path("x"), b""),
+        rules_loader.load_rules,
+        modeles_regles.Perimetre.model_construct(),
+    ],
+    ids=["builtin", "os", "files-class", "files-function", "pydantic-model"],
 )
 def test_only_the_engines_classes_are_unpickled(value: object) -> None:
     with pytest.raises(pickle.UnpicklingError):

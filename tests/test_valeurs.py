@@ -11,7 +11,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from cdv_prog.core.conditions import Condition
-from cdv_prog.core.valeurs import Valeurs, depuis_modele
+from cdv_prog.core.modeles import regles as modeles
+from cdv_prog.core.valeurs import Enregistrement, Valeurs, depuis_modele
 from cdv_prog.kinds.parametres.base import Parametres
 
 
@@ -25,7 +26,7 @@ class _Params(Parametres):
     sauf_groupes: list[str] = Field(default=[], alias="sauf-groupes")
     bornes: list[_Borne] = Field(default=[])
     par_code: dict[str, _Borne] = Field(default={})
-    si: Condition | None = None
+    si: modeles.Condition | None = None
 
 
 def _exemple() -> _Params:
@@ -34,7 +35,7 @@ def _exemple() -> _Params:
         sauf_groupes=["prive"],
         bornes=[_Borne.model_construct(jour=30)],
         par_code={"a": _Borne.model_construct(jour=1)},
-        si=Condition.model_construct(),
+        si=modeles.Condition.model_construct(),
     )
 
 
@@ -43,7 +44,8 @@ def test_fields_under_their_names_nested_parameters_in_turn() -> None:
     assert v.minimum == Decimal("500.00") and v.sauf_groupes == ["prive"]
     assert isinstance(v.bornes[0], Valeurs) and v.bornes[0].jour == 30
     assert isinstance(v.par_code["a"], Valeurs) and v.par_code["a"].jour == 1
-    assert type(v.si) is Condition  # a model that is not parameters (it has methods): kept as it is
+    assert type(v.si) is Condition  # a model of the rules that is not parameters: its plain record
+    assert v.si == Condition()
     assert list(v.champs_json()) == ["minimum", "sauf-groupes", "bornes", "par_code", "si"]
     assert v.champs_json()["sauf-groupes"] == ["prive"]
     assert not isinstance(v, BaseModel)
@@ -74,6 +76,10 @@ def _same(valeur: Any, modele: Any) -> bool:
         fields = type(modele).model_fields
         return list(valeur.__dict__) == list(fields) and all(
             _same(getattr(valeur, name), getattr(modele, name)) for name in fields
+        )
+    if isinstance(valeur, Enregistrement):  # a model of the rules (a Condition): its plain record, field by field
+        return type(valeur) is type(modele).CLAIR and all(
+            _same(getattr(valeur, name), getattr(modele, name)) for name in type(modele).model_fields
         )
     if isinstance(valeur, list):
         return isinstance(modele, list) and len(valeur) == len(modele) and all(map(_same, valeur, modele))

@@ -45,6 +45,6 @@ def dossier_data(ident: str, financements: list[tuple[str, int]], quartier: str 
 def reports_of(datas: Iterable[dict[str, Any]], regles: JeuDeRegles) -> list[DossierReport]:
     out = []
     for data in datas:
-        dossier = Dossier.model_validate(data, context={"regles": regles})
+        dossier = Dossier.valider(data, regles)
         out.append(juger(dossier, regles, f"{dossier.id}.yaml"))
     return out

@@ -140,9 +140,46 @@ def test_rules_read_back_from_the_cache_need_no_rules_loader(one_file: Path) -> 
     assert not _heavy(names)
 
 
-def test_pydantic_plugins_are_looked_for_when_not_disabled(one_file: Path) -> None:
-    """cdv disables pydantic's plugins unless told otherwise; told otherwise, pydantic's own loader runs."""
-    names = imported_modules(
-        "check", str(one_file), "--format", "json", cwd=one_file.parent, PYDANTIC_DISABLE_PLUGINS=""
+def test_pydantic_plugins_are_looked_for_when_not_disabled(tmp_path: Path) -> None:
+    """cdv disables pydantic's plugins unless told otherwise; told otherwise, pydantic's own loader runs
+    (on a dossier that pydantic validates: one the direct builder declines, here an unknown key)."""
+    declined = tmp_path / "dossier.yaml"
+    declined.write_text(good_text("CDV-PLUGIN") + "cle-inconnue: 1\n", encoding="utf-8")
+    names = imported_modules("check", str(declined), "--format", "json", cwd=tmp_path, PYDANTIC_DISABLE_PLUGINS="")
+    assert "pydantic" in names and "importlib.metadata" in names
+
+
+# pydantic and what only validation needs: the models of core/modeles, their field types, the French
+# messages of a validation error, the rule kinds' parameters models
+VALIDATION = (
+    "pydantic",
+    "pydantic_core",
+    "cdv_prog.core.modeles",
+    "cdv_prog.core.champs",
+    "cdv_prog.files.messages",
+    "cdv_prog.kinds.parametres",
+)
+
+
+def _validation(names: set[str]) -> set[str]:
+    return {n for n in names if n.split(".")[0] in VALIDATION[:2] or n.startswith(VALIDATION[2:])}
+
+
+@pytest.mark.parametrize("args", [(), ("--format", "json")], ids=["texte", "json"])
+def test_a_usual_dossier_with_the_rules_in_the_cache_imports_no_pydantic(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Issue 17, step 5: the rule set read back from the user's cache and a usual dossier built directly are
+    plain records; pydantic (≈ 0.2 s of a start) is imported only to validate what they cannot take."""
+    path = tmp_path / "dossier.yaml"
+    path.write_text(good_text("CDV-SANS"), encoding="utf-8")
+    cache = str(tmp_path / "cache")
+    cold = imported_modules("check", str(path), *args, cwd=tmp_path, CDV_CACHE_DIR=cache)
+    assert "pydantic" in cold  # the rules read from their YAML are validated
+    names = imported_modules("check", str(path), *args, cwd=tmp_path, CDV_CACHE_DIR=cache)
+    assert not _validation(names)
+    assert "cdv_prog.core.dossier_simple" in names and "cdv_prog.files.rules_cache" in names
+    declined = tmp_path / "autre.yaml"
+    declined.write_text(good_text("CDV-REFUS").replace("exercice: 2025", "exercice: '2025'"), encoding="utf-8")
+    assert "exercice: '2025'" in declined.read_text(encoding="utf-8")
+    assert {"pydantic", "cdv_prog.files.messages"} <= imported_modules(
+        "check", str(declined), *args, cwd=tmp_path, CDV_CACHE_DIR=cache
     )
-    assert "importlib.metadata" in names

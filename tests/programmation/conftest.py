@@ -46,7 +46,7 @@ def make_report(regles: JeuDeRegles) -> Callable[..., DossierReport]:
 
     def make(data: dict[str, Any], rules: JeuDeRegles | None = None) -> DossierReport:
         rs = rules or regles
-        dossier = Dossier.model_validate(data, context={"regles": rs})
+        dossier = Dossier.valider(data, rs)
         return check_dossier(dossier, rs, f"{data['id']}.yaml")
 
     return make

@@ -72,9 +72,7 @@ def batches(draw):
 
 
 def reports_of(datas, regles):
-    return [
-        check_dossier(Dossier.model_validate(d, context={"regles": regles}), regles, f"{d['id']}.yaml") for d in datas
-    ]
+    return [check_dossier(Dossier.valider(d, regles), regles, f"{d['id']}.yaml") for d in datas]
 
 
 def totals(reports, regles):

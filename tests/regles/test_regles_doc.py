@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cdv_prog import kinds
-from cdv_prog.core.conditions import PHRASES, Condition
+from cdv_prog.core.conditions import PHRASES
+from cdv_prog.core.modeles.regles import Condition
 from cdv_prog.core.money import euros
 from cdv_prog.workflow.document import Code, Para, parse_kind_doc, rst_blocks
 

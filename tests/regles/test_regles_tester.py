@@ -76,7 +76,7 @@ def test_shipped_bases_are_valid_dossiers(regles):
     from cdv_prog.core.dossier import Dossier
 
     for f in sorted(SHIPPED_TESTS.glob("*.yaml")):
-        Dossier.model_validate(load_yaml_file(f).data["base"], context={"regles": regles})
+        Dossier.valider(load_yaml_file(f).data["base"], regles)
 
 
 # --------------------------------------------------------------------------- failures

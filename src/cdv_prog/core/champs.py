@@ -17,7 +17,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from cdv_prog.core.money import AmountError, parse_amount
+from cdv_prog.core.money import AmountError
+from cdv_prog.core.money import valider_montant as lire_montant
 from cdv_prog.core.vocab import (
     CODE_MAX,
     CODE_PATTERN,
@@ -83,24 +84,12 @@ CodeAxe = Annotated[Code, _written("axes", "axe transversal"), _known("axes", "a
 
 
 def valider_montant(value: object) -> Decimal:
-    """An amount field's value (:data:`Montant`): :func:`~cdv_prog.core.money.parse_amount`, its refusal
+    """An amount field's value (:data:`Montant`): :func:`cdv_prog.core.money.valider_montant`, its refusal
     as pydantic's error with the French message."""
-    if type(value) is int:  # the common case (``montant: 12150``): the same amount for the same integer
-        amount = _ENTIERS.get(value)
-        if amount is not None:
-            return amount
     try:
-        amount = parse_amount(value)
+        return lire_montant(value)
     except AmountError as exc:
         raise PydanticCustomError("montant", str(exc)) from None
-    if type(value) is int:
-        if len(_ENTIERS) >= 4096:
-            _ENTIERS.clear()
-        _ENTIERS[value] = amount
-    return amount
-
-
-_ENTIERS: dict[int, Decimal] = {}  # integer amounts already parsed (a Decimal is immutable: shared safely)
 
 
 Montant = Annotated[Decimal, BeforeValidator(valider_montant)]

@@ -29,13 +29,10 @@ rule is ``sans-objet`` and its message says which. Known conditions:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-
-from cdv_prog.core.champs import CodeFinanceur
 from cdv_prog.core.historique import DossierAnterieur, Historique, disponible, precedent
+from cdv_prog.core.valeurs import Enregistrement
 from cdv_prog.core.vocab import HORS_QPV, TYPES_PORTEUR_FR, TypePorteur
 
 if TYPE_CHECKING:
@@ -43,8 +40,22 @@ if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
 
 
-def _one_or_many(value: object) -> object:
-    return [value] if isinstance(value, str) else value
+# the fields of a condition, in the order of the rules' reference (their YAML key: « _ » written « - »)
+CHAMPS = (
+    "finance",
+    "cpo",
+    "innovante",
+    "parentalite",
+    "renouvellement",
+    "elan",
+    "cpo_apres_premiere_annee",
+    "hors_geographie_prioritaire",
+    "objectif",
+    "precedent",
+    "historique",
+    "type_porteur",
+    "finance_n_1",
+)
 
 
 # Each flag condition in words: (the dossier has it, the dossier has it not). The
@@ -93,26 +104,27 @@ def phrase(key: str, present: bool) -> str:
     return PHRASES[key][0 if present else 1]
 
 
-class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)  # built when rules are read
+class Condition(Enregistrement):
+    """A rule's ``si:``, validated by :class:`cdv_prog.core.modeles.regles.Condition` (its fields, in its order)."""
 
-    finance: Annotated[list[CodeFinanceur], BeforeValidator(_one_or_many), Field(min_length=1)] | None = None
-    cpo: bool | None = None
-    innovante: bool | None = None
-    parentalite: bool | None = None
-    renouvellement: bool | None = None
-    elan: bool | None = None
-    cpo_apres_premiere_annee: bool | None = Field(default=None, alias="cpo-apres-premiere-annee")
-    hors_geographie_prioritaire: bool | None = Field(default=None, alias="hors-geographie-prioritaire")
-    objectif: bool | None = None
-    precedent: bool | None = None
-    historique: bool | None = None
-    type_porteur: Annotated[list[TypePorteur | None], BeforeValidator(_one_or_many), Field(min_length=1)] | None = (
-        Field(default=None, alias="type-porteur")
-    )
-    finance_n_1: Annotated[list[CodeFinanceur], BeforeValidator(_one_or_many), Field(min_length=1)] | None = Field(
-        default=None, alias="finance-n-1"
-    )
+    _CHAMPS = CHAMPS
+    __slots__ = (*CHAMPS, "_memo")  # _memo: worked out from the fields (_calculs)
+    _DEFAUTS: ClassVar[dict[str, Any]] = dict.fromkeys(CHAMPS)
+    _ALIAS: ClassVar[dict[str, str]] = {n: n.replace("_", "-") for n in CHAMPS if "_" in n}
+    finance: list[str] | None
+    cpo: bool | None
+    innovante: bool | None
+    parentalite: bool | None
+    renouvellement: bool | None
+    elan: bool | None
+    cpo_apres_premiere_annee: bool | None
+    hors_geographie_prioritaire: bool | None
+    objectif: bool | None
+    precedent: bool | None
+    historique: bool | None
+    type_porteur: list[TypePorteur | None] | None
+    finance_n_1: list[str] | None
+    _memo: tuple[bool, bool, tuple[tuple[str, bool], ...]]
 
     def non_applicable(self, ctx: Contexte) -> str | None:
         """None when the rule applies; else the French reason why it does not."""
@@ -165,13 +177,13 @@ class Condition(BaseModel):
                 return f"{ctx.nom(code)} ne finançait pas l'action en {ctx.exercice - 1} ({comment})"
         return None
 
-    @cached_property
+    @property
     def historique_lu(self) -> bool:
         """The condition reads the history (``historique``, ``finance-n-1``): the engine must hand it over.
 
-        Computed once per condition (frozen): the engine asks for every rule of every dossier.
+        Worked out once per condition: the engine asks for every rule of every dossier.
         """
-        return self.historique is not None or self.finance_n_1 is not None
+        return self._calculs()[1]
 
     def retient(self, d: DossierAnterieur, historique: Historique | None) -> bool:
         """The condition holds for a dossier of the history (its compact record, SPEC §5).
@@ -209,14 +221,22 @@ class Condition(BaseModel):
         """The flag conditions given (YAML key → wanted value), in declaration order."""
         return dict(self._drapeaux)
 
-    @cached_property
+    @property
     def vide(self) -> bool:
         """No condition at all (every field left out): the rule always applies."""
-        return all(getattr(self, name) is None for name in type(self).model_fields)
+        return self._calculs()[0]
 
-    @cached_property
+    @property
     def _drapeaux(self) -> tuple[tuple[str, bool], ...]:
-        """:meth:`drapeaux`, computed once per condition (the engine asks for every rule of every dossier)."""
+        """:meth:`drapeaux`, worked out once per condition (the engine asks for every rule of every dossier)."""
+        return self._calculs()[2]
+
+    def _calculs(self) -> tuple[bool, bool, tuple[tuple[str, bool], ...]]:
+        """(:attr:`vide`, :attr:`historique_lu`, :attr:`_drapeaux`), worked out at the first question."""
+        try:
+            return self._memo
+        except AttributeError:
+            pass
         flags = {
             "cpo": self.cpo,
             "innovante": self.innovante,
@@ -229,7 +249,13 @@ class Condition(BaseModel):
             "precedent": self.precedent,
             "historique": self.historique,
         }
-        return tuple((key, value) for key, value in flags.items() if value is not None)
+        memo = (
+            all(getattr(self, name) is None for name in CHAMPS),
+            self.historique is not None or self.finance_n_1 is not None,
+            tuple((key, value) for key, value in flags.items() if value is not None),
+        )
+        object.__setattr__(self, "_memo", memo)
+        return memo
 
 
 def type_porteur_fr(code: str | None) -> str:

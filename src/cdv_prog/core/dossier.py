@@ -1,48 +1,47 @@
-"""The dossier: one action, one exercice, a budget and its financements (format: ``docs/dossier.md``)."""
+"""The dossier: one action, one exercice, a budget and its financements (format: ``docs/dossier.md``).
+
+Plain, read-only records (:class:`~cdv_prog.core.valeurs.Enregistrement`), the
+same fields as the pydantic models of :mod:`cdv_prog.core.modeles.dossier`
+that validate the data and hand them over; a usual dossier is built directly
+by :mod:`cdv_prog.core.dossier_simple`. The engine, the reports and a
+``cdv check`` of a usual dossier import no pydantic (issue 17).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
-)
-from pydantic_core import PydanticCustomError
-
-from cdv_prog.core.champs import Code, CodeAxe, CodeDefi, CodeFinanceur, CodeQuartier, Montant, Texte
-from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, ANNEES, annee_invalide
 from cdv_prog.core.money import ZERO
+from cdv_prog.core.valeurs import Enregistrement
 from cdv_prog.core.vocab import TypePorteur
 
+if TYPE_CHECKING:
+    from cdv_prog.core.ruleset import JeuDeRegles
 
-class _Strict(BaseModel):
-    # built at the first validation, not at import: a batch whose reports all come from the cache, or the
-    # parent of --jobs workers, never validates a dossier (issue 17)
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False, defer_build=True)
-
-
-# --------------------------------------------------------------------------- years and dates
+# --------------------------------------------------------------------------- dates
 
 _DATE_FR = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]+)$")
 _DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+
+
+class DateIllisible(ValueError):
+    """A text written as a date that is not one: its French message (``gabarit`` filled with ``valeurs``)."""
+
+    def __init__(self, gabarit: str, valeurs: dict[str, Any]) -> None:
+        super().__init__(gabarit.format(**valeurs))
+        self.gabarit = gabarit
+        self.valeurs = valeurs
 
 
 def lire_date(value: object) -> object:
     """A date as people write it: ``2025-01-15`` (a YAML date), or the text ``15/01/2025`` (also ``15.01.2025``).
 
     A two-digit year (``15/01/25``) is refused, not guessed; an impossible date
-    (``31/02/2025``) is refused with its reason. Anything else is left to the
-    model, which says what a date looks like.
+    (``31/02/2025``) is refused with its reason (:class:`DateIllisible`). Anything
+    else is returned as it is, for the model to say what a date looks like.
     """
     if not isinstance(value, str) or len(value) > 40:
         return value
@@ -52,8 +51,7 @@ def lire_date(value: object) -> object:
     if fr is not None:
         day, month, year = fr.groups()
         if len(year) != 4:
-            raise PydanticCustomError(
-                "date",
+            raise DateIllisible(
                 "date « {v} » : l'année s'écrit avec quatre chiffres (JJ/MM/AAAA, par exemple 15/01/2025)",
                 {"v": text},
             )
@@ -64,126 +62,85 @@ def lire_date(value: object) -> object:
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise PydanticCustomError("date", "date inexistante « {v} » (JJ/MM/AAAA ou AAAA-MM-JJ)", {"v": text}) from None
+        raise DateIllisible("date inexistante « {v} » (JJ/MM/AAAA ou AAAA-MM-JJ)", {"v": text}) from None
 
 
-def _date_in_range(value: dt.date) -> dt.date:
-    if annee_invalide(value.year) is not None:
-        raise PydanticCustomError(
-            "date",
-            "date du {d} : année hors des années acceptées ({r}) : faute de frappe ?",
-            {"d": f"{value:%d/%m/%Y}", "r": ANNEES},
-        )
-    return value
+# --------------------------------------------------------------------------- the records
 
 
-def _annee(value: int) -> int:
-    reason = annee_invalide(value)
-    if reason is not None:
-        raise PydanticCustomError("annee", "{r}", {"r": reason})
-    return value
+class Porteur(Enregistrement):
+    _CHAMPS = ("nom", "type", "siret")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"type": None, "siret": None}
+    nom: str
+    type: TypePorteur | None
+    siret: str | None
 
 
-Date = Annotated[
-    dt.date,
-    BeforeValidator(lire_date),
-    AfterValidator(_date_in_range),
-    WithJsonSchema(
-        {"type": "string", "anyOf": [{"format": "date"}, {"pattern": r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}$"}]}
-    ),
-]
-"""A date of a dossier: ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``, in the accepted years."""
-Annee = Annotated[
-    int, AfterValidator(_annee), WithJsonSchema({"type": "integer", "minimum": ANNEE_MIN, "maximum": ANNEE_MAX})
-]
-"""A year of a dossier (exercice, CPO years), in the accepted years."""
+class Cpo(Enregistrement):
+    _CHAMPS = ("annees",)
+    __slots__ = _CHAMPS
+    annees: list[int]
 
 
-class Porteur(_Strict):
-    nom: Texte = Field(description="Nom du porteur.")
-    type: TypePorteur | None = Field(default=None, description="Nature juridique du porteur.")
-    siret: Annotated[str, Field(pattern=r"^[0-9]{14}$")] | None = Field(
-        default=None, description="SIRET, 14 chiffres, entre guillemets (clé de contrôle vérifiée)."
+class Action(Enregistrement):
+    _CHAMPS = (
+        "defi",
+        "objectif",
+        "axes",
+        "quartiers",
+        "debut",
+        "fin",
+        "innovante",
+        "parentalite",
+        "renouvellement",
+        "cpo",
+        "precedent",
     )
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {
+        "objectif": None,
+        "axes": [],
+        "innovante": False,
+        "parentalite": False,
+        "renouvellement": False,
+        "cpo": None,
+        "precedent": None,
+    }
+    defi: str
+    objectif: str | None
+    axes: list[str]
+    quartiers: list[str]
+    debut: dt.date
+    fin: dt.date
+    innovante: bool
+    parentalite: bool
+    renouvellement: bool
+    cpo: Cpo | None
+    precedent: str | None
 
 
-class Cpo(_Strict):
-    annees: Annotated[list[Annee], Field(min_length=1, max_length=10)] = Field(
-        description="Années couvertes par la CPO (3 années consécutives)."
-    )
+class Budget(Enregistrement):
+    _CHAMPS = ("total", "autres_produits", "contributions_nature")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"autres_produits": ZERO, "contributions_nature": ZERO}
+    _ALIAS: ClassVar[dict[str, str]] = {
+        "autres_produits": "autres-produits",
+        "contributions_nature": "contributions-nature",
+    }
+    total: Decimal
+    autres_produits: Decimal
+    contributions_nature: Decimal
 
 
-class Action(_Strict):
-    defi: CodeDefi = Field(description="Défi du contrat de ville.")
-    objectif: Code | None = Field(default=None, description="Objectif opérationnel, qui doit appartenir au défi.")
-    axes: list[CodeAxe] = Field(default=[], description="Axes transversaux.")
-    quartiers: Annotated[list[CodeQuartier], Field(min_length=1)] = Field(
-        description="Quartiers de l'action (au moins un), ou hors-qpv."
-    )
-    debut: Date = Field(description="Date de début (AAAA-MM-JJ ou JJ/MM/AAAA).")
-    fin: Date = Field(description="Date de fin (AAAA-MM-JJ ou JJ/MM/AAAA), au plus tôt le début.")
-    innovante: bool = Field(default=False, description="Action innovante (bonus financier possible hors CPO).")
-    parentalite: bool = Field(default=False, description="Action de soutien à la parentalité.")
-    renouvellement: bool = Field(default=False, description="Renouvellement d'une action financée l'année précédente.")
-    cpo: Cpo | None = Field(
-        default=None, description="Présent si l'action relève d'une convention pluriannuelle d'objectifs."
-    )
-    precedent: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)] | None = Field(
-        default=None,
-        description="Identifiant du dossier de cette action pour l'exercice précédent (N-1), dans l'historique.",
-    )
-
-    @field_validator("fin")
-    @classmethod
-    def _dates_in_order(cls, fin: dt.date, info: ValidationInfo) -> dt.date:
-        debut = info.data.get("debut")
-        if isinstance(debut, dt.date) and fin < debut:
-            raise PydanticCustomError(
-                "dates", "la fin ({fin}) précède le début ({debut})", {"fin": str(fin), "debut": str(debut)}
-            )
-        return fin
-
-    @field_validator("objectif")
-    @classmethod
-    def _objectif_of_defi(cls, objectif: str | None, info: ValidationInfo) -> str | None:
-        regles = (info.context or {}).get("regles")
-        defi = info.data.get("defi")
-        if objectif is None or regles is None or defi not in regles.defis:
-            return objectif
-        known = regles.defis[defi].objectifs
-        if objectif not in known:
-            raise PydanticCustomError(
-                "objectif",
-                "objectif « {o} » inconnu pour le défi « {d} » ; objectifs possibles : {codes}",
-                {"o": objectif, "d": defi, "codes": ", ".join(known)},
-            )
-        return objectif
-
-
-class Budget(_Strict):
-    total: Annotated[Montant, Field(gt=0)] = Field(
-        description="Total des charges de l'action (comptes 60 à 68), hors contributions en nature."
-    )
-    autres_produits: Montant = Field(
-        description="Ressources hors subventions (ventes, participations, fonds propres…).",
-        default=ZERO,
-        alias="autres-produits",
-    )
-    contributions_nature: Montant = Field(
-        description="Contributions volontaires en nature (comptes 86/87), jamais comptées dans les parts.",
-        default=ZERO,
-        alias="contributions-nature",
-    )
-
-
-class Financement(_Strict):
-    financeur: CodeFinanceur = Field(description="Code du financeur.")
-    dispositif: Texte | None = Field(default=None, description="Dispositif, texte libre (BOP 147, FIPD, REAAP, CLAS…).")
-    montant: Montant = Field(description="Montant demandé.")
-    accorde: Montant | None = Field(
-        default=None,
-        description="Montant proposé ou accordé dans la programmation (remplace le montant demandé dans les calculs).",
-    )
+class Financement(Enregistrement):
+    _CHAMPS = ("financeur", "dispositif", "montant", "accorde")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"dispositif": None, "accorde": None}
+    financeur: str
+    dispositif: str | None
+    montant: Decimal
+    accorde: Decimal | None
 
     @property
     def retenu(self) -> Decimal:
@@ -191,54 +148,48 @@ class Financement(_Strict):
         return self.montant if self.accorde is None else self.accorde
 
 
-class BilanPrecedent(_Strict):
-    envoye_le: Date | None = Field(
-        description="Date d'envoi du bilan (AAAA-MM-JJ ou JJ/MM/AAAA).", default=None, alias="envoye-le"
-    )
-    financeurs: list[CodeFinanceur] | None = Field(
-        default=None,
-        description=(
-            "Financeurs de l'action l'année précédente (codes), quand son dossier N-1 n'est pas dans l'historique."
-        ),
-    )
+class BilanPrecedent(Enregistrement):
+    _CHAMPS = ("envoye_le", "financeurs")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"envoye_le": None, "financeurs": None}
+    _ALIAS: ClassVar[dict[str, str]] = {"envoye_le": "envoye-le"}
+    envoye_le: dt.date | None
+    financeurs: list[str] | None
 
 
-class Dossier(_Strict):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)] = Field(
-        description="Identifiant unique du dossier dans un lot (lettres, chiffres, . _ -), ex. CDV-2025-014."
+class Dossier(Enregistrement):
+    _CHAMPS = (
+        "id",
+        "exercice",
+        "intitule",
+        "porteur",
+        "action",
+        "budget",
+        "financements",
+        "pieces",
+        "elan",
+        "bilan_precedent",
     )
-    exercice: int = Field(
-        description="Année de l'exercice (année civile), dans la période du contrat.",
-        json_schema_extra={"minimum": ANNEE_MIN, "maximum": ANNEE_MAX},
-    )
-    intitule: Texte = Field(description="Intitulé de l'action.")
-    porteur: Porteur = Field(description="Le porteur de l'action (le plus souvent une association).")
-    action: Action = Field(description="L'action : défi, quartiers, dates, CPO…")
-    budget: Budget = Field(description="Budget prévisionnel de l'action (Cerfa n°12156).")
-    financements: Annotated[list[Financement], Field(min_length=1)] = Field(
-        description="Financements demandés, une ligne par financeur et dispositif (plusieurs lignes peuvent nommer le même financeur)."
-    )
-    pieces: list[Code] = Field(
-        default=[], description="Codes des pièces fournies (attestation-prefecture, liste-bureau, rib…)."
-    )
-    elan: bool = Field(default=False, description="Dossier aussi déposé sur la plateforme Elan (REAAP).")
-    bilan_precedent: BilanPrecedent | None = Field(
-        description="Bilan de l'action de l'année précédente envoyé à la CAF.", default=None, alias="bilan-precedent"
-    )
+    __slots__ = (*_CHAMPS, "__weakref__")  # (a batch's tests check that no report outlives its dossier)
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"pieces": [], "elan": False, "bilan_precedent": None}
+    _ALIAS: ClassVar[dict[str, str]] = {"bilan_precedent": "bilan-precedent"}
+    id: str
+    exercice: int
+    intitule: str
+    porteur: Porteur
+    action: Action
+    budget: Budget
+    financements: list[Financement]
+    pieces: list[str]
+    elan: bool
+    bilan_precedent: BilanPrecedent | None
 
-    @field_validator("exercice")
     @classmethod
-    def _exercice_in_period(cls, exercice: int, info: ValidationInfo) -> int:
-        reason = annee_invalide(exercice)
-        if reason is not None:
-            raise PydanticCustomError("exercice", "exercice : {r}", {"r": reason})
-        regles = (info.context or {}).get("regles")
-        if regles is not None:
-            first, last = regles.contrat.periode
-            if not first <= exercice <= last:
-                raise PydanticCustomError(
-                    "exercice",
-                    "exercice {e} hors de la période du contrat ({a}-{b})",
-                    {"e": exercice, "a": first, "b": last},
-                )
-        return exercice
+    def valider(cls, data: Any, regles: JeuDeRegles | None = None) -> Dossier:
+        """The dossier ``data`` describes, validated by pydantic against ``regles`` (its codes, its period).
+
+        pydantic's ``ValidationError`` when it is not one (:mod:`cdv_prog.files.messages` says why in French).
+        """
+        from cdv_prog.core.modeles.dossier import valider
+
+        return valider(data, regles)

@@ -1,18 +1,18 @@
-"""A usual dossier's models built directly from its data, without pydantic's validation — or declined.
+"""A usual dossier's record built directly from its data, without pydantic — or declined.
 
 :func:`cdv_prog.files.dossiers.read_dossier` tries :func:`dossier_simple` first. It
 returns exactly the :class:`~cdv_prog.core.dossier.Dossier` that
-``Dossier.model_validate(data, context={"regles": regles})`` returns — equal
-models, the same fields set, the same values — or ``None`` (it *declines*) as
-soon as the data steps outside what it checks, and pydantic then validates the
+``Dossier.valider(data, regles)`` returns (pydantic's validation, then its record)
+— equal records, the same values of the same types — or ``None`` (it *declines*)
+as soon as the data steps outside what it checks, and pydantic then validates the
 data as before. It never reports an error: anything that could be one is
 declined, so every message still comes from pydantic (``files/messages.py``).
 
-Why: a process's first validation builds the dossier's whole pydantic schema,
-and each validation calls from Rust about thirty Python validators (amounts,
-codes known to the rule set, dates). The same instructions, or nearly, done
-here in Python touch less memory: 10 000 dossiers ``--jobs 1``, −5 to −6 % of
-wall time in two A/Bs of 9 rounds; one dossier −1.4 % of instructions (issue 17).
+Why: importing pydantic and building the dossier's models is most of the start of
+a ``cdv check`` of one dossier, and each validation calls from Rust about thirty
+Python validators (amounts, codes known to the rule set, dates). The same checks
+done here in Python touch less memory: 10 000 dossiers ``--jobs 1``, −5 to −6 %
+of wall time in two A/Bs of 9 rounds (issue 17); and this module imports no pydantic.
 
 What it accepts: every key one of the model's (its alias), every required one
 present; text, lists, mappings, booleans and integers of exactly their type
@@ -28,20 +28,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from cdv_prog.core.champs import valider_montant
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN
 from cdv_prog.core.dossier import Action, BilanPrecedent, Budget, Cpo, Dossier, Financement, Porteur, lire_date
-from cdv_prog.core.money import ZERO
+from cdv_prog.core.money import ZERO, valider_montant
 from cdv_prog.core.vocab import CODE_PATTERN, HORS_QPV, OPTIONAL_REFERENTIELS, TYPES_PORTEUR
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class _Refus(Exception):
@@ -86,20 +81,13 @@ _FINANCEMENT_REQUIS = frozenset({"financeur", "montant"})
 _BILAN = frozenset({"envoye-le", "financeurs"})
 _CPO = frozenset({"annees"})
 _AUCUNE: frozenset[str] = frozenset()
-# an alias → its field's name (the other keys are their field's name)
-_NOMS = {
-    "bilan-precedent": "bilan_precedent",
-    "autres-produits": "autres_produits",
-    "contributions-nature": "contributions_nature",
-    "envoye-le": "envoye_le",
-}
 
 
 def dossier_simple(data: dict[Any, Any], regles: JeuDeRegles) -> Dossier | None:
     """The dossier ``data`` describes, as pydantic would validate it with the rule set ``regles``; None: declined."""
     try:
         return _dossier(data, _Codes(regles), regles)
-    except Exception:  # _Refus, a validator's PydanticCustomError, or any surprise: pydantic decides
+    except Exception:  # _Refus, an unreadable date or amount, or any surprise: pydantic decides
         return None
 
 
@@ -115,25 +103,6 @@ class _Codes:
         self.axes = regles.axes if regles.axes or "axes" not in OPTIONAL_REFERENTIELS else None
 
 
-# A model's state as validation leaves it, set as ``model_construct`` sets it (by the slots of BaseModel);
-# tests/test_dossier_simple.py compares the whole state, ``__getstate__``, with pydantic's.
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def _modele(cls: type[M], valeurs: dict[str, Any], presents: set[str]) -> M:
-    """A model holding ``valeurs`` (every field, in its order), the fields ``presents`` set by the data."""
-    model = _new(cls)
-    _set_dict(model, valeurs)
-    _set_fields_set(model, presents)
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
-
-
 def _cles(data: object, permises: frozenset[str], requises: frozenset[str]) -> dict[str, Any]:
     """``data``, a mapping of the model's keys only, every required one present."""
     if type(data) is not dict:
@@ -142,11 +111,6 @@ def _cles(data: object, permises: frozenset[str], requises: frozenset[str]) -> d
     if not (cles >= requises and cles <= permises):
         raise _Refus
     return data
-
-
-def _presents(data: dict[str, Any]) -> set[str]:
-    """The fields a mapping sets, by name (for a model whose fields have aliases)."""
-    return {_NOMS.get(cle, cle) for cle in data}
 
 
 def _texte(value: object) -> str:
@@ -184,7 +148,7 @@ def _identifiant(value: object) -> str:
 
 
 def _date(value: object) -> dt.date:
-    date = value if type(value) is dt.date else lire_date(value)  # its PydanticCustomError: declined
+    date = value if type(value) is dt.date else lire_date(value)  # its DateIllisible: declined
     if type(date) is not dt.date or not ANNEE_MIN <= date.year <= ANNEE_MAX:
         raise _Refus
     return date
@@ -201,19 +165,18 @@ def _dossier(data: object, codes: _Codes, regles: JeuDeRegles) -> Dossier:
         raise _Refus
     get = d.get
     pieces, bilan = get("pieces"), get("bilan-precedent")
-    valeurs = {
-        "id": _identifiant(d["id"]),
-        "exercice": exercice,
-        "intitule": _texte(d["intitule"]),
-        "porteur": _porteur(d["porteur"]),
-        "action": _action(d["action"], codes, regles),
-        "budget": _budget(d["budget"]),
-        "financements": [_financement(f, codes) for f in financements],
-        "pieces": _codes_de(pieces, None) if "pieces" in d else [],
-        "elan": _booleen(get("elan", False)),
-        "bilan_precedent": None if bilan is None else _bilan(bilan, codes),
-    }
-    return _modele(Dossier, valeurs, _presents(d))
+    return Dossier.de(
+        _identifiant(d["id"]),
+        exercice,
+        _texte(d["intitule"]),
+        _porteur(d["porteur"]),
+        _action(d["action"], codes, regles),
+        _budget(d["budget"]),
+        [_financement(f, codes) for f in financements],
+        _codes_de(pieces, None) if "pieces" in d else [],
+        _booleen(get("elan", False)),
+        None if bilan is None else _bilan(bilan, codes),
+    )
 
 
 def _porteur(data: object) -> Porteur:
@@ -224,7 +187,7 @@ def _porteur(data: object) -> Porteur:
     siret = d.get("siret")
     if siret is not None and (type(siret) is not str or not _SIRET(siret)):
         raise _Refus
-    return _modele(Porteur, {"nom": _texte(d["nom"]), "type": nature, "siret": siret}, set(d))
+    return Porteur.de(_texte(d["nom"]), nature, siret)
 
 
 def _action(data: object, codes: _Codes, regles: JeuDeRegles) -> Action:
@@ -248,20 +211,19 @@ def _action(data: object, codes: _Codes, regles: JeuDeRegles) -> Action:
     if fin < debut:
         raise _Refus
     cpo, precedent = get("cpo"), get("precedent")
-    valeurs = {
-        "defi": defi,
-        "objectif": objectif,
-        "axes": _codes_de(d["axes"], codes.axes) if "axes" in d else [],
-        "quartiers": quartiers.copy(),
-        "debut": debut,
-        "fin": fin,
-        "innovante": _booleen(get("innovante", False)),
-        "parentalite": _booleen(get("parentalite", False)),
-        "renouvellement": _booleen(get("renouvellement", False)),
-        "cpo": None if cpo is None else _cpo(cpo),
-        "precedent": None if precedent is None else _identifiant(precedent),
-    }
-    return _modele(Action, valeurs, set(d))
+    return Action.de(
+        defi,
+        objectif,
+        _codes_de(d["axes"], codes.axes) if "axes" in d else [],
+        quartiers.copy(),
+        debut,
+        fin,
+        _booleen(get("innovante", False)),
+        _booleen(get("parentalite", False)),
+        _booleen(get("renouvellement", False)),
+        None if cpo is None else _cpo(cpo),
+        None if precedent is None else _identifiant(precedent),
+    )
 
 
 def _cpo(data: object) -> Cpo:
@@ -272,7 +234,7 @@ def _cpo(data: object) -> Cpo:
     for annee in annees:
         if type(annee) is not int or not ANNEE_MIN <= annee <= ANNEE_MAX:
             raise _Refus
-    return _modele(Cpo, {"annees": annees.copy()}, set(d))
+    return Cpo.de(annees.copy())
 
 
 def _budget(data: object) -> Budget:
@@ -280,12 +242,11 @@ def _budget(data: object) -> Budget:
     total = valider_montant(d["total"])
     if not total > 0:
         raise _Refus
-    valeurs = {
-        "total": total,
-        "autres_produits": valider_montant(d["autres-produits"]) if "autres-produits" in d else ZERO,
-        "contributions_nature": valider_montant(d["contributions-nature"]) if "contributions-nature" in d else ZERO,
-    }
-    return _modele(Budget, valeurs, _presents(d))
+    return Budget.de(
+        total,
+        valider_montant(d["autres-produits"]) if "autres-produits" in d else ZERO,
+        valider_montant(d["contributions-nature"]) if "contributions-nature" in d else ZERO,
+    )
 
 
 def _financement(data: object, codes: _Codes) -> Financement:
@@ -299,20 +260,18 @@ def _financement(data: object, codes: _Codes) -> Financement:
     financeur, dispositif, accorde = data["financeur"], data.get("dispositif"), data.get("accorde")
     if type(financeur) is not str or financeur not in codes.financeurs:
         raise _Refus  # (the rule set's financeurs are codes: its schema)
-    valeurs = {
-        "financeur": financeur,
-        "dispositif": None if dispositif is None else _texte(dispositif),
-        "montant": valider_montant(data["montant"]),  # a finite Decimal, or its PydanticCustomError: declined
-        "accorde": None if accorde is None else valider_montant(accorde),
-    }
-    return _modele(Financement, valeurs, set(cles))
+    return Financement.de(
+        financeur,
+        None if dispositif is None else _texte(dispositif),
+        valider_montant(data["montant"]),  # a finite Decimal, or its AmountError: declined
+        None if accorde is None else valider_montant(accorde),
+    )
 
 
 def _bilan(data: object, codes: _Codes) -> BilanPrecedent:
     d = _cles(data, _BILAN, _AUCUNE)
     envoye, financeurs = d.get("envoye-le"), d.get("financeurs")
-    valeurs = {
-        "envoye_le": None if envoye is None else _date(envoye),
-        "financeurs": None if financeurs is None else _codes_de(financeurs, codes.financeurs),
-    }
-    return _modele(BilanPrecedent, valeurs, _presents(d))
+    return BilanPrecedent.de(
+        None if envoye is None else _date(envoye),
+        None if financeurs is None else _codes_de(financeurs, codes.financeurs),
+    )

@@ -48,6 +48,27 @@ def parse_amount(value: object) -> Decimal:
     return _parse_amount(value)
 
 
+def valider_montant(value: object) -> Decimal:
+    """An amount field's value: :func:`parse_amount`, an integer's amount kept for the next time it is read
+    (``montant: 12150``: the same Decimal, immutable, shared safely). :class:`AmountError` when refused.
+
+    The models' amount type (``core.champs.Montant``) says the refusal as pydantic's error.
+    """
+    if type(value) is int:  # the common case
+        amount = _ENTIERS.get(value)
+        if amount is not None:
+            return amount
+        amount = parse_amount(value)
+        if len(_ENTIERS) >= 4096:
+            _ENTIERS.clear()
+        _ENTIERS[value] = amount
+        return amount
+    return parse_amount(value)
+
+
+_ENTIERS: dict[int, Decimal] = {}  # integer amounts already parsed
+
+
 def _parse_amount(value: object) -> Decimal:
     """:func:`parse_amount`, every case."""
     if isinstance(value, bool):

@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from pydantic import ValidationError
-
 from cdv_prog.core.context import Contexte
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.engine import evaluer, evaluer_regle, verdict
@@ -71,13 +69,15 @@ def _split(inner: str) -> list[str]:
 
 def appliquer(dossier: Dossier, changements: Iterable[Changement], regles: JeuDeRegles) -> Dossier | None:
     """A copy of ``dossier`` with the changes, validated like a file; None if the model refuses it."""
-    data: dict[str, Any] = dossier.model_dump(by_alias=True, exclude_none=True)
+    data: dict[str, Any] = dossier.donnees()
     try:
         modifier(data, changements)
     except (KeyError, IndexError, TypeError):  # a change that names no field of this dossier
         return None
+    from pydantic import ValidationError  # (validation only: the engine's modules import no pydantic)
+
     try:
-        return Dossier.model_validate(data, context={"regles": regles})
+        return Dossier.valider(data, regles)
     except ValidationError:
         return None
 

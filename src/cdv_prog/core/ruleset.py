@@ -1,7 +1,8 @@
-"""The rule set as the engine sees it: référentiels, enveloppes, rules (the model, no loading).
+"""The rule set as the engine sees it: référentiels, enveloppes, rules (plain records, no loading, no pydantic).
 
 A :class:`JeuDeRegles` is built by :mod:`cdv_prog.files.rules` from the YAML
-files of ``rules/`` (format: ``docs/regles.md``). Each :class:`Regle` is an
+files of ``rules/`` (format: ``docs/regles.md``), validated by the pydantic models
+of :mod:`cdv_prog.core.modeles.regles`, which hand over the records defined here. Each :class:`Regle` is an
 instance of a rule kind — a module of :mod:`cdv_prog.kinds` satisfying
 :class:`RuleKind` — with parameters that may be dated by year.
 """
@@ -11,20 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
-from pydantic_core import PydanticCustomError
-
-from cdv_prog.core.champs import Code
 from cdv_prog.core.conditions import Condition
-from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN, Dated, annee_invalide
+from cdv_prog.core.dated import Dated
 from cdv_prog.core.derogations import Derogation
 from cdv_prog.core.findings import Resultat, RuleProblem
-from cdv_prog.core.valeurs import Valeurs, depuis_modele
+from cdv_prog.core.valeurs import Enregistrement, Valeurs, depuis_modele
 from cdv_prog.core.vocab import Gravite, GroupeFinanceur, Nature, Portee, StatutQuartier, normaliser
 
-Texte = Annotated[str, Field(min_length=1)]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class RuleKind(Protocol):
@@ -54,47 +52,39 @@ class RuleKind(Protocol):
     # dossier that would make the failed rule hold (:mod:`cdv_prog.core.remedier` verifies it).
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+class ContratDef(Enregistrement):
+    """The contract: its name, its period (first and last exercice), its acronym."""
+
+    _CHAMPS = ("nom", "periode", "sigle")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"sigle": None}
+    nom: str
+    periode: list[int]
+    sigle: str | None
 
 
-class ContratDef(_Strict):
-    nom: Texte
-    periode: Annotated[
-        list[Annotated[int, WithJsonSchema({"type": "integer", "minimum": ANNEE_MIN, "maximum": ANNEE_MAX})]],
-        Field(min_length=2, max_length=2),
-    ]
-    sigle: str | None = None
-
-    @field_validator("periode")
-    @classmethod
-    def _ordered(cls, periode: list[int]) -> list[int]:
-        for year in periode:
-            reason = annee_invalide(year)
-            if reason is not None:
-                raise PydanticCustomError("periode", "période du contrat : {r}", {"r": reason})
-        if periode[0] > periode[1]:
-            raise PydanticCustomError("periode", "la période doit aller de la première à la dernière année")
-        return periode
-
-
-class FinanceurDef(_Strict):
-    nom: Texte
+class FinanceurDef(Enregistrement):
+    _CHAMPS = ("nom", "groupe", "sigle", "nature", "annuel", "siret")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"sigle": None, "nature": "specifique", "annuel": False, "siret": None}
+    nom: str
     groupe: GroupeFinanceur
-    sigle: str | None = None
-    nature: Nature = "specifique"  # of its lines whose dispositif is unknown or absent
-    annuel: bool = False  # votes each year: never committed for later years by a CPO
-    # its SIRET, 14 digits: the ``idAttribuant`` of its open data (``cdv programmation --format scdl``)
-    siret: Annotated[str, Field(pattern=r"^[0-9]{14}$")] | None = None
+    sigle: str | None
+    nature: Nature  # of its lines whose dispositif is unknown or absent
+    annuel: bool  # votes each year: never committed for later years by a CPO
+    siret: str | None  # its SIRET, 14 digits: the ``idAttribuant`` of its open data (``--format scdl``)
 
 
-class DispositifDef(_Strict):
+class DispositifDef(Enregistrement):
     """A dispositif (BOP 147, FIPD, REAAP…): its financeur and its nature, and the names people write."""
 
-    nom: Texte
-    financeur: Code | list[Code] | None = None  # one or several; None: any financeur (« droit commun »)
+    _CHAMPS = ("nom", "financeur", "nature", "alias")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"financeur": None, "alias": []}
+    nom: str
+    financeur: str | list[str] | None  # one or several; None: any financeur (« droit commun »)
     nature: Nature
-    alias: list[Texte] = []
+    alias: list[str]
 
     @property
     def financeurs(self) -> list[str] | None:
@@ -104,14 +94,17 @@ class DispositifDef(_Strict):
         return [self.financeur] if isinstance(self.financeur, str) else list(self.financeur)
 
 
-class Perimetre(_Strict):
+class Perimetre(Enregistrement):
     """The lines of its financeur an enveloppe counts: by nature, by CPO or not; a key left out: any.
 
     ``Perimetre()`` counts every line (an enveloppe given in the short form).
     """
 
-    nature: Nature | None = None  # specifique | droit-commun
-    cpo: bool | None = None  # true: dossiers under a CPO only; false: the others only
+    _CHAMPS = ("nature", "cpo")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"nature": None, "cpo": None}
+    nature: Nature | None  # specifique | droit-commun
+    cpo: bool | None  # true: dossiers under a CPO only; false: the others only
 
     @property
     def vide(self) -> bool:
@@ -141,7 +134,7 @@ class Perimetre(_Strict):
         return ", ".join(parts) if parts else "toutes les lignes du financeur"
 
 
-TOUT = Perimetre.model_construct()  # no validation at import: the models are built when first used
+TOUT = Perimetre()
 
 
 @dataclass(frozen=True)
@@ -181,25 +174,21 @@ class Enveloppe:
         return self.perimetre.contient(nature, cpo) and sous.perimetre.contient(nature, cpo)
 
 
-class QuartierDef(_Strict):
-    nom: Texte
+class QuartierDef(Enregistrement):
+    _CHAMPS = ("nom", "statut", "commune")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"commune": None}
+    nom: str
     statut: StatutQuartier
-    commune: str | None = None
+    commune: str | None
 
 
-class DefiDef(_Strict):
-    nom: Texte
-    objectifs: dict[Code, Texte] = {}
-
-
-class Referentiel(_Strict):
-    contrat: ContratDef
-    financeurs: Annotated[dict[Code, FinanceurDef], Field(min_length=1)]
-    quartiers: Annotated[dict[Code, QuartierDef], Field(min_length=1)]
-    defis: dict[Code, DefiDef] = {}
-    axes: dict[Code, Texte] = {}
-    pieces: dict[Code, Texte] = {}
-    dispositifs: dict[Code, DispositifDef] = {}
+class DefiDef(Enregistrement):
+    _CHAMPS = ("nom", "objectifs")
+    __slots__ = _CHAMPS
+    _DEFAUTS: ClassVar[dict[str, Any]] = {"objectifs": {}}
+    nom: str
+    objectifs: dict[str, str]
 
 
 class RulesError(Exception):

@@ -1,4 +1,4 @@
-"""A rule's parameters for one exercice as the engine and the reports read them: plain, read-only, no pydantic.
+"""Plain, read-only values the engine reads, with no pydantic: a rule's parameters, the rule set's and the dossier's records.
 
 :meth:`cdv_prog.core.ruleset.Regle.parametres` validates the kind's ``Parametres`` (a pydantic
 model) once per exercice and keeps a :class:`Valeurs`: the fields of the validated model under
@@ -12,7 +12,7 @@ user's cache keeps it, and its class imports no pydantic; the JSON report writes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Self
 
 
 class Valeurs:
@@ -52,8 +52,9 @@ class Valeurs:
 
 def depuis_modele(model: Any) -> Valeurs:
     """The :class:`Valeurs` of a validated parameters model: its fields in order, nested parameters models
-    (those whose class says ``VALEURS = True``, as every kind's ``Parametres`` does) as :class:`Valeurs` too;
-    any other value (a ``Condition``, a ``Decimal``, a date) as it is."""
+    (those whose class says ``VALEURS = True``, as every kind's ``Parametres`` does) as :class:`Valeurs` too,
+    a model of :mod:`cdv_prog.core.modeles` (a ``Condition``) as its :class:`Enregistrement`; any other value
+    (a ``Decimal``, a date) as it is."""
     fields = type(model).model_fields
     champs = {name: _valeur(getattr(model, name)) for name in fields}
     noms = {name: info.alias for name, info in fields.items() if info.alias and info.alias != name}
@@ -63,6 +64,9 @@ def depuis_modele(model: Any) -> Valeurs:
 def _valeur(value: Any) -> Any:
     if getattr(type(value), "VALEURS", False) is True:
         return depuis_modele(value)
+    en_clair = getattr(value, "en_clair", None)
+    if en_clair is not None:  # a model of core.modeles (a programmation rule's Condition): its plain record
+        return en_clair()
     if isinstance(value, list):
         return [_valeur(v) for v in value]
     if isinstance(value, tuple):
@@ -70,3 +74,105 @@ def _valeur(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _valeur(v) for k, v in value.items()}
     return value
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+class Enregistrement:
+    """A plain, read-only record of the rule set or of a dossier (a financeur, a condition, a dossier's action…).
+
+    Each subclass lists its fields in ``_CHAMPS`` (in the order of the YAML and of the reports; its
+    ``__slots__``, with those of values worked out from the fields), their defaults in ``_DEFAUTS`` and, in ``_ALIAS``, the name a field is written under when it is not its
+    own (``autres_produits`` → ``autres-produits``). pydantic validates the data with the models of
+    :mod:`cdv_prog.core.modeles`, which hand over such a record (``en_clair()``): the engine, the compact
+    rule set of the user's cache and a ``cdv check`` of a usual dossier never import pydantic (issue 17,
+    README « Performances »). Equal when of the same class with equal fields, like the models were.
+    """
+
+    __slots__ = ()
+    _CHAMPS: ClassVar[tuple[str, ...]] = ()
+    _DEFAUTS: ClassVar[dict[str, Any]] = {}
+    _ALIAS: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, **champs: Any) -> None:
+        defauts = self._DEFAUTS
+        for nom in self._CHAMPS:
+            if nom in champs:
+                valeur = champs.pop(nom)
+            elif nom in defauts:
+                valeur = defauts[nom]
+                if type(valeur) is list or type(valeur) is dict:
+                    valeur = valeur.copy()  # a default list or mapping is each record's own
+            else:
+                raise TypeError(f"{type(self).__name__} : champ « {nom} » manquant")
+            _set(self, nom, valeur)
+        if champs:
+            raise TypeError(f"{type(self).__name__} : champ(s) inconnu(s) : {', '.join(champs)}")
+
+    @classmethod
+    def de(cls, *valeurs: Any) -> Self:
+        """The record of these field values, in the order of ``_CHAMPS`` (every field, already checked)."""
+        record = _new(cls)
+        for nom, valeur in zip(cls._CHAMPS, valeurs, strict=True):
+            _set(record, nom, valeur)
+        return record
+
+    def valeurs(self) -> tuple[Any, ...]:
+        """The fields' values, in order."""
+        return tuple([getattr(self, nom) for nom in self._CHAMPS])
+
+    def remplacer(self, **changes: Any) -> Self:
+        """A copy with some fields replaced (not validated, like pydantic's ``model_copy(update=…)``)."""
+        inconnus = changes.keys() - set(self._CHAMPS)
+        if inconnus:
+            raise TypeError(f"{type(self).__name__} : champ(s) inconnu(s) : {', '.join(sorted(inconnus))}")
+        return self.de(*(changes[nom] if nom in changes else getattr(self, nom) for nom in self._CHAMPS))
+
+    def champs_json(self) -> dict[str, Any]:
+        """The fields under their names in the YAML, one level deep (``model_dump(by_alias=True)`` of the model)."""
+        alias = self._ALIAS
+        return {alias.get(nom, nom): getattr(self, nom) for nom in self._CHAMPS}
+
+    def donnees(self) -> dict[str, Any]:
+        """The record as data again, under the YAML's names, the fields left empty (None) left out, nested
+        records and their lists and mappings included (``model_dump(by_alias=True, exclude_none=True)``)."""
+        alias = self._ALIAS
+        return {
+            alias.get(nom, nom): _donnee(valeur) for nom in self._CHAMPS if (valeur := getattr(self, nom)) is not None
+        }
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} en lecture seule : {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} en lecture seule : {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.valeurs() == other.valeurs()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.valeurs()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._CHAMPS) + ")"
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.valeurs()
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for nom, valeur in zip(self._CHAMPS, state, strict=True):
+            _set(self, nom, valeur)
+
+
+def _donnee(valeur: Any) -> Any:
+    if isinstance(valeur, Enregistrement):
+        return valeur.donnees()
+    if type(valeur) is list:  # (pydantic leaves a None item of a list or mapping in)
+        return [_donnee(v) for v in valeur]
+    if type(valeur) is dict:
+        return {k: _donnee(v) for k, v in valeur.items()}
+    return valeur

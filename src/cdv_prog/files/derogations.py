@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from cdv_prog.core.champs import Texte
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN
 from cdv_prog.core.derogations import Derogation
-from cdv_prog.core.dossier import Date
+from cdv_prog.core.modeles.dossier import Date
 from cdv_prog.files.messages import known_keys, message_fr
 
 SECTION = "derogations"

@@ -17,8 +17,6 @@ from itertools import accumulate
 from pathlib import Path
 from typing import overload
 
-from pydantic import ValidationError
-
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.dossier_simple import dossier_simple
 from cdv_prog.core.engine import juger
@@ -27,7 +25,6 @@ from cdv_prog.core.historique import HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.files.loader import LoadFailed, decode, load_yaml_text, os_error_fr, read_text
-from cdv_prog.files.messages import translate
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -233,8 +230,15 @@ def read_dossier(
     simple = dossier_simple(data, regles)  # a usual dossier, built without pydantic's validation (issue 17)
     if simple is not None:
         return simple
+    # the slow path, for a dossier the builder declines: pydantic, its models and the French messages are
+    # imported here only (a cdv check of usual dossiers imports none of them, issue 17)
+    from pydantic import ValidationError
+
+    from cdv_prog.core.modeles import dossier as modele
+    from cdv_prog.files.messages import translate
+
     try:
-        return Dossier.model_validate(data, context={"regles": regles})
+        return Dossier.valider(data, regles)
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         exercice = (
@@ -243,7 +247,7 @@ def read_dossier(
             else None
         )
         complet = load_yaml_text(text)  # every line: a message may name a deeper field
-        errors = sorted(translate(exc, complet, model=Dossier), key=lambda e: e.ligne or 0)
+        errors = sorted(translate(exc, complet, model=modele.Dossier), key=lambda e: e.ligne or 0)
         return DossierReport(shown, "invalide", id=ident, exercice=exercice, erreurs=errors)
 
 

@@ -27,14 +27,13 @@ from cdv_prog.core.champs import Code
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ALWAYS, ANNEE_MIN, Dated, annee_invalide, is_dated
 from cdv_prog.core.findings import RuleProblem, format_path
+from cdv_prog.core.modeles import clair
+from cdv_prog.core.modeles import regles as modeles
 from cdv_prog.core.money import AmountError, parse_amount
 from cdv_prog.core.ruleset import (
-    TOUT,
     Enveloppe,
     JeuDeRegles,
-    Perimetre,
     QuartierDef,
-    Referentiel,
     Regle,
     RuleKind,
     RulesError,
@@ -193,25 +192,25 @@ class _RulesBuilder:
         if self.problems:
             raise RulesError(self.problems)
         try:
-            ref = Referentiel.model_validate(ref_data)
+            ref = modeles.Referentiel.model_validate(ref_data)
         except ValidationError as exc:
-            self.validation_errors(exc, (), Referentiel)
+            self.validation_errors(exc, (), modeles.Referentiel)
             raise RulesError(self.problems) from None
         if HORS_QPV in ref.quartiers:
             self.problem(("quartiers", HORS_QPV), HORS_QPV_RESERVE)
             raise RulesError(self.problems)
         rs = JeuDeRegles(
-            contrat=ref.contrat,
-            financeurs=dict(ref.financeurs),
-            quartiers=dict(ref.quartiers),
-            defis=dict(ref.defis),
+            contrat=ref.contrat.en_clair(),
+            financeurs=clair(ref.financeurs),
+            quartiers=clair(ref.quartiers),
+            defis=clair(ref.defis),
             axes=dict(ref.axes),
             pieces=dict(ref.pieces),
             enveloppes={},
             regles={},
             fichiers=list(self.files),
             empreinte=self.digest.hexdigest(),
-            dispositifs=dict(ref.dispositifs),
+            dispositifs=clair(ref.dispositifs),
         )
         check_dispositifs(rs, self.problem)
         self._enveloppes(rs)
@@ -232,7 +231,7 @@ class _RulesBuilder:
 # --------------------------------------------------------------------------- building rules (shared)
 
 Signaler = Callable[[tuple, str], None]
-_Quartiers = Annotated[dict[Code, QuartierDef], Field(min_length=1)]
+_Quartiers = Annotated[dict[Code, modeles.QuartierDef], Field(min_length=1)]
 """Where a rule problem goes: (path of the key in its YAML file, French message)."""
 
 HORS_QPV_RESERVE = (
@@ -276,7 +275,7 @@ class _SousEnveloppeBrute(BaseModel):
 
     nom: Annotated[str, Field(min_length=1)]
     montant: Any
-    perimetre: Perimetre
+    perimetre: modeles.Perimetre
 
 
 class _EnveloppeLongue(BaseModel):
@@ -285,7 +284,7 @@ class _EnveloppeLongue(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     montant: Any
-    perimetre: Perimetre = TOUT
+    perimetre: modeles.Perimetre = modeles.Perimetre.model_construct()  # every line
     sous_enveloppes: dict[Code, dict[str, Any]] = Field(default={}, alias="sous-enveloppes")
 
 
@@ -337,8 +336,8 @@ def _enveloppe_longue(code: str, raw: dict[Any, Any], path: tuple, signaler: Sig
             continue
         good, smontant = _montant_enveloppe(spath + ("montant",), brute.montant, signaler)
         ok = ok and good
-        sous[scode] = SousEnveloppe(scode, brute.nom, smontant, brute.perimetre)
-    return Enveloppe(code, montant, forme.perimetre, sous) if ok else None
+        sous[scode] = SousEnveloppe(scode, brute.nom, smontant, brute.perimetre.en_clair())
+    return Enveloppe(code, montant, forme.perimetre.en_clair(), sous) if ok else None
 
 
 def _montant_enveloppe(path: tuple, raw: Any, signaler: Signaler) -> tuple[bool, Dated[Decimal | None] | None]:
@@ -386,11 +385,11 @@ def build_quartiers(raw_quartiers: Any, signaler: Signaler) -> dict[str, Quartie
         signaler(("quartiers", HORS_QPV), HORS_QPV_RESERVE)
         return None
     try:
-        return dict(TypeAdapter(_Quartiers).validate_python(raw_quartiers))
+        return clair(TypeAdapter(_Quartiers).validate_python(raw_quartiers))
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             loc = tuple(err.get("loc", ()))
-            known = known_keys(QuartierDef, loc[1:]) if len(loc) > 1 else ()
+            known = known_keys(modeles.QuartierDef, loc[1:]) if len(loc) > 1 else ()
             signaler(("quartiers", *loc), message_fr(dict(err), known))
         return None
 
@@ -489,9 +488,9 @@ def build_rule(rs: JeuDeRegles, section: str, rule_id: str, raw: dict[str, Any],
 def build_condition(rs: JeuDeRegles, raw: Any, path: tuple, signaler: Signaler) -> Condition | None:
     """The ``si:`` of a dossier rule (``~`` is no condition), or None after signalling its problems."""
     try:
-        return Condition.model_validate(raw if raw is not None else {}, context={"regles": rs})
+        return modeles.Condition.model_validate(raw if raw is not None else {}, context={"regles": rs}).en_clair()
     except ValidationError as exc:
-        report_validation(exc, path, Condition, signaler)
+        report_validation(exc, path, modeles.Condition, signaler)
         return None
 
 

@@ -11,8 +11,8 @@ neither the YAML loader of the rules nor their pydantic checks.
 Never trusted: an entry starts with its key and a digest of its content; one that
 is truncated, corrupt, foreign, of another key, not owned by the user or writable
 by others is ignored and written again. Reading back builds only the classes of
-the engine (``core``, ``kinds``: no I/O) and ``Decimal``, ``date``, ``Path``; the
-kinds by their module's name.
+the engine (``core``, ``kinds``: no I/O; not their pydantic models, so it never
+imports pydantic) and ``Decimal``, ``date``, ``Path``; the kinds by their module's name.
 A cache that cannot be read or written (read-only disk, no space) is simply not
 used: never an error, and the rule set is the same. Rules in error are never
 cached: their problems are reported as before.
@@ -40,6 +40,9 @@ KEEP = 16  # entries kept (the most recent): a few rule sets, and their recent v
 _MAGIC = b"cdv-regles\0"
 _KINDS = "cdv_prog.kinds."
 _MODELS = ("cdv_prog.core.", _KINDS)  # the modules a rule set's classes come from (the engine's: no I/O)
+# ... but not their pydantic models: a rule set holds the engine's plain records, and reading it back never
+# imports pydantic (issue 17)
+_PYDANTIC = ("cdv_prog.core.modeles", "cdv_prog.core.champs", "cdv_prog.kinds.parametres")
 _ALLOWED = {("datetime", "date"), ("decimal", "Decimal"), ("pathlib", "PosixPath"), ("pathlib", "WindowsPath")}
 
 
@@ -271,7 +274,7 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _ALLOWED:
             return super().find_class(module, name)
-        if module.startswith(_MODELS) and not name.startswith("_"):
+        if module.startswith(_MODELS) and not module.startswith(_PYDANTIC) and not name.startswith("_"):
             found = super().find_class(module, name)
             if isinstance(found, type):
                 return found

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from cdv_prog.core.dossier import Dossier, Financement
+from cdv_prog.core.modeles.dossier import Dossier, Financement
 
 # Fields read in their own way (a code list, a référentiel code…), by champ name.
 LECTURES: dict[str, str] = {

@@ -152,7 +152,7 @@ class Import:
         if action.problemes or action.id is None:
             return ResultatImport(action.id, "ignore", problemes=action.problemes), action, None
         try:
-            Dossier.model_validate(action.donnees, context={"regles": self.regles})
+            Dossier.valider(action.donnees, self.regles)
         except ValidationError as exc:
             from cdv_prog.files.messages import translate
 

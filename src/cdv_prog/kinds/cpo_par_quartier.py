@@ -57,7 +57,7 @@ Exemple :
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from cdv_prog.core.context import ContexteProgrammation
 from cdv_prog.core.findings import Resultat, echec, ok, sans_objet
@@ -66,6 +66,7 @@ from cdv_prog.core.vocab import STATUTS_QUARTIER_FR
 from cdv_prog.kinds.base import parametres_du_type
 
 if TYPE_CHECKING:
+    from cdv_prog.core.conditions import Condition
     from cdv_prog.kinds.parametres.cpo_par_quartier import Parametres
 
 TYPE: Final = "cpo-par-quartier"
@@ -120,7 +121,8 @@ def cpos(dossiers: list[DossierAnterieur]) -> list[list[DossierAnterieur]]:
 def _retenue(ctx: ContexteProgrammation, p: Parametres, cpo: list[DossierAnterieur]) -> bool:
     premiere = min(_annees(cpo[0]))
     debut = [d for d in cpo if d.exercice == premiere]
-    criteres = p.dossiers if debut else (p.premiere_annee_inconnue or p.dossiers)
+    # the parameters are Valeurs: their conditions, the plain records of the rules (not the models named by Parametres)
+    criteres = cast("Condition", p.dossiers if debut else (p.premiere_annee_inconnue or p.dossiers))
     return all(criteres.retient(d, ctx.historique) and len(d.financent) >= p.financeurs_minimum for d in debut or cpo)
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cdv_prog.core.money import montant_texte
 from cdv_prog.core.report import RAPPORT_FORMAT, Encodeur, Rapport, RapportEncode
 from cdv_prog.core.texte import representable_json
-from cdv_prog.core.valeurs import Valeurs
+from cdv_prog.core.valeurs import Enregistrement, Valeurs
 from cdv_prog.render.json_stream import _encode, stream
 from cdv_prog.render.registry import CheckRun
 
@@ -45,8 +45,8 @@ def _valeur(value: Any) -> Any:
         return montant_texte(value)
     if isinstance(value, Valeurs):
         return _valeur(value.champs_json())
-    if hasattr(type(value), "model_fields"):  # another model of the rules (a programmation rule's Condition)
-        return _valeur(champs(value))
+    if isinstance(value, Enregistrement):  # a record of the rules (a programmation rule's Condition)
+        return _valeur(value.champs_json())
     if isinstance(value, dict):
         return {str(k): _valeur(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -56,17 +56,6 @@ def _valeur(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     return str(value)
-
-
-def champs(model: Any) -> dict[str, Any]:
-    """``model.model_dump(by_alias=True)``, one level deep, without pydantic's serializer (nor an import of
-    pydantic): a model of the rules that is not a kind's parameters (those are :class:`Valeurs`).
-
-    ``model_dump`` builds its class's serializer (its whole core schema) the first time: about
-    1 ms a class (issue 17). A nested model stays a model (:func:`_valeur` turns it into its
-    fields in turn); no model of the rules declares a serializer, and only ``alias`` renames a field.
-    """
-    return {(info.alias or name): getattr(model, name) for name, info in type(model).model_fields.items()}
 
 
 def parametres(regle: Regle | None, exercice: int | None, regles: JeuDeRegles) -> dict[str, Any]:

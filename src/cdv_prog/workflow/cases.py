@@ -567,15 +567,16 @@ def compare_lot(
     (for ``cdv regles tester --couverture``).
     """
     from cdv_prog.core.dossier import Dossier
+    from cdv_prog.core.modeles import dossier as modele
 
     historique = None
     if historique_data is not None:
         anterieurs = []
         for data in historique_data:
             try:
-                ancien = Dossier.model_validate(data, context={"regles": regles})
+                ancien = Dossier.valider(data, regles)
             except ValidationError as exc:
-                shown = " ; ".join(f"[{e.champ}] {e.message}" for e in translate(exc, None, model=Dossier)[:3])
+                shown = " ; ".join(f"[{e.champ}] {e.message}" for e in translate(exc, None, model=modele.Dossier)[:3])
                 return [f"dossier « {short(data.get('id'))} » de l'historique invalide ({shown})"]
             report = juger(ancien, regles, ancien.id)
             assert report.montants is not None  # a valid dossier's report has its amounts
@@ -586,9 +587,9 @@ def compare_lot(
     for data in lot:
         ident = data.get("id") if isinstance(data, dict) else None
         try:
-            dossier = Dossier.model_validate(data, context={"regles": regles})
+            dossier = Dossier.valider(data, regles)
         except ValidationError as exc:
-            errors = translate(exc, None, model=Dossier)
+            errors = translate(exc, None, model=modele.Dossier)
             shown = " ; ".join(f"[{e.champ}] {e.message}" if e.champ else e.message for e in errors[:3])
             if len(errors) > 3:
                 shown += f" ; … ({len(errors)} erreurs)"

@@ -31,7 +31,7 @@ def statuts_possibles(regle: Regle) -> tuple[str, ...]:
     out = ["ok"]
     if regle.type not in NE_PEUT_ECHOUER:
         out.append("echec")
-    if regle.condition.model_dump(exclude_none=True):
+    if not regle.condition.vide:
         out.append("sans-objet")
     return tuple(out)
 

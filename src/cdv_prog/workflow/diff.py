@@ -196,8 +196,8 @@ def _rules(section: str, old: JeuDeRegles, new: JeuDeRegles, years: list[int]) -
             a, b = getattr(o, key), getattr(n, key)
             if a != b:
                 out.append(Changement(section, rid, "modification", key, None, a, b, _txt(a), _txt(b), label))
-        ca = o.condition.model_dump(by_alias=True, exclude_none=True)
-        cb = n.condition.model_dump(by_alias=True, exclude_none=True)
+        ca = o.condition.donnees()
+        cb = n.condition.donnees()
         if ca != cb:
             out.append(
                 Changement(
@@ -248,7 +248,7 @@ def changes(old: JeuDeRegles, new: JeuDeRegles) -> list[Changement]:
 
 
 def _dict(perimetre: Perimetre) -> dict[str, Any]:
-    return perimetre.model_dump(exclude_none=True)
+    return perimetre.donnees()
 
 
 def _enveloppe(code: str, old: JeuDeRegles, new: JeuDeRegles, years: list[int]) -> list[Changement]:

@@ -63,7 +63,7 @@ class _Generator(GenerateJsonSchema):
     """pydantic's generator, with our amount and fraction types described as they are typed."""
 
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
-        from cdv_prog.core.conditions import _one_or_many
+        from cdv_prog.core.modeles.regles import _one_or_many
 
         func = schema["function"].get("function")
         if func is valider_montant:
@@ -135,7 +135,7 @@ def _string_branch(node: dict[str, Any]) -> dict[str, Any]:
 
 def dossier_schema(regles: JeuDeRegles | None = None) -> dict[str, Any]:
     """JSON Schema of a dossier file; with a rule set, its codes are offered as completions."""
-    from cdv_prog.core.dossier import Dossier
+    from cdv_prog.core.modeles.dossier import Dossier
 
     schema = _model_schema(Dossier)
     schema.pop("title", None)
@@ -245,8 +245,7 @@ def _rule_schema(portee: Portee, description: str, defs: dict[str, Any], with_si
 
 def regles_schema() -> dict[str, Any]:
     """JSON Schema of one rules file (``rules/*.yaml``)."""
-    from cdv_prog.core.conditions import Condition
-    from cdv_prog.core.ruleset import Referentiel
+    from cdv_prog.core.modeles.regles import Condition, Referentiel
 
     ref = _model_schema(Referentiel)
     defs: dict[str, Any] = dict(ref.get("$defs", {}))

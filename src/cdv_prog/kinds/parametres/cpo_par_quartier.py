@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from cdv_prog.core.conditions import Condition
+from cdv_prog.core.modeles.regles import Condition
 from cdv_prog.kinds.parametres.base import Parametres as BaseParametres
 
 

@@ -139,14 +139,14 @@ class Probleme:
 
 def sans_accorde(dossier: Dossier) -> Dossier:
     """The dossier judged on its requested amounts: every ``accorde`` removed."""
-    lignes = [f.model_copy(update={"accorde": None}) for f in dossier.financements]
-    return dossier.model_copy(update={"financements": lignes})
+    lignes = [f.remplacer(accorde=None) for f in dossier.financements]
+    return dossier.remplacer(financements=lignes)
 
 
 def avec_accorde(dossier: Dossier, montants: Iterable[Decimal]) -> Dossier:
     """The dossier with ``accorde`` set on every line, in order."""
-    lignes = [f.model_copy(update={"accorde": m}) for f, m in zip(dossier.financements, montants, strict=True)]
-    return dossier.model_copy(update={"financements": lignes})
+    lignes = [f.remplacer(accorde=m) for f, m in zip(dossier.financements, montants, strict=True)]
+    return dossier.remplacer(financements=lignes)
 
 
 def enveloppes_de(
