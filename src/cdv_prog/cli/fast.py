@@ -3,7 +3,7 @@
 Building typer's command tree (typer, its click, pydantic's adapters for the
 parameters) costs about a fifth of checking one dossier. :func:`check_parameters`
 reads the usual forms of ``cdv check`` — paths, and the command's options in their
-plain spelling (``--format json``, ``--format=json``, ``-f json``, ``-j 2``,
+plain spelling (``--format json``, ``--format=json``, ``-f json``, ``-j 2``, ``-j2``,
 ``-q``…) — and gives exactly the parameters typer would give
 :func:`cdv_prog.cli.check.check`; anything else it declines (``None``): another
 command, ``--help``, an unknown or repeated-in-one-word option (``-qj2``), ``--``,
@@ -82,7 +82,9 @@ def check_parameters(argv: Sequence[str], environ: Mapping[str, str], os_name: s
             paths.append(Path(arg))
             continue
         name, equal, attached = arg.partition("=")
-        if name not in OPTIONS or (equal and not name.startswith("--")):
+        if name not in OPTIONS and not equal and arg[:2] in OPTIONS and OPTIONS[arg[:2]][1] is not None:
+            name, equal, attached = arg[:2], "=", arg[2:]  # a short option's value written against it: -j2, -fjson
+        elif name not in OPTIONS or (equal and not name.startswith("--")):
             return None
         key, kind = OPTIONS[name]
         if kind is None:

@@ -96,6 +96,13 @@ class Enregistrement:
     _DEFAUTS: ClassVar[dict[str, Any]] = {}
     _ALIAS: ClassVar[dict[str, str]] = {}
 
+    _POSEURS: ClassVar[tuple[Any, ...]] = ()  # each field's slot setter, in order (:meth:`de`)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # the slots' own setters: building a record by them takes half the time of object.__setattr__ (issue 17)
+        cls._POSEURS = tuple(cls.__dict__[nom].__set__ for nom in cls._CHAMPS)
+
     def __init__(self, **champs: Any) -> None:
         defauts = self._DEFAUTS
         for nom in self._CHAMPS:
@@ -115,8 +122,8 @@ class Enregistrement:
     def de(cls, *valeurs: Any) -> Self:
         """The record of these field values, in the order of ``_CHAMPS`` (every field, already checked)."""
         record = _new(cls)
-        for nom, valeur in zip(cls._CHAMPS, valeurs, strict=True):
-            _set(record, nom, valeur)
+        for poser, valeur in zip(cls._POSEURS, valeurs, strict=True):
+            poser(record, valeur)
         return record
 
     def valeurs(self) -> tuple[Any, ...]:
