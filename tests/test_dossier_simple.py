@@ -109,15 +109,25 @@ def test_the_builder_knows_every_key_of_every_model_and_which_are_required() -> 
         (Modele, ds._DOSSIER, ds._DOSSIER_REQUIS),
         (Porteur, ds._PORTEUR, ds._PORTEUR_REQUIS),
         (Action, ds._ACTION, ds._ACTION_REQUIS),
-        (Cpo, ds._CPO, ds._CPO),
+        (Cpo, ds._CPO, ds._CPO_REQUIS),
         (Budget, ds._BUDGET, ds._BUDGET_REQUIS),
         (Financement, ds._FINANCEMENT, ds._FINANCEMENT_REQUIS),
-        (BilanPrecedent, ds._BILAN, ds._AUCUNE),
+        (BilanPrecedent, ds._BILAN, ds._BILAN_REQUIS),
     ):
         fields = model.model_fields
         assert cles == {f.alias or n for n, f in fields.items()}, model
         assert requises == {f.alias or n for n, f in fields.items() if f.is_required()}, model
         assert {model.CLAIR._ALIAS.get(n, n) for n in model.CLAIR._CHAMPS} == cles, model
+
+
+def test_a_field_the_builder_does_not_build_declines_the_dossier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field added to a record (and its model) but not to the builder: one value too few, the dossier is
+    declined to pydantic — never built without the field."""
+    from cdv_prog.core.dossier import Porteur
+
+    assert dossier_simple(copy.deepcopy(COMPLET), RULES) is not None
+    monkeypatch.setattr(Porteur, "_POSEURS", (*Porteur._POSEURS, Porteur._POSEURS[0]))
+    assert dossier_simple(copy.deepcopy(COMPLET), RULES) is None
 
 
 def test_a_dossier_with_only_the_required_fields_is_built_as_pydantic_builds_it() -> None:

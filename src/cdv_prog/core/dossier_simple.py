@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from cdv_prog.core.dated import ANNEE_MAX, ANNEE_MIN
 from cdv_prog.core.dossier import Action, BilanPrecedent, Budget, Cpo, Dossier, Financement, Porteur, lire_date
 from cdv_prog.core.money import ZERO, valider_montant
+from cdv_prog.core.valeurs import Enregistrement
 from cdv_prog.core.vocab import CODE_PATTERN, HORS_QPV, OPTIONAL_REFERENTIELS, TYPES_PORTEUR
 
 if TYPE_CHECKING:
@@ -51,36 +52,24 @@ _IDENTIFIANT = re.compile(r"[A-Za-z0-9._-]+").fullmatch
 _CODE = re.compile(CODE_PATTERN.removeprefix("^").removesuffix("$")).fullmatch
 _SIRET = re.compile(r"[0-9]{14}").fullmatch
 
-# each model's keys (its fields' aliases), and the required ones
-_DOSSIER = frozenset(
-    {"id", "exercice", "intitule", "porteur", "action", "budget", "financements", "pieces", "elan", "bilan-precedent"}
-)
-_DOSSIER_REQUIS = frozenset({"id", "exercice", "intitule", "porteur", "action", "budget", "financements"})
-_PORTEUR = frozenset({"nom", "type", "siret"})
-_PORTEUR_REQUIS = frozenset({"nom"})
-_ACTION = frozenset(
-    {
-        "defi",
-        "objectif",
-        "axes",
-        "quartiers",
-        "debut",
-        "fin",
-        "innovante",
-        "parentalite",
-        "renouvellement",
-        "cpo",
-        "precedent",
-    }
-)
-_ACTION_REQUIS = frozenset({"defi", "quartiers", "debut", "fin"})
-_BUDGET = frozenset({"total", "autres-produits", "contributions-nature"})
-_BUDGET_REQUIS = frozenset({"total"})
-_FINANCEMENT = frozenset({"financeur", "dispositif", "montant", "accorde"})
-_FINANCEMENT_REQUIS = frozenset({"financeur", "montant"})
-_BILAN = frozenset({"envoye-le", "financeurs"})
-_CPO = frozenset({"annees"})
-_AUCUNE: frozenset[str] = frozenset()
+
+def _cles_du(record: type[Enregistrement]) -> tuple[frozenset[str], frozenset[str]]:
+    """A record's keys in the data (its fields' YAML names), and the required ones (those without a default).
+
+    A field added to a record and its model but not built here gives :meth:`Enregistrement.de` one value
+    too few: it raises, and the dossier is declined (pydantic builds it) — never built without the field.
+    """
+    noms = [(nom, record._ALIAS.get(nom, nom)) for nom in record._CHAMPS]
+    return frozenset(cle for _, cle in noms), frozenset(cle for nom, cle in noms if nom not in record._DEFAUTS)
+
+
+_DOSSIER, _DOSSIER_REQUIS = _cles_du(Dossier)
+_PORTEUR, _PORTEUR_REQUIS = _cles_du(Porteur)
+_ACTION, _ACTION_REQUIS = _cles_du(Action)
+_BUDGET, _BUDGET_REQUIS = _cles_du(Budget)
+_FINANCEMENT, _FINANCEMENT_REQUIS = _cles_du(Financement)
+_BILAN, _BILAN_REQUIS = _cles_du(BilanPrecedent)
+_CPO, _CPO_REQUIS = _cles_du(Cpo)
 
 
 def dossier_simple(data: dict[Any, Any], regles: JeuDeRegles) -> Dossier | None:
@@ -227,7 +216,7 @@ def _action(data: object, codes: _Codes, regles: JeuDeRegles) -> Action:
 
 
 def _cpo(data: object) -> Cpo:
-    d = _cles(data, _CPO, _CPO)
+    d = _cles(data, _CPO, _CPO_REQUIS)
     annees = d["annees"]
     if type(annees) is not list or not 1 <= len(annees) <= 10:
         raise _Refus
@@ -269,7 +258,7 @@ def _financement(data: object, codes: _Codes) -> Financement:
 
 
 def _bilan(data: object, codes: _Codes) -> BilanPrecedent:
-    d = _cles(data, _BILAN, _AUCUNE)
+    d = _cles(data, _BILAN, _BILAN_REQUIS)
     envoye, financeurs = d.get("envoye-le"), d.get("financeurs")
     return BilanPrecedent.de(
         None if envoye is None else _date(envoye),
