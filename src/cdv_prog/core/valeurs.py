@@ -56,28 +56,30 @@ def depuis_modele(model: Any) -> Valeurs:
     a model of :mod:`cdv_prog.core.modeles` (a ``Condition``) as its :class:`Enregistrement`; any other value
     (a ``Decimal``, a date) as it is."""
     fields = type(model).model_fields
-    champs = {name: _valeur(getattr(model, name)) for name in fields}
+    champs = {name: valeur_simple(getattr(model, name)) for name in fields}
     noms = {name: info.alias for name, info in fields.items() if info.alias and info.alias != name}
     return Valeurs(champs, noms)
 
 
-def _valeur(value: Any) -> Any:
+def valeur_simple(value: Any) -> Any:
+    """A validated value as the engine keeps it: a parameters model as :class:`Valeurs`, any other model of
+    :mod:`cdv_prog.core.modeles` as its :class:`Enregistrement` (``en_clair()``), in lists, tuples and
+    mappings too; the rest as it is."""
     if getattr(type(value), "VALEURS", False) is True:
         return depuis_modele(value)
     en_clair = getattr(value, "en_clair", None)
     if en_clair is not None:  # a model of core.modeles (a programmation rule's Condition): its plain record
         return en_clair()
     if isinstance(value, list):
-        return [_valeur(v) for v in value]
+        return [valeur_simple(v) for v in value]
     if isinstance(value, tuple):
-        return tuple(_valeur(v) for v in value)
+        return tuple(valeur_simple(v) for v in value)
     if isinstance(value, dict):
-        return {k: _valeur(v) for k, v in value.items()}
+        return {k: valeur_simple(v) for k, v in value.items()}
     return value
 
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 class Enregistrement:
@@ -105,7 +107,7 @@ class Enregistrement:
 
     def __init__(self, **champs: Any) -> None:
         defauts = self._DEFAUTS
-        for nom in self._CHAMPS:
+        for nom, poser in zip(self._CHAMPS, self._POSEURS, strict=True):
             if nom in champs:
                 valeur = champs.pop(nom)
             elif nom in defauts:
@@ -114,7 +116,7 @@ class Enregistrement:
                     valeur = valeur.copy()  # a default list or mapping is each record's own
             else:
                 raise TypeError(f"{type(self).__name__} : champ « {nom} » manquant")
-            _set(self, nom, valeur)
+            poser(self, valeur)
         if champs:
             raise TypeError(f"{type(self).__name__} : champ(s) inconnu(s) : {', '.join(champs)}")
 
@@ -171,8 +173,8 @@ class Enregistrement:
         return self.valeurs()
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for nom, valeur in zip(self._CHAMPS, state, strict=True):
-            _set(self, nom, valeur)
+        for poser, valeur in zip(self._POSEURS, state, strict=True):
+            poser(self, valeur)
 
 
 def _donnee(valeur: Any) -> Any:

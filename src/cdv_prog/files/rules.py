@@ -27,7 +27,6 @@ from cdv_prog.core.champs import Code
 from cdv_prog.core.conditions import Condition
 from cdv_prog.core.dated import ALWAYS, ANNEE_MIN, Dated, annee_invalide, is_dated
 from cdv_prog.core.findings import RuleProblem, format_path
-from cdv_prog.core.modeles import clair
 from cdv_prog.core.modeles import regles as modeles
 from cdv_prog.core.money import AmountError, parse_amount
 from cdv_prog.core.ruleset import (
@@ -40,6 +39,7 @@ from cdv_prog.core.ruleset import (
     SousEnveloppe,
 )
 from cdv_prog.core.texte import short
+from cdv_prog.core.valeurs import valeur_simple
 from cdv_prog.core.vocab import GRAVITES, HORS_QPV, Gravite, Portee, normaliser, suggest
 from cdv_prog.files.derogations import build_derogations
 from cdv_prog.files.loader import Loaded, LoadFailed, load_yaml_file
@@ -201,16 +201,16 @@ class _RulesBuilder:
             raise RulesError(self.problems)
         rs = JeuDeRegles(
             contrat=ref.contrat.en_clair(),
-            financeurs=clair(ref.financeurs),
-            quartiers=clair(ref.quartiers),
-            defis=clair(ref.defis),
+            financeurs=valeur_simple(ref.financeurs),
+            quartiers=valeur_simple(ref.quartiers),
+            defis=valeur_simple(ref.defis),
             axes=dict(ref.axes),
             pieces=dict(ref.pieces),
             enveloppes={},
             regles={},
             fichiers=list(self.files),
             empreinte=self.digest.hexdigest(),
-            dispositifs=clair(ref.dispositifs),
+            dispositifs=valeur_simple(ref.dispositifs),
         )
         check_dispositifs(rs, self.problem)
         self._enveloppes(rs)
@@ -385,7 +385,7 @@ def build_quartiers(raw_quartiers: Any, signaler: Signaler) -> dict[str, Quartie
         signaler(("quartiers", HORS_QPV), HORS_QPV_RESERVE)
         return None
     try:
-        return clair(TypeAdapter(_Quartiers).validate_python(raw_quartiers))
+        return valeur_simple(TypeAdapter(_Quartiers).validate_python(raw_quartiers))
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             loc = tuple(err.get("loc", ()))

@@ -43,9 +43,7 @@ def _valeur(value: Any) -> Any:
     """A parameter value as JSON: Decimals as exact text (``core.money.montant_texte``), the rest as it is."""
     if isinstance(value, Decimal):
         return montant_texte(value)
-    if isinstance(value, Valeurs):
-        return _valeur(value.champs_json())
-    if isinstance(value, Enregistrement):  # a record of the rules (a programmation rule's Condition)
+    if isinstance(value, (Valeurs, Enregistrement)):  # parameters, or a record of the rules (a Condition)
         return _valeur(value.champs_json())
     if isinstance(value, dict):
         return {str(k): _valeur(v) for k, v in value.items()}

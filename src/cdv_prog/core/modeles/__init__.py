@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict
 
-from cdv_prog.core.valeurs import Enregistrement
+from cdv_prog.core.valeurs import Enregistrement, valeur_simple
 
 # every model: strict, frozen, its validator built when first used (not at import)
 STRICT = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
@@ -32,15 +32,4 @@ class EnClair:
     def en_clair(self) -> Any:
         """The plain record of these values (nested models as their records)."""
         cls = type(self).CLAIR
-        return cls.de(*(clair(getattr(self, nom)) for nom in cls._CHAMPS))
-
-
-def clair(valeur: Any) -> Any:
-    """A validated value as the engine reads it: each model as its record, in lists and mappings too."""
-    if isinstance(valeur, EnClair):
-        return valeur.en_clair()
-    if type(valeur) is list:
-        return [clair(v) for v in valeur]
-    if type(valeur) is dict:
-        return {k: clair(v) for k, v in valeur.items()}
-    return valeur
+        return cls.de(*(valeur_simple(getattr(self, nom)) for nom in cls._CHAMPS))
