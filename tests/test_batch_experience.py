@@ -239,16 +239,19 @@ def test_a_folder_name_too_long_is_a_reading_error(tmp_path: Path, cdv) -> None:
 def test_a_path_refused_by_the_system_is_an_invalid_dossier(
     tmp_path: Path, cdv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``stat`` refused (a parent folder without search permission): reported, never a traceback."""
+    """``stat`` and ``open`` refused (a parent folder without search permission): reported, never a traceback."""
     (tmp_path / "secret.yaml").write_text(dossier_text("CDV-SECRET"), encoding="utf-8")
-    real = os.stat
 
-    def stat(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if os.fspath(path).endswith("secret.yaml"):
-            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
-        return real(path, *args, **kwargs)
+    def refuse(real: Any) -> Any:
+        def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(path, (str, Path)) and os.fspath(path).endswith("secret.yaml"):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(os, "stat", stat)
+        return call
+
+    monkeypatch.setattr(os, "stat", refuse(os.stat))
+    monkeypatch.setattr(os, "open", refuse(os.open))
     run = cdv("check", "secret.yaml", "-f", "json", cwd=tmp_path)
     assert run.code == 1
     assert run.json()["dossiers"][0]["erreurs"][0]["message"] == "fichier illisible : permission refusée"

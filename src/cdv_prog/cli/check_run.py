@@ -85,7 +85,7 @@ def run_check(
         cache = spec_for(regles)
     # the history's records of unchanged files are read back from the cache too
     lecture, seuls = lire_historique(
-        files, historique, regles, exercice, jobs, en_un_passage=not avec_cache, cache=cache
+        files, historique, regles, exercice, jobs, en_un_passage=not avec_cache, cache=cache, garder_lus=True
     )
     inputs = files + [*seuls, *regles.fichiers]
     dirs = [*roots, *(historique or []), *sorted({p.parent for p in regles.fichiers})]
@@ -112,6 +112,7 @@ def run_check(
             base=lecture.historique.dossiers,
             remedes=remedes,
             encodeur=encodeur,
+            deja_lus=lecture.deja_lus,
         )
     else:
         reports = check_reports(
@@ -125,6 +126,7 @@ def run_check(
             remedes=remedes,
             encodeur=encodeur,
             empreintes=lecture.empreintes,
+            deja_lus=lecture.deja_lus,
         )
     ecrits: list[Path] = []
     if ecrire_remedes is not None:  # without an encodeur, the batch gives the reports themselves

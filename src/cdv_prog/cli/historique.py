@@ -25,6 +25,7 @@ def lire_historique(
     en_un_passage: bool = False,
     suivants: bool = False,
     cache: CacheSpec | None = None,
+    garder_lus: bool = False,
 ) -> tuple[LectureHistorique, list[Path]]:
     """The history's index for the batch ``files``, and the files of ``--historique`` (read only as history).
 
@@ -38,9 +39,12 @@ def lire_historique(
     ``cache``: the records of unchanged files are read back from the cache (:func:`index_records`); the
     lecture then also holds the digest of each batch file the quick look read in full (``empreintes``,
     for the reports' cache: an unchanged file is read once).
+    ``garder_lus``: the lecture also keeps the bytes of the batch files the quick look read in full
+    (``deja_lus``, bounded: :class:`~cdv_prog.files.loader.DejaLus`), for a caller that checks them next.
     """
     from cdv_prog.files.dossiers import textes
     from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
+    from cdv_prog.files.loader import DejaLus
     from cdv_prog.files.parallel import index_records
 
     seuls = find_files(historique) if historique else []
@@ -48,20 +52,23 @@ def lire_historique(
     seuls = [p for p in seuls if str(p) not in principaux]
     annonces: dict[str, int | None] = {}  # each file looked at once
     empreintes: dict[str, bytes] | None = None
-    groupes = groupes_par_exercice(files, annonces) if en_un_passage and exercice is None else None
+    deja_lus = DejaLus() if garder_lus else None
+    groupes = groupes_par_exercice(files, annonces, deja_lus) if en_un_passage and exercice is None else None
     if groupes is not None and len(groupes) > 1:
         lus = list(seuls)  # the batch gives its own history, as it goes
     else:
         groupes = None
         empreintes = {} if cache is not None else None
-        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces, empreintes)
+        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces, empreintes, deja_lus)
     if not lus:
         from cdv_prog.core.historique import HistoriqueDossiers
 
-        return LectureHistorique(HistoriqueDossiers(()), groupes=groupes, empreintes=empreintes), seuls
+        vide = HistoriqueDossiers(())
+        return LectureHistorique(vide, groupes=groupes, empreintes=empreintes, deja_lus=deja_lus), seuls
     lecture = construire(index_records(lus, regles, jobs, cache=cache, empreintes=empreintes), principaux, exercice)
     lecture.groupes = groupes
     lecture.empreintes = empreintes
+    lecture.deja_lus = deja_lus
     console = err_console()
     for message in lecture.avertissements:
         console.print(f"Avertissement : {message}", markup=False, highlight=False)

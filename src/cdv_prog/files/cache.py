@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from cdv_prog.core.historique import HistoriqueDossiers
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.files.loader import DejaLus
 
 FORMAT = "cdv.cache/3"
 FILE_NAME = "rapports.sqlite3"
@@ -91,11 +92,12 @@ def spec_for(regles: JeuDeRegles, dependances: bytes | str = b"", folder: Path |
 class ReportCache:
     """One process's connection to the cache; every failure turns it off, never raises."""
 
-    def __init__(self, spec: CacheSpec, empreintes: Mapping[str, bytes] | None = None):
+    def __init__(self, spec: CacheSpec, empreintes: Mapping[str, bytes] | None = None, deja_lus: DejaLus | None = None):
         self.spec = spec
         # file → SHA-256 of its bytes, as the batch's quick look read them (files.historique.exercice_annonce):
         # such a file is read again only if its report is not found (lookup_encode)
         self.empreintes = empreintes
+        self.deja_lus = deja_lus  # those bytes themselves, when the look kept them: not even read again then
         self._db: sqlite3.Connection | None = None
         self._opened = False
         self._writable = True
@@ -334,13 +336,20 @@ class ReportCache:
             cles.append(_cle_rendu(self.key(raw), encodeur, path))
         stored = self.get_many([c for c in cles if c is not None], "rendus")
         out: list[RapportEncode | bytes | None] = []
+        deja_lus = self.deja_lus
         for cle, lu, path in zip(cles, lus, paths, strict=True):
             found = None if cle is None else self._rendu(stored.get(cle), path, historique)
-            if found is None and lu is _PAS_LU:
-                try:  # as it is now (changed since the look? its own key is made from these bytes)
-                    lu = read_bytes(path)
-                except LoadFailed:
-                    lu = None
+            if lu is _PAS_LU:
+                if found is not None:
+                    if deja_lus is not None:  # known: the bytes the look kept are not needed
+                        deja_lus.prendre(path)
+                else:  # the look's bytes, left for whoever checks the file (it takes them)
+                    lu = deja_lus.voir(path) if deja_lus is not None else None
+                    if lu is None:
+                        try:  # as it is now (changed since the look? its own key is made from these bytes)
+                            lu = read_bytes(path)
+                        except LoadFailed:
+                            lu = None
             out.append(found if found is not None else lu)
         return out
 
@@ -363,6 +372,8 @@ class ReportCache:
             if isinstance(found, RapportEncode):
                 yield found
             else:  # its bytes (checked without reading them again), or None: unreadable, the reader says why
+                if self.deja_lus is not None:
+                    self.deja_lus.prendre(path)
                 yield self.check_file_encode(path, regles, historique, encodeur, raw=found)
         if self._en_attente("rendus") >= WRITE_EVERY:
             self.flush()

@@ -24,7 +24,7 @@ from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.loader import LoadFailed, decode, load_yaml_text, os_error_fr, read_text
+from cdv_prog.files.loader import DejaLus, LoadFailed, decode, load_yaml_text, os_error_fr, read_text
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -271,12 +271,19 @@ def check_files(
     regles: JeuDeRegles,
     exercice: int | None = None,
     historique: HistoriqueDossiers | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[DossierReport]:
     """Reports in the given order; a repeated id makes the later dossier invalide.
 
     With ``exercice``, dossiers of other exercices are left out (invalid files
-    whose exercice cannot be read are kept).
+    whose exercice cannot be read are kept). ``deja_lus``: the bytes of files already read
+    (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again.
     """
+    if deja_lus is not None:
+        prendre = deja_lus.prendre
+        return filter_reports(
+            (check_file(path, regles, historique, raw=prendre(path)) for path in textes(files)), exercice
+        )
     if historique is None:
         return filter_reports((check_file(path, regles) for path in textes(files)), exercice)
     return filter_reports((check_file(path, regles, historique) for path in textes(files)), exercice)

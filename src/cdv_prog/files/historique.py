@@ -32,6 +32,7 @@ from cdv_prog.files.dossiers import Chemins, textes
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
+    from cdv_prog.files.loader import DejaLus
 
 # a plain top-level ``exercice: AAAA`` line: the first line, or a line after a newline — not ``^`` in MULTILINE
 # mode, which the regex engine tries at every byte (7 µs a dossier, as much as reading it); a pattern that
@@ -44,12 +45,15 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 LOOK_BYTES = 1 << 16  # a dossier's exercice is near its top; a longer file is read in full when needed
 
 
-def exercice_annonce(path: str | Path, empreintes: dict[str, bytes] | None = None) -> int | None:
+def exercice_annonce(
+    path: str | Path, empreintes: dict[str, bytes] | None = None, deja_lus: DejaLus | None = None
+) -> int | None:
     """The exercice a file declares on a plain top-level ``exercice: AAAA`` line (None: cannot tell).
 
     ``empreintes``: receives, for a file read in full by the look, the SHA-256 of its bytes under its
     path's text — what the reports' cache needs of it (:meth:`cdv_prog.files.cache.ReportCache.lookup_encode`:
     an unchanged file is then not read a second time).
+    ``deja_lus``: keeps the bytes of a file read in full, for the check not to read it again.
     """
     try:
         fd = os.open(path, _OPEN_FLAGS)  # never blocks on a pipe or a device
@@ -64,8 +68,11 @@ def exercice_annonce(path: str | Path, empreintes: dict[str, bytes] | None = Non
         return None
     finally:
         os.close(fd)
-    if empreintes is not None and len(head) == st.st_size < LOOK_BYTES:  # the whole file, as it was
-        empreintes[str(path)] = hashlib.sha256(head).digest()
+    if len(head) == st.st_size < LOOK_BYTES:  # the whole file, as it was
+        if empreintes is not None:
+            empreintes[str(path)] = hashlib.sha256(head).digest()
+        if deja_lus is not None:
+            deja_lus.garder(str(path), head)
     return _exercice_declare(head)
 
 
@@ -86,6 +93,7 @@ class LectureHistorique:
     avertissements: list[str] = field(default_factory=list)  # French, one per invalid history-only file
     groupes: list[Chemins] | None = None  # the batch cut by exercice, to be read once (groupes_par_exercice)
     empreintes: dict[str, bytes] | None = None  # file → SHA-256 of its bytes, seen by the quick look (a_lire)
+    deja_lus: DejaLus | None = None  # the batch files' bytes the quick look read, for the check (bounded)
 
     def rapportable(self, path: str | Path, exercice: int | None) -> bool:
         """The batch must read this file (its path or its text): not known to be of another exercice than the
@@ -96,19 +104,22 @@ class LectureHistorique:
         return lu is None or lu == exercice
 
 
-def groupes_par_exercice(files: Sequence[Path], annonces: dict[str, int | None] | None = None) -> list[Chemins] | None:
+def groupes_par_exercice(
+    files: Sequence[Path], annonces: dict[str, int | None] | None = None, deja_lus: DejaLus | None = None
+) -> list[Chemins] | None:
     """The files cut into consecutive groups of one exercice each, exercices increasing in path order.
 
     None when a quick look cannot tell a file's exercice, or when the path
     order is not the exercices' order: the history is then read first.
     ``annonces``: the quick looks taken so far (file → exercice), given to :func:`a_lire` after.
+    ``deja_lus``: keeps the bytes the looks read (:func:`exercice_annonce`).
     """
     if annonces is None:
         annonces = {}
     groupes: list[list[str]] = []
     courant: int | None = None
     for texte in textes(files):  # no Path built: each group is compact too
-        annee = annonces[texte] = exercice_annonce(texte)
+        annee = annonces[texte] = exercice_annonce(texte, None, deja_lus)
         if annee is None or (courant is not None and annee < courant):
             return None
         if annee != courant:
@@ -125,6 +136,7 @@ def a_lire(
     suivants: bool = False,
     annonces: dict[str, int | None] | None = None,
     empreintes: dict[str, bytes] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> tuple[list[Path], int | None]:
     """The files the index must read, and the last exercice reported (None: the batch is empty).
 
@@ -134,13 +146,15 @@ def a_lire(
     exercices after N are read too (``cdv programmation``: the CPO's later
     dossiers, as records only). ``annonces``: quick looks already taken (:func:`groupes_par_exercice`).
     ``empreintes``: receives the digest of each file the looks read in full (:func:`exercice_annonce`).
+    ``deja_lus``: keeps the bytes of the batch's files the looks read in full (not of ``historique_seul``:
+    those are read as history only).
     """
     annonces = dict(annonces or {})
     plus_recent: int | None = None  # the batch's last exercice, as the quick looks tell it
     inconnus = False  # a file of the batch whose exercice a quick look cannot tell
     for texte in textes(files):  # no Path built (the batch is compact: Chemins)
         if texte not in annonces:
-            annonces[texte] = exercice_annonce(texte, empreintes)
+            annonces[texte] = exercice_annonce(texte, empreintes, deja_lus)
         e = annonces[texte]
         if e is None:
             inconnus = True

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.files.cache import CacheSpec, ReportCache
+    from cdv_prog.files.loader import DejaLus
 
 MIN_FILES_PER_JOB = 100  # below this many files per process, starting processes costs more than it saves
 # the history's index: fewer files to read than this (a warm run's misses, its invalid files), read here — a
@@ -66,6 +67,7 @@ class _WorkerState(TypedDict, total=False):
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
     encodeur: Encodeur  # send back each report written in the output's format (RapportEncode), not the report
     resumer: Callable[[DossierReport], object]  # the caller's summary of each report, made in the worker
+    deja_lus: DejaLus  # files' bytes the quick look read: the worker's copy, made by the fork (files.loader)
 
 
 # Set in the parent just before the workers are forked, read by them.
@@ -115,6 +117,7 @@ def check_reports(
     encodeur: None = None,
     resumer: Callable[[DossierReport], object] | None = None,
     empreintes: Mapping[str, bytes] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[DossierReport]: ...
 
 
@@ -131,6 +134,7 @@ def check_reports(
     encodeur: Encodeur | None = None,
     resumer: Callable[[DossierReport], object] | None = None,
     empreintes: Mapping[str, bytes] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[Rapport]: ...
 
 
@@ -146,6 +150,7 @@ def check_reports(
     encodeur: Encodeur | None = None,
     resumer: Callable[[DossierReport], object] | None = None,
     empreintes: Mapping[str, bytes] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[Rapport]:
     """:func:`cdv_prog.batch.check_files` on ``jobs`` processes (default: :func:`default_jobs`).
 
@@ -166,6 +171,8 @@ def check_reports(
     ``empreintes``: with ``cache``, the digest of files the batch's quick look read in full
     (:attr:`cdv_prog.files.historique.LectureHistorique.empreintes`): such a file is looked up without
     being read again.
+    ``deja_lus``: the bytes of files the quick look read (:class:`~cdv_prog.files.loader.DejaLus`): such a
+    file is checked from them, not read again (a worker has its copy of them, made by the fork).
     """
     if remedes or resumer is not None:
         cache = None
@@ -176,19 +183,30 @@ def check_reports(
         if cache is not None:
             from cdv_prog.files.cache import ReportCache
 
-            lus = ReportCache(cache, empreintes).check_files(files, regles, historique=historique, encodeur=encodeur)
+            lus = ReportCache(cache, empreintes, deja_lus).check_files(
+                files, regles, historique=historique, encodeur=encodeur
+            )
             return filter_reports(lus, exercice)
-        reports = check_files(files, regles, exercice, historique)
+        reports = check_files(files, regles, exercice, historique, deja_lus)
         if remedes:
             reports = (avec_remedes(r, regles, historique) for r in reports)
         return (_resume(r, resumer) for r in reports) if resumer is not None else reports
     if cache is not None and encodeur is not None:  # the cache looked up first, in the parent
         return filter_reports(
-            _cache_first(files, regles, jobs, historique, cache, remedes, encodeur, empreintes), exercice
+            _cache_first(files, regles, jobs, historique, cache, remedes, encodeur, empreintes, deja_lus), exercice
         )
     return filter_reports(
         _parallel(
-            files, regles, jobs, dossiers, historique, cache=cache, remedes=remedes, encodeur=encodeur, resumer=resumer
+            files,
+            regles,
+            jobs,
+            dossiers,
+            historique,
+            cache=cache,
+            remedes=remedes,
+            encodeur=encodeur,
+            resumer=resumer,
+            deja_lus=deja_lus,
         ),
         exercice,
     )
@@ -244,6 +262,7 @@ def check_reports_par_exercice(
     base: Sequence[DossierAnterieur] = (),
     remedes: bool = False,
     encodeur: None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[DossierReport]: ...
 
 
@@ -256,6 +275,7 @@ def check_reports_par_exercice(
     base: Sequence[DossierAnterieur] = (),
     remedes: bool = False,
     encodeur: Encodeur | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[Rapport]: ...
 
 
@@ -267,6 +287,7 @@ def check_reports_par_exercice(
     base: Sequence[DossierAnterieur] = (),
     remedes: bool = False,
     encodeur: Encodeur | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[Rapport]:
     """The batch read **once**, exercice by exercice, when the path order is the exercices' order.
 
@@ -275,7 +296,7 @@ def check_reports_par_exercice(
     before it (and ``base``: the history-only dossiers) as its history — the
     same index, view by view, as reading the history first — and gives its
     own records for the groups after it. The reports come in path order.
-    ``remedes``, ``encodeur``: as for :func:`check_reports`, each group's against its own index.
+    ``remedes``, ``encodeur``, ``deja_lus``: as for :func:`check_reports`, each group's against its own index.
     """
     n_files = sum(len(g) for g in groupes)
     if jobs is None:
@@ -296,12 +317,14 @@ def check_reports_par_exercice(
                     historique=index,
                     remedes=remedes,
                     encodeur=encodeur,
+                    deja_lus=deja_lus,
                 )
                 return
             n = min(jobs, max(1, len(groupe)))
             if n <= 1 or not can_fork():
                 lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
-                    _with_record(check_file(path, regles, index), path, regles) for path in groupe
+                    _with_record(check_file(path, regles, index, raw=_deja_lu(deja_lus, path)), path, regles)
+                    for path in groupe
                 )
                 if remedes:
                     lus = ((avec_remedes(r, regles, index), record) for r, record in lus)
@@ -317,6 +340,7 @@ def check_reports_par_exercice(
                     unpack_item=_unpack_pair,
                     remedes=remedes,
                     encodeur=encodeur,
+                    deja_lus=deja_lus,
                 )
             for report, record in pairs:
                 if record is not None:
@@ -393,6 +417,7 @@ class _Pool:
         _WORKER_STATE.pop("cache", None)
         _WORKER_STATE.pop("encodeur", None)
         _WORKER_STATE.pop("resumer", None)
+        _WORKER_STATE.pop("deja_lus", None)
 
 
 RETOUR_OCTETS = 1 << 20  # the pipe the chunks come back through: Linux's largest by default (pipe-max-size)
@@ -428,6 +453,7 @@ def _state(
     remedes: bool,
     encodeur: Encodeur | None,
     resumer: Callable[[DossierReport], object] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> _WorkerState:
     state: _WorkerState = {"regles": regles, "dossiers": dossiers, "remedes": remedes, "historique": historique}
     if cache is not None:
@@ -436,6 +462,8 @@ def _state(
         state["encodeur"] = encodeur
     if resumer is not None:
         state["resumer"] = resumer
+    if deja_lus is not None:
+        state["deja_lus"] = deja_lus
     return state
 
 
@@ -451,6 +479,7 @@ def _parallel(
     remedes: bool = False,
     encodeur: Encodeur | None = None,
     resumer: Callable[[DossierReport], object] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[Any]:
     size = chunk_size(len(files), jobs)
     task = task or _check_chunk
@@ -460,7 +489,7 @@ def _parallel(
     # ``jobs`` processes is shared on ``jobs`` cores, not ``jobs`` + the parent's adding up and writing.
     aide = cache is None and jobs >= 2
     workers = jobs - 1 if aide else jobs
-    pool = _Pool(workers, _state(regles, dossiers, historique, cache, remedes, encodeur, resumer))
+    pool = _Pool(workers, _state(regles, dossiers, historique, cache, remedes, encodeur, resumer, deja_lus))
     window = workers * IN_FLIGHT_PER_JOB
     finished = False
     try:
@@ -479,6 +508,8 @@ def _parallel(
                     else:
                         pending.append(pool.submit(task, chunk))
                         en_cours += 1
+                        if deja_lus is not None:  # the worker checks it from its own copy: freed here
+                            deja_lus.oublier(chunk)
                 if not pending:
                     break
                 head = pending[0]
@@ -529,15 +560,16 @@ def _cache_first(
     remedes: bool,
     encodeur: Encodeur,
     empreintes: Mapping[str, bytes] | None = None,
+    deja_lus: DejaLus | None = None,
 ) -> Iterator[Rapport]:
     """The batch with the cache, looked up **in the parent** first: a file whose written report is in the
     cache costs a read and a look-up, nothing more; only the others go to the workers (forked when the
     first one needs checking: none when the cache knows every file), in chunks, and come back in order."""
     from cdv_prog.files.cache import LOOKUP_BLOCK, ReportCache
 
-    cache = ReportCache(spec, empreintes)
+    cache = ReportCache(spec, empreintes, deja_lus)
     size = chunk_size(len(files), jobs)
-    pool = _Pool(jobs, _state(regles, False, historique, spec, remedes, encodeur))
+    pool = _Pool(jobs, _state(regles, False, historique, spec, remedes, encodeur, deja_lus=deja_lus))
     window = max(size, 1) * jobs * IN_FLIGHT_PER_JOB
     finished = False
     # in path order: a report found in the cache, or the chunk of files a worker checks
@@ -551,6 +583,8 @@ def _cache_first(
             cache.detach()  # no connection to the cache is carried into the forked workers
         pending.append(pool.submit(_check_chunk, misses.copy()))
         waiting += len(misses)
+        if deja_lus is not None:  # the worker checks them from its own copy: freed here
+            deja_lus.oublier(misses)
         misses.clear()
 
     try:
@@ -654,6 +688,7 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
     remedier = etat.get("remedes", False)
     encodeur = etat.get("encodeur")
     resumer = etat.get("resumer")
+    deja_lus = etat.get("deja_lus")
     cache = None
     if spec is not None:
         if not _worker_cache:
@@ -663,13 +698,14 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
         cache = _worker_cache[0]
     out: list[Any] = []
     for path in paths:
-        if cache is not None and encodeur is not None:  # written text read back, or checked, written and kept
-            out.append(cache.check_file_encode(path, regles, historique, encodeur))
+        raw = _deja_lu(deja_lus, path)
+        if cache is not None and encodeur is not None:  # a miss of the parent's look-up: checked, written, kept
+            out.append(cache.check_file_encode(path, regles, historique, encodeur, raw=raw))
             continue
         if cache is not None:
             report = cache.check_file(path, regles, historique)
         else:
-            report = check_file(path, regles) if historique is None else check_file(path, regles, historique)
+            report = check_file(path, regles, historique, raw=raw)
         out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
     if cache is not None:
         cache.flush()  # the chunk's new entries: one transaction
@@ -703,12 +739,18 @@ def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORK
     historique = etat.get("historique")
     remedier = etat.get("remedes", False)
     encodeur = etat.get("encodeur")
+    deja_lus = etat.get("deja_lus")
     out: list[Any] = []
     for path in paths:
-        report, record = _with_record(check_file(path, regles, historique), path, regles)
+        report, record = _with_record(check_file(path, regles, historique, raw=_deja_lu(deja_lus, path)), path, regles)
         # the record is the dossier's as read: remedies change neither
         out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out
+
+
+def _deja_lu(deja_lus: DejaLus | None, path: str | Path) -> bytes | None:
+    """The bytes the quick look kept for ``path`` (taken), or None: the file is read."""
+    return None if deja_lus is None else deja_lus.prendre(path)
 
 
 def _unpack_item(item: Any) -> Rapport:
