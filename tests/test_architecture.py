@@ -132,7 +132,7 @@ def test_no_import_circle_at_import_time() -> None:
             visit(module)
 
 
-# the first step toward a check that does not import pydantic (issue 17, README « Performances »): the domain's
+# the first step toward a check that does not import pydantic (issue 17, docs/performances.md): the domain's
 # words, amounts, findings and dérogations are plain Python; the models' field types are in core/champs.py
 SANS_PYDANTIC = (
     "cdv_prog.core.vocab",

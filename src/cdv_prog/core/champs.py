@@ -6,7 +6,7 @@ texts of bounded length, amounts. The words and the shape of a code are in
 :mod:`cdv_prog.core.vocab`, the parsing of amounts in :mod:`cdv_prog.core.money`:
 neither imports pydantic, only the models' modules import this one — a first
 step toward a ``cdv check`` that does not import pydantic at all (issue 17,
-README « Performances »).
+docs/performances.md).
 """
 
 from __future__ import annotations

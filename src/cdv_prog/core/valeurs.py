@@ -7,7 +7,7 @@ their Python names (``p.sauf_groupes``), in the model's order, each nested param
 the rules and the reports (``sauf-groupes``). The kinds read it as they read the model (the
 annotations of their ``verifier`` name the model: the same attributes); the compact rule set in the
 user's cache keeps it, and its class imports no pydantic; the JSON report writes
-:meth:`Valeurs.champs_json`. Step 2 toward a ``cdv check`` without pydantic (README « Performances »).
+:meth:`Valeurs.champs_json`. Step 2 toward a ``cdv check`` without pydantic (docs/performances.md).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class Enregistrement:
     own (``autres_produits`` → ``autres-produits``). pydantic validates the data with the models of
     :mod:`cdv_prog.core.modeles`, which hand over such a record (``en_clair()``): the engine, the compact
     rule set of the user's cache and a ``cdv check`` of a usual dossier never import pydantic (issue 17,
-    README « Performances »). Equal when of the same class with equal fields, like the models were.
+    docs/performances.md). Equal when of the same class with equal fields, like the models were.
     """
 
     __slots__ = ()
