@@ -104,7 +104,7 @@ def read_bytes(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-DEJA_LUS_OCTETS = 16 << 20  # the bytes a batch keeps from its quick look: ~23 000 dossiers of 0.7 KB
+DEJA_LUS_OCTETS = 8 << 20  # the bytes a batch keeps from its quick look: ~12 000 dossiers of 0.7 KB
 
 
 class DejaLus:
