@@ -104,6 +104,16 @@ def test_records_are_read_only_and_compared_by_class_and_fields() -> None:
         FinanceurDef(nom="Ville")  # type: ignore[call-arg]
 
 
+@pytest.mark.parametrize("n", [1, 3])  # one value short, one too many (Perimetre has two fields)
+def test_a_record_built_or_read_back_from_the_wrong_number_of_values_is_refused(n: int) -> None:
+    valeurs = ("specifique", None, None)[:n]
+    with pytest.raises(ValueError, match="champs"):
+        Perimetre.de(*valeurs)
+    with pytest.raises(ValueError, match="champs"):
+        Perimetre().__setstate__(valeurs)
+    assert Perimetre.de("specifique", None) == Perimetre(nature="specifique")
+
+
 def test_a_default_list_is_each_records_own() -> None:
     a, b = DispositifDef(nom="A", nature="specifique"), DispositifDef(nom="B", nature="specifique")
     assert a.alias == [] and a.alias is not b.alias

@@ -123,9 +123,12 @@ class Enregistrement:
     @classmethod
     def de(cls, *valeurs: Any) -> Self:
         """The record of these field values, in the order of ``_CHAMPS`` (every field, already checked)."""
+        poseurs = cls._POSEURS
+        if len(valeurs) != len(poseurs):  # counted once, then by index: zip(strict=True) was 20 % slower (issue 17)
+            raise ValueError(f"{cls.__name__} : {len(valeurs)} valeurs pour {len(poseurs)} champs")
         record = _new(cls)
-        for poser, valeur in zip(cls._POSEURS, valeurs, strict=True):
-            poser(record, valeur)
+        for i, poser in enumerate(poseurs):
+            poser(record, valeurs[i])
         return record
 
     def valeurs(self) -> tuple[Any, ...]:
@@ -173,8 +176,11 @@ class Enregistrement:
         return self.valeurs()
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for poser, valeur in zip(self._POSEURS, state, strict=True):
-            poser(self, valeur)
+        poseurs = self._POSEURS
+        if len(state) != len(poseurs):  # as in de()
+            raise ValueError(f"{type(self).__name__} : {len(state)} valeurs pour {len(poseurs)} champs")
+        for i, poser in enumerate(poseurs):
+            poser(self, state[i])
 
 
 def _donnee(valeur: Any) -> Any:
