@@ -34,7 +34,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast, overload
 
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
@@ -408,16 +408,8 @@ class _Pool:
                     worker.join(timeout=5)
             else:
                 executor.shutdown(wait=True)
-        # the rule set, the history… are not kept alive after the batch
-        _WORKER_STATE.pop("regles", None)
-        _WORKER_STATE.pop("dossiers", None)
-        _WORKER_STATE.pop("remedes", None)
-        _WORKER_STATE.pop("historique", None)
-        _WORKER_STATE.pop("parent", None)
-        _WORKER_STATE.pop("cache", None)
-        _WORKER_STATE.pop("encodeur", None)
-        _WORKER_STATE.pop("resumer", None)
-        _WORKER_STATE.pop("deja_lus", None)
+        # the rule set, the history, the bytes read… are not kept alive after the batch
+        cast("dict[str, object]", _WORKER_STATE).clear()  # every key (a TypedDict has no clear() for mypy)
 
 
 RETOUR_OCTETS = 1 << 20  # the pipe the chunks come back through: Linux's largest by default (pipe-max-size)
