@@ -89,3 +89,39 @@ def test_jobs_1_and_2_give_byte_identical_json() -> None:
     assert one.returncode == two.returncode == 1, two.stderr
     assert one.stdout == two.stdout
     assert b"Traceback" not in one.stderr + two.stderr
+
+
+_FIN_RAPIDE = """
+import atexit, sys
+
+class Trace:
+    def __del__(self):  # run by Python's final teardown only
+        sys.stderr.write("TEARDOWN\\n")
+
+TRACE = Trace()
+atexit.register(lambda: sys.stderr.write("ATEXIT\\n"))
+sys.argv = ["cdv", *sys.argv[1:]]
+from cdv_prog.cli import {entree}
+{entree}()
+"""
+
+
+@pytest.mark.parametrize("entree", ["executer", "main"])
+def test_the_process_ends_once_its_output_is_written_without_pythons_teardown(entree: str, cdv, tmp_path: Path) -> None:
+    """The entry point of a process (:func:`cdv_prog.cli.executer`) ends it as soon as its output is
+    flushed: the exit handlers run, the one-by-one destruction of every object does not (30 to 80 ms,
+    issue 17). ``main``, the function a caller runs in-process, still ends as Python does. The payload
+    is whole either way (piped, 2 000 lines of JSON and more), and so is the exit code."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", _FIN_RAPIDE.format(entree=entree), "check", "data/dossiers", "--format", "json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 1, stderr  # the examples hold inéligible dossiers on purpose
+    assert proc.stdout.decode("utf-8") == cdv("check", "data/dossiers", "--format", "json", cwd=REPO).out
+    assert "ATEXIT" in stderr
+    assert ("TEARDOWN" in stderr) == (entree == "main")

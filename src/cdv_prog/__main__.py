@@ -1,3 +1,3 @@
-from cdv_prog.cli import main
+from cdv_prog.cli import executer
 
-main()
+executer()

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 GC_SEUILS = (50_000, 10, 10)  # the collector's thresholds for a cdv process (Python's: 700, 10, 10)
+EN_PROCESSUS = False  # set by the process's own entry point (:func:`executer`), never by a call in-process
+
+
+def executer() -> None:
+    """The console script's and ``python -m cdv_prog``'s entry point: :func:`main` in a process of its own.
+
+    The process ends as soon as its output is flushed, without Python's final teardown
+    (:func:`cdv_prog.cli.process._quitter`); called in-process (the tests), :func:`main` ends as usual.
+    """
+    import sys
+
+    global EN_PROCESSUS
+    EN_PROCESSUS = True
+    sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:

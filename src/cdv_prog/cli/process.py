@@ -124,6 +124,30 @@ def _drop_pending_output() -> None:
 
 
 def _exit(code: int) -> int:
+    from cdv_prog import cli
+
     with contextlib.suppress(BrokenPipeError, ValueError):
         sys.stdout.flush()
+    if cli.EN_PROCESSUS and sys.stdout is sys.__stdout__:  # the process's own entry point, not a test's call
+        _quitter(code)
     sys.exit(code)
+
+
+def _quitter(code: int) -> None:
+    """End the process now, its output written, without Python's final teardown.
+
+    The exit handlers still run (``atexit``: multiprocessing's, the ``weakref.finalize`` ones); what
+    is skipped is the destruction of every module and object one by one, which serves no purpose at
+    the end of a process: 30 to 80 ms of a ``cdv check`` (a third of a check of one dossier, issue 17).
+    Whatever cdv writes is closed before the command returns (outputs are written atomically, the
+    cache's connection is closed, the worker processes are gone); the standard streams are flushed here.
+    """
+    import atexit
+    import os
+
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(code)
