@@ -109,7 +109,7 @@ from cdv_prog.cli import {entree}
 @pytest.mark.parametrize("entree", ["executer", "main"])
 def test_the_process_ends_once_its_output_is_written_without_pythons_teardown(entree: str, cdv, tmp_path: Path) -> None:
     """The entry point of a process (:func:`cdv_prog.cli.executer`) ends it as soon as its output is
-    flushed: the exit handlers run, the one-by-one destruction of every object does not (30 to 80 ms,
+    flushed: the exit handlers run, the one-by-one destruction of every object does not (32 to 118 ms,
     issue 17). ``main``, the function a caller runs in-process, still ends as Python does. The payload
     is whole either way (piped, 2 000 lines of JSON and more), and so is the exit code."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")

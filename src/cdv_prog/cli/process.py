@@ -138,7 +138,7 @@ def _quitter(code: int) -> None:
 
     The exit handlers still run (``atexit``: multiprocessing's, the ``weakref.finalize`` ones); what
     is skipped is the destruction of every module and object one by one, which serves no purpose at
-    the end of a process: 30 to 80 ms of a ``cdv check`` (a third of a check of one dossier, issue 17).
+    the end of a process: 32 to 118 ms of a ``cdv check`` (38 to 81 ms for one dossier; issue 17).
     Whatever cdv writes is closed before the command returns (outputs are written atomically, the
     cache's connection is closed, the worker processes are gone); the standard streams are flushed here.
     """
