@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdv_prog.files.loader import LoadFailed, load_yaml_text
-from cdv_prog.files.yaml_simple import _hors, _hors_texte, lire_simple
+from cdv_prog.files.yaml_simple import _LIGNES, _hors, _hors_texte, lire_simple
 
 REPO = Path(__file__).parents[1]
 PROFONDEURS = st.sampled_from([None, 0, 1, 2, 3])
@@ -547,3 +547,28 @@ def test_shipped_dossiers_use_the_fast_path() -> None:
         pytest.skip("no shipped dossiers")
     accepted = [p for p in dossiers if lire_simple(p.read_text(encoding="utf-8")) is not None]
     assert len(accepted) * 2 >= len(dossiers), f"only {len(accepted)} of {len(dossiers)} read by the fast path"
+
+
+def test_a_line_read_before_is_read_again_in_its_new_place() -> None:
+    """A mapping's line is read once and kept (``yaml_simple._LIGNES``: lines repeat from dossier to
+    dossier); met again — another line number, another depth, a duplicate key, a list item — it gives
+    what the full loader gives there."""
+    _LIGNES.clear()
+    assert _check("montant: 1150\ndebut: 2025-03-30\nnom: Ville\n")
+    assert sorted(k for k, *_ in _LIGNES.values()) == ["debut", "montant", "nom"]  # kept, read once
+    assert _check("a:\n  b:\n    montant: 1150\n  debut: 2025-03-30\n", None)
+    assert _check("financements:\n  - nom: Ville\n    montant: 1150\n", 2)
+    assert not _check("montant: 1150\nmontant: 1150\n")  # a duplicate key: declined, the full loader says why
+    with pytest.raises(LoadFailed, match="clé « montant » en double"):
+        load_yaml_text("montant: 1150\nmontant: 1150\n")
+
+
+def test_the_lines_kept_are_bounded() -> None:
+    _LIGNES.clear()
+    for i in range(5000):
+        assert lire_simple(f"cle: valeur-{i}\n") is not None
+    assert 0 < len(_LIGNES) <= 4096
+    long = "cle: " + "x" * 300
+    _LIGNES.clear()
+    assert _check(long + "\n")
+    assert long not in _LIGNES  # a long line is read, not kept

@@ -134,20 +134,21 @@ class _Lecteur:
                 if ind < indent:
                     break
                 raise _Refus  # deeper than a key: a multi-line scalar, or an error
-            key, sep, rest = content.partition(":")
-            if not sep or (rest and rest[0] != " ") or key in out or not (_CLES.get(key) or _cle(key)):
+            lue = _LIGNES.get(content)  # the same line in an earlier dossier: read once (issue 17)
+            if lue is None:
+                lue = _ligne(content)
+            key, genre, v = lue
+            if key in out:
                 raise _Refus
             kpath = path + (key,)
             if record:
                 lines[kpath] = numero
             i += 1
-            if rest:
-                v = rest.lstrip(" ")
-                if v[0] in _INDICATEURS or ": " in v or v[-1] == ":":
-                    out[key] = self.valeur(v, numero, kpath)
-                else:  # a plain scalar, the usual case
-                    tag = _RESOLVED.get(v) or _resolve_plain(v)
-                    out[key] = v if tag is TAG_STR else _scalaire(v, tag)
+            if genre is _SCALAIRE:
+                out[key] = v
+                continue
+            if genre is _AUTRE:
+                out[key] = self.valeur(v, numero, kpath)
                 continue
             if i < n and lignes[i][1] >= indent:
                 suivante = lignes[i][2]
@@ -241,6 +242,34 @@ def _scalaire(s: str, tag: str) -> Any:
             _VALEURS.clear()
         _VALEURS[s] = value  # immutable (int, Decimal, date, bool, None): shared from file to file
     return value
+
+
+_SCALAIRE, _AUTRE, _BLOC = "scalaire", "autre", "bloc"  # what follows a key on its line (_ligne)
+# a mapping's line (its content) → (key, what follows it, its value or text): lines repeat from dossier to
+# dossier (8 in 10 of the peer's), their values are immutable; the table is bounded like _VALEURS
+_LIGNES: dict[str, tuple[str, str, Any]] = {}
+
+
+def _ligne(content: str) -> tuple[str, str, Any]:
+    """A mapping's line ``key: …`` read: (key, _SCALAIRE and the plain scalar's value, _AUTRE and the text
+    :meth:`_Lecteur.valeur` reads, or _BLOC: nothing after the key). Kept in _LIGNES unless it is _AUTRE
+    (its value is made anew: a list, and its items' lines)."""
+    key, sep, rest = content.partition(":")
+    if not sep or (rest and rest[0] != " ") or not (_CLES.get(key) or _cle(key)):
+        raise _Refus
+    if not rest:
+        lue: tuple[str, str, Any] = (key, _BLOC, None)
+    else:
+        v = rest.lstrip(" ")
+        if v[0] in _INDICATEURS or ": " in v or v[-1] == ":":
+            return (key, _AUTRE, v)
+        tag = _RESOLVED.get(v) or _resolve_plain(v)  # a plain scalar, the usual case
+        lue = (key, _SCALAIRE, v if tag is TAG_STR else _scalaire(v, tag))
+    if len(content) <= 256:
+        if len(_LIGNES) >= 4096:
+            _LIGNES.clear()
+        _LIGNES[content] = lue
+    return lue
 
 
 _RIEN = object()
