@@ -23,6 +23,10 @@ is not a word or resolves to another type than text, any scalar whose text
 does not make a value of its tag (``2025-02-30``), any indentation the rules
 above do not expect. A property test holds it to the full loader on generated
 and mangled documents (``tests/test_yaml_simple.py``).
+
+A mapping's line once read (its key and plain value, immutable) is kept for the next documents
+(``_LIGNES``, bounded): most lines of a batch's dossiers repeat an earlier one's. What depends on the
+document — the line number, the path, a duplicate key — is still checked in each.
 """
 
 from __future__ import annotations
