@@ -123,12 +123,8 @@ class Enregistrement:
     @classmethod
     def de(cls, *valeurs: Any) -> Self:
         """The record of these field values, in the order of ``_CHAMPS`` (every field, already checked)."""
-        poseurs = cls._POSEURS
-        if len(valeurs) != len(poseurs):  # counted once, then by index: zip(strict=True) was 20 % slower (issue 17)
-            raise ValueError(f"{cls.__name__} : {len(valeurs)} valeurs pour {len(poseurs)} champs")
         record = _new(cls)
-        for i, poser in enumerate(poseurs):
-            poser(record, valeurs[i])
+        _remplir(record, valeurs)
         return record
 
     def valeurs(self) -> tuple[Any, ...]:
@@ -176,11 +172,17 @@ class Enregistrement:
         return self.valeurs()
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        poseurs = self._POSEURS
-        if len(state) != len(poseurs):  # as in de()
-            raise ValueError(f"{type(self).__name__} : {len(state)} valeurs pour {len(poseurs)} champs")
-        for i, poser in enumerate(poseurs):
-            poser(self, state[i])
+        _remplir(self, state)
+
+
+def _remplir(record: Enregistrement, valeurs: tuple[Any, ...]) -> None:
+    """Set every field of ``record`` from ``valeurs``, in the order of ``_CHAMPS`` (:meth:`Enregistrement.de`,
+    a record read back): counted once, then set by index — ``zip(strict=True)`` was 20 % slower (issue 17)."""
+    poseurs = record._POSEURS
+    if len(valeurs) != len(poseurs):
+        raise ValueError(f"{type(record).__name__} : {len(valeurs)} valeurs pour {len(poseurs)} champs")
+    for i, poser in enumerate(poseurs):
+        poser(record, valeurs[i])
 
 
 def _donnee(valeur: Any) -> Any:

@@ -132,11 +132,11 @@ class DejaLus:
 
     def voir(self, path: str | Path) -> bytes | None:
         """The bytes kept for ``path``, left here for whoever checks the file (:meth:`prendre`)."""
-        return self._lus.get(path if isinstance(path, str) else str(path))
+        return self._lus.get(os.fspath(path))
 
     def prendre(self, path: str | Path) -> bytes | None:
         """The bytes kept for ``path`` (dropped from here), or None: to be read."""
-        raw = self._lus.pop(path if isinstance(path, str) else str(path), None)
+        raw = self._lus.pop(os.fspath(path), None)
         if raw is not None:
             self.octets -= len(raw)
         return raw
