@@ -88,8 +88,53 @@ def test_bytes_are_the_text_encoded(path: Path, regles) -> None:
     from cdv_prog.render.check_json import encode_report_octets, octets
 
     report = check_file(path, regles)
-    for _ in range(2):  # the second time from the constats' kept bytes
+    for _ in range(3):  # the second time, the constats' bytes are kept; the third, read from there
         assert encode_report_octets(report, regles) == octets(encode_report(report, regles))
+
+
+def test_a_constats_text_is_kept_the_second_time_it_is_written(regles) -> None:
+    """A constat written once (its message holds the dossier's own amounts) is only noted: kept, it would
+    crowd out the shared ones. Written a second time, its text and bytes are kept; then read from there."""
+    from cdv_prog.render import check_json
+    from cdv_prog.render.check_json import encode_report_octets, octets
+
+    report = check_file(FILES[0], regles)
+    c = report.constats[0]
+    key = (id(c), report.exercice, check_json.ITEM_PAD + "    ")
+    for table in (check_json._constat_octets, check_json._vus_octets, check_json._constat_text, check_json._vus_text):
+        table.clear()
+    expected = octets(encode_report(report, regles))
+    assert encode_report_octets(report, regles) == expected
+    assert key not in check_json._constat_octets and check_json._vus_octets[key] is c  # noted only
+    assert key not in check_json._constat_text and check_json._vus_text[key] is c
+    assert encode_report_octets(report, regles) == expected
+    assert check_json._constat_octets[key][0] is c  # kept, with the constat itself
+    written = check_json._constat_octets[key][2]
+    assert written in expected
+    assert encode_report_octets(report, regles) == expected  # from the kept bytes
+
+
+def test_the_constats_kept_and_noted_are_bounded(regles, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from cdv_prog.render import check_json
+    from cdv_prog.render.check_json import encode_report_octets, octets
+
+    monkeypatch.setattr(check_json, "_CACHE_LIMIT", 4)
+    for table in (check_json._constat_octets, check_json._vus_octets):
+        table.clear()
+    report = check_file(FILES[0], regles)
+    own = [
+        replace(report, constats=[replace(c, message=f"{c.message} {i}") for c in report.constats[:2]])
+        for i in range(5)
+    ]
+    for r in own:
+        for _ in range(2):  # each report's two constats written twice: kept, within the bound
+            assert encode_report_octets(r, regles) == octets(encode_report(r, regles))
+            assert len(check_json._vus_octets) <= 4 and len(check_json._constat_octets) <= 4
+        assert all(
+            check_json._constat_octets[(id(c), r.exercice, check_json.ITEM_PAD + "    ")][0] is c for c in r.constats
+        )
 
 
 def test_bytes_of_a_report_with_a_lone_surrogate_are_made_representable(regles) -> None:

@@ -37,6 +37,9 @@ _constat_parts: dict[tuple[str, str, str, str, str, str], tuple[str, str]] = {}
 _constat_text: dict[tuple[int, int | None, str], tuple[Constat, JeuDeRegles, str]] = {}
 # (id of the rule, exercice, pad) → (the rule, kept alive so its id is not reused; encoded parameters)
 _parametres_text: dict[tuple[int, int | None, str], tuple[Regle | None, str]] = {}
+# the keys of the constats written once, each with its constat (kept alive): kept the second time (_garder)
+_vus_text: dict[tuple[int, int | None, str], object] = {}
+_vus_octets: dict[tuple[int, int | None, str], object] = {}
 
 
 def _valeur(value: Any) -> Any:
@@ -99,19 +102,37 @@ def _constat_texte(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegl
     if found is not None and found[0] is c and found[1] is regles:
         return found[2]
     text = _constat(c, pad, exercice, regles)
-    _garder(_constat_text, key, c, regles, text)
+    _garder(_constat_text, _vus_text, key, c, regles, text)
     return text
 
 
 def _garder(
-    table: dict[Any, tuple[Constat, JeuDeRegles, Any]], key: Any, c: Constat, regles: JeuDeRegles, value: Any
+    table: dict[Any, tuple[Constat, JeuDeRegles, Any]],
+    vus: dict[Any, object],
+    key: Any,
+    c: Constat,
+    regles: JeuDeRegles,
+    value: Any,
 ) -> None:
-    """Keep a shared constat's written form by identity (a constat with its remedy or dérogation is its own:
-    never kept); the constat and the rules are kept alive with it, so that their ids are not reused."""
-    if c.remede is None and c.derogation is None:
-        if len(table) >= _CACHE_LIMIT:
-            table.clear()  # the messages with amounts rarely repeat: start again
-        table[key] = (c, regles, value)
+    """Keep a shared constat's written form by identity, from the second time it is written.
+
+    The first time, only its key is noted in ``vus``, with the constat. A constat whose message holds
+    the dossier's own amounts is written once: kept at once, the messages of ~750 dossiers filled the
+    table with 6 MB of text never read again, and it started again, losing the shared ones with them
+    (the peer's 4 000 dossiers in JSON: 45 µs a dossier that way, 22 µs now). A constat with its remedy
+    or dérogation is its own: never kept. The constat and the rules are kept alive with the text or
+    the note, so that their ids are not reused by another object meanwhile.
+    """
+    if c.remede is not None or c.derogation is not None:
+        return
+    if vus.get(key) is not c:  # written once so far
+        if len(vus) >= _CACHE_LIMIT:
+            vus.clear()
+        vus[key] = c
+        return
+    if len(table) >= _CACHE_LIMIT:
+        table.clear()
+    table[key] = (c, regles, value)
 
 
 def _constat(c: Constat, pad: str, exercice: int | None, regles: JeuDeRegles) -> str:
@@ -255,8 +276,8 @@ def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = 
                 if kept is not None and kept[0] is c and kept[1] is regles:
                     parts.append(kept[2])
                     continue
-                written = _constat_texte(c, sub, ex, regles).encode("utf-8")
-                _garder(_constat_octets, key, c, regles, written)
+                written = _constat(c, sub, ex, regles).encode("utf-8")
+                _garder(_constat_octets, _vus_octets, key, c, regles, written)
                 parts.append(written)
             parts.append(("\n" + inner + "]").encode("utf-8"))
         else:
