@@ -49,11 +49,15 @@ def test_constat_table_is_bounded(regles: JeuDeRegles, monkeypatch: pytest.Monke
         (Decimal("-0.00"), "0,00 €"),
         (Decimal("12000.5"), "12 000,50 €"),
         (Decimal("-1234.56"), "-1 234,56 €"),
+        (Decimal("1E+3"), "1 000,00 €"),
+        (Decimal("1000"), "1 000,00 €"),
+        (Decimal("999.999"), "1 000,00 €"),
     ],
 )
 def test_euros_remembered_gives_the_same_text(amount: Decimal, shown: str) -> None:
     assert money.euros(amount) == shown
-    assert money.euros(amount) == shown  # the second time from the table
+    assert money.euros(amount) == shown  # the second time from the table (keyed by the amount's text)
+    assert money.euros(Decimal(str(amount))) == shown  # an equal Decimal, another object
 
 
 def test_integer_amounts_remembered_are_the_parsed_ones() -> None:

@@ -167,20 +167,23 @@ _FRENCH_DIGITS = str.maketrans(",.", " ,")
 
 def euros(amount: Decimal) -> str:
     """``Decimal("12000.5")`` → ``"12 000,50 €"``."""
-    shown = _EUROS.get(amount)
+    key = str(amount)  # not the Decimal: hashing a new one takes a modular power (0.6 µs; its text 0.09 µs)
+    shown = _EUROS.get(key)
     if shown is None:
         q = amount.quantize(CENT)
         if q.is_zero():
             q = abs(q)  # never "-0,00 €"
         shown = f"{q:,.2f}".translate(_FRENCH_DIGITS) + " €"
-        if amount.is_finite():  # equal amounts (500, 500.00, -0 and 0) are written alike: one entry serves them
+        if amount.is_finite():
             if len(_EUROS) >= 4096:
                 _EUROS.clear()
-            _EUROS[amount] = shown
+            _EUROS[key] = shown
     return shown
 
 
-_EUROS: dict[Decimal, str] = {}  # the rules write the same floors and amounts in many messages
+# an amount's text (``str``: 500 and 500.00 are two entries, written alike) → in words: the rules write the same
+# floors and amounts in many messages
+_EUROS: dict[str, str] = {}
 
 
 def percent(ratio: Decimal, places: int = 2) -> str:
