@@ -81,7 +81,8 @@ def stream(
     """The text of ``{**head, key: [items…], **tail()}`` in chunks; ``tail`` is called after the items.
 
     An item already encoded (text, indented for its place) is written as is; one already in UTF-8
-    (bytes, made representable) goes out as bytes.
+    (bytes, made representable) goes out as bytes, after its separator: not joined to it, which
+    would copy the item (~16 KB for a dossier's report) once more.
     """
     start = "{\n  "
     for k, v in (head or {}).items():
@@ -90,7 +91,8 @@ def stream(
     first = True
     for item in items:
         if type(item) is bytes:
-            yield (b"\n    " if first else b",\n    ") + item
+            yield b"\n    " if first else b",\n    "
+            yield item
         else:
             text = item if type(item) is str else _encode(item, "    ")
             yield ("\n    " if first else ",\n    ") + representable_json(text)
