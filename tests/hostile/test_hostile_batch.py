@@ -175,7 +175,7 @@ def test_sequential_batch_reads_one_file_at_a_time(lot: Path, regles, monkeypatc
 
     seen: list[Path] = []
     real = batch.check_file
-    monkeypatch.setattr(batch, "check_file", lambda path, rs: (seen.append(path), real(path, rs))[1])
+    monkeypatch.setattr(batch, "check_file", lambda path, rs, *a, **k: (seen.append(path), real(path, rs, *a, **k))[1])
     reports = check_files(discover([lot]), regles)
     next(reports)
     assert len(seen) == 1

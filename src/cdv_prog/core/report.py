@@ -176,9 +176,14 @@ class Encodeur:
     ``octets``: a data format, whose text goes out as UTF-8 whatever the terminal (JSON, SARIF): the
     written report carries those bytes (``encode`` gives text that UTF-8 can encode). ``en_octets``,
     when given, gives those bytes directly (the text encoded once, not checked and then encoded).
+    ``profondeur``: the depth of the fields whose lines the text names — 2 for a format that points
+    at each finding's field (SARIF, GitHub), 1 for one that names no line (JSON, text: the batch
+    still needs the top-level keys', the id's for « identifiant déjà utilisé »). A valid dossier's
+    report then keeps only those lines, and reading it records no others (issue 17: the line map
+    built only when a finding needs a line).
     """
 
-    __slots__ = ("cle", "en_octets", "encode", "octets")
+    __slots__ = ("cle", "en_octets", "encode", "octets", "profondeur")
 
     def __init__(
         self,
@@ -186,11 +191,13 @@ class Encodeur:
         encode: Callable[[DossierReport], str],
         octets: bool = False,
         en_octets: Callable[[DossierReport], bytes] | None = None,
+        profondeur: int = 2,
     ) -> None:
         self.cle = cle
         self.encode = encode
         self.octets = octets or en_octets is not None
         self.en_octets = en_octets
+        self.profondeur = profondeur
 
     def __call__(self, report: DossierReport) -> RapportEncode:
         if self.en_octets is not None:
@@ -201,6 +208,15 @@ class Encodeur:
 
 Rapport = DossierReport | RapportEncode
 """What flows through a check batch: a report, or its text already written (``--jobs``, the cache)."""
+
+PROFONDEUR_LIGNES = 2
+"""The depth of the fields whose lines a valid dossier's report keeps, unless its format needs fewer
+(:attr:`Encodeur.profondeur`): what the cache stores, what a report read from it can be written in."""
+
+
+def profondeur_lignes(encodeur: Encodeur | None) -> int:
+    """The depth of the lines to record for reports written by ``encodeur`` (all of them without one)."""
+    return PROFONDEUR_LIGNES if encodeur is None else encodeur.profondeur
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from cdv_prog.core.dossier_simple import dossier_simple
 from cdv_prog.core.engine import juger
 from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
-from cdv_prog.core.report import DossierReport, R, WalkError
+from cdv_prog.core.report import PROFONDEUR_LIGNES, DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.files.loader import DejaLus, LoadFailed, decode, load_yaml_text, os_error_fr, read_text
 
@@ -198,23 +198,31 @@ def _walk_message(exc: OSError) -> str:
 
 
 def read_dossier(
-    path: str | Path, regles: JeuDeRegles, lignes: dict[tuple, int] | None = None, *, raw: bytes | None = None
+    path: str | Path,
+    regles: JeuDeRegles,
+    lignes: dict[tuple, int] | None = None,
+    *,
+    raw: bytes | None = None,
+    profondeur: int = PROFONDEUR_LIGNES,
 ) -> Dossier | DossierReport:
     """A validated Dossier, or an ``invalide`` report naming field, line and reason.
 
-    ``lignes``, when given, receives the line of each field up to two levels deep. ``raw``: the
+    ``lignes``, when given, receives the line of each field up to ``profondeur`` levels deep (two; one
+    for a format that names no line: :attr:`~cdv_prog.core.report.Encodeur.profondeur`). ``raw``: the
     file's bytes, already read (:func:`cdv_prog.files.loader.read_bytes`). ``path``: a ``Path`` or
     its text (a batch gives the text: no ``Path`` is built for each file, issue 17).
     """
     shown = os.fspath(path)
     try:
         text = read_text(path) if raw is None else decode(raw)
-        loaded = load_yaml_text(text, profondeur=2)  # the lines a report keeps (a message may need more: below)
+        loaded = load_yaml_text(text, profondeur=profondeur)  # the lines a report keeps (an error: every line)
     except LoadFailed as exc:
         return DossierReport(shown, "invalide", erreurs=exc.errors)
     if lignes is not None:
         lignes.update(
-            loaded.lines if loaded.profondeur == 2 else {k: v for k, v in loaded.lines.items() if len(k) <= 2}
+            loaded.lines
+            if loaded.profondeur == profondeur
+            else {k: v for k, v in loaded.lines.items() if len(k) <= profondeur}
         )
     data = loaded.data
     if not isinstance(data, dict):
@@ -252,12 +260,18 @@ def read_dossier(
 
 
 def check_file(
-    path: str | Path, regles: JeuDeRegles, historique: HistoriqueDossiers | None = None, *, raw: bytes | None = None
+    path: str | Path,
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None = None,
+    *,
+    raw: bytes | None = None,
+    profondeur: int = PROFONDEUR_LIGNES,
 ) -> DossierReport:
     """One file's report; ``historique``: the index of the history, seen as that of the dossier's exercice;
-    ``raw``: the file's bytes, already read (the report then depends on them only)."""
+    ``raw``: the file's bytes, already read (the report then depends on them only); ``profondeur``: the
+    depth of the lines the report keeps (:func:`read_dossier`)."""
     lignes: dict[tuple, int] = {}
-    result = read_dossier(path, regles, lignes, raw=raw)
+    result = read_dossier(path, regles, lignes, raw=raw, profondeur=profondeur)
     if isinstance(result, DossierReport):
         return result
     vue = historique.vue(result.exercice) if historique is not None else None
@@ -272,21 +286,24 @@ def check_files(
     exercice: int | None = None,
     historique: HistoriqueDossiers | None = None,
     deja_lus: DejaLus | None = None,
+    profondeur: int = PROFONDEUR_LIGNES,
 ) -> Iterator[DossierReport]:
     """Reports in the given order; a repeated id makes the later dossier invalide.
 
     With ``exercice``, dossiers of other exercices are left out (invalid files
     whose exercice cannot be read are kept). ``deja_lus``: the bytes of files already read
-    (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again.
+    (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again. ``profondeur``:
+    the depth of the lines the reports keep (:func:`read_dossier`).
     """
     if deja_lus is not None:
         prendre = deja_lus.prendre
         return filter_reports(
-            (check_file(path, regles, historique, raw=prendre(path)) for path in textes(files)), exercice
+            (check_file(path, regles, historique, raw=prendre(path), profondeur=profondeur) for path in textes(files)),
+            exercice,
         )
-    if historique is None:
-        return filter_reports((check_file(path, regles) for path in textes(files)), exercice)
-    return filter_reports((check_file(path, regles, historique) for path in textes(files)), exercice)
+    return filter_reports(
+        (check_file(path, regles, historique, profondeur=profondeur) for path in textes(files)), exercice
+    )
 
 
 def filter_reports(reports: Iterable[R], exercice: int | None = None) -> Iterator[R | DossierReport]:

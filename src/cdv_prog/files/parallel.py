@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast, overload
 
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
-from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode
+from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode, profondeur_lignes
 from cdv_prog.files.dossiers import Chemins, check_file, check_files, filter_reports
 from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError
@@ -187,7 +187,7 @@ def check_reports(
                 files, regles, historique=historique, encodeur=encodeur
             )
             return filter_reports(lus, exercice)
-        reports = check_files(files, regles, exercice, historique, deja_lus)
+        reports = check_files(files, regles, exercice, historique, deja_lus, profondeur_lignes(encodeur))
         if remedes:
             reports = (avec_remedes(r, regles, historique) for r in reports)
         return (_resume(r, resumer) for r in reports) if resumer is not None else reports
@@ -322,8 +322,13 @@ def check_reports_par_exercice(
                 return
             n = min(jobs, max(1, len(groupe)))
             if n <= 1 or not can_fork():
+                profondeur = profondeur_lignes(encodeur)
                 lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
-                    _with_record(check_file(path, regles, index, raw=_deja_lu(deja_lus, path)), path, regles)
+                    _with_record(
+                        check_file(path, regles, index, raw=_deja_lu(deja_lus, path), profondeur=profondeur),
+                        path,
+                        regles,
+                    )
                     for path in groupe
                 )
                 if remedes:
@@ -688,6 +693,7 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
 
             _worker_cache.append(ReportCache(spec))
         cache = _worker_cache[0]
+    profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
     for path in paths:
         raw = _deja_lu(deja_lus, path)
@@ -697,7 +703,7 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
         if cache is not None:
             report = cache.check_file(path, regles, historique)
         else:
-            report = check_file(path, regles, historique, raw=raw)
+            report = check_file(path, regles, historique, raw=raw, profondeur=profondeur)
         out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
     if cache is not None:
         cache.flush()  # the chunk's new entries: one transaction
@@ -732,9 +738,13 @@ def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORK
     remedier = etat.get("remedes", False)
     encodeur = etat.get("encodeur")
     deja_lus = etat.get("deja_lus")
+    profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
     for path in paths:
-        report, record = _with_record(check_file(path, regles, historique, raw=_deja_lu(deja_lus, path)), path, regles)
+        raw = _deja_lu(deja_lus, path)
+        report, record = _with_record(
+            check_file(path, regles, historique, raw=raw, profondeur=profondeur), path, regles
+        )
         # the record is the dossier's as read: remedies change neither
         out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out

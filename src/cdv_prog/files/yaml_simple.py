@@ -144,10 +144,15 @@ class _Lecteur:
             key, genre, v = lue
             if key in out:
                 raise _Refus
-            kpath = path + (key,)
-            if record:
-                lines[kpath] = numero
             i += 1
+            if record:
+                kpath = path + (key,)
+                lines[kpath] = numero
+            elif genre is _SCALAIRE:  # no path to make: no line kept at this depth, nothing under it
+                out[key] = v
+                continue
+            else:
+                kpath = path + (key,)
             if genre is _SCALAIRE:
                 out[key] = v
                 continue

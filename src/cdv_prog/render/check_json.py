@@ -295,6 +295,7 @@ def encodeur(run: CheckRun) -> Encodeur:
         "json",
         lambda report: representable_json(encode_report(report, regles)),
         en_octets=lambda report: encode_report_octets(report, regles),
+        profondeur=1,  # no line in the document: the top-level keys' only (the id's, for the batch)
     )
 
 

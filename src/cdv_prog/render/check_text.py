@@ -71,10 +71,12 @@ def encodeur(run: CheckRun) -> Encodeur:
         return with_rich(report)
 
     if plain_text:
-        return Encodeur(f"text/{detail}/{_plain_width()}/None/False", encode)
+        return Encodeur(f"text/{detail}/{_plain_width()}/None/False", encode, profondeur=1)  # names no line
     consoles.append(console_on(buffer, run.sortie))
     console = consoles[0]
-    return Encodeur(f"text/{detail}/{console.width}/{console.color_system}/{console.legacy_windows}", encode)
+    return Encodeur(
+        f"text/{detail}/{console.width}/{console.color_system}/{console.legacy_windows}", encode, profondeur=1
+    )
 
 
 def render(reports: Iterable[Rapport], run: CheckRun) -> Iterator[str]:
