@@ -31,6 +31,24 @@ def test_constat_is_shared_for_equal_values_and_never_across_rules(regles: JeuDe
     assert constat(regle, "echec", "message").statut == "echec"
 
 
+def test_a_constat_made_fast_is_the_dataclasss(regles: JeuDeRegles) -> None:
+    """``Constat.nouveau`` gives what the dataclass's constructor gives: every field (a field added to the
+    dataclass and not to it fails here), equality, hash, repr, pickling, and it stays frozen."""
+    import dataclasses
+    import pickle
+
+    made = Constat.nouveau("r", "bloquant", "echec", "message", "source")
+    reference = Constat("r", "bloquant", "echec", "message", "source")
+    assert made.__dict__ == reference.__dict__
+    assert list(made.__dict__) == [f.name for f in dataclasses.fields(Constat)]
+    assert made == reference and hash(made) == hash(reference) and repr(made) == repr(reference)
+    assert pickle.loads(pickle.dumps(made)) == reference
+    assert made != Constat.nouveau("r", "bloquant", "echec", "message", "autre")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.message = "autre"  # type: ignore[misc]
+    assert dataclasses.replace(made, statut="ok").statut == "ok"
+
+
 def test_constat_table_is_bounded(regles: JeuDeRegles, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "_CONSTATS_MAX", 3)
     regle = next(iter(regles.regles.values()))

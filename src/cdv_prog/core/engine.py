@@ -72,7 +72,7 @@ def constat(regle: Regle, statut: Statut, message: str) -> Constat:
     if found is None:
         if len(_CONSTATS) >= _CONSTATS_MAX:
             _CONSTATS.clear()
-        found = _CONSTATS[key] = Constat(regle.id, regle.gravite, statut, message, regle.source)
+        found = _CONSTATS[key] = Constat.nouveau(regle.id, regle.gravite, statut, message, regle.source)
     return found
 
 
@@ -137,7 +137,7 @@ class _Etape:
             if len(table) >= _ETAPE_MAX:
                 table.clear()
             regle = self.regle
-            found = table[message] = Constat(regle.id, regle.gravite, statut, message, regle.source)
+            found = table[message] = Constat.nouveau(regle.id, regle.gravite, statut, message, regle.source)
         return found
 
 

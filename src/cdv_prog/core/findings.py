@@ -35,6 +35,7 @@ class Resultat(NamedTuple):
 
 # ``tuple.__new__`` directly: a named tuple's own ``__new__`` is one more Python frame per rule and dossier
 _tuple = tuple.__new__
+_objet = object.__new__  # an instance not yet set (Constat.nouveau)
 
 
 def ok(message: str) -> Resultat:
@@ -58,6 +59,26 @@ class Constat:
     source: str
     remede: Remede | None = None  # « ce qu'il faudrait », verified (cdv check --remedes); failed constats only
     derogation: Derogation | None = None  # the COPIL funds the dossier despite this failed rule
+
+    @classmethod
+    def nouveau(cls, regle: str, gravite: Gravite, statut: Statut, message: str, source: str) -> Constat:
+        """``Constat(regle, gravite, statut, message, source)``: the same object, made in a quarter of the time.
+
+        The dataclass's ``__init__`` sets each of the seven fields through ``object.__setattr__`` (frozen):
+        1.17 µs; written into the instance's dict here, 0.32 µs. The engine makes several a dossier, one
+        for each message holding the dossier's own amounts (issue 17). Still frozen, compared, hashed and
+        pickled by its fields: ``tests/test_per_dossier_memo.py`` holds it to the dataclass, field by field.
+        """
+        c = _objet(cls)
+        d = c.__dict__
+        d["regle"] = regle
+        d["gravite"] = gravite
+        d["statut"] = statut
+        d["message"] = message
+        d["source"] = source
+        d["remede"] = None
+        d["derogation"] = None
+        return c
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
