@@ -100,16 +100,21 @@ def test_a_constats_text_is_kept_the_second_time_it_is_written(regles) -> None:
 
     report = check_file(FILES[0], regles)
     c = report.constats[0]
-    key = (id(c), report.exercice, check_json.ITEM_PAD + "    ")
+    sub = check_json.ITEM_PAD + "    "
+    key = (id(c), report.exercice, sub)
     for table in (check_json._constat_octets, check_json._vus_octets, check_json._constat_text, check_json._vus_text):
         table.clear()
     expected = octets(encode_report(report, regles))
     assert encode_report_octets(report, regles) == expected
-    assert key not in check_json._constat_octets and check_json._vus_octets[key] is c  # noted only
+    octets_kept, octets_vus = (
+        check_json._constat_octets[report.exercice, sub],
+        check_json._vus_octets[report.exercice, sub],
+    )
+    assert id(c) not in octets_kept and octets_vus[id(c)] is c  # noted only
     assert key not in check_json._constat_text and check_json._vus_text[key] is c
     assert encode_report_octets(report, regles) == expected
-    assert check_json._constat_octets[key][0] is c  # kept, with the constat itself
-    written = check_json._constat_octets[key][2]
+    assert octets_kept[id(c)][0] is c  # kept, with the constat itself
+    written = octets_kept[id(c)][2]
     assert written in expected
     assert encode_report_octets(report, regles) == expected  # from the kept bytes
 
@@ -128,13 +133,16 @@ def test_the_constats_kept_and_noted_are_bounded(regles, monkeypatch: pytest.Mon
         replace(report, constats=[replace(c, message=f"{c.message} {i}") for c in report.constats[:2]])
         for i in range(5)
     ]
+    key = (report.exercice, check_json.ITEM_PAD + "    ")  # the table of this exercice and indentation
     for r in own:
         for _ in range(2):  # each report's two constats written twice: kept, within the bound
             assert encode_report_octets(r, regles) == octets(encode_report(r, regles))
-            assert len(check_json._vus_octets) <= 4 and len(check_json._constat_octets) <= 4
-        assert all(
-            check_json._constat_octets[(id(c), r.exercice, check_json.ITEM_PAD + "    ")][0] is c for c in r.constats
-        )
+            assert len(check_json._vus_octets[key]) <= 4 and len(check_json._constat_octets[key]) <= 4
+        assert all(check_json._constat_octets[key][id(c)][0] is c for c in r.constats)
+    for exercice in range(2020, 2027):  # one table per exercice: as many tables, at most
+        autre = replace(report, exercice=exercice)
+        assert encode_report_octets(autre, regles) == octets(encode_report(autre, regles))
+        assert len(check_json._constat_octets) <= 4 and len(check_json._vus_octets) <= 4
 
 
 def test_bytes_of_a_report_with_a_lone_surrogate_are_made_representable(regles) -> None:

@@ -39,7 +39,6 @@ _constat_text: dict[tuple[int, int | None, str], tuple[Constat, JeuDeRegles, str
 _parametres_text: dict[tuple[int, int | None, str], tuple[Regle | None, str]] = {}
 # the keys of the constats written once, each with its constat (kept alive): kept the second time (_garder)
 _vus_text: dict[tuple[int, int | None, str], object] = {}
-_vus_octets: dict[tuple[int, int | None, str], object] = {}
 
 
 def _valeur(value: Any) -> Any:
@@ -248,8 +247,12 @@ def _fin(report: DossierReport, inner: str, pad: str) -> str:
     return out + "\n" + pad + "}"
 
 
-# (id of the constat, exercice, pad) → (the constat and the rules, kept alive; its text in UTF-8)
-_constat_octets: dict[tuple[int, int | None, str], tuple[Constat, JeuDeRegles, bytes]] = {}
+# (exercice, pad) → id of the constat → (the constat and the rules, kept alive; its text in UTF-8): one table
+# per exercice and pad, so that a report's constats are looked up by their id alone (no key made for each)
+_constat_octets: dict[tuple[int | None, str], dict[int, tuple[Constat, JeuDeRegles, bytes]]] = {}
+_vus_octets: dict[tuple[int | None, str], dict[int, object]] = {}
+# pad → the bytes around a report's constats: before the first, between two, after the last
+_separateurs: dict[str, tuple[bytes, bytes, bytes]] = {}
 
 
 def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = ITEM_PAD) -> bytes:
@@ -265,21 +268,34 @@ def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = 
         if report.constats:
             sub = inner + "  "
             ex = report.exercice
-            found = _constat_octets.get
-            between = (",\n" + sub).encode("utf-8")
-            parts.append(("[\n" + sub).encode("utf-8"))
+            seps = _separateurs.get(pad)
+            if seps is None:
+                seps = _separateurs[pad] = (
+                    ("[\n" + sub).encode("utf-8"),
+                    (",\n" + sub).encode("utf-8"),
+                    ("\n" + inner + "]").encode("utf-8"),
+                )
+            table = _constat_octets.get((ex, sub))
+            if table is None:
+                if len(_constat_octets) >= _CACHE_LIMIT:
+                    _constat_octets.clear()
+                    _vus_octets.clear()
+                table = _constat_octets[ex, sub] = {}
+                _vus_octets[ex, sub] = {}
+            found = table.get
+            between = seps[1]
+            parts.append(seps[0])
             for i, c in enumerate(report.constats):
                 if i:
                     parts.append(between)
-                key = (id(c), ex, sub)
-                kept = found(key)
+                kept = found(id(c))
                 if kept is not None and kept[0] is c and kept[1] is regles:
                     parts.append(kept[2])
                     continue
                 written = _constat(c, sub, ex, regles).encode("utf-8")
-                _garder(_constat_octets, _vus_octets, key, c, regles, written)
+                _garder(table, _vus_octets[ex, sub], id(c), c, regles, written)
                 parts.append(written)
-            parts.append(("\n" + inner + "]").encode("utf-8"))
+            parts.append(seps[2])
         else:
             parts.append(b"[]")
         parts.append(_fin(report, inner, pad).encode("utf-8"))
