@@ -146,16 +146,11 @@ class _Lecteur:
                 raise _Refus
             i += 1
             if record:
-                kpath = path + (key,)
-                lines[kpath] = numero
-            elif genre is _SCALAIRE:  # no path to make: no line kept at this depth, nothing under it
+                lines[path + (key,)] = numero
+            if genre is _SCALAIRE:  # nothing under it: no path to make
                 out[key] = v
                 continue
-            else:
-                kpath = path + (key,)
-            if genre is _SCALAIRE:
-                out[key] = v
-                continue
+            kpath = path + (key,)
             if genre is _AUTRE:
                 out[key] = self.valeur(v, numero, kpath)
                 continue

@@ -281,7 +281,9 @@ def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = 
                     _constat_octets.clear()
                     _vus_octets.clear()
                 table = _constat_octets[ex, sub] = {}
-                _vus_octets[ex, sub] = {}
+                vus = _vus_octets[ex, sub] = {}
+            else:
+                vus = _vus_octets[ex, sub]
             found = table.get
             between = seps[1]
             parts.append(seps[0])
@@ -293,7 +295,7 @@ def encode_report_octets(report: DossierReport, regles: JeuDeRegles, pad: str = 
                     parts.append(kept[2])
                     continue
                 written = _constat(c, sub, ex, regles).encode("utf-8")
-                _garder(table, _vus_octets[ex, sub], id(c), c, regles, written)
+                _garder(table, vus, id(c), c, regles, written)
                 parts.append(written)
             parts.append(seps[2])
         else:
