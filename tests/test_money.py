@@ -90,10 +90,31 @@ def test_amount_errors_are_value_errors_in_french() -> None:
         (Decimal("1664753"), "1 664 753,00 €"),
         (Decimal("-450"), "-450,00 €"),
         (Decimal("-1234.56"), "-1 234,56 €"),
+        # wider than the default context's 28 digits, once rounded to the cent: written all the same
+        (Decimal("2953219956057676923797503.833"), "2 953 219 956 057 676 923 797 503,83 €"),
+        (Decimal("99999999999999999999999999.995"), "100 000 000 000 000 000 000 000 000,00 €"),
     ],
 )
 def test_euros(amount: Decimal, text: str) -> None:
     assert euros(amount) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (Decimal("2953219956057676923797503.833"), "est ambigu"),
+        ("2953219956057676923797503,833 €", "est ambigu"),
+        ("1" + ".000" * 9 + ",50", "ne sépare jamais les milliers"),
+        ("9" * 27 + ".000,50", "ne sépare jamais les milliers"),
+    ],
+)
+def test_a_long_amount_is_refused_in_french_not_crashed_on(value: object, says: str) -> None:
+    """An amount of 26 digits or more, ambiguous like ``4.000`` or grouped with dots like ``1.000,50``: its
+    message writes the readings in euros (it once raised decimal's InvalidOperation: « Erreur interne »)."""
+    with pytest.raises(AmountError, match=says):
+        parse_amount(value)
+    with pytest.raises(AmountError, match=says):
+        money._parse_amount(value)
 
 
 def test_euros_round_trip_through_parse() -> None:

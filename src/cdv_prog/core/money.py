@@ -8,7 +8,7 @@ field of the models is :data:`cdv_prog.core.champs.Montant`.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext
 
 from cdv_prog.core.texte import short
 
@@ -131,7 +131,7 @@ def _how(amount: Decimal, cents: bool = False) -> str:
         shown = shown.removesuffix(",00 €") + " €"
         plain = f"{amount.to_integral_value():f}"
     else:
-        plain = f"{amount.quantize(CENT):f}"
+        plain = f"{au_centime(amount):f}"
     return f'pour {shown} : écrire {plain} ou "{shown}"'
 
 
@@ -155,7 +155,7 @@ def _several_separators(compact: str, shown: str) -> str:
     head, _, tail = compact.rpartition(compact[max(compact.rfind("."), compact.rfind(","))])
     digits = head.replace(".", "").replace(",", "")
     cents = len(tail) <= 2  # the last separator is then the decimal one
-    meant = Decimal(f"{digits}.{tail}").quantize(CENT) if cents else Decimal(digits + tail)
+    meant = au_centime(Decimal(f"{digits}.{tail}")) if cents else Decimal(digits + tail)
     hint = f" ; {_how(meant, cents=cents)}" if meant <= MAX_AMOUNT else ""
     return (
         f"« {shown} » : un point ou une virgule ne sépare jamais les milliers (ils se séparent par des espaces){hint}"
@@ -170,7 +170,7 @@ def euros(amount: Decimal) -> str:
     key = str(amount)  # not the Decimal: hashing a new one takes a modular power (0.6 µs; its text 0.09 µs)
     shown = _EUROS.get(key)
     if shown is None:
-        q = amount.quantize(CENT)
+        q = au_centime(amount)
         if q.is_zero():
             q = abs(q)  # never "-0,00 €"
         shown = f"{q:,.2f}".translate(_FRENCH_DIGITS) + " €"
@@ -179,6 +179,23 @@ def euros(amount: Decimal) -> str:
                 _EUROS.clear()
             _EUROS[key] = shown
     return shown
+
+
+def au_centime(amount: Decimal) -> Decimal:
+    """``amount`` rounded to the cent, whatever its number of digits.
+
+    ``quantize`` in the default context refuses a result of more than 28 digits (InvalidOperation):
+    a refused amount is still written in its message (``4.000``, ambiguous, may come with 26 digits
+    before it). Such an amount is rounded in a context just wide enough, the same rounding.
+    """
+    try:
+        return amount.quantize(CENT)
+    except InvalidOperation:
+        if not amount.is_finite():
+            raise
+        context = getcontext().copy()
+        context.prec = amount.adjusted() + 4  # its digits, two decimals, and one a rounding up may carry
+        return amount.quantize(CENT, context=context)
 
 
 # an amount's text (``str``: 500 and 500.00 are two entries, written alike) → in words: the rules write the same
