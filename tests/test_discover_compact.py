@@ -2,7 +2,7 @@
 
 A batch of 100 000 files held as ``Path`` objects is some 40 MB for the whole
 run (and again in each ``--jobs`` worker, copied on write). ``discover`` gives a
-:class:`~cdv_prog.files.dossiers.Chemins`: the paths' bytes in one block, a
+:class:`~cdv_prog.files.dossiers.Chemins`: the paths' texts in one block, a
 ``Path`` built each time one is asked for — the same paths, in the same order,
 as the list of ``Path`` it gave before.
 """
@@ -58,8 +58,10 @@ def _paths(chemins: Chemins) -> list[Path]:
 def test_discover_keeps_no_path_object(lot: Path) -> None:
     files = discover([lot])
     assert isinstance(files, Chemins)
-    held = gc.get_referents(files)
-    assert held and not any(isinstance(o, Path | str | list | tuple) for o in held)  # bytes and an array only
+    held = [o for o in gc.get_referents(files) if not isinstance(o, type)]
+    # one block of text and an array of ends, whatever the number of files: no object per path
+    assert sorted(type(o).__name__ for o in held) == ["array", "str"]
+    assert len(next(o for o in held if isinstance(o, str))) == sum(len(str(p)) for p in files)
     assert all(isinstance(p, Path) for p in files)  # a Path is made when one is asked for
 
 
@@ -104,6 +106,10 @@ def test_a_sequence_of_paths(lot: Path) -> None:
     assert isinstance(kept, Chemins) and kept == [p for p in as_list if p.suffix == ".yaml"]
     both = files + [Path("regles/a.yaml")]
     assert isinstance(both, Chemins) and both == [*as_list, Path("regles/a.yaml")]
+    twice = files + files  # two blocks joined: the second's ends shifted by the first's length
+    assert isinstance(twice, Chemins) and twice == [*as_list, *as_list] and twice[len(files)] == as_list[0]
+    assert list(twice.textes(len(files) - 1, len(files) + 1)) == [str(as_list[-1]), str(as_list[0])]
+    assert Chemins() + files == files and files + Chemins() == files and files + [] == files
     assert pickle.loads(pickle.dumps(files)) == files
     assert Chemins() == [] and len(Chemins()) == 0 and list(Chemins()) == []
     with pytest.raises(TypeError):

@@ -47,15 +47,21 @@ def lire_historique(
     from cdv_prog.files.loader import DejaLus
     from cdv_prog.files.parallel import index_records
 
-    seuls = find_files(historique) if historique else []
-    principaux = set(textes(files))
-    seuls = [p for p in seuls if str(p) not in principaux]
+    trouves = find_files(historique) if historique else []
+    principaux: set[str] | None = None  # the batch's paths, as a set only when needed (not for a usual batch)
+    seuls: list[Path] = []
+    if trouves:
+        principaux = set(textes(files))
+        seuls = [p for p in trouves if str(p) not in principaux]
     annonces: dict[str, int | None] = {}  # each file looked at once
     empreintes: dict[str, bytes] | None = None
     deja_lus = DejaLus() if garder_lus else None
     groupes = groupes_par_exercice(files, annonces, deja_lus) if en_un_passage and exercice is None else None
     if groupes is not None and len(groupes) > 1:
         lus = list(seuls)  # the batch gives its own history, as it goes
+    elif groupes is not None and not seuls:  # one exercice and no --historique: no earlier file to read
+        groupes = None
+        lus = []
     else:
         groupes = None
         empreintes = {} if cache is not None else None
@@ -65,6 +71,8 @@ def lire_historique(
 
         vide = HistoriqueDossiers(())
         return LectureHistorique(vide, groupes=groupes, empreintes=empreintes, deja_lus=deja_lus), seuls
+    if principaux is None:
+        principaux = set(textes(files))
     lecture = construire(index_records(lus, regles, jobs, cache=cache, empreintes=empreintes), principaux, exercice)
     lecture.groupes = groupes
     lecture.empreintes = empreintes
