@@ -363,27 +363,87 @@ def _octets(data: bytes | str) -> bytes:
 
 
 PAYLOAD_BLOCK = 1 << 18  # a data format's payload is written in blocks of about 256 KB
+PAYLOAD_PARTS = 512  # and of at most so many pieces (one write takes at most 1 024: IOV_MAX)
 
 
 def write_payloads(chunks: Iterable[bytes | str], *, for_people: bool) -> None:
-    """:func:`write_payload` for each of ``chunks``; a data format's in blocks (:func:`par_blocs`)."""
-    for chunk in chunks if for_people else par_blocs(chunks):
-        write_payload(chunk, for_people=for_people)
+    """:func:`write_payload` for each of ``chunks``; a data format's in blocks.
+
+    Into a real file descriptor, a block's pieces go out in one gathered write (``os.writev``), without
+    being joined first: the reports of a batch (≈ 16 KB each in JSON) are not copied once more into
+    blocks of 256 KB (issue 17: half the memory traffic of writing them). Elsewhere (a stream that is
+    not a file, as in the tests' runner) each block is joined and written (:func:`par_blocs`).
+    """
+    if for_people:
+        for chunk in chunks:
+            write_payload(chunk, for_people=True)
+        return
+    fd = _descripteur_sortie()
+    if fd is None:
+        for block in par_blocs(chunks):
+            write_payload(block, for_people=False)
+        return
+    for lot in par_lots(chunks):
+        ecrire_tout(fd, lot)
 
 
-def par_blocs(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
-    """A data format's chunks (one per dossier, ~16 KB of JSON) as UTF-8 blocks of about :data:`PAYLOAD_BLOCK`:
-    one write for sixteen dossiers rather than one each (into a file, 26 → 9 µs a dossier). The same bytes
-    as :func:`write_payload` writes for each chunk."""
+def _descripteur_sortie() -> int | None:
+    """Standard output's file descriptor, everything written before flushed; None: not a real file."""
+    import os
+    import sys
+
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None or not hasattr(os, "writev"):  # writev: POSIX only
+        return None
+    try:
+        fd = sys.stdout.fileno()
+        sys.stdout.flush()
+        buffer.flush()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
+        return None
+    return fd
+
+
+def ecrire_tout(fd: int, parts: list[bytes]) -> None:
+    """All of ``parts``, in order, into ``fd``: gathered writes, resumed after a partial one (a pipe, a signal)."""
+    import os
+
+    while parts:
+        try:
+            written = os.writev(fd, parts)
+        except BlockingIOError:  # a descriptor some other program left non-blocking: wait until it takes more
+            import select
+
+            select.select([], [fd], [])
+            continue
+        while parts and written >= len(parts[0]):
+            written -= len(parts[0])
+            parts = parts[1:]
+        if written:
+            parts = [memoryview(parts[0])[written:].tobytes(), *parts[1:]]
+
+
+def par_lots(chunks: Iterable[str | bytes]) -> Iterator[list[bytes]]:
+    """A data format's chunks (one per dossier, ~16 KB of JSON, or its pieces) as UTF-8 lots of about
+    :data:`PAYLOAD_BLOCK` bytes and at most :data:`PAYLOAD_PARTS` pieces: one write for sixteen dossiers
+    rather than one each (into a file, 26 → 9 µs a dossier). Never an empty lot."""
     pending: list[bytes] = []
     size = 0
     for chunk in chunks:
         data = _octets(chunk)
+        if not data:
+            continue
         pending.append(data)
         size += len(data)
-        if size >= PAYLOAD_BLOCK:
-            yield b"".join(pending)
+        if size >= PAYLOAD_BLOCK or len(pending) >= PAYLOAD_PARTS:
+            yield pending
             pending = []
             size = 0
-    if size:
-        yield b"".join(pending)
+    if pending:
+        yield pending
+
+
+def par_blocs(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
+    """:func:`par_lots`, each lot joined: the same bytes as :func:`write_payload` writes for each chunk."""
+    for lot in par_lots(chunks):
+        yield b"".join(lot)
