@@ -8,6 +8,7 @@ an error in a chunk the parent checked is raised in its turn, as a worker's woul
 from __future__ import annotations
 
 import os
+import platform
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,3 +70,31 @@ def test_an_error_in_a_chunk_the_parent_checked_comes_in_its_turn() -> None:
         given.extend(f for _, f in items)
     size = parallel.chunk_size(len(files), 2)
     assert given == [str(p) for p in files[: 110 // size * size]]  # every file before the failed chunk, in order
+
+
+# --------------------------------------------------------------------------- the C heap of a --jobs batch
+
+
+def test_the_heap_is_made_stable_once_before_the_workers_are_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    appels: list[int] = []
+    monkeypatch.setattr(parallel, "tas_stable", lambda: appels.append(len(_PARENT)) or True)
+    items = _lot(_qui, _fichiers(200), 2)
+    assert [f for _, f in items] == [str(p) for p in _fichiers(200)]
+    assert appels == [1]  # once for the batch, in the parent, when its first worker is forked
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt: glibc")
+def test_glibc_takes_the_heap_settings() -> None:
+    assert parallel.tas_stable() is True
+
+
+def test_without_mallopt_the_batch_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    def refus(*args: object, **kwargs: object) -> None:
+        raise OSError("pas de libc ici")
+
+    monkeypatch.setattr(ctypes, "CDLL", refus)
+    assert parallel.tas_stable() is False
+    items = _lot(_qui, _fichiers(200), 2)
+    assert [f for _, f in items] == [str(p) for p in _fichiers(200)]

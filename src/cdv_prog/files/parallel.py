@@ -395,6 +395,7 @@ class _Pool:
             with contextlib.suppress(OSError, ValueError):
                 sys.stdout.flush()  # nothing pending may be copied into the workers
             context = multiprocessing.get_context("fork")
+            tas_stable()  # before the fork: the workers inherit it
             self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_worker_init)
             agrandir_retour(self.executor)
         return self.executor.submit(task, chunk)
@@ -415,6 +416,42 @@ class _Pool:
                 executor.shutdown(wait=True)
         # the rule set, the history, the bytes read… are not kept alive after the batch
         cast("dict[str, object]", _WORKER_STATE).clear()  # every key (a TypedDict has no clear() for mypy)
+
+
+TAS_SEUIL_MMAP = 4 << 20  # glibc: blocks below this size come from the heap (a chunk's 1 MB buffers among them)
+TAS_SEUIL_RENDU = 64 << 20  # the heap is given back to the system only beyond this much free at its top
+TAS_MARGE = 16 << 20  # and grows by this much more each time it must
+
+
+def tas_stable() -> bool:
+    """Keep the C heap of a batch's processes from shrinking and growing again at every chunk; True if done.
+
+    The parent of ``--jobs`` receives each chunk (≈ 1 MB of written reports) in fresh buffers: with glibc's
+    default settings the top of the heap is given back to the system after each one and taken again for
+    the next, and every page taken again is a page fault (``cdv check --jobs 2`` on 10 000 dossiers: the
+    parent's faults 27 000 to 34 000, against 7 800 with ``--jobs 1``). Set once, before the workers are
+    forked (they inherit it): 13 300 faults, 0.07 s less system time in the parent, the same peak memory
+    (100 000 dossiers: 80 MB). Best effort: glibc's ``mallopt`` through ctypes; anything else (another
+    libc, no ctypes) leaves the heap as it is.
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (ImportError, OSError, AttributeError):
+        return False
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3  # malloc.h
+    try:
+        return all(
+            mallopt(option, valeur) == 1
+            for option, valeur in (
+                (m_mmap_threshold, TAS_SEUIL_MMAP),
+                (m_trim_threshold, TAS_SEUIL_RENDU),
+                (m_top_pad, TAS_MARGE),
+            )
+        )
+    except (OSError, TypeError, ValueError):
+        return False
 
 
 RETOUR_OCTETS = 1 << 20  # the pipe the chunks come back through: Linux's largest by default (pipe-max-size)
