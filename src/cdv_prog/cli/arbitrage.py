@@ -125,7 +125,7 @@ def arbitrage(
         _check_ecrire(ecrire, roots + list(historique or []))
 
     index = lecture.historique if lecture.historique.dossiers else None
-    a_lire = files.filtre(lambda texte: lecture.rapportable(texte, exercice))  # known of another exercice: not re-read
+    a_lire = lecture.rapportables(files, exercice)  # known of another exercice: not re-read
     du_jour = list(check_reports(a_lire, regles, exercice, jobs=jobs, historique=index))
     if not du_jour:
         raise nothing_to_check(roots, exercice, len(files))

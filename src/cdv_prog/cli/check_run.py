@@ -94,8 +94,7 @@ def run_check(
     if ecrire_remedes is not None:  # refused before the run, not after
         _check_remedes_target(ecrire_remedes, dirs)  # neither a folder of dossiers nor of rules
     index = lecture.historique if lecture.historique.dossiers else None
-    # known of another exercice: not re-read (without --exercice, every file is: not one path copied)
-    a_verifier = files if exercice is None else files.filtre(lambda texte: lecture.rapportable(texte, exercice))
+    a_verifier = lecture.rapportables(files, exercice)  # known of another exercice: not re-read
     detail = "resume" if quiet else "problemes" if problemes_seulement else "tout"
     run = CheckRun(regles, Resume(), TotauxParExercice(regles), sortie(output is not None), [], non_lus, detail)
     # the parent only adds up and writes: a worker, or the cache, gives each report back already written in

@@ -139,13 +139,11 @@ def _arreter_processus() -> None:
     A batch that ends normally has waited for its workers; one left unfinished — the reader of standard
     output gone mid-batch (``cdv check … | head``: the write fails with a broken pipe) — may still have
     a worker waiting for its next chunk, and multiprocessing's exit handler would wait for it forever.
+    Only a batch that forked has workers, and only it loaded multiprocessing: nothing is imported here.
     """
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
-        return
-    for worker in multiprocessing.active_children():
-        with contextlib.suppress(OSError):
-            worker.terminate()
+    parallel = sys.modules.get("cdv_prog.files.parallel")
+    if parallel is not None and "multiprocessing" in sys.modules:
+        parallel.stop_workers()
 
 
 def _quitter(code: int) -> None:

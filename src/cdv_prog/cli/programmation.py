@@ -123,7 +123,7 @@ def programmation(
     shown = format != "json" and len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()
     # streamed: each report is reduced to its fiche where it is made (a worker under --jobs) and the dossier
     # dropped there; the calculation keeps sums and compact lines, never a report, and memory stays small
-    a_lire = files.filtre(lambda texte: lecture.rapportable(texte, exercice))  # known of another exercice: not re-read
+    a_lire = lecture.rapportables(files, exercice)  # known of another exercice: not re-read
     resumer = _resumer(regles, index) if format in REMEDES_FORMATS else fiche
     batch = check_reports(a_lire, regles, exercice, jobs=jobs, dossiers=False, historique=index, resumer=resumer)
     reports = progress(batch, len(a_lire), shown, "Lecture des dossiers")

@@ -315,14 +315,13 @@ def check_files(
     (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again. ``profondeur``:
     the depth of the lines the reports keep (:func:`read_dossier`).
     """
-    if deja_lus is not None:
-        prendre = deja_lus.prendre
-        return filter_reports(
-            (check_file(path, regles, historique, raw=prendre(path), profondeur=profondeur) for path in textes(files)),
-            exercice,
-        )
+    prendre = deja_lus.prendre if deja_lus is not None else None
     return filter_reports(
-        (check_file(path, regles, historique, profondeur=profondeur) for path in textes(files)), exercice
+        (
+            check_file(path, regles, historique, raw=prendre(path) if prendre else None, profondeur=profondeur)
+            for path in textes(files)
+        ),
+        exercice,
     )
 
 

@@ -103,6 +103,13 @@ class LectureHistorique:
         lu = self.exercices.get(str(path), exercice)
         return lu is None or lu == exercice
 
+    def rapportables(self, files: Chemins, exercice: int | None) -> Chemins:
+        """The batch's files the command must read (:meth:`rapportable`): the batch itself without ``exercice``
+        (every file is; the batch is not copied), else those not known to be of another exercice."""
+        if exercice is None:
+            return files
+        return files.filtre(lambda texte: self.rapportable(texte, exercice))
+
 
 def groupes_par_exercice(
     files: Sequence[Path], annonces: dict[str, int | None] | None = None, deja_lus: DejaLus | None = None

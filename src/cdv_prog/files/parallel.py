@@ -324,12 +324,7 @@ def check_reports_par_exercice(
             if n <= 1 or not can_fork():
                 profondeur = profondeur_lignes(encodeur)
                 lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
-                    _with_record(
-                        check_file(path, regles, index, raw=_deja_lu(deja_lus, path), profondeur=profondeur),
-                        path,
-                        regles,
-                    )
-                    for path in groupe
+                    _verifie_avec_record(path, regles, index, deja_lus, profondeur) for path in groupe
                 )
                 if remedes:
                     lus = ((avec_remedes(r, regles, index), record) for r, record in lus)
@@ -362,6 +357,18 @@ def _with_record(
     if report.dossier is None or report.montants is None:
         return report, None
     return report, DossierAnterieur.of(report.dossier, report.montants, fichier=str(path), regles=regles)
+
+
+def _verifie_avec_record(
+    path: str | Path,
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None,
+    deja_lus: DejaLus | None,
+    profondeur: int,
+) -> tuple[DossierReport, DossierAnterieur | None]:
+    """One file checked (from the bytes the quick look kept, if any) and its record (:func:`_with_record`)."""
+    report = check_file(path, regles, historique, raw=_deja_lu(deja_lus, path), profondeur=profondeur)
+    return _with_record(report, path, regles)
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -407,7 +414,7 @@ class _Pool:
                 import multiprocessing
 
                 workers = multiprocessing.active_children()
-                _stop_workers()
+                stop_workers()
                 # not shutdown(wait=True): with its workers killed, the pool's manager thread may never finish
                 executor.shutdown(wait=False, cancel_futures=True)
                 for worker in workers:  # reaped here, so that none is left a zombie
@@ -528,7 +535,7 @@ def _parallel(
     finished = False
     try:
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
-        with interruptible(on_signal=_stop_workers):
+        with interruptible(on_signal=stop_workers):
             # in path order: a worker's chunk (its future), or a chunk checked here (its items)
             pending: deque[Future[list[Any]] | _Ici] = deque()
             source = chunks(files, size)
@@ -622,7 +629,7 @@ def _cache_first(
         misses.clear()
 
     try:
-        with interruptible(on_signal=_stop_workers):
+        with interruptible(on_signal=stop_workers):
             for block in chunks(files, LOOKUP_BLOCK):
                 for path, found in zip(block, cache.lookup_encode(block, historique, encodeur), strict=True):
                     if not isinstance(found, RapportEncode):  # to be checked (a worker reads it again)
@@ -655,7 +662,7 @@ def _cache_first(
         pool.close(finished)
 
 
-def _stop_workers() -> None:
+def stop_workers() -> None:
     """Terminate this process's worker processes now (their chunks are abandoned)."""
     import multiprocessing
 
@@ -778,10 +785,7 @@ def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORK
     profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
     for path in paths:
-        raw = _deja_lu(deja_lus, path)
-        report, record = _with_record(
-            check_file(path, regles, historique, raw=raw, profondeur=profondeur), path, regles
-        )
+        report, record = _verifie_avec_record(path, regles, historique, deja_lus, profondeur)
         # the record is the dossier's as read: remedies change neither
         out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out
