@@ -138,18 +138,18 @@ def _arreter_processus() -> None:
 
     A batch that ends normally has waited for its workers; one left unfinished — the reader of standard
     output gone mid-batch (``cdv check … | head``: the write fails with a broken pipe) — may still have
-    a worker waiting for its next chunk, and multiprocessing's exit handler would wait for it forever.
-    Only a batch that forked has workers, and only it loaded multiprocessing: nothing is imported here.
+    a worker waiting for its next chunk (:func:`cdv_prog.files.parallel.stop_workers`). Only a batch that
+    forked has workers, and only it loaded the modules that know them: nothing is imported here.
     """
     parallel = sys.modules.get("cdv_prog.files.parallel")
-    if parallel is not None and "multiprocessing" in sys.modules:
+    if parallel is not None:
         parallel.stop_workers()
 
 
 def _quitter(code: int) -> None:
     """End the process now, its output written, without Python's final teardown.
 
-    The exit handlers still run (``atexit``: multiprocessing's, the ``weakref.finalize`` ones); what
+    The exit handlers still run (``atexit``, the ``weakref.finalize`` ones); what
     is skipped is the destruction of every module and object one by one, which serves no purpose at
     the end of a process: 32 to 118 ms of a ``cdv check`` (38 to 81 ms for one dossier; issue 17).
     Whatever cdv writes is closed before the command returns (outputs are written atomically, the

@@ -44,11 +44,10 @@ from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
     from cdv_prog.core.ruleset import JeuDeRegles
     from cdv_prog.files.cache import CacheSpec, ReportCache
     from cdv_prog.files.loader import DejaLus
+    from cdv_prog.files.workers import Tache, Workers
 
 MIN_FILES_PER_JOB = 100  # below this many files per process, starting processes costs more than it saves
 # the history's index: fewer files to read than this (a warm run's misses, its invalid files), read here — a
@@ -92,11 +91,7 @@ def cpu_count() -> int:
 
 def can_fork() -> bool:
     """Worker processes are forked, on Linux only (fork is unsafe on macOS, absent on Windows)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def default_jobs(n_files: int) -> int:
@@ -385,42 +380,40 @@ def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[str | Path]]:
 
 
 class _Pool:
-    """The worker processes of one batch, forked on the first chunk submitted (none if none is)."""
+    """The worker processes of one batch (:mod:`cdv_prog.files.workers`), forked on the first chunk submitted
+    (none if none is)."""
 
     def __init__(self, jobs: int, state: _WorkerState) -> None:
         self.jobs = jobs
         self.state = state
-        self.executor: ProcessPoolExecutor | None = None
+        self.workers: Workers | None = None
 
-    def submit(self, task: _Tache, chunk: Sequence[str | Path]) -> Future[list[Any]]:
-        if self.executor is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+    @property
+    def started(self) -> bool:
+        return self.workers is not None
+
+    def submit(self, task: _Tache, chunk: Sequence[str | Path]) -> Tache:
+        if self.workers is None:
+            from cdv_prog.files.workers import Workers
 
             _WORKER_STATE.update(self.state)
             _WORKER_STATE["parent"] = os.getpid()
             with contextlib.suppress(OSError, ValueError):
                 sys.stdout.flush()  # nothing pending may be copied into the workers
-            context = multiprocessing.get_context("fork")
             tas_stable()  # before the fork: the workers inherit it
-            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_worker_init)
-            agrandir_retour(self.executor)
-        return self.executor.submit(task, chunk)
+            self.workers = Workers(self.jobs, _worker_init)
+            self.workers.start()
+        return self.workers.submit(task, chunk)
+
+    def recevoir(self) -> None:
+        """Take in the results the workers have sent back so far (before the parent checks a chunk itself)."""
+        if self.workers is not None:
+            self.workers.recevoir()
 
     def close(self, finished: bool) -> None:
-        executor = self.executor
-        if executor is not None:
-            if not finished:  # an error, an interruption, or the caller stopped reading: no chunk is waited for
-                import multiprocessing
-
-                workers = multiprocessing.active_children()
-                stop_workers()
-                # not shutdown(wait=True): with its workers killed, the pool's manager thread may never finish
-                executor.shutdown(wait=False, cancel_futures=True)
-                for worker in workers:  # reaped here, so that none is left a zombie
-                    worker.join(timeout=5)
-            else:
-                executor.shutdown(wait=True)
+        if self.workers is not None:
+            # not finished (an error, an interruption, the caller stopped reading): stopped, no chunk waited for
+            self.workers.close(finished)
         # the rule set, the history, the bytes read… are not kept alive after the batch
         cast("dict[str, object]", _WORKER_STATE).clear()  # every key (a TypedDict has no clear() for mypy)
 
@@ -459,31 +452,6 @@ def tas_stable() -> bool:
         )
     except (OSError, TypeError, ValueError):
         return False
-
-
-RETOUR_OCTETS = 1 << 20  # the pipe the chunks come back through: Linux's largest by default (pipe-max-size)
-
-
-def agrandir_retour(executor: ProcessPoolExecutor) -> int | None:
-    """Make the pipe the workers send their chunks back through as large as ``RETOUR_OCTETS``; its size, or None.
-
-    A chunk of written reports is about 1 MB (64 JSON reports of 16 KB). Through a pipe of 64 KB it
-    goes in sixteen writes, and after each partial write ``multiprocessing`` copies what is left of
-    the message: the worker copies ~8 MB per chunk and waits for the parent between writes. In a
-    pipe of 1 MB it goes in one (``cdv check --jobs 2`` on 10 000 dossiers: 3 to 5 % less wall time).
-    Best effort, Linux only: the pipe is the pool's (a private attribute of ``concurrent.futures``);
-    anything unexpected leaves it as it is.
-    """
-    try:
-        import fcntl
-
-        writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
-        if writer is None:
-            return None
-        fd = writer.fileno()
-        return fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), RETOUR_OCTETS)
-    except (ImportError, AttributeError, OSError, ValueError, TypeError):
-        return None
 
 
 def _state(
@@ -537,7 +505,7 @@ def _parallel(
         # a stop signal stops the workers at once, wherever the parent is (writing the payload, say)
         with interruptible(on_signal=stop_workers):
             # in path order: a worker's chunk (its future), or a chunk checked here (its items)
-            pending: deque[Future[list[Any]] | _Ici] = deque()
+            pending: deque[Tache | _Ici] = deque()
             source = chunks(files, size)
             en_cours = 0  # the workers' chunks in ``pending``
             reste = True
@@ -562,6 +530,7 @@ def _parallel(
                     if chunk is None:
                         reste = False
                     else:
+                        pool.recevoir()  # what the workers sent back meanwhile: none waits on a full pipe
                         pending.append(_Ici(task, chunk, pool.state))
                 else:
                     pending.popleft()
@@ -614,13 +583,13 @@ def _cache_first(
     window = max(size, 1) * jobs * IN_FLIGHT_PER_JOB
     finished = False
     # in path order: a report found in the cache, or the chunk of files a worker checks
-    pending: deque[RapportEncode | Future[list[Any]]] = deque()
+    pending: deque[RapportEncode | Tache] = deque()
     waiting = 0  # files in the chunks of ``pending``
     misses: list[str | Path] = []
 
     def submit() -> None:
         nonlocal waiting
-        if pool.executor is None:
+        if not pool.started:
             cache.detach()  # no connection to the cache is carried into the forked workers
         pending.append(pool.submit(_check_chunk, misses.copy()))
         waiting += len(misses)
@@ -663,12 +632,10 @@ def _cache_first(
 
 
 def stop_workers() -> None:
-    """Terminate this process's worker processes now (their chunks are abandoned)."""
-    import multiprocessing
-
-    for process in multiprocessing.active_children():
-        with contextlib.suppress(OSError):
-            process.terminate()
+    """Terminate this process's worker processes now (their chunks are abandoned); nothing is imported."""
+    workers = sys.modules.get("cdv_prog.files.workers")
+    if workers is not None:
+        workers.arreter()
 
 
 def _worker_init() -> None:
