@@ -141,7 +141,7 @@ def test_workers_die_with_a_killed_parent(held_batch) -> None:
 
 ORPHAN = """
 import ctypes, os, sys, time
-from cdv_prog.files import parallel
+from cdv_prog.files import workers
 if sys.argv[1] == "sans-prctl":  # the death signal cannot be armed: the watcher thread must do the job
     def refused(*args, **kwargs):
         raise OSError("pas de prctl")
@@ -152,7 +152,7 @@ if child == 0:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # the test reads the parent's output to its end: the child does not hold it
     os.dup2(devnull, 2)
-    parallel._die_with_parent(parent)
+    workers._die_with_parent(parent)
     time.sleep(120)  # a worker waiting for work
     os._exit(0)
 print(child, flush=True)
@@ -175,7 +175,7 @@ def test_a_worker_whose_parent_dies_exits(mode: str) -> None:
 
 
 def test_a_worker_started_after_its_parent_died_exits_at_once() -> None:
-    code = "from cdv_prog.files import parallel; parallel._die_with_parent(0); print('vivant')"
+    code = "from cdv_prog.files import workers; workers._die_with_parent(0); print('vivant')"
     proc = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, timeout=60)
     assert proc.returncode == 1 and proc.stdout == b""
 

@@ -45,7 +45,7 @@ def lire_historique(
     from cdv_prog.files.dossiers import textes
     from cdv_prog.files.historique import LectureHistorique, a_lire, construire, groupes_par_exercice
     from cdv_prog.files.loader import DejaLus
-    from cdv_prog.files.parallel import index_records
+    from cdv_prog.files.parallel import default_jobs, index_records
 
     trouves = find_files(historique) if historique else []
     principaux: set[str] | None = None  # the batch's paths, as a set only when needed (not for a usual batch)
@@ -56,7 +56,8 @@ def lire_historique(
     annonces: dict[str, int | None] = {}  # each file looked at once
     empreintes: dict[str, bytes] | None = None
     deja_lus = DejaLus() if garder_lus else None
-    groupes = groupes_par_exercice(files, annonces, deja_lus) if en_un_passage and exercice is None else None
+    processus = jobs if jobs is not None else default_jobs(len(files))
+    groupes = groupes_par_exercice(files, annonces, deja_lus, processus) if en_un_passage and exercice is None else None
     if groupes is not None and len(groupes) > 1:
         lus = list(seuls)  # the batch gives its own history, as it goes
     elif groupes is not None and not seuls:  # one exercice and no --historique: no earlier file to read
@@ -65,7 +66,7 @@ def lire_historique(
     else:
         groupes = None
         empreintes = {} if cache is not None else None
-        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces, empreintes, deja_lus)
+        lus, _dernier = a_lire(files, seuls, exercice, suivants, annonces, empreintes, deja_lus, processus)
     if not lus:
         from cdv_prog.core.historique import HistoriqueDossiers
 

@@ -62,7 +62,6 @@ class _WorkerState(TypedDict, total=False):
     dossiers: bool  # send back the dossiers too (else only their amounts)
     remedes: bool  # compute « ce qu'il faudrait » on each report before sending it back
     historique: HistoriqueDossiers | None  # the history's index (SPEC §5), inherited by the fork: sent once
-    parent: int  # the parent's pid: a worker whose parent is gone exits
     cache: CacheSpec  # the incremental cache, opened by each worker on its first chunk
     encodeur: Encodeur  # send back each report written in the output's format (RapportEncode), not the report
     resumer: Callable[[DossierReport], object]  # the caller's summary of each report, made in the worker
@@ -397,11 +396,10 @@ class _Pool:
             from cdv_prog.files.workers import Workers
 
             _WORKER_STATE.update(self.state)
-            _WORKER_STATE["parent"] = os.getpid()
             with contextlib.suppress(OSError, ValueError):
                 sys.stdout.flush()  # nothing pending may be copied into the workers
             tas_stable()  # before the fork: the workers inherit it
-            self.workers = Workers(self.jobs, _worker_init)
+            self.workers = Workers(self.jobs)
             self.workers.start()
         return self.workers.submit(task, chunk)
 
@@ -636,53 +634,6 @@ def stop_workers() -> None:
     workers = sys.modules.get("cdv_prog.files.workers")
     if workers is not None:
         workers.arreter()
-
-
-def _worker_init() -> None:
-    """In a worker: standard output goes nowhere (only the parent writes the payload),
-    Ctrl-C is left to the parent, which stops the batch, SIGTERM and SIGHUP end the
-    worker (not the parent's handlers, inherited by the fork), and the worker dies with its parent."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("SIGTERM", "SIGHUP"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _die_with_parent(_WORKER_STATE["parent"])
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.close(devnull)
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent(parent: int) -> None:
-    """Never outlive the parent: the kernel kills this worker when the parent dies (Linux
-    ``PR_SET_PDEATHSIG``); if that cannot be armed, a watcher thread checks ``getppid``."""
-    import signal
-
-    armed = False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):  # no C library to call, or no prctl in it
-        armed = False
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    if not armed:
-        import threading
-
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _watch_parent(parent: int, every: float = 1.0) -> None:
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
 
 
 _worker_cache: list[ReportCache] = []  # in a worker: its connection to the cache, opened once

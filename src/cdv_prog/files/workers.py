@@ -19,7 +19,7 @@ pipe: its tasks raise :class:`WorkerPerdu`.
 
 No worker outlives the batch: :meth:`Workers.close` ends them (their task pipe closed when the batch is
 done; stopped at once otherwise), :func:`arreter` stops them from a signal handler, and a worker whose
-parent dies anyway is killed by the kernel (``files.parallel._worker_init``).
+parent dies anyway is killed by the kernel (:func:`preparer`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ LECTURE_MAX = 1 << 20  # at most this much read in one call when a message's len
 ATTENTE_ARRET = 5.0  # seconds a stopped worker is given to end before it is killed
 
 _vivants: set[int] = set()  # the pids of this process's workers not yet reaped (arreter)
+_a_recolter: set[int] = set()  # those of finished workers not waited for (recolter)
 
 
 class WorkerPerdu(Exception):
@@ -164,16 +165,18 @@ class Tache:
 
 
 class Workers:
-    """``jobs`` worker processes, forked by :meth:`start` after ``init`` (run in each, first thing)."""
+    """``jobs`` worker processes, forked by :meth:`start`; each is prepared (:func:`preparer`), then runs ``init``."""
 
-    def __init__(self, jobs: int, init: Callable[[], None]) -> None:
+    def __init__(self, jobs: int, init: Callable[[], None] | None = None) -> None:
         self.jobs = jobs
         self.init = init
         self.workers: list[_Worker] = []
 
     def start(self) -> None:
         """Fork the workers (the caller has flushed what it had to write: the children inherit buffers)."""
+        recolter()
         a_fermer: list[int] = []  # the parent's ends of the pipes of the workers forked so far
+        parent = os.getpid()
         for _ in range(self.jobs):
             taches_r, taches_w = os.pipe()
             resultats_r, resultats_w = os.pipe()
@@ -184,7 +187,9 @@ class Workers:
                 try:
                     for fd in (*a_fermer, taches_w, resultats_r):
                         os.close(fd)
-                    self.init()
+                    preparer(parent)
+                    if self.init is not None:
+                        self.init()
                     _servir(taches_r, resultats_w)
                     code = 0
                 except BaseException:  # a worker ends here whatever happened
@@ -252,10 +257,21 @@ class Workers:
             raise valeur
         return valeur
 
-    def close(self, finished: bool) -> None:
+    def close(self, finished: bool, attendre: bool = True) -> None:
         """End the workers: their task pipes closed (they finish and exit) if the batch is ``finished``, else
-        stopped at once; then reaped, so that none is left a zombie. Bounded: one that does not end is killed."""
+        stopped at once; then reaped, so that none is left a zombie. Bounded: one that does not end is killed.
+
+        ``attendre=False`` (finished only): not waited for here — a finished worker ends at once, but a
+        process's end takes milliseconds; it is reaped by the next pool's start or end (:func:`recolter`)."""
         workers, self.workers = self.workers, []
+        if finished and not attendre:
+            for worker in workers:
+                for fd in (worker.taches, worker.lecteur.fd):
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                _a_recolter.add(worker.pid)
+            return
+        recolter()
         if not finished:
             for worker in workers:
                 with contextlib.suppress(OSError):
@@ -266,6 +282,59 @@ class Workers:
                     os.close(fd)
         for worker in workers:
             _reap(worker.pid)
+
+
+def preparer(parent: int) -> None:
+    """In a worker, first thing: standard output goes nowhere (only the parent writes the payload),
+    Ctrl-C is left to the parent, which stops the batch, SIGTERM and SIGHUP end the worker (not the
+    parent's handlers, inherited by the fork), and the worker dies with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _die_with_parent(parent)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Never outlive the parent: the kernel kills this worker when the parent dies (Linux
+    ``PR_SET_PDEATHSIG``); if that cannot be armed, a watcher thread checks ``getppid``."""
+    armed = False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # no C library to call, or no prctl in it
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+def recolter() -> None:
+    """Reap the finished workers whose end was not waited for (``close(attendre=False)``), if they are gone."""
+    for pid in tuple(_a_recolter):
+        try:
+            fini = os.waitpid(pid, os.WNOHANG) != (0, 0)
+        except ChildProcessError:
+            fini = True
+        if fini:
+            _a_recolter.discard(pid)
+            _vivants.discard(pid)
 
 
 def _reap(pid: int) -> None:
