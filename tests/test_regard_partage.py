@@ -131,3 +131,12 @@ def test_a_batch_with_a_helper_writes_what_one_process_writes(cdv, monkeypatch, 
     monkeypatch.setattr(historique, "REGARD_PARTAGE_MIN", 10**9)
     un = cdv("check", "data/dossiers", "--format", "json", "--jobs", "1", "--sans-cache")
     assert deux.out == un.out
+
+
+def test_the_helper_sends_back_no_more_bytes_than_its_share(lot: list[str]) -> None:
+    """A batch larger than the budget: the helper's bytes are bounded, not every file it read (memory)."""
+    un = len(Path(lot[0]).read_bytes())
+    vus = historique._regarder_morceau((lot, 2 * un, False))
+    envoyes = [octets for _annee, octets, _empreinte in vus if octets is not None]
+    assert envoyes and sum(map(len, envoyes)) <= 2 * un
+    assert all(octets is None for _annee, octets, _empreinte in historique._regarder_morceau((lot, 0, True)))
