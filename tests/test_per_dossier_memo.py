@@ -196,3 +196,24 @@ def test_a_conditions_test_for_a_rule_set_gives_its_reasons(regles: JeuDeRegles,
         reasons.add(condition.non_applicable(ctx))
         assert epreuve(ctx) == condition.non_applicable(ctx)
     assert len(reasons) >= 1
+
+
+@pytest.mark.parametrize(
+    "liste", [[], ["etat"], ["etat", "ville", "agglo"], ["agglo", "etat"], ["inconnu", "caf"], ["etat", "etat"]]
+)
+def test_short_names_remembered_give_the_long_way(regles: JeuDeRegles, liste: list[str]) -> None:
+    long = ", ".join(regles.nom_court(c) for c in liste) or "aucun"
+    assert regles.noms_courts(liste) == long
+    assert regles.noms_courts(tuple(liste)) == long  # from the table, whatever the sequence's type
+    assert regles.noms_courts(iter(liste)) == long
+
+
+def test_short_names_table_is_bounded(regles: JeuDeRegles, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdv_prog.core import ruleset
+
+    monkeypatch.setattr(ruleset, "NOMS_MAX", 3)
+    regles._noms.clear()
+    for i in range(10):
+        assert regles.noms_courts([f"f{i}"]) == f"f{i}"
+        assert len(regles._noms) <= 3
+    assert regles.noms_courts(["etat"]) == regles.nom_court("etat")

@@ -59,7 +59,7 @@ class Contexte:
         return self.regles.nom_court(financeur)
 
     def noms(self, financeurs: list[str]) -> str:
-        return ", ".join(self.nom(c) for c in financeurs) or "aucun"
+        return self.regles.noms_courts(financeurs)
 
 
 @dataclass(frozen=True)
