@@ -159,3 +159,23 @@ def test_the_chunks_of_a_batch_found_are_texts_in_order(tmp_path: Path) -> None:
     assert [t for part in parts for t in part] == [str(p) for p in files]
     given_paths = list(files)  # paths given as a list (not found): the slices as they are
     assert next(chunks(given_paths, 3)) == given_paths[:3]
+
+
+@given(n=st.integers(0, 300), size=st.integers(1, 70), fin=st.integers(0, 400), compact=st.booleans())
+def test_the_last_chunks_are_small(n: int, size: int, fin: int, compact: bool) -> None:
+    """The end of a batch in chunks a quarter as large (the processes finish together), every file once, in order."""
+    from cdv_prog.files.parallel import chunks
+
+    textes = [f"/lot/d{i:04d}.yaml" for i in range(n)]
+    files = Chemins(textes) if compact else textes
+    parts = [list(p) for p in chunks(files, size, fin)]  # type: ignore[arg-type]
+    assert [t for p in parts for t in p] == textes
+    petit = max(1, size // 4)
+    debut = 0
+    for p in parts:
+        if debut + size <= n - fin:  # before the end: full chunks
+            assert len(p) == size
+        else:  # the end: small ones (the very last one may be shorter); without ``fin``, the last one, shorter
+            assert len(p) == (min(petit, n - debut) if fin else n - debut)
+        debut += len(p)
+    assert list(map(len, chunks(files, size))) == [min(size, n - i) for i in range(0, n, size)]  # type: ignore[arg-type]

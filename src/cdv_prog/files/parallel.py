@@ -370,12 +370,20 @@ def chunk_size(n_files: int, jobs: int) -> int:
     return max(1, min(MAX_CHUNK, n_files // (jobs * 8) or 1))
 
 
-def chunks(files: Sequence[Path], size: int) -> Iterator[Sequence[str | Path]]:
+def chunks(files: Sequence[Path], size: int, fin: int = 0) -> Iterator[Sequence[str | Path]]:
     """Consecutive slices of ``size`` files (the last one shorter), taken as needed: the paths' texts for
-    the files found (:class:`~cdv_prog.files.dossiers.Chemins`), no ``Path`` built."""
-    if isinstance(files, Chemins):
-        return (files.tranche(i, i + size) for i in range(0, len(files), size))
-    return (files[i : i + size] for i in range(0, len(files), size))
+    the files found (:class:`~cdv_prog.files.dossiers.Chemins`), no ``Path`` built.
+
+    ``fin``: the last ``fin`` files go in slices a quarter as large. The end of a batch: the chunks a
+    worker has in hand when the parent has no more to take are small, so the processes finish together
+    (with 64 files a chunk and four in hand, the parent used to wait ~55 ms for the worker, idle)."""
+    n = len(files)
+    petit = max(1, size // 4)
+    i = 0
+    while i < n:
+        j = min(n, i + (petit if fin and i + size > n - fin else size))
+        yield files.tranche(i, j) if isinstance(files, Chemins) else files[i:j]
+        i = j
 
 
 class _Pool:
@@ -504,7 +512,7 @@ def _parallel(
         with interruptible(on_signal=stop_workers):
             # in path order: a worker's chunk (its future), or a chunk checked here (its items)
             pending: deque[Tache | _Ici] = deque()
-            source = chunks(files, size)
+            source = chunks(files, size, fin=window * size)  # the workers' last chunks small
             en_cours = 0  # the workers' chunks in ``pending``
             reste = True
             while True:
