@@ -214,3 +214,24 @@ def test_each_batch_enlarges_its_pipes(cdv, monkeypatch) -> None:
     if _max_tube() >= TUBE_OCTETS:
         assert vus == [TUBE_OCTETS] * 3
     assert not workers._vivants and not parallel._WORKER_STATE
+
+
+def test_pipes_numbered_beyond_select_limit(pool) -> None:
+    """A process with many files open gets pipes numbered past 1 024 (``select``'s limit): waited for by poll."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip("limite de fichiers ouverts trop basse")
+    tenus = []
+    try:
+        while len(tenus) < 1100:
+            tenus.append(os.open(os.devnull, os.O_RDONLY))
+        p = pool(1)
+        t = p.submit(_dort, [0.2])  # not back at once: the parent waits on the pipe
+        p.submit(_gros, [1, 2, 3, 4])  # a task written while the worker is busy
+        assert p.workers[0].lecteur.fd > 1024
+        assert t.result() == [0.2]
+    finally:
+        for fd in tenus:
+            os.close(fd)

@@ -73,6 +73,14 @@ def arreter() -> None:
             os.kill(pid, signal.SIGTERM)
 
 
+def _attendre(*attentes: tuple[int, int]) -> None:
+    """Wait until one of the descriptors is ready (``poll``: any descriptor number, unlike ``select``'s 1 024)."""
+    sondage = select.poll()
+    for fd, evenements in attentes:
+        sondage.register(fd, evenements)
+    sondage.poll()
+
+
 def _ecrire(fd: int, donnees: bytes | bytearray | memoryview) -> None:
     """All of ``donnees`` into the blocking ``fd``."""
     vue = memoryview(donnees)
@@ -127,7 +135,7 @@ class _Lecteur:
 
     def attendre(self) -> None:
         """Wait until the pipe has something to read (or is closed)."""
-        select.select([self.fd], [], [])
+        _attendre((self.fd, select.POLLIN))
 
 
 class _Worker:
@@ -230,7 +238,7 @@ class Workers:
                 worker.lecteur.lire()
                 if worker.lecteur.fin:
                     raise WorkerPerdu(worker.pid) from None
-                select.select([worker.lecteur.fd], [worker.taches], [])
+                _attendre((worker.lecteur.fd, select.POLLIN), (worker.taches, select.POLLOUT))
             except BrokenPipeError:
                 raise WorkerPerdu(worker.pid) from None
 
