@@ -235,3 +235,26 @@ def test_pipes_numbered_beyond_select_limit(pool) -> None:
     finally:
         for fd in tenus:
             os.close(fd)
+
+
+_PARENT: list[int] = []
+
+
+def _meurt_dans_le_travailleur(paths, etat=parallel._WORKER_STATE):  # type: ignore[no-untyped-def]
+    """``_check_chunk``, except in a worker process: it dies there (as the system's OOM killer would kill it)."""
+    if os.getpid() not in _PARENT:
+        os._exit(9)
+    return _VRAI_CHECK_CHUNK(paths, etat)
+
+
+_VRAI_CHECK_CHUNK = parallel._check_chunk
+
+
+def test_a_batch_whose_worker_dies_says_so_in_french(cdv, monkeypatch) -> None:
+    _PARENT[:] = [os.getpid()]
+    monkeypatch.setattr(parallel, "_check_chunk", _meurt_dans_le_travailleur)
+    run = cdv("check", "data/dossiers", "--format", "json", "--jobs", "2", "--sans-cache")
+    assert run.code == 2
+    assert "s'est arrêté avant d'avoir rendu son travail" in run.err and "Relancer, ou avec --jobs 1" in run.err
+    assert "Erreur interne" not in run.err
+    assert not workers._vivants

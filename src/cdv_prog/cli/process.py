@@ -48,6 +48,15 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
         known = usage(exc) if usage is not None else None
         if known is not None:
             return _exit(known)
+        if _travail_perdu(exc):  # a worker killed (by the system, out of memory…): not a bug of cdv
+            from rich.markup import escape
+
+            err_console().print(
+                f"[bold red]Erreur[/] : {escape(str(exc))} (arrêté par le système ? mémoire ?) ; "
+                "le lot n'est pas allé au bout. Relancer, ou avec --jobs 1.",
+                highlight=False,
+            )
+            return _exit(2)
         if os.environ.get("CDV_DEBUG"):
             raise
         from rich.markup import escape
@@ -60,6 +69,12 @@ def protected(action: Callable[[], object], usage: Callable[[Exception], int | N
         return _exit(2)
     code = result if isinstance(result, int) else 0
     return _fin(code)
+
+
+def _travail_perdu(exc: Exception) -> bool:
+    """``exc`` says a worker process of the batch ended before giving its work back (nothing imported here)."""
+    workers = sys.modules.get("cdv_prog.files.workers")
+    return workers is not None and isinstance(exc, workers.WorkerPerdu)
 
 
 def _fin(code: int) -> int:
