@@ -123,7 +123,7 @@ def groupes_par_exercice(
     order is not the exercices' order: the history is then read first.
     ``annonces``: the quick looks taken (file → exercice), given to :func:`a_lire` after.
     ``deja_lus``: keeps the bytes the looks read (:func:`exercice_annonce`).
-    ``jobs``: the processes the batch may use — with two or more, a helper looks at half the files (:func:`regarder`).
+    ``jobs``: the processes the batch may use — with two or more, a helper looks at part of the files (:func:`regarder`).
     """
     if annonces is None:
         annonces = {}
@@ -163,12 +163,12 @@ def regarder(
     checked (issue 17; 10 000 dossiers, 78-81 → 64-65 ms). A helper that cannot be forked, or that dies,
     leaves its files to be looked at here.
     """
-    moitie = int(len(liste) * REGARD_PART_ICI)
+    ici = int(len(liste) * REGARD_PART_ICI)  # the files looked at here, the first ones
     if jobs < 2 or len(liste) < REGARD_PARTAGE_MIN or not _peut_forker():
         return [exercice_annonce(texte, empreintes, deja_lus) for texte in liste]
     from cdv_prog.files.workers import WorkerPerdu, Workers
 
-    seconde = list(liste[moitie:])
+    seconde = list(liste[ici:])
     aide = Workers(1)
     fini = False
     try:
@@ -178,7 +178,7 @@ def regarder(
             tache = aide.submit(_regarder_morceau, (seconde, budget, empreintes is not None))
         except (OSError, WorkerPerdu):  # no process to be had: every look here
             return [exercice_annonce(texte, empreintes, deja_lus) for texte in liste]
-        annees = [exercice_annonce(texte, empreintes, deja_lus) for texte in liste[:moitie]]
+        annees = [exercice_annonce(texte, empreintes, deja_lus) for texte in liste[:ici]]
         try:
             vus: list[tuple[int | None, bytes | None, bytes | None]] = tache.result()
         except (OSError, WorkerPerdu):

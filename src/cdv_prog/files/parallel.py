@@ -28,7 +28,6 @@ once, and a worker whose parent dies anyway (SIGKILL) is killed by the kernel
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections import deque
@@ -404,8 +403,6 @@ class _Pool:
             from cdv_prog.files.workers import Workers
 
             _WORKER_STATE.update(self.state)
-            with contextlib.suppress(OSError, ValueError):
-                sys.stdout.flush()  # nothing pending may be copied into the workers
             tas_stable()  # before the fork: the workers inherit it
             self.workers = Workers(self.jobs)
             self.workers.start()

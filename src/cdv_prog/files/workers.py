@@ -29,6 +29,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -181,7 +182,10 @@ class Workers:
         self.workers: list[_Worker] = []
 
     def start(self) -> None:
-        """Fork the workers (the caller has flushed what it had to write: the children inherit buffers)."""
+        """Fork the workers, the standard streams flushed first: nothing pending is copied into them."""
+        for flux in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                flux.flush()
         recolter()
         a_fermer: list[int] = []  # the parent's ends of the pipes of the workers forked so far
         parent = os.getpid()
