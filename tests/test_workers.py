@@ -124,12 +124,12 @@ def test_a_full_task_pipe_does_not_deadlock(pool) -> None:
 
 def test_done_once_back(pool) -> None:
     p = pool(1)
-    t = p.submit(_dort, [0.3])
+    t = p.submit(_dort, [1.0])  # long enough that a loaded machine does not make it back at once
     assert not t.done()
     deadline = time.monotonic() + 30
     while not t.done() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert t.done() and t.result() == [0.3]
+    assert t.done() and t.result() == [1.0]
 
 
 def test_a_task_error_is_raised_where_its_result_is_asked_for(pool) -> None:
