@@ -24,7 +24,7 @@ from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
 from cdv_prog.core.report import PROFONDEUR_LIGNES, DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.loader import DejaLus, LoadFailed, decode, load_yaml_text, os_error_fr, read_text
+from cdv_prog.files.loader import DejaLus, LoadFailed, decode, deja_lu, load_yaml_text, os_error_fr, read_text
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -315,10 +315,9 @@ def check_files(
     (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again. ``profondeur``:
     the depth of the lines the reports keep (:func:`read_dossier`).
     """
-    prendre = deja_lus.prendre if deja_lus is not None else None
     return filter_reports(
         (
-            check_file(path, regles, historique, raw=prendre(path) if prendre else None, profondeur=profondeur)
+            check_file(path, regles, historique, raw=deja_lu(deja_lus, path), profondeur=profondeur)
             for path in textes(files)
         ),
         exercice,

@@ -22,7 +22,7 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,16 +130,18 @@ def groupes_par_exercice(
     liste = list(textes(files))  # no Path built: each group is compact too
     annees = regarder(liste, None, deja_lus, jobs)
     annonces.update(zip(liste, annees, strict=True))
-    groupes: list[list[str]] = []
+    debuts: list[int] = []  # where each group starts
     courant: int | None = None
-    for texte, annee in zip(liste, annees, strict=True):
+    for rang, annee in enumerate(annees):
         if annee is None or (courant is not None and annee < courant):
             return None
         if annee != courant:
-            groupes.append([])
+            debuts.append(rang)
             courant = annee
-        groupes[-1].append(texte)
-    return [Chemins(groupe) for groupe in groupes]
+    if len(debuts) == 1 and isinstance(files, Chemins):
+        return [files]  # one exercice (the usual batch): the batch itself, not a copy of it
+    bornes = [*debuts, len(liste)]
+    return [Chemins(liste[debut:fin]) for debut, fin in pairwise(bornes)]
 
 
 REGARD_PARTAGE_MIN = 2000  # files to look at: fewer, and a helper's fork costs more than it saves
@@ -163,12 +165,16 @@ def regarder(
     checked (issue 17; 10 000 dossiers, 78-81 → 64-65 ms). A helper that cannot be forked, or that dies,
     leaves its files to be looked at here.
     """
-    ici = int(len(liste) * REGARD_PART_ICI)  # the files looked at here, the first ones
+
+    def ici(textes_: Sequence[str]) -> list[int | None]:
+        return [exercice_annonce(texte, empreintes, deja_lus) for texte in textes_]
+
     if jobs < 2 or len(liste) < REGARD_PARTAGE_MIN or not _peut_forker():
-        return [exercice_annonce(texte, empreintes, deja_lus) for texte in liste]
+        return ici(liste)
     from cdv_prog.files.workers import WorkerPerdu, Workers
 
-    seconde = list(liste[ici:])
+    partage = int(len(liste) * REGARD_PART_ICI)  # the files looked at here: the first ones
+    seconde = list(liste[partage:])
     aide = Workers(1)
     fini = False
     try:
@@ -177,12 +183,12 @@ def regarder(
             budget = 0 if deja_lus is None else int(deja_lus.budget * (1 - REGARD_PART_ICI))
             tache = aide.submit(_regarder_morceau, (seconde, budget, empreintes is not None))
         except (OSError, WorkerPerdu):  # no process to be had: every look here
-            return [exercice_annonce(texte, empreintes, deja_lus) for texte in liste]
-        annees = [exercice_annonce(texte, empreintes, deja_lus) for texte in liste[:ici]]
+            return ici(liste)
+        annees = ici(liste[:partage])
         try:
             vus: list[tuple[int | None, bytes | None, bytes | None]] = tache.result()
-        except (OSError, WorkerPerdu):
-            vus = [(exercice_annonce(texte, empreintes, deja_lus), None, None) for texte in seconde]
+        except (OSError, WorkerPerdu):  # the helper is gone: its files looked at here
+            return annees + ici(seconde)
         for texte, (annee, octets, empreinte) in zip(seconde, vus, strict=True):
             annees.append(annee)
             if octets is not None and deja_lus is not None:

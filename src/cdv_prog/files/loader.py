@@ -150,6 +150,11 @@ class DejaLus:
         return len(self._lus)
 
 
+def deja_lu(deja_lus: DejaLus | None, path: str | Path) -> bytes | None:
+    """The bytes ``deja_lus`` kept for ``path`` (taken), or None: the file is to be read."""
+    return None if deja_lus is None else deja_lus.prendre(path)
+
+
 _ERRNO_FR = {
     "ENOENT": "fichier introuvable",
     "EACCES": "permission refusée",

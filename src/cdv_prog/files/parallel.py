@@ -40,7 +40,7 @@ from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode, profondeur_lignes
 from cdv_prog.files.dossiers import Chemins, check_file, check_files, filter_reports
 from cdv_prog.files.interrupt import interruptible
-from cdv_prog.files.loader import LoadError
+from cdv_prog.files.loader import LoadError, deja_lu
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -360,7 +360,7 @@ def _verifie_avec_record(
     profondeur: int,
 ) -> tuple[DossierReport, DossierAnterieur | None]:
     """One file checked (from the bytes the quick look kept, if any) and its record (:func:`_with_record`)."""
-    report = check_file(path, regles, historique, raw=_deja_lu(deja_lus, path), profondeur=profondeur)
+    report = check_file(path, regles, historique, raw=deja_lu(deja_lus, path), profondeur=profondeur)
     return _with_record(report, path, regles)
 
 
@@ -663,7 +663,7 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
     profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
     for path in paths:
-        raw = _deja_lu(deja_lus, path)
+        raw = deja_lu(deja_lus, path)
         if cache is not None and encodeur is not None:  # a miss of the parent's look-up: checked, written, kept
             out.append(cache.check_file_encode(path, regles, historique, encodeur, raw=raw))
             continue
@@ -712,11 +712,6 @@ def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORK
         # the record is the dossier's as read: remedies change neither
         out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out
-
-
-def _deja_lu(deja_lus: DejaLus | None, path: str | Path) -> bytes | None:
-    """The bytes the quick look kept for ``path`` (taken), or None: the file is read."""
-    return None if deja_lus is None else deja_lus.prendre(path)
 
 
 def _unpack_item(item: Any) -> Rapport:

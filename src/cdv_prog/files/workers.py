@@ -140,7 +140,7 @@ class _Lecteur:
 
 
 class _Worker:
-    __slots__ = ("envoyes", "lecteur", "pid", "recus", "resultats", "taches")
+    __slots__ = ("envoyes", "lecteur", "pid", "recus", "taches")
 
     def __init__(self, pid: int, taches: int, resultats: int) -> None:
         self.pid = pid
@@ -276,14 +276,6 @@ class Workers:
         ``attendre=False`` (finished only): not waited for here — a finished worker ends at once, but a
         process's end takes milliseconds; it is reaped by the next pool's start or end (:func:`recolter`)."""
         workers, self.workers = self.workers, []
-        if finished and not attendre:
-            for worker in workers:
-                for fd in (worker.taches, worker.lecteur.fd):
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-                _a_recolter.add(worker.pid)
-            return
-        recolter()
         if not finished:
             for worker in workers:
                 with contextlib.suppress(OSError):
@@ -292,6 +284,10 @@ class Workers:
             for fd in (worker.taches, worker.lecteur.fd):
                 with contextlib.suppress(OSError):
                     os.close(fd)
+        if finished and not attendre:
+            _a_recolter.update(worker.pid for worker in workers)
+            return
+        recolter()
         for worker in workers:
             _reap(worker.pid)
 
