@@ -68,8 +68,17 @@ def _counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The files the engine really checks (not read back from the cache), in this process."""
-    return _counted(monkeypatch, dossiers_module, "check_file")
+    """The files the engine really checks (not read back from the cache), in this process: each file
+    read is judged (or said invalide) once, by ``_juge``, whether checked alone or in a group."""
+    seen: list[Path] = []
+    real = dossiers_module._juge
+
+    def counting(result, path, *args, **kw):
+        seen.append(Path(path))
+        return real(result, path, *args, **kw)
+
+    monkeypatch.setattr(dossiers_module, "_juge", counting)
+    return seen
 
 
 def _runs(cdv, lot: Path, fmt: str, *extra: str) -> tuple[str, str, str]:

@@ -359,7 +359,7 @@ def mangled(draw: st.DrawFn) -> dict[str, Any]:
         else:
             try:
                 node = _noeud(data, draw(st.sampled_from(MODELES)))
-            except (KeyError, IndexError, TypeError):
+            except (KeyError, IndexError, TypeError, ValueError):  # a list where a mapping was: int("cpo")
                 continue
             if not isinstance(node, dict) or not node:
                 continue

@@ -170,17 +170,21 @@ def test_parallel_batch_reads_ahead_a_bounded_amount(lot: Path, regles) -> None:
     assert len(rest) == len(files) - 1
 
 
-def test_sequential_batch_reads_one_file_at_a_time(lot: Path, regles, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sequential_batch_reads_at_most_one_group_ahead(lot: Path, regles, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch streams: a report comes out once its group of files (GROUPE) is checked, not the whole lot."""
     import cdv_prog.files.dossiers as batch
 
-    seen: list[Path] = []
-    real = batch.check_file
-    monkeypatch.setattr(batch, "check_file", lambda path, rs, *a, **k: (seen.append(path), real(path, rs, *a, **k))[1])
+    seen: list[str] = []
+    real = batch.read_dossier
+    monkeypatch.setattr(batch, "read_dossier", lambda path, *a, **k: (seen.append(path), real(path, *a, **k))[1])
     reports = check_files(discover([lot]), regles)
     next(reports)
-    assert len(seen) == 1
+    assert len(seen) == batch.GROUPE
+    for _ in range(batch.GROUPE - 1):
+        next(reports)
+    assert len(seen) == batch.GROUPE  # the group's reports given out before another file is read
     next(reports)
-    assert len(seen) == 2
+    assert len(seen) == 2 * batch.GROUPE
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

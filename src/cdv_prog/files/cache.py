@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cdv_prog.core.engine import appliquer_derogations
 from cdv_prog.core.findings import Constat, LoadError
@@ -304,12 +304,54 @@ class ReportCache:
             found = self._rendu(self.get(cle_rendu, "rendus"), path, historique)
             if found is not None:
                 return found
-        else:
+        return self._verifier_encode([path], [raw], regles, historique, encodeur)[0]
+
+    def check_files_encode(
+        self,
+        paths: Sequence[str | Path],
+        raws: Sequence[bytes | None],
+        regles: JeuDeRegles,
+        historique: HistoriqueDossiers | None,
+        encodeur: Encodeur,
+    ) -> list[RapportEncode]:
+        """:meth:`check_file_encode` of each of ``paths`` with its ``raws`` (None: to be read and looked up),
+        the files whose bytes are given checked stage by stage, in groups
+        (:func:`~cdv_prog.files.dossiers.check_group`)."""
+        from cdv_prog.files.dossiers import GROUPE
+
+        out: list[RapportEncode | None] = [None] * len(paths)
+        lus = [(i, raw) for i, raw in enumerate(raws) if raw is not None]
+        for debut in range(0, len(lus), GROUPE):
+            groupe = lus[debut : debut + GROUPE]
+            encodes = self._verifier_encode(
+                [paths[i] for i, _ in groupe], [raw for _, raw in groupe], regles, historique, encodeur
+            )
+            for (i, _), encoded in zip(groupe, encodes, strict=True):
+                out[i] = encoded
+        return [
+            self.check_file_encode(path, regles, historique, encodeur) if encoded is None else encoded
+            for path, encoded in zip(paths, out, strict=True)
+        ]
+
+    def _verifier_encode(
+        self,
+        paths: Sequence[str | Path],
+        raws: Sequence[bytes],
+        regles: JeuDeRegles,
+        historique: HistoriqueDossiers | None,
+        encodeur: Encodeur,
+    ) -> list[RapportEncode]:
+        """Files read and known to be missing from the cache, checked (as a group), written and kept."""
+        from cdv_prog.files.dossiers import check_group
+
+        out = []
+        for path, raw, report in zip(paths, raws, check_group(paths, regles, historique, raws), strict=True):
+            self.misses += 1
+            encoded = encodeur(report)
             cle_rendu = _cle_rendu(self.key(raw), encodeur, path)
-        self.misses += 1
-        encoded = encodeur(check_file(path, regles, historique, raw=raw))
-        self.put(cle_rendu, self._vue(historique, encoded.exercice) + encode_rendu(encoded), "rendus")
-        return encoded
+            self.put(cle_rendu, self._vue(historique, encoded.exercice) + encode_rendu(encoded), "rendus")
+            out.append(encoded)
+        return out
 
     def lookup_encode(
         self, paths: Sequence[str | Path], historique: HistoriqueDossiers | None, encodeur: Encodeur
@@ -368,13 +410,15 @@ class ReportCache:
         self, paths: list[Path], regles: JeuDeRegles, historique: HistoriqueDossiers | None, encodeur: Encodeur
     ) -> Iterator[RapportEncode]:
         """:meth:`check_file_encode` on each of ``paths``, those the cache knows looked up at once."""
-        for path, found in zip(paths, self.lookup_encode(paths, historique, encodeur), strict=True):
-            if isinstance(found, RapportEncode):
-                yield found
-            else:  # its bytes (checked without reading them again), or None: unreadable, the reader says why
-                if self.deja_lus is not None:
-                    self.deja_lus.prendre(path)
-                yield self.check_file_encode(path, regles, historique, encodeur, raw=found)
+        founds = self.lookup_encode(paths, historique, encodeur)
+        manquants = [i for i, found in enumerate(founds) if not isinstance(found, RapportEncode)]
+        # each its bytes (checked without reading them again), or None: unreadable, the reader says why
+        raws = [cast("bytes | None", founds[i]) for i in manquants]
+        verifies = iter(self.check_files_encode([paths[i] for i in manquants], raws, regles, historique, encodeur))
+        if self.deja_lus is not None:
+            self.deja_lus.oublier(paths[i] for i in manquants)
+        for found in founds:
+            yield found if isinstance(found, RapportEncode) else next(verifies)
         if self._en_attente("rendus") >= WRITE_EVERY:
             self.flush()
 

@@ -24,7 +24,7 @@ from cdv_prog.core.findings import LoadError
 from cdv_prog.core.historique import HistoriqueDossiers
 from cdv_prog.core.report import PROFONDEUR_LIGNES, DossierReport, R, WalkError
 from cdv_prog.core.ruleset import JeuDeRegles
-from cdv_prog.files.loader import DejaLus, LoadFailed, decode, deja_lu, load_yaml_text, os_error_fr, read_text
+from cdv_prog.files.loader import DejaLus, LoadFailed, decode, deja_lus_de, load_yaml_text, os_error_fr, read_text
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -291,13 +291,47 @@ def check_file(
     ``raw``: the file's bytes, already read (the report then depends on them only); ``profondeur``: the
     depth of the lines the report keeps (:func:`read_dossier`)."""
     lignes: dict[tuple, int] = {}
-    result = read_dossier(path, regles, lignes, raw=raw, profondeur=profondeur)
+    return _juge(read_dossier(path, regles, lignes, raw=raw, profondeur=profondeur), path, regles, historique, lignes)
+
+
+def _juge(
+    result: Dossier | DossierReport,
+    path: str | Path,
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None,
+    lignes: dict[tuple, int],
+) -> DossierReport:
+    """The report of a file read (:func:`read_dossier`): the engine's on a dossier, else the file's errors."""
     if isinstance(result, DossierReport):
         return result
     vue = historique.vue(result.exercice) if historique is not None else None
     report = juger(result, regles, os.fspath(path), vue)
     report.lignes = lignes
     return report
+
+
+GROUPE = 16  # files checked stage by stage (check_group)
+
+
+def check_group(
+    paths: Sequence[str | Path],
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None = None,
+    raws: Sequence[bytes | None] | None = None,
+    profondeur: int = PROFONDEUR_LIGNES,
+) -> list[DossierReport]:
+    """:func:`check_file` of each path (``raws``: the bytes of each, already read, or None: to be read),
+    stage by stage: every file read, then every dossier judged.
+
+    The same work and the same reports as one file after the other, in 6 to 8 % less time for groups
+    of :data:`GROUPE` (issue 17): the reading's code and data, then the engine's, stay in the
+    processor's caches from one dossier to the next instead of taking turns there.
+    """
+    lus = []
+    for path, raw in zip(paths, raws or [None] * len(paths), strict=True):
+        lignes: dict[tuple, int] = {}
+        lus.append((read_dossier(path, regles, lignes, raw=raw, profondeur=profondeur), path, lignes))
+    return [_juge(result, path, regles, historique, lignes) for result, path, lignes in lus]
 
 
 def check_files(
@@ -315,13 +349,26 @@ def check_files(
     (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again. ``profondeur``:
     the depth of the lines the reports keep (:func:`read_dossier`).
     """
-    return filter_reports(
-        (
-            check_file(path, regles, historique, raw=deja_lu(deja_lus, path), profondeur=profondeur)
-            for path in textes(files)
-        ),
-        exercice,
-    )
+    return filter_reports(_par_groupes(textes(files), regles, historique, deja_lus, profondeur), exercice)
+
+
+def _par_groupes(
+    paths: Iterable[str],
+    regles: JeuDeRegles,
+    historique: HistoriqueDossiers | None,
+    deja_lus: DejaLus | None,
+    profondeur: int,
+) -> Iterator[DossierReport]:
+    """:func:`check_group` over ``paths`` in groups of :data:`GROUPE` (each file's bytes taken from
+    ``deja_lus`` if kept there), the reports one at a time."""
+    groupe: list[str] = []
+    for path in paths:
+        groupe.append(path)
+        if len(groupe) == GROUPE:
+            yield from check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur)
+            groupe = []
+    if groupe:
+        yield from check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur)
 
 
 def filter_reports(reports: Iterable[R], exercice: int | None = None) -> Iterator[R | DossierReport]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,9 +150,10 @@ class DejaLus:
         return len(self._lus)
 
 
-def deja_lu(deja_lus: DejaLus | None, path: str | Path) -> bytes | None:
-    """The bytes ``deja_lus`` kept for ``path`` (taken), or None: the file is to be read."""
-    return None if deja_lus is None else deja_lus.prendre(path)
+def deja_lus_de(deja_lus: DejaLus | None, paths: Sequence[str | Path]) -> list[bytes | None] | None:
+    """The bytes ``deja_lus`` kept for each of ``paths`` (taken), or None: the file is to be read
+    (None for them all: no bytes kept)."""
+    return None if deja_lus is None else [deja_lus.prendre(path) for path in paths]
 
 
 _ERRNO_FR = {

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast, overload
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode, profondeur_lignes
-from cdv_prog.files.dossiers import Chemins, check_file, check_files, filter_reports
+from cdv_prog.files.dossiers import GROUPE, Chemins, check_files, check_group, filter_reports
 from cdv_prog.files.interrupt import interruptible
-from cdv_prog.files.loader import LoadError, deja_lu
+from cdv_prog.files.loader import LoadError, deja_lus_de
 
 if TYPE_CHECKING:
     from cdv_prog.core.ruleset import JeuDeRegles
@@ -317,7 +317,11 @@ def check_reports_par_exercice(
             if n <= 1 or not can_fork():
                 profondeur = profondeur_lignes(encodeur)
                 lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
-                    _verifie_avec_record(path, regles, index, deja_lus, profondeur) for path in groupe
+                    pair
+                    for debut in range(0, len(groupe), GROUPE)
+                    for pair in _verifies_avec_records(
+                        groupe[debut : debut + GROUPE], regles, index, deja_lus, profondeur
+                    )
                 )
                 if remedes:
                     lus = ((avec_remedes(r, regles, index), record) for r, record in lus)
@@ -352,16 +356,17 @@ def _with_record(
     return report, DossierAnterieur.of(report.dossier, report.montants, fichier=str(path), regles=regles)
 
 
-def _verifie_avec_record(
-    path: str | Path,
+def _verifies_avec_records(
+    paths: Sequence[str | Path],
     regles: JeuDeRegles,
     historique: HistoriqueDossiers | None,
     deja_lus: DejaLus | None,
     profondeur: int,
-) -> tuple[DossierReport, DossierAnterieur | None]:
-    """One file checked (from the bytes the quick look kept, if any) and its record (:func:`_with_record`)."""
-    report = check_file(path, regles, historique, raw=deja_lu(deja_lus, path), profondeur=profondeur)
-    return _with_record(report, path, regles)
+) -> list[tuple[DossierReport, DossierAnterieur | None]]:
+    """A group of files checked (:func:`~cdv_prog.files.dossiers.check_group`: from the bytes the quick look
+    kept, if any), each report with its record (:func:`_with_record`)."""
+    reports = check_group(paths, regles, historique, deja_lus_de(deja_lus, paths), profondeur)
+    return [_with_record(report, path, regles) for report, path in zip(reports, paths, strict=True)]
 
 
 def chunk_size(n_files: int, jobs: int) -> int:
@@ -662,18 +667,20 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
         cache = _worker_cache[0]
     profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
-    for path in paths:
-        raw = deja_lu(deja_lus, path)
-        if cache is not None and encodeur is not None:  # a miss of the parent's look-up: checked, written, kept
-            out.append(cache.check_file_encode(path, regles, historique, encodeur, raw=raw))
-            continue
-        if cache is not None:
+    if cache is None:  # the files checked stage by stage (check_group), each report sent as it comes
+        for debut in range(0, len(paths), GROUPE):
+            groupe = paths[debut : debut + GROUPE]
+            for report in check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur):
+                out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
+        return out
+    raws = deja_lus_de(deja_lus, paths) or [None] * len(paths)
+    if encodeur is not None:  # misses of the parent's look-up: checked, written, kept
+        out = list(cache.check_files_encode(paths, raws, regles, historique, encodeur))
+    else:
+        for path in paths:
             report = cache.check_file(path, regles, historique)
-        else:
-            report = check_file(path, regles, historique, raw=raw, profondeur=profondeur)
-        out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
-    if cache is not None:
-        cache.flush()  # the chunk's new entries: one transaction
+            out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
+    cache.flush()  # the chunk's new entries: one transaction
     return out
 
 
@@ -707,10 +714,12 @@ def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORK
     deja_lus = etat.get("deja_lus")
     profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
-    for path in paths:
-        report, record = _verifie_avec_record(path, regles, historique, deja_lus, profondeur)
-        # the record is the dossier's as read: remedies change neither
-        out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
+    for debut in range(0, len(paths), GROUPE):
+        for report, record in _verifies_avec_records(
+            paths[debut : debut + GROUPE], regles, historique, deja_lus, profondeur
+        ):
+            # the record is the dossier's as read: remedies change neither
+            out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out
 
 
