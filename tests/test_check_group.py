@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdv_prog.files import dossiers
-from cdv_prog.files.dossiers import GROUPE, check_file, check_files, check_group, filter_reports
+from cdv_prog.files.dossiers import GROUPE, check_file, check_files, check_group, en_groupes, filter_reports
 from cdv_prog.files.loader import DejaLus, read_bytes
 from cdv_prog.render.check_json import encode_report_octets
 
@@ -110,3 +110,11 @@ def test_a_cold_cache_checks_its_misses_in_groups_and_a_warm_one_checks_none(cdv
     assert etapes == []
     assert cold.out == warm.out == cdv("check", lot, "--format", "json", "--sans-cache").out
     assert cold.out.count('"verdict": "eligible"') == n
+
+
+@given(n=st.integers(0, 100), taille=st.integers(1, 20))
+def test_groups_are_the_items_in_order_full_but_the_last(n, taille) -> None:
+    groupes = list(en_groupes(iter(range(n)), taille))  # an iterator: taken as needed
+    assert [x for g in groupes for x in g] == list(range(n))
+    assert all(len(g) == taille for g in groupes[:-1])
+    assert all(0 < len(g) <= taille for g in groupes)

@@ -317,12 +317,10 @@ class ReportCache:
         """:meth:`check_file_encode` of each of ``paths`` with its ``raws`` (None: to be read and looked up),
         the files whose bytes are given checked stage by stage, in groups
         (:func:`~cdv_prog.files.dossiers.check_group`)."""
-        from cdv_prog.files.dossiers import GROUPE
+        from cdv_prog.files.dossiers import en_groupes
 
         out: list[RapportEncode | None] = [None] * len(paths)
-        lus = [(i, raw) for i, raw in enumerate(raws) if raw is not None]
-        for debut in range(0, len(lus), GROUPE):
-            groupe = lus[debut : debut + GROUPE]
+        for groupe in en_groupes((i, raw) for i, raw in enumerate(raws) if raw is not None):
             encodes = self._verifier_encode(
                 [paths[i] for i, _ in groupe], [raw for _, raw in groupe], regles, historique, encodeur
             )

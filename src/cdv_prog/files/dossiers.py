@@ -13,9 +13,9 @@ import os
 import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.dossier_simple import dossier_simple
@@ -312,6 +312,16 @@ def _juge(
 
 GROUPE = 16  # files checked stage by stage (check_group)
 
+T = TypeVar("T")
+
+
+def en_groupes(items: Iterable[T], taille: int = GROUPE) -> Iterator[list[T]]:
+    """``items`` in consecutive lists of ``taille`` (the last one shorter), taken as needed: the groups
+    of :func:`check_group` (``itertools.batched``, which Python 3.11 lacks)."""
+    it = iter(items)
+    while groupe := list(islice(it, taille)):
+        yield groupe
+
 
 def check_group(
     paths: Sequence[str | Path],
@@ -361,13 +371,7 @@ def _par_groupes(
 ) -> Iterator[DossierReport]:
     """:func:`check_group` over ``paths`` in groups of :data:`GROUPE` (each file's bytes taken from
     ``deja_lus`` if kept there), the reports one at a time."""
-    groupe: list[str] = []
-    for path in paths:
-        groupe.append(path)
-        if len(groupe) == GROUPE:
-            yield from check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur)
-            groupe = []
-    if groupe:
+    for groupe in en_groupes(paths):
         yield from check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur)
 
 

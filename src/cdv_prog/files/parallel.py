@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast, overload
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode, profondeur_lignes
-from cdv_prog.files.dossiers import GROUPE, Chemins, check_files, check_group, filter_reports
+from cdv_prog.files.dossiers import Chemins, check_files, check_group, en_groupes, filter_reports
 from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError, deja_lus_de
 
@@ -318,10 +318,8 @@ def check_reports_par_exercice(
                 profondeur = profondeur_lignes(encodeur)
                 lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
                     pair
-                    for debut in range(0, len(groupe), GROUPE)
-                    for pair in _verifies_avec_records(
-                        groupe[debut : debut + GROUPE], regles, index, deja_lus, profondeur
-                    )
+                    for part in en_groupes(groupe)
+                    for pair in _verifies_avec_records(part, regles, index, deja_lus, profondeur)
                 )
                 if remedes:
                     lus = ((avec_remedes(r, regles, index), record) for r, record in lus)
@@ -668,12 +666,11 @@ def _check_chunk(paths: Sequence[str | Path], etat: _WorkerState = _WORKER_STATE
     profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
     if cache is None:  # the files checked stage by stage (check_group), each report sent as it comes
-        for debut in range(0, len(paths), GROUPE):
-            groupe = paths[debut : debut + GROUPE]
+        for groupe in en_groupes(paths):
             for report in check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur):
                 out.append(_sent(report, regles, historique, remedier, keep, encodeur, resumer))
         return out
-    raws = deja_lus_de(deja_lus, paths) or [None] * len(paths)
+    raws = deja_lus_de(deja_lus, paths) or [None] * len(paths)  # taken either way: this copy is freed
     if encodeur is not None:  # misses of the parent's look-up: checked, written, kept
         out = list(cache.check_files_encode(paths, raws, regles, historique, encodeur))
     else:
@@ -714,10 +711,8 @@ def _check_chunk_records(paths: Sequence[str | Path], etat: _WorkerState = _WORK
     deja_lus = etat.get("deja_lus")
     profondeur = profondeur_lignes(encodeur)
     out: list[Any] = []
-    for debut in range(0, len(paths), GROUPE):
-        for report, record in _verifies_avec_records(
-            paths[debut : debut + GROUPE], regles, historique, deja_lus, profondeur
-        ):
+    for groupe in en_groupes(paths):
+        for report, record in _verifies_avec_records(groupe, regles, historique, deja_lus, profondeur):
             # the record is the dossier's as read: remedies change neither
             out.append((_sent(report, regles, historique, remedier, keep, encodeur), record))
     return out
