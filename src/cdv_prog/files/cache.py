@@ -304,6 +304,7 @@ class ReportCache:
             found = self._rendu(self.get(cle_rendu, "rendus"), path, historique)
             if found is not None:
                 return found
+            return self._verifier_encode([path], [raw], regles, historique, encodeur, [cle_rendu])[0]
         return self._verifier_encode([path], [raw], regles, historique, encodeur)[0]
 
     def check_files_encode(
@@ -338,15 +339,17 @@ class ReportCache:
         regles: JeuDeRegles,
         historique: HistoriqueDossiers | None,
         encodeur: Encodeur,
+        cles: Sequence[bytes] | None = None,
     ) -> list[RapportEncode]:
-        """Files read and known to be missing from the cache, checked (as a group), written and kept."""
+        """Files read and known to be missing from the cache, checked (as a group), written and kept
+        (``cles``: their written reports' keys, when the look-up already made them)."""
         from cdv_prog.files.dossiers import check_group
 
         out = []
-        for path, raw, report in zip(paths, raws, check_group(paths, regles, historique, raws), strict=True):
+        for i, report in enumerate(check_group(paths, regles, historique, raws)):
             self.misses += 1
             encoded = encodeur(report)
-            cle_rendu = _cle_rendu(self.key(raw), encodeur, path)
+            cle_rendu = cles[i] if cles is not None else _cle_rendu(self.key(raws[i]), encodeur, paths[i])
             self.put(cle_rendu, self._vue(historique, encoded.exercice) + encode_rendu(encoded), "rendus")
             out.append(encoded)
         return out

@@ -359,20 +359,12 @@ def check_files(
     (:class:`~cdv_prog.files.loader.DejaLus`), checked without reading them again. ``profondeur``:
     the depth of the lines the reports keep (:func:`read_dossier`).
     """
-    return filter_reports(_par_groupes(textes(files), regles, historique, deja_lus, profondeur), exercice)
-
-
-def _par_groupes(
-    paths: Iterable[str],
-    regles: JeuDeRegles,
-    historique: HistoriqueDossiers | None,
-    deja_lus: DejaLus | None,
-    profondeur: int,
-) -> Iterator[DossierReport]:
-    """:func:`check_group` over ``paths`` in groups of :data:`GROUPE` (each file's bytes taken from
-    ``deja_lus`` if kept there), the reports one at a time."""
-    for groupe in en_groupes(paths):
-        yield from check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur)
+    reports = (  # in groups of GROUPE (check_group), each file's bytes taken from deja_lus if kept there
+        report
+        for groupe in en_groupes(textes(files))
+        for report in check_group(groupe, regles, historique, deja_lus_de(deja_lus, groupe), profondeur)
+    )
+    return filter_reports(reports, exercice)
 
 
 def filter_reports(reports: Iterable[R], exercice: int | None = None) -> Iterator[R | DossierReport]:

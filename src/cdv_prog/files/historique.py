@@ -150,7 +150,7 @@ REGARD_PART_ICI = 0.6  # the share looked at here: the helper starts after its f
 
 
 def regarder(
-    liste: Sequence[str],
+    liste: list[str],
     empreintes: dict[str, bytes] | None = None,
     deja_lus: DejaLus | None = None,
     jobs: int = 1,
@@ -166,7 +166,7 @@ def regarder(
     leaves its files to be looked at here.
     """
 
-    def ici(textes_: Sequence[str]) -> list[int | None]:
+    def ici(textes_: list[str]) -> list[int | None]:
         return [exercice_annonce(texte, empreintes, deja_lus) for texte in textes_]
 
     if jobs < 2 or len(liste) < REGARD_PARTAGE_MIN or not _peut_forker():
@@ -174,7 +174,7 @@ def regarder(
     from cdv_prog.files.workers import WorkerPerdu, Workers
 
     partage = int(len(liste) * REGARD_PART_ICI)  # the files looked at here: the first ones
-    seconde = list(liste[partage:])
+    seconde = liste[partage:]
     aide = Workers(1)
     fini = False
     try:

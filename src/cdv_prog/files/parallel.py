@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast, overload
 from cdv_prog.core.findings import Constat
 from cdv_prog.core.historique import DossierAnterieur, HistoriqueDossiers
 from cdv_prog.core.report import DossierReport, Encodeur, Rapport, RapportEncode, profondeur_lignes
-from cdv_prog.files.dossiers import Chemins, check_files, check_group, en_groupes, filter_reports
+from cdv_prog.files.dossiers import GROUPE, Chemins, check_files, check_group, en_groupes, filter_reports
 from cdv_prog.files.interrupt import interruptible
 from cdv_prog.files.loader import LoadError, deja_lus_de
 
@@ -318,7 +318,7 @@ def check_reports_par_exercice(
                 profondeur = profondeur_lignes(encodeur)
                 lus: Iterator[tuple[DossierReport, DossierAnterieur | None]] = (
                     pair
-                    for part in en_groupes(groupe)
+                    for part in chunks(groupe, GROUPE)  # the paths' texts: no Path built
                     for pair in _verifies_avec_records(part, regles, index, deja_lus, profondeur)
                 )
                 if remedes:
