@@ -3,62 +3,97 @@
 Atomic per file: a file gets its final name only once its bytes are flushed; a failure (of one
 file, or of the flush) leaves no partial file under a final name and no temporary file; an
 existing file is never replaced unless asked, an input never. Every test runs with unnamed files
-(Linux ``O_TMPFILE``) and with temporary names (the other systems' way).
+(Linux ``O_TMPFILE``), with temporary names (the other systems' way), and with the files put on disk
+by a process of the batch's own (:class:`cdv_prog.files.output_process.ProcessOutputBatch`, each file
+sent to it at once). The flushes are recorded in a file, which the writing process appends to as well.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from importer_tableaux import ENTETE_ACTION, action_row
 
-from cdv_prog.files import output
+from cdv_prog.files import output, output_process
 from cdv_prog.files.output import AlreadyExists, OutputBatch, OutputRefused
+from cdv_prog.files.output_process import ProcessOutputBatch, batch_for
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
 
 
-@pytest.fixture(params=["sans-nom", "nom-temporaire"])
+@pytest.fixture(params=["sans-nom", "nom-temporaire", "processus"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "sans-nom" and not output._UNNAMED:
+    if request.param != "nom-temporaire" and not output._UNNAMED:
         pytest.skip("pas de fichier sans nom (O_TMPFILE) sur ce système")
     if request.param == "nom-temporaire":
         monkeypatch.setattr(output, "_UNNAMED", False)
+    if request.param == "processus":
+        monkeypatch.setattr(output_process, "SEUIL", 1)  # cdv importer too
+        monkeypatch.setattr(output_process, "ENVOI", 1)  # each file sent at once
+        if not isinstance(batch_for(1), ProcessOutputBatch):
+            pytest.skip("pas de processus d'écriture sur ce système (fork, deux processeurs)")
     return str(request.param)
+
+
+@pytest.fixture
+def batch_type(mode: str) -> type[OutputBatch]:
+    return ProcessOutputBatch if mode == "processus" else OutputBatch
+
+
+def record_flushes(
+    monkeypatch: pytest.MonkeyPatch, where: Path, flush: Callable[[list[output.Staged]], None] | None = None
+) -> Callable[[], list[dict[str, object]]]:
+    """Record each flush of a batch's data (in this process or the writing one): the final names there, the files."""
+    log = where / "flushes.jsonl"
+    real_flush = flush or output._flush_data
+
+    def recording(staged: list[output.Staged]) -> None:
+        folders = {s.folder.real for s in staged}
+        named = sorted(n for f in folders for n in os.listdir(f) if not n.startswith("."))
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"nommes": named, "fichiers": len(staged)}) + "\n")
+        real_flush(staged)
+
+    monkeypatch.setattr(output, "_flush_data", recording)
+    monkeypatch.setattr(output_process, "_flush_data", recording)
+
+    def read() -> list[dict[str, object]]:
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+    return read
 
 
 def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_files_are_named_only_after_the_flush(tmp_path, mode, monkeypatch) -> None:
-    seen: list[list[str]] = []
-    real_flush = output._flush_data
-
-    def flush(staged: list[output.Staged]) -> None:
-        seen.append([n for n in _names(tmp_path) if not n.startswith(".")])
-        real_flush(staged)
-
-    monkeypatch.setattr(output, "_flush_data", flush)
-    with OutputBatch() as batch:
-        staged = [batch.add(tmp_path / f"{i}.yaml", f"id: {i}\n".encode(), replace=False) for i in range(3)]
+def test_files_are_named_only_after_the_flush(tmp_path, batch_type, monkeypatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    flushes = record_flushes(monkeypatch, tmp_path)
+    with batch_type() as batch:
+        staged = [batch.add(out / f"{i}.yaml", f"id: {i}\n".encode(), replace=False) for i in range(3)]
         assert not any(s.done for s in staged)
-        assert [n for n in _names(tmp_path) if not n.startswith(".")] == []  # nothing under a final name yet
+        assert [n for n in _names(out) if not n.startswith(".")] == []  # nothing under a final name yet
         batch.close()
-    assert seen == [[]]
+    assert flushes() == [{"nommes": [], "fichiers": 3}]
     assert all(s.done and s.error is None for s in staged)
-    assert _names(tmp_path) == ["0.yaml", "1.yaml", "2.yaml"]
-    assert (tmp_path / "1.yaml").read_bytes() == b"id: 1\n"
+    assert _names(out) == ["0.yaml", "1.yaml", "2.yaml"]
+    assert (out / "1.yaml").read_bytes() == b"id: 1\n"
 
 
-def test_an_unpublished_batch_leaves_nothing(tmp_path, mode) -> None:
+def test_an_unpublished_batch_leaves_nothing(tmp_path, batch_type) -> None:
     def interrupted() -> None:
-        with OutputBatch() as batch:
+        with batch_type() as batch:
             batch.add(tmp_path / "a.yaml", b"a\n")
             batch.add(tmp_path / "b.yaml", b"b\n")
             raise RuntimeError("interrompu")
@@ -77,7 +112,7 @@ def test_the_try_of_unnamed_files_leaves_nothing(tmp_path) -> None:
     assert _names(tmp_path) == []
 
 
-def test_a_failing_write_leaves_no_partial_file(tmp_path, mode, monkeypatch) -> None:
+def test_a_failing_write_leaves_no_partial_file(tmp_path, batch_type, monkeypatch) -> None:
     real_write = os.write
 
     def write(fd: int, data: bytes | memoryview) -> int:
@@ -86,31 +121,38 @@ def test_a_failing_write_leaves_no_partial_file(tmp_path, mode, monkeypatch) -> 
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(fd, data)
 
-    with OutputBatch() as batch:
+    with batch_type() as batch:
         monkeypatch.setattr(os, "write", write)
         batch.add(tmp_path / "a.yaml", b"a\n")
-        with pytest.raises(OSError, match="No space left"):
-            batch.add(tmp_path / "b.yaml", b"BOOM\n")
+        if batch_type is ProcessOutputBatch:  # the writing process says it with the file's outcome
+            failed = batch.add(tmp_path / "b.yaml", b"BOOM\n")
+        else:
+            with pytest.raises(OSError, match="No space left"):
+                batch.add(tmp_path / "b.yaml", b"BOOM\n")
         batch.add(tmp_path / "c.yaml", b"c\n")
         monkeypatch.undo()
         batch.close()
+    if batch_type is ProcessOutputBatch:
+        assert failed.done and isinstance(failed.error, OSError) and failed.error.errno == errno.ENOSPC
+        assert "No space left" in str(failed.error)
     assert _names(tmp_path) == ["a.yaml", "c.yaml"]  # no b.yaml, no temporary file
 
 
-def test_a_failing_flush_names_no_file(tmp_path, mode, monkeypatch) -> None:
+def test_a_failing_flush_names_no_file(tmp_path, batch_type, monkeypatch) -> None:
     def broken(staged: object) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(output, "_flush_data", broken)
-    with OutputBatch() as batch:
+    monkeypatch.setattr(output_process, "_flush_data", broken)
+    with batch_type() as batch:
         batch.add(tmp_path / "a.yaml", b"a\n")
         with pytest.raises(OSError, match="Input/output"):
             batch.publish()
     assert _names(tmp_path) == []
 
 
-def test_a_file_that_appeared_meanwhile_is_not_replaced(tmp_path, mode) -> None:
-    with OutputBatch() as batch:
+def test_a_file_that_appeared_meanwhile_is_not_replaced(tmp_path, batch_type) -> None:
+    with batch_type() as batch:
         assert not batch.may_exist(tmp_path / "a.yaml")  # the folder is listed now, once
         staged = batch.add(tmp_path / "a.yaml", b"nouveau\n")
         (tmp_path / "a.yaml").write_bytes(b"venu entre-temps\n")
@@ -120,11 +162,11 @@ def test_a_file_that_appeared_meanwhile_is_not_replaced(tmp_path, mode) -> None:
     assert _names(tmp_path) == ["a.yaml"]
 
 
-def test_an_existing_file_is_replaced_only_when_asked(tmp_path, mode) -> None:
+def test_an_existing_file_is_replaced_only_when_asked(tmp_path, batch_type) -> None:
     target = tmp_path / "a.yaml"
     target.write_bytes(b"ancien\n")
     target.chmod(0o600)
-    with OutputBatch() as batch:
+    with batch_type() as batch:
         assert batch.may_exist(target)
         with pytest.raises(AlreadyExists):
             batch.add(target, b"nouveau\n")
@@ -136,25 +178,25 @@ def test_an_existing_file_is_replaced_only_when_asked(tmp_path, mode) -> None:
     assert _names(tmp_path) == ["a.yaml"]
 
 
-def test_a_symbolic_link_is_replaced_through(tmp_path, mode) -> None:
+def test_a_symbolic_link_is_replaced_through(tmp_path, batch_type) -> None:
     (tmp_path / "vrai").mkdir()
     real = tmp_path / "vrai" / "a.yaml"
     real.write_bytes(b"ancien\n")
     link = tmp_path / "a.yaml"
     link.symlink_to(real)
-    with OutputBatch() as batch:
+    with batch_type() as batch:
         batch.add(link, b"nouveau\n", replace=True)
         batch.close()
     assert link.is_symlink() and real.read_bytes() == b"nouveau\n"
     assert _names(tmp_path / "vrai") == ["a.yaml"]
 
 
-def test_an_input_is_never_written(tmp_path, mode) -> None:
+def test_an_input_is_never_written(tmp_path, batch_type) -> None:
     book = tmp_path / "prog.yaml"
     book.write_bytes(b"lu\n")
     hard = tmp_path / "dur.yaml"
     os.link(book, hard)
-    with OutputBatch([book]) as batch:
+    with batch_type([book]) as batch:
         for target in (book, hard):
             with pytest.raises(OutputRefused):
                 batch.add(target, b"x\n", replace=True)
@@ -162,10 +204,10 @@ def test_an_input_is_never_written(tmp_path, mode) -> None:
     assert book.read_bytes() == b"lu\n" and _names(tmp_path) == ["dur.yaml", "prog.yaml"]
 
 
-def test_new_files_get_the_umask_permissions(tmp_path, mode) -> None:
+def test_new_files_get_the_umask_permissions(tmp_path, batch_type) -> None:
     mask = os.umask(0o027)
     try:
-        with OutputBatch() as batch:
+        with batch_type() as batch:
             batch.add(tmp_path / "a.yaml", b"a\n")
             batch.close()
     finally:
@@ -174,22 +216,17 @@ def test_new_files_get_the_umask_permissions(tmp_path, mode) -> None:
 
 
 def test_a_batch_publishes_itself_at_the_open_file_limit(cdv, csv_file, tmp_path, mode, monkeypatch) -> None:
-    flushes: list[int] = []
-    real_flush = output._flush_data
-
-    def flush(staged: list[output.Staged]) -> None:
-        flushes.append(len(staged))
-        real_flush(staged)
-
-    monkeypatch.setattr(output, "_flush_data", flush)
+    flushes = record_flushes(monkeypatch, tmp_path)
     monkeypatch.setattr(output, "_open_file_budget", lambda: 2)
+    monkeypatch.setattr(output_process, "_open_file_budget", lambda: 2)
     source = csv_file([ENTETE_ACTION, *(action_row(i) for i in range(1, 6))])
     out = tmp_path / "dossiers"
     result = cdv("importer", source, "--exercice", "2025", "-d", out, "--rules", RULES)
     assert result.code == 0, result.err
     expected = [str(out / f"CDV-2025-{i:03d}.yaml") for i in range(1, 6)]
     assert result.out.splitlines() == expected  # sheet order, whatever the rounds
-    assert flushes == ([2, 2, 1] if mode == "sans-nom" else [5])  # temporary names hold no file open
+    rounds = [f["fichiers"] for f in flushes()]
+    assert rounds == ([5] if mode == "nom-temporaire" else [2, 2, 1])  # temporary names hold no file open
     assert _names(out) == [Path(p).name for p in expected]
 
 

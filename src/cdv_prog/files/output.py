@@ -409,13 +409,17 @@ class OutputBatch:
         elif os.path.join(folder.real, name) in self._resolved:
             raise OutputRefused(f"{target} est un fichier lu par cdv : refus de l'écraser")
         staged = Staged(target, folder, name, replace and mode is not None)
+        self._put(staged, data, mode)
+        return staged
+
+    def _put(self, staged: Staged, data: bytes, mode: int | None) -> None:
+        """Put a checked file's bytes on disk under no final name (``mode``: an existing file's permissions)."""
         _stage(staged, data, mode)
         self._staged.append(staged)
         if staged.fd is not None:
             self._open_files += 1
             if self._open_files >= self._limit:
                 self.publish()
-        return staged
 
     def publish(self) -> None:
         """Flush the staged files' data once, then give each its final name (``done``, ``error``).
@@ -434,7 +438,7 @@ class OutputBatch:
             raise
         for s in staged:
             try:
-                _name(s, self.inputs)
+                _name(s)
                 s.folder.wrote = True
             except (OutputRefused, OSError) as exc:
                 s.error = exc
@@ -570,7 +574,7 @@ def _load_syncfs() -> Callable[[int], None] | None:
     return syncfs
 
 
-def _name(s: Staged, inputs: Inputs) -> None:
+def _name(s: Staged) -> None:
     """Give a staged file its final name: a link that never replaces, or a rename over (``replace``)."""
     folder = s.folder
     dir_fd = folder.fd

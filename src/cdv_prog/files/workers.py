@@ -176,9 +176,10 @@ class Tache:
 class Workers:
     """``jobs`` worker processes, forked by :meth:`start`; each is prepared (:func:`preparer`), then runs ``init``."""
 
-    def __init__(self, jobs: int, init: Callable[[], None] | None = None) -> None:
+    def __init__(self, jobs: int, init: Callable[[], None] | None = None, *, tube_taches: int | None = None) -> None:
         self.jobs = jobs
         self.init = init
+        self.tube_taches = tube_taches  # bytes the task pipe should hold (agrandir_tube), when tasks are big
         self.workers: list[_Worker] = []
 
     def start(self) -> None:
@@ -193,6 +194,8 @@ class Workers:
             taches_r, taches_w = os.pipe()
             resultats_r, resultats_w = os.pipe()
             agrandir_tube(resultats_w)
+            if self.tube_taches is not None:
+                agrandir_tube(taches_w, self.tube_taches)
             pid = os.fork()
             if pid == 0:  # the worker: never returns into the parent's code
                 code = 1

@@ -10,7 +10,10 @@ folder is listed once (a name it lacks is neither read nor checked again), each
 file's bytes go to disk under no final name, the file system is flushed once
 (``syncfs``), then every file gets its name, then the folder is flushed once —
 no ``fsync`` per file, and a crash never leaves a partly written dossier under its
-name. The results come in sheet order, each once its file is named. That the
+name. From :data:`~cdv_prog.files.output_process.SEUIL` files on, a process of its own
+puts them on disk, in rounds, while this one builds the next dossiers
+(:func:`~cdv_prog.files.output_process.batch_for`). The results come in sheet order,
+each once its file is named. That the
 emitted text reads back as the validated dossier is proven by the tests of the
 emitter (``tests/importer/test_importer_ecriture.py``,
 ``test_importer_proprietes.py``), not checked again for every file.
@@ -29,6 +32,7 @@ from pydantic import ValidationError
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.files.output import AlreadyExists, OutputBatch, OutputRefused, Staged
+from cdv_prog.files.output_process import batch_for
 from cdv_prog.importer.construction import ActionImportee, Lecture, Probleme, lire_actions, probleme_de
 from cdv_prog.importer.conversion import Conversion
 from cdv_prog.importer.correspondance import CorrespondanceInvalide, charger
@@ -120,7 +124,10 @@ class Import:
                 raise ImportImpossible(
                     [f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]
                 ) from None
-        with OutputBatch(self._entrees()) as batch:  # inputs resolved, folder listed once for the batch
+        a_ecrire = (
+            0 if self.options.essai else sum(1 for a in self.lecture.actions if a.id is not None and not a.problemes)
+        )
+        with batch_for(a_ecrire, self._entrees()) as batch:  # inputs resolved, folder listed once for the batch
             names: dict[str, str] = {}
             pending: deque[tuple[ResultatImport, ActionImportee, Staged | None]] = deque()
             for action in self.lecture.actions:
@@ -130,6 +137,8 @@ class Import:
             try:
                 batch.publish()
             except OSError as exc:
+                while pending and (pending[0][2] is None or pending[0][2].done):  # named before the failure
+                    yield self._publie(*pending.popleft())
                 raise ImportImpossible(
                     [f"les dossiers à écrire dans {self.options.vers} n'ont pas pu être mis sur le disque : {exc}"]
                 ) from None
