@@ -73,10 +73,11 @@ Fichier = tuple[str, str, bool, int | None, bytes]  # resolved folder, name, rep
 
 def batch_for(files: int, inputs: Iterable[Path] = ()) -> OutputBatch:
     """The batch for about ``files`` new files: written by a process of its own when that is worth it."""
-    from cdv_prog.files.parallel import can_fork, cpu_count
+    if files >= SEUIL:
+        from cdv_prog.files.parallel import can_fork, cpu_count  # 14 ms: only for a batch that may need it
 
-    if files >= SEUIL and can_fork() and cpu_count() > 1:
-        return ProcessOutputBatch(inputs)
+        if can_fork() and cpu_count() > 1:
+            return ProcessOutputBatch(inputs)
     return OutputBatch(inputs)
 
 
