@@ -117,16 +117,16 @@ class Import:
 
     def resultats(self) -> Iterator[ResultatImport]:
         assert self.lecture is not None and self.feuille is not None
-        if not self.options.essai and any(a.id is not None and not a.problemes for a in self.lecture.actions):
+        a_ecrire = (
+            0 if self.options.essai else sum(1 for a in self.lecture.actions if a.id is not None and not a.problemes)
+        )
+        if a_ecrire:
             try:
                 self.options.vers.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ImportImpossible(
                     [f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]
                 ) from None
-        a_ecrire = (
-            0 if self.options.essai else sum(1 for a in self.lecture.actions if a.id is not None and not a.problemes)
-        )
         with batch_for(a_ecrire, self._entrees()) as batch:  # inputs resolved, folder listed once for the batch
             names: dict[str, str] = {}
             pending: deque[tuple[ResultatImport, ActionImportee, Staged | None]] = deque()
