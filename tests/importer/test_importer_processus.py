@@ -14,7 +14,7 @@ import errno
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -175,11 +175,11 @@ def test_a_failing_write_is_that_dossiers_error(cdv, csv_file, tmp_path, process
     assert _names(out) == ["CDV-2025-001.yaml", "CDV-2025-003.yaml"]
 
 
-def _with_write(write):  # type: ignore[no-untyped-def]
+def _with_write(write: Callable[[int, bytes | memoryview], int]) -> Callable[[output.Staged, bytes, int | None], None]:
     """``_stage`` with ``os.write`` replaced, in the writing process only (the command's own writes untouched)."""
     real_stage = output._stage
 
-    def stage(staged, data, mode):  # type: ignore[no-untyped-def]
+    def stage(staged: output.Staged, data: bytes, mode: int | None) -> None:
         with mock.patch.object(os, "write", write):
             real_stage(staged, data, mode)
 
@@ -293,10 +293,12 @@ def _folder(existing: dict[str, bytes]) -> Iterator[Path]:
         yield where
 
 
-def _run(batch_type: type[OutputBatch], existing: dict[str, bytes], actions: list[tuple[str, bytes, bool]]):  # type: ignore[no-untyped-def]
+def _run(
+    batch_type: type[OutputBatch], existing: dict[str, bytes], actions: list[tuple[str, bytes, bool]]
+) -> tuple[list[object], dict[str, bytes]]:
     with _folder(existing) as where, batch_type() as batch:
         outcomes: list[object] = []
-        staged = []
+        staged: list[output.Staged] = []
         for name, data, replace in actions:
             try:
                 staged.append(batch.add(where / f"{name}.yaml", data, replace=replace))
