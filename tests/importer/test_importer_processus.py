@@ -4,7 +4,8 @@ The same files, the same report, the same refusals as a batch written in-process
 after their flush; a failure (a flush, a folder, the writing process lost, no process to be had) said
 as for a batch written in-process, with nothing partial or temporary left behind and no process left
 running. The common cases of the batch (atomic files, existing ones, inputs) run in this mode too, in
-``test_importer_lot.py``.
+``test_importer_lot.py``. Two real ``python -m cdv_prog importer`` processes end the module: one
+writes through its writing process and leaves none behind; one is stopped by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import contextlib
 import errno
 import os
 import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from importer_tableaux import ENTETE_ACTION, action_row
@@ -326,3 +331,79 @@ def test_the_writing_process_gives_what_in_process_gives(existing, actions, tour
     ):
         there = _run(ProcessOutputBatch, existing, actions)
     assert there == here
+
+
+# ----------------------------------------------------------------------------- real processes
+
+_CHILDREN = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
+def _real_import(source: Path, out: Path) -> subprocess.Popen[bytes]:
+    """``python -m cdv_prog importer``, Ctrl-C reaching it even if this test runs with SIGINT ignored."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    env.pop("CDV_DEBUG", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cdv_prog", "importer", str(source), "--exercice", "2025"]
+        + ["-d", str(out), "--rules", str(RULES)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _writer_of(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.mark.skipif(not _CHILDREN.exists(), reason="needs Linux /proc/PID/task/PID/children")
+def test_a_real_import_writes_through_its_writing_process_and_leaves_none(csv_file, tmp_path) -> None:
+    source = csv_file([ENTETE_ACTION, *(action_row(i) for i in range(1, output_process.SEUIL + 801))])
+    out = tmp_path / "dossiers"
+    proc = _real_import(source, out)
+    seen: set[int] = set()
+
+    def started_or_done() -> bool:
+        seen.update(_writer_of(proc.pid))
+        return bool(seen) or proc.poll() is not None
+
+    assert _wait_for(started_or_done, 60)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr.decode()
+    assert len(stdout.decode().splitlines()) == output_process.SEUIL + 800
+    assert len(_names(out)) == output_process.SEUIL + 800
+    assert seen, "no writing process was started"
+    assert _wait_for(lambda: all(not Path(f"/proc/{pid}").exists() for pid in seen), 10)
+
+
+@pytest.mark.skipif(not _CHILDREN.exists(), reason="needs Linux /proc/PID/task/PID/children")
+def test_ctrl_c_during_a_real_import_leaves_whole_files_and_no_process(csv_file, tmp_path) -> None:
+    source = csv_file([ENTETE_ACTION, *(action_row(i) for i in range(1, 6001))])
+    out = tmp_path / "dossiers"
+    proc = _real_import(source, out)
+    assert _wait_for(lambda: bool(_writer_of(proc.pid)), 60), "the writing process never started"
+    writer = _writer_of(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Interrompu." in stderr.decode()
+    announced = {Path(line).name for line in stdout.decode().splitlines()}
+    on_disk = set(_names(out)) if out.exists() else set()
+    assert not any(n.startswith(".") for n in on_disk)  # no temporary file
+    assert announced <= on_disk  # every file said written is there
+    assert len(on_disk - announced) <= output_process.TOUR  # at most the round being named when stopped
+    for name in on_disk:
+        data = yaml.safe_load((out / name).read_text(encoding="utf-8"))
+        assert data["id"] == name.removesuffix(".yaml")  # whole: it reads back as its dossier
+    assert _wait_for(lambda: all(not Path(f"/proc/{pid}").exists() for pid in writer), 10)
