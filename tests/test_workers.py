@@ -19,6 +19,7 @@ import pytest
 from cdv_prog.files import parallel, workers
 from cdv_prog.files.parallel import can_fork
 from cdv_prog.files.workers import TUBE_OCTETS, WorkerPerdu, Workers, agrandir_tube
+from processus import reaped
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="worker processes are forked on Linux only")
 
@@ -80,14 +81,6 @@ def pool():
         p.close(False)
 
 
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def test_results_come_back_in_order(pool) -> None:
     p = pool(2)
     taches = [p.submit(_carre, list(range(i, i + 5))) for i in range(0, 100, 5)]
@@ -95,7 +88,7 @@ def test_results_come_back_in_order(pool) -> None:
     assert len({w.pid for w in p.workers}) == 2  # both took tasks
     pids = [w.pid for w in p.workers]
     p.close(True)
-    assert all(_reaped(pid) for pid in pids) and not workers._vivants
+    assert all(reaped(pid) for pid in pids) and not workers._vivants
 
 
 def test_results_larger_than_a_pipe(pool) -> None:
@@ -165,7 +158,7 @@ def test_close_unfinished_stops_a_busy_worker(pool) -> None:
     start = time.monotonic()
     p.close(False)
     assert time.monotonic() - start < 10
-    assert all(_reaped(pid) for pid in pids)
+    assert all(reaped(pid) for pid in pids)
 
 
 def test_arreter_stops_every_worker(pool) -> None:

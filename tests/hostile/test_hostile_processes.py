@@ -25,6 +25,7 @@ import pytest
 from hostile_catalogue import REPO
 
 from cdv_prog.files.interrupt import Interrupted, interruptible
+from processus import wait_for
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate
@@ -54,15 +55,6 @@ def children(parent: int) -> list[int]:
             if fields is not None and int(fields[1]) == parent and fields[0] not in ("Z", "X"):
                 out.append(int(entry.name))
     return out
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
@@ -33,6 +32,7 @@ from cdv_prog.files import output, output_process
 from cdv_prog.files.output import AlreadyExists, OutputBatch
 from cdv_prog.files.output_process import ProcessOutputBatch, batch_for
 from cdv_prog.files.workers import Workers
+from processus import reaped, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
@@ -57,14 +57,6 @@ def _names(folder: Path) -> list[str]:
 def _pid(batch: ProcessOutputBatch) -> int:
     assert batch._workers is not None
     return batch._workers.workers[0].pid
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def test_the_threshold_chooses_the_batch() -> None:
@@ -215,7 +207,7 @@ def test_an_abandoned_batch_keeps_whole_rounds_and_removes_the_rest(tmp_path, pr
         names = _names(out)
         assert names in ([], ["0.yaml", "1.yaml"], ["0.yaml", "1.yaml", "2.yaml", "3.yaml"])
         assert all((out / n).read_bytes() == f"id: {n[0]}\n".encode() for n in names)
-        assert _gone(pid)
+        assert reaped(pid)
 
 
 def test_a_stopped_writing_process_puts_nothing_more_on_disk(tmp_path, monkeypatch) -> None:
@@ -242,7 +234,7 @@ def test_a_lost_writing_process_is_an_error_of_the_batch(tmp_path, processus) ->
             batch.publish()
     assert not first.done and not any(s.done for s in later)  # none said written
     assert _names(tmp_path) == []  # its unnamed files went with it
-    assert _gone(pid)
+    assert reaped(pid)
 
 
 def test_no_process_to_be_had_writes_in_process(tmp_path, processus, monkeypatch) -> None:
@@ -263,7 +255,7 @@ def test_no_process_outlives_the_batch(tmp_path, processus) -> None:
         batch.add(tmp_path / "a.yaml", b"a\n")
         pid = _pid(batch)
         batch.close()
-    assert _gone(pid)
+    assert reaped(pid)
     assert batch._workers is None
 
 
@@ -359,15 +351,6 @@ def _writer_of(pid: int) -> list[int]:
         return []
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
-
-
 @pytest.mark.skipif(not _CHILDREN.exists(), reason="needs Linux /proc/PID/task/PID/children")
 def test_a_real_import_writes_through_its_writing_process_and_leaves_none(csv_file, tmp_path) -> None:
     source = csv_file([ENTETE_ACTION, *(action_row(i) for i in range(1, output_process.SEUIL + 801))])
@@ -379,13 +362,13 @@ def test_a_real_import_writes_through_its_writing_process_and_leaves_none(csv_fi
         seen.update(_writer_of(proc.pid))
         return bool(seen) or proc.poll() is not None
 
-    assert _wait_for(started_or_done, 60)
+    assert wait_for(started_or_done, 60, every=0.01)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr.decode()
     assert len(stdout.decode().splitlines()) == output_process.SEUIL + 800
     assert len(_names(out)) == output_process.SEUIL + 800
     assert seen, "no writing process was started"
-    assert _wait_for(lambda: all(not Path(f"/proc/{pid}").exists() for pid in seen), 10)
+    assert wait_for(lambda: all(not Path(f"/proc/{pid}").exists() for pid in seen), 10)
 
 
 @pytest.mark.skipif(not _CHILDREN.exists(), reason="needs Linux /proc/PID/task/PID/children")
@@ -393,7 +376,7 @@ def test_ctrl_c_during_a_real_import_leaves_whole_files_and_no_process(csv_file,
     source = csv_file([ENTETE_ACTION, *(action_row(i) for i in range(1, 6001))])
     out = tmp_path / "dossiers"
     proc = _real_import(source, out)
-    assert _wait_for(lambda: bool(_writer_of(proc.pid)), 60), "the writing process never started"
+    assert wait_for(lambda: bool(_writer_of(proc.pid)), 60), "the writing process never started"
     writer = _writer_of(proc.pid)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
@@ -406,4 +389,4 @@ def test_ctrl_c_during_a_real_import_leaves_whole_files_and_no_process(csv_file,
     for name in on_disk:
         data = yaml.safe_load((out / name).read_text(encoding="utf-8"))
         assert data["id"] == name.removesuffix(".yaml")  # whole: it reads back as its dossier
-    assert _wait_for(lambda: all(not Path(f"/proc/{pid}").exists() for pid in writer), 10)
+    assert wait_for(lambda: all(not Path(f"/proc/{pid}").exists() for pid in writer), 10)

@@ -142,14 +142,10 @@ class ProcessOutputBatch(OutputBatch):
         super().publish()
 
     def close(self) -> None:
-        try:
-            self.publish()
-            erreur, self._dossiers = self._dossiers, None
-            if erreur is not None:
-                raise erreur
-        except BaseException:
-            self.discard()
-            raise
+        self.publish()
+        erreur, self._dossiers = self._dossiers, None
+        if erreur is not None:  # the files are named; what is left to forget, leaving the batch forgets
+            raise erreur
         super().close()
 
     def discard(self) -> None:

@@ -32,7 +32,6 @@ from pydantic import ValidationError
 from cdv_prog.core.dossier import Dossier
 from cdv_prog.core.ruleset import JeuDeRegles
 from cdv_prog.files.output import AlreadyExists, OutputBatch, OutputRefused, Staged
-from cdv_prog.files.output_process import batch_for
 from cdv_prog.importer.construction import ActionImportee, Lecture, Probleme, lire_actions, probleme_de
 from cdv_prog.importer.conversion import Conversion
 from cdv_prog.importer.correspondance import CorrespondanceInvalide, charger
@@ -127,7 +126,12 @@ class Import:
                 raise ImportImpossible(
                     [f"impossible de créer le répertoire {self.options.vers} : {exc.strerror or exc}"]
                 ) from None
-        with batch_for(a_ecrire, self._entrees()) as batch:  # inputs resolved, folder listed once for the batch
+            from cdv_prog.files.output_process import batch_for  # its process machinery: only to write
+
+            batch = batch_for(a_ecrire, self._entrees())
+        else:
+            batch = OutputBatch(self._entrees())
+        with batch:  # inputs resolved, folder listed once for the batch
             names: dict[str, str] = {}
             pending: deque[tuple[ResultatImport, ActionImportee, Staged | None]] = deque()
             for action in self.lecture.actions:
